@@ -1,0 +1,107 @@
+// The common model: every step of the data flow speaks these types, and nothing here does I/O.
+// Sources produce Articles, the classifier fills `topics`, the store keeps them, renderers print them.
+
+/** A person credited on an article or a feed. */
+export interface Person {
+  name: string;
+  url?: string;
+  email?: string;
+}
+
+/** A media file attached to an article (podcast audio, a PDF…). */
+export interface Enclosure {
+  url: string;
+  type?: string;
+  /** Size in bytes, when the source says. */
+  length?: number;
+  title?: string;
+}
+
+/**
+ * One article, whatever it came from. Invariants every producer guarantees:
+ * - `id` is an absolute IRI that never changes for the same article (feeds publish it as guid/id);
+ * - `title` is plain text, never empty; `summary` is plain text; `contentHtml` is already sanitized;
+ * - `published <= updated`, both real dates (no NaN).
+ */
+export interface Article {
+  id: string;
+  title: string;
+  /** Canonical URL of the article's own page (tracking parameters and fragment removed). */
+  url: string;
+  summary: string;
+  contentHtml: string;
+  published: Date;
+  updated: Date;
+  authors: Person[];
+  /** BCP 47 tag (`uk`, `en`, `en-GB`), when known. */
+  language?: string;
+  /** The source this copy was read from: a source id from `feeds/`, or `local` for `content/`. */
+  sourceId: string;
+  /** Categories as the source labelled them (RSS `<category>`, Atom `term`, front matter `tags`). */
+  categories: string[];
+  /** Topic ids assigned by Tidings (classification plus explicit front matter topics). */
+  topics: string[];
+  image?: string;
+  enclosures: Enclosure[];
+  /** URL-safe slug of a local article's page `/articles/<slug>`; absent for remote articles. */
+  slug?: string;
+}
+
+/** An article as the store returns it: plus every source it was seen in. */
+export interface StoredArticle extends Article {
+  sources: string[];
+}
+
+/** Keyword, category and source rules that put an article into a topic. */
+export interface TopicRules {
+  /** Keywords in any language; see src/classify/topics.ts for the matching syntax. */
+  keywords: string[];
+  /** Source categories (case-insensitive, exact). */
+  categories: string[];
+  /** Source ids whose every article belongs to the topic. */
+  sources: string[];
+}
+
+export interface Topic {
+  /** URL-safe id: lowercase letters, digits and dashes. `all` is reserved. */
+  id: string;
+  title: string;
+  description: string;
+  rules: TopicRules;
+}
+
+/** A remote feed polled over HTTP, as configured in `feeds/`. */
+export interface Source {
+  id: string;
+  url: string;
+  title?: string;
+  /** Topics every article of this source gets. */
+  topics: string[];
+  /** Source category (lowercased) → topic ids. */
+  categoryTopics: Record<string, string[]>;
+  intervalMinutes: number;
+  enabled: boolean;
+}
+
+/** Position in a date-ordered list: the last article of the previous page. */
+export interface Cursor {
+  published: Date;
+  id: string;
+}
+
+/** What a feed request asks the store for. Newest first, always. */
+export interface ArticleQuery {
+  /** Union of topics; empty or absent means every article. */
+  topics?: string[];
+  excludeTopics?: string[];
+  sources?: string[];
+  /** Primary language subtag match: `uk` matches `uk` and `uk-UA`. */
+  lang?: string;
+  /** Full-text query over title, summary and text. */
+  q?: string;
+  /** Only articles published at or after this instant. */
+  since?: Date;
+  /** Only articles strictly older than this position (paging). */
+  before?: Cursor;
+  limit: number;
+}

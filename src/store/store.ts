@@ -1,0 +1,76 @@
+// The storage seam: every backend implements ArticleStore, and openStore(url) picks one by the URL's
+// scheme. SQLite is the embedded default; a PostgreSQL backend plugs in here and must pass
+// test/store.contract.ts like SQLite does.
+
+import type { Article, ArticleQuery, StoredArticle } from '../model.ts';
+import { TidingsError } from '../errors.ts';
+
+export interface UpsertResult {
+  inserted: number;
+  /** Articles whose stored content changed (their `updated` moved). */
+  updated: number;
+  unchanged: number;
+}
+
+/** A version of a query's result, cheap to compute without reading the articles. */
+export interface QueryVersion {
+  /** Changes whenever the result of the query may have changed (edits, additions, deletions). */
+  tag: string;
+  /** The newest change among the matching articles (or the epoch when none). */
+  lastModified: Date;
+}
+
+/** What Tidings remembers of one remote source between polls. */
+export interface SourceState {
+  sourceId: string;
+  /** The URL polled last; a 301 replaces the configured one. */
+  url: string;
+  etag?: string;
+  lastModified?: string;
+  lastFetchAt?: Date;
+  /** ok, not-modified, error, or gone (410: disabled until the config changes). */
+  status: 'never' | 'ok' | 'not-modified' | 'error' | 'gone';
+  error?: string;
+  nextPollAt?: Date;
+  consecutiveFailures: number;
+  feedTitle?: string;
+}
+
+export interface ArticleStore {
+  /** Inserts new articles and updates changed ones, in one transaction. Idempotent. */
+  upsertArticles(articles: Article[]): Promise<UpsertResult>;
+  /** Removes every article of `sourceId` whose id is not in `keepIds` (a local file was deleted). */
+  removeArticlesNotIn(sourceId: string, keepIds: string[]): Promise<number>;
+  getArticle(id: string): Promise<StoredArticle | undefined>;
+  getArticleBySlug(slug: string): Promise<StoredArticle | undefined>;
+  /** Newest first, by (published desc, id desc). */
+  queryArticles(query: ArticleQuery): Promise<StoredArticle[]>;
+  queryVersion(query: ArticleQuery): Promise<QueryVersion>;
+  /** Number of stored articles per topic id. */
+  countByTopic(): Promise<Map<string, number>>;
+  countArticles(): Promise<number>;
+  /** Item count per source id (an article seen in two sources counts for both). */
+  countBySource(): Promise<Map<string, number>>;
+  getSourceState(sourceId: string): Promise<SourceState | undefined>;
+  saveSourceState(state: SourceState): Promise<void>;
+  listSourceStates(): Promise<SourceState[]>;
+  close(): Promise<void>;
+}
+
+/** Opens the backend named by a DATABASE_URL: `sqlite:path`, `file:path`, a bare path, or `:memory:`. */
+export async function openStore(databaseUrl: string): Promise<ArticleStore> {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(databaseUrl)?.[1]?.toLowerCase();
+  if (scheme === 'postgres' || scheme === 'postgresql') {
+    throw new TidingsError('config', 'DATABASE_URL', 'PostgreSQL is not implemented yet; use a sqlite: URL');
+  }
+  if (scheme === undefined || scheme === 'sqlite' || scheme === 'file' || databaseUrl === ':memory:') {
+    const { openSqliteStore } = await import('./sqlite.ts');
+    return openSqliteStore(sqlitePath(databaseUrl));
+  }
+  throw new TidingsError('config', 'DATABASE_URL', `unsupported scheme "${scheme}:" (use sqlite:path)`);
+}
+
+function sqlitePath(databaseUrl: string): string {
+  if (databaseUrl === ':memory:' || databaseUrl === 'sqlite::memory:') return ':memory:';
+  return databaseUrl.replace(/^(sqlite|file):(\/\/)?/i, '');
+}
