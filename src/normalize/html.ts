@@ -1,0 +1,216 @@
+// The only HTML handling in Tidings: sanitizing untrusted HTML (scripts, handlers, unsafe URLs,
+// foreign iframes, tracking pixels), turning HTML into plain text, excerpts, and text escaping.
+// Everything that emits or reads HTML goes through here, so escaping happens exactly once.
+
+import sanitize from 'sanitize-html';
+import { decodeHTML } from 'entities';
+
+/** Iframes are embedded players only; any other host is dropped with its contents. */
+const IFRAME_DOMAINS = ['youtube.com', 'youtube-nocookie.com', 'player.vimeo.com'];
+
+/**
+ * Hosts that serve only tracking beacons. An <img> from one of these (or any subdomain) is dropped
+ * whatever its size, because these pixels often omit width/height.
+ */
+const TRACKER_HOSTS = [
+  'feeds.feedburner.com',
+  'feedproxy.google.com',
+  'pixel.wp.com',
+  'stats.wordpress.com',
+  'google-analytics.com',
+  'doubleclick.net',
+  'pixel.quantserve.com',
+  'pi.feedsportal.com',
+  'feedsportal.com',
+  'feedblitz.com',
+  'api.mixpanel.com',
+  'ad.doubleclick.net',
+  'statcounter.com',
+  'pixel.facebook.com',
+  'facebook.com/tr',
+  'sb.scorecardresearch.com',
+  'scorecardresearch.com',
+  'mf.feeds.reuters.com',
+  'rss.nytimes.com/c/',
+];
+
+const ALLOWED_TAGS = [
+  ...sanitize.defaults.allowedTags,
+  'img',
+  'figure',
+  'figcaption',
+  'picture',
+  'source',
+  'video',
+  'audio',
+  'track',
+  'iframe',
+  'del',
+  'ins',
+  'sup',
+  'sub',
+  'details',
+  'summary',
+];
+
+const ALLOWED_ATTRIBUTES: Record<string, sanitize.AllowedAttribute[]> = {
+  a: ['href', 'title', 'rel', 'target'],
+  img: ['src', 'srcset', 'alt', 'title', 'width', 'height', 'loading'],
+  source: ['src', 'srcset', 'type', 'media'],
+  video: ['src', 'poster', 'controls', 'width', 'height'],
+  audio: ['src', 'controls'],
+  track: ['src', 'kind', 'srclang', 'label'],
+  iframe: ['src', 'width', 'height', 'allow', 'allowfullscreen', 'frameborder', 'title'],
+  td: ['colspan', 'rowspan'],
+  th: ['colspan', 'rowspan', 'scope'],
+  ol: ['start', 'reversed', 'type'],
+  li: ['value'],
+  blockquote: ['cite'],
+  q: ['cite'],
+  time: ['datetime'],
+  abbr: ['title'],
+};
+
+/** Resolve `url` against `base` when it is relative; leave anything unresolvable for the scheme filter. */
+function resolveAgainst(url: string, base: string | undefined): string {
+  const trimmed = url.trim();
+  if (!base || trimmed === '') return trimmed;
+  // Only http(s) results replace the original: a javascript: or data: value must stay as it was so
+  // sanitize-html's scheme check sees (and drops) it.
+  if (/^[a-z][a-z0-9+.-]*:/i.test(trimmed)) return trimmed;
+  try {
+    const resolved = new URL(trimmed, base);
+    return resolved.protocol === 'http:' || resolved.protocol === 'https:' ? resolved.href : trimmed;
+  } catch (err) {
+    // An invalid base or reference: keep the text; sanitize-html judges it as it stands.
+    void err;
+    return trimmed;
+  }
+}
+
+function hostMatches(url: string, patterns: readonly string[]): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (err) {
+    void err; // not an absolute URL: cannot belong to a tracker host
+    return false;
+  }
+  const host = parsed.hostname.toLowerCase();
+  const hostAndPath = host + parsed.pathname;
+  return patterns.some((p) =>
+    p.includes('/') ? hostAndPath.startsWith(p) || hostAndPath.startsWith(`www.${p}`) : host === p || host.endsWith(`.${p}`),
+  );
+}
+
+function isTinyDimension(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const n = Number.parseFloat(value);
+  return Number.isFinite(n) && n <= 1;
+}
+
+/** A tracking pixel: a 1×1 (or smaller) image, or any image served by a known tracker. */
+function isTrackingPixel(attribs: Record<string, string>): boolean {
+  if (isTinyDimension(attribs.width) && isTinyDimension(attribs.height)) return true;
+  const src = attribs.src;
+  return src !== undefined && hostMatches(src, TRACKER_HOSTS);
+}
+
+/**
+ * Sanitize untrusted HTML from a feed or a local article. Drops scripts, styles, event handlers,
+ * javascript:/data: URLs, iframes outside the player allow-list and tracking pixels; resolves
+ * relative link and image URLs against `baseUrl`; makes links rel="noopener noreferrer".
+ */
+export function sanitizeHtml(html: string, baseUrl?: string): string {
+  return sanitize(html, {
+    allowedTags: ALLOWED_TAGS,
+    allowedAttributes: ALLOWED_ATTRIBUTES,
+    // data: is refused everywhere, images included: data: images are a common vector for
+    // oversized payloads and SVG script, and feed readers fetch nothing from them anyway.
+    allowedSchemes: ['http', 'https', 'mailto'],
+    allowedSchemesByTag: {},
+    allowedSchemesAppliedToAttributes: ['href', 'src', 'cite', 'poster'],
+    allowProtocolRelative: true,
+    allowedIframeDomains: IFRAME_DOMAINS,
+    allowIframeRelativeUrls: false,
+    disallowedTagsMode: 'discard',
+    nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'template'],
+    transformTags: {
+      a: (tagName, attribs) => {
+        const out: Record<string, string> = { ...attribs, rel: 'noopener noreferrer' };
+        if (attribs.href !== undefined) out.href = resolveAgainst(attribs.href, baseUrl);
+        return { tagName, attribs: out };
+      },
+      img: (tagName, attribs) => {
+        const out: Record<string, string> = { ...attribs };
+        if (attribs.src !== undefined) out.src = resolveAgainst(attribs.src, baseUrl);
+        // srcset is a list of "url descriptor" pairs; relative entries would break on our pages.
+        if (attribs.srcset !== undefined) {
+          out.srcset = attribs.srcset
+            .split(',')
+            .map((part) => {
+              const [u, ...desc] = part.trim().split(/\s+/);
+              return u ? [resolveAgainst(u, baseUrl), ...desc].join(' ') : '';
+            })
+            .filter((s) => s !== '' && /^https?:/i.test(s))
+            .join(', ');
+          if (out.srcset === '') delete out.srcset;
+        }
+        return { tagName, attribs: out };
+      },
+    },
+    exclusiveFilter: (frame) => {
+      if (frame.tag === 'img') {
+        // An image with no usable src after the scheme filter (e.g. data:) is an empty box.
+        if (frame.attribs.src === undefined || frame.attribs.src === '') return true;
+        return isTrackingPixel(frame.attribs);
+      }
+      // sanitize-html strips the src of a foreign iframe but keeps the empty element; drop it.
+      if (frame.tag === 'iframe') return frame.attribs.src === undefined || frame.attribs.src === '';
+      return false;
+    },
+  });
+}
+
+/** Block-level tags whose boundaries separate words in plain text. */
+const BLOCK_BOUNDARY =
+  /<\/?(?:p|div|br|hr|li|ul|ol|dd|dt|dl|tr|td|th|table|h[1-6]|blockquote|pre|figure|figcaption|section|article|header|footer|aside|nav|summary|details)\b[^>]*>/gi;
+
+/**
+ * Plain text of an HTML fragment: tags removed (script/style contents too), entities decoded
+ * exactly once, whitespace collapsed. `&amp;amp;` becomes the text `&amp;`, never `&`.
+ */
+export function htmlToText(html: string): string {
+  // Block boundaries become spaces so "<p>a</p><p>b</p>" reads "a b", not "ab".
+  const spaced = html.replace(BLOCK_BOUNDARY, (tag) => ` ${tag} `);
+  // sanitize-html parses (decoding entities) and re-escapes text on output; decoding its output
+  // once therefore yields the text exactly as the HTML meant it.
+  const escapedText = sanitize(spaced, {
+    allowedTags: [],
+    allowedAttributes: {},
+    nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'template', 'head', 'title'],
+  });
+  return decodeHTML(escapedText).replace(/\s+/g, ' ').trim();
+}
+
+/** At most `maxChars` of `text`, cut at a word boundary, with "…" when anything was cut. */
+export function excerpt(text: string, maxChars: number): string {
+  const clean = text.replace(/\s+/g, ' ').trim();
+  if (clean.length <= maxChars) return clean;
+  const room = Math.max(1, maxChars - 1); // leave a place for the ellipsis
+  const hard = clean.slice(0, room + 1);
+  const lastSpace = hard.lastIndexOf(' ');
+  // Cut at the last space unless that would throw away more than half (one giant "word").
+  const cut = lastSpace > room / 2 ? hard.slice(0, lastSpace) : clean.slice(0, room);
+  return `${cut.replace(/[\s,;:.\-–—]+$/u, '')}…`;
+}
+
+/** Escape text for use in HTML element content or a quoted attribute. */
+export function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
