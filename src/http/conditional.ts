@@ -1,0 +1,97 @@
+// HTTP caching for rendered feeds: the strong ETag computed before rendering, the 304 decision
+// (Express's own req.fresh), and sending a cached entry in the encoding the client accepts.
+// Everything here is per request and cheap: no hashing of bodies, no compression.
+
+import { createHash } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { pickEncoding, type CachedResponse, type Encoding } from '../cache/cache.ts';
+
+export interface CachePolicy {
+  /** Cache-Control max-age, in seconds. */
+  maxAgeSeconds: number;
+  /** Cache-Control stale-while-revalidate, in seconds (0 leaves the directive out). */
+  staleWhileRevalidate: number;
+  /** Access-Control-Allow-Origin value (`*` for public feeds); absent sends no CORS header. */
+  corsOrigin?: string | undefined;
+}
+
+/**
+ * A strong ETag from what determines the bytes: the content version (QueryVersion.tag), the
+ * canonical query and the renderer version. Computed from those alone, before rendering, so a
+ * revalidation costs a version lookup and a hash of a few dozen bytes, never a render.
+ */
+export function makeEtag(parts: readonly string[]): string {
+  // JSON keeps the parts apart: ["a,b"] and ["a","b"] must not collide.
+  const digest = createHash('sha1').update(JSON.stringify(parts)).digest('base64url');
+  return `"${digest}"`;
+}
+
+/**
+ * Sets the validators and caching headers, and answers 304 when the request's If-None-Match or
+ * If-Modified-Since already matches. Returns true when the 304 was sent: the route then skips the
+ * cache lookup and the rendering entirely. A 304 carries the same ETag, Cache-Control and Vary a 200
+ * would (RFC 9110 §15.4.5), so caches refresh their stored copy's freshness.
+ */
+export function precheck(req: Request, res: Response, etag: string, lastModified: Date, policy: CachePolicy): boolean {
+  setCachingHeaders(res, etag, lastModified, policy);
+  if (!req.fresh) return false;
+  res.status(304).end();
+  return true;
+}
+
+/**
+ * Sends a cached entry: caching headers, then 304 when fresh, else the precompressed buffer the
+ * client accepts, with res.end() — res.send() would hash the body for an ETag on every request.
+ * HEAD gets the same headers (Content-Length included) and no body.
+ */
+export function sendCached(req: Request, res: Response, entry: CachedResponse, policy: CachePolicy): void {
+  setCachingHeaders(res, entry.etag, entry.lastModified, policy);
+  if (req.fresh) {
+    res.status(304).end();
+    return;
+  }
+  const encoding = pickEncoding(req.headers['accept-encoding'], availableEncodings(entry));
+  const payload = bufferFor(entry, encoding);
+  res.setHeader('Content-Type', entry.contentType);
+  if (encoding !== 'identity') res.setHeader('Content-Encoding', encoding);
+  res.setHeader('Content-Length', payload.length);
+  res.status(200);
+  if (req.method === 'HEAD') res.end();
+  else res.end(payload);
+}
+
+// setHeader, not res.set(): Express's set() rewrites Content-Type and checks arrays, work we don't need.
+function setCachingHeaders(res: Response, etag: string, lastModified: Date, policy: CachePolicy): void {
+  res.setHeader('ETag', etag);
+  res.setHeader('Last-Modified', lastModified.toUTCString());
+  res.setHeader('Cache-Control', cacheControl(policy));
+  // The body differs by Accept-Encoding, so shared caches must key on it.
+  res.setHeader('Vary', 'Accept-Encoding');
+  if (policy.corsOrigin !== undefined && policy.corsOrigin !== '') {
+    res.setHeader('Access-Control-Allow-Origin', policy.corsOrigin);
+  }
+}
+
+function cacheControl(policy: CachePolicy): string {
+  const maxAge = Math.max(0, Math.floor(policy.maxAgeSeconds));
+  const swr = Math.max(0, Math.floor(policy.staleWhileRevalidate));
+  return swr > 0 ? `public, max-age=${maxAge}, stale-while-revalidate=${swr}` : `public, max-age=${maxAge}`;
+}
+
+const IDENTITY_ONLY: readonly Encoding[] = ['identity'];
+const GZIP_ONLY: readonly Encoding[] = ['gzip', 'identity'];
+const BR_ONLY: readonly Encoding[] = ['br', 'identity'];
+
+/** Returns the shared list pickEncoding memoizes on when both forms exist (the common case). */
+function availableEncodings(entry: CachedResponse): readonly Encoding[] | undefined {
+  if (entry.br !== undefined && entry.gzip !== undefined) return undefined;
+  if (entry.br !== undefined) return BR_ONLY;
+  if (entry.gzip !== undefined) return GZIP_ONLY;
+  return IDENTITY_ONLY;
+}
+
+function bufferFor(entry: CachedResponse, encoding: Encoding): Buffer {
+  if (encoding === 'br' && entry.br !== undefined) return entry.br;
+  if (encoding === 'gzip' && entry.gzip !== undefined) return entry.gzip;
+  return entry.body;
+}
