@@ -54,6 +54,8 @@ export interface ArticleStore {
   getSourceState(sourceId: string): Promise<SourceState | undefined>;
   saveSourceState(state: SourceState): Promise<void>;
   listSourceStates(): Promise<SourceState[]>;
+  /** A number that grows with every write to the store (by this process or another). */
+  currentRevision(): Promise<number>;
   close(): Promise<void>;
 }
 

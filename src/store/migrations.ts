@@ -1,0 +1,88 @@
+// SQLite schema, as numbered migrations applied in order at open. A migration is never edited once
+// released: add a new one. `PRAGMA user_version` records how far a database has come.
+
+export const migrations: readonly string[] = [
+  // 1: articles, their topics and sources, full-text index, per-source poll state.
+  `
+  CREATE TABLE articles (
+    id           TEXT PRIMARY KEY,
+    slug         TEXT UNIQUE,
+    title        TEXT NOT NULL,
+    url          TEXT NOT NULL,
+    summary      TEXT NOT NULL,
+    content_html TEXT NOT NULL,
+    body_text    TEXT NOT NULL,
+    published    INTEGER NOT NULL,
+    updated      INTEGER NOT NULL,
+    authors      TEXT NOT NULL,
+    language     TEXT,
+    source_id    TEXT NOT NULL,
+    categories   TEXT NOT NULL,
+    topics       TEXT NOT NULL,
+    image        TEXT,
+    enclosures   TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    revision     INTEGER NOT NULL,
+    changed_at   INTEGER NOT NULL
+  );
+  -- Feeds read newest first; (published, id) is also the paging cursor.
+  CREATE INDEX articles_by_date ON articles (published DESC, id DESC);
+  CREATE INDEX articles_by_url ON articles (url);
+  CREATE INDEX articles_by_source ON articles (source_id);
+  CREATE INDEX articles_by_revision ON articles (revision);
+
+  -- The publish date lives in the join table so "latest N of topic X" is one index range scan.
+  CREATE TABLE article_topics (
+    topic      TEXT NOT NULL,
+    published  INTEGER NOT NULL,
+    article_id TEXT NOT NULL,
+    PRIMARY KEY (topic, published, article_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX article_topics_by_article ON article_topics (article_id);
+
+  CREATE TABLE article_sources (
+    article_id TEXT NOT NULL,
+    source_id  TEXT NOT NULL,
+    PRIMARY KEY (article_id, source_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX article_sources_by_source ON article_sources (source_id);
+
+  CREATE VIRTUAL TABLE articles_fts USING fts5 (
+    title, summary, body_text,
+    content = 'articles', content_rowid = 'rowid',
+    tokenize = 'unicode61 remove_diacritics 2'
+  );
+  CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts (rowid, title, summary, body_text)
+    VALUES (new.rowid, new.title, new.summary, new.body_text);
+  END;
+  CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts (articles_fts, rowid, title, summary, body_text)
+    VALUES ('delete', old.rowid, old.title, old.summary, old.body_text);
+  END;
+  CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, summary, body_text ON articles BEGIN
+    INSERT INTO articles_fts (articles_fts, rowid, title, summary, body_text)
+    VALUES ('delete', old.rowid, old.title, old.summary, old.body_text);
+    INSERT INTO articles_fts (rowid, title, summary, body_text)
+    VALUES (new.rowid, new.title, new.summary, new.body_text);
+  END;
+
+  CREATE TABLE source_state (
+    source_id            TEXT PRIMARY KEY,
+    url                  TEXT NOT NULL,
+    etag                 TEXT,
+    last_modified        TEXT,
+    last_fetch_at        INTEGER,
+    status               TEXT NOT NULL,
+    error                TEXT,
+    next_poll_at         INTEGER,
+    consecutive_failures INTEGER NOT NULL,
+    feed_title           TEXT
+  );
+
+  -- revision: bumped by every write; deleted_revision/deleted_at: the last deletion, which no
+  -- remaining row can testify to.
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+  INSERT INTO meta (key, value) VALUES ('revision', 0), ('deleted_revision', 0), ('deleted_at', 0);
+  `,
+];

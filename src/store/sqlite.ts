@@ -1,0 +1,424 @@
+// The embedded SQLite backend (better-sqlite3 12, WAL). Synchronous underneath; the async interface is
+// what lets a PostgreSQL backend replace it. Every batch is one transaction.
+
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
+import type { Article, ArticleQuery, StoredArticle } from '../model.ts';
+import { TidingsError, describeError } from '../errors.ts';
+import { htmlToText } from '../normalize/html.ts';
+import { migrations } from './migrations.ts';
+import { toFtsQuery } from './sqlite-fts.ts';
+import type { ArticleStore, QueryVersion, SourceState, UpsertResult } from './store.ts';
+
+interface ArticleRow {
+  rowid: number;
+  id: string;
+  slug: string | null;
+  title: string;
+  url: string;
+  summary: string;
+  content_html: string;
+  published: number;
+  updated: number;
+  authors: string;
+  language: string | null;
+  source_id: string;
+  categories: string;
+  topics: string;
+  image: string | null;
+  enclosures: string;
+  content_hash: string;
+  revision: number;
+  sources: string | null;
+}
+
+interface SourceStateRow {
+  source_id: string;
+  url: string;
+  etag: string | null;
+  last_modified: string | null;
+  last_fetch_at: number | null;
+  status: SourceState['status'];
+  error: string | null;
+  next_poll_at: number | null;
+  consecutive_failures: number;
+  feed_title: string | null;
+}
+
+type Param = string | number;
+
+export function openSqliteStore(path: string): ArticleStore {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  let db: Db;
+  try {
+    db = new Database(path);
+  } catch (err) {
+    throw new TidingsError('store', path, `cannot open SQLite database: ${describeError(err)}`, { cause: err });
+  }
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  migrate(db, path);
+  return new SqliteStore(db);
+}
+
+function migrate(db: Db, path: string): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > migrations.length) {
+    throw new TidingsError('store', path, `database is at schema ${current}, newer than this Tidings (${migrations.length})`);
+  }
+  for (let version = current; version < migrations.length; version++) {
+    db.transaction(() => {
+      db.exec(migrations[version] as string);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}
+
+/** Hash of what a reader sees of an article; `updated` moves only when this changes. */
+function contentHash(a: Article): string {
+  const seen = [a.title, a.url, a.summary, a.contentHtml, a.published.getTime(), a.authors, a.language ?? '',
+    a.categories, a.image ?? '', a.enclosures];
+  return createHash('sha256').update(JSON.stringify(seen)).digest('base64url');
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+class SqliteStore implements ArticleStore {
+  private readonly db: Db;
+  private readonly stmts;
+  private readonly statementCache = new Map<string, Statement<Param[], unknown>>();
+
+  constructor(db: Db) {
+    this.db = db;
+    this.stmts = {
+      byId: db.prepare<[string], ArticleRow>(`SELECT rowid, * FROM articles WHERE id = ?`),
+      byUrl: db.prepare<[string], ArticleRow>(`SELECT rowid, * FROM articles WHERE url = ? LIMIT 1`),
+      bySlug: db.prepare<[string], ArticleRow>(`SELECT rowid, * FROM articles WHERE slug = ?`),
+      insert: db.prepare(`INSERT INTO articles (id, slug, title, url, summary, content_html, body_text, published,
+        updated, authors, language, source_id, categories, topics, image, enclosures, content_hash, revision, changed_at)
+        VALUES (@id, @slug, @title, @url, @summary, @content_html, @body_text, @published, @updated, @authors,
+        @language, @source_id, @categories, @topics, @image, @enclosures, @content_hash, @revision, @changed_at)`),
+      update: db.prepare(`UPDATE articles SET slug = @slug, title = @title, url = @url, summary = @summary,
+        content_html = @content_html, body_text = @body_text, published = @published, updated = @updated,
+        authors = @authors, language = @language, source_id = @source_id, categories = @categories,
+        topics = @topics, image = @image, enclosures = @enclosures, content_hash = @content_hash,
+        revision = @revision, changed_at = @changed_at WHERE id = @id`),
+      setTopics: db.prepare(`UPDATE articles SET topics = ?, revision = ?, changed_at = ? WHERE id = ?`),
+      deleteTopics: db.prepare(`DELETE FROM article_topics WHERE article_id = ?`),
+      insertTopic: db.prepare(`INSERT OR IGNORE INTO article_topics (topic, published, article_id) VALUES (?, ?, ?)`),
+      addSource: db.prepare(`INSERT OR IGNORE INTO article_sources (article_id, source_id) VALUES (?, ?)`),
+      sourcesOf: db.prepare<[string], { source_id: string }>(`SELECT source_id FROM article_sources WHERE article_id = ? ORDER BY source_id`),
+      idsOfSource: db.prepare<[string], { article_id: string }>(`SELECT article_id FROM article_sources WHERE source_id = ?`),
+      dropSource: db.prepare(`DELETE FROM article_sources WHERE article_id = ? AND source_id = ?`),
+      sourceCount: db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM article_sources WHERE article_id = ?`),
+      deleteArticle: db.prepare(`DELETE FROM articles WHERE id = ?`),
+      getMeta: db.prepare<[string], { value: number }>(`SELECT value FROM meta WHERE key = ?`),
+      setMeta: db.prepare(`UPDATE meta SET value = ? WHERE key = ?`),
+      countByTopic: db.prepare<[], { topic: string; n: number }>(`SELECT topic, count(*) AS n FROM article_topics GROUP BY topic`),
+      countBySource: db.prepare<[], { source_id: string; n: number }>(`SELECT source_id, count(*) AS n FROM article_sources GROUP BY source_id`),
+      countAll: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM articles`),
+      getState: db.prepare<[string], SourceStateRow>(`SELECT * FROM source_state WHERE source_id = ?`),
+      listStates: db.prepare<[], SourceStateRow>(`SELECT * FROM source_state ORDER BY source_id`),
+      saveState: db.prepare(`INSERT INTO source_state (source_id, url, etag, last_modified, last_fetch_at, status, error,
+        next_poll_at, consecutive_failures, feed_title) VALUES (@source_id, @url, @etag, @last_modified, @last_fetch_at,
+        @status, @error, @next_poll_at, @consecutive_failures, @feed_title)
+        ON CONFLICT (source_id) DO UPDATE SET url = excluded.url, etag = excluded.etag,
+        last_modified = excluded.last_modified, last_fetch_at = excluded.last_fetch_at, status = excluded.status,
+        error = excluded.error, next_poll_at = excluded.next_poll_at,
+        consecutive_failures = excluded.consecutive_failures, feed_title = excluded.feed_title`),
+    } as const;
+  }
+
+  /** Filters make many distinct SQL texts; preparing each once keeps a cache miss cheap. */
+  private prepared<Row>(sql: string): Statement<Param[], Row> {
+    let stmt = this.statementCache.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare<Param[], unknown>(sql);
+      if (this.statementCache.size > 500) this.statementCache.clear();
+      this.statementCache.set(sql, stmt);
+    }
+    return stmt as Statement<Param[], Row>;
+  }
+
+  private meta(key: string): number {
+    return this.stmts.getMeta.get(key)?.value ?? 0;
+  }
+
+  private nextRevision(): number {
+    const revision = this.meta('revision') + 1;
+    this.stmts.setMeta.run(revision, 'revision');
+    return revision;
+  }
+
+  async currentRevision(): Promise<number> {
+    return this.meta('revision');
+  }
+
+  async upsertArticles(articles: Article[]): Promise<UpsertResult> {
+    const result: UpsertResult = { inserted: 0, updated: 0, unchanged: 0 };
+    if (articles.length === 0) return result;
+    this.db.transaction(() => {
+      const revision = this.nextRevision();
+      const now = Date.now();
+      for (const article of articles) result[this.upsertOne(article, revision, now)]++;
+    })();
+    return result;
+  }
+
+  private upsertOne(article: Article, revision: number, now: number): keyof UpsertResult {
+    const hash = contentHash(article);
+    // The same article reached through another source (another guid, same canonical URL) is one article.
+    const existing = this.stmts.byId.get(article.id) ?? (article.slug ? undefined : this.stmts.byUrl.get(article.url));
+    if (!existing) {
+      this.stmts.insert.run(this.articleParams(article, hash, article.updated.getTime(), revision, now));
+      this.writeTopics(article.id, article.topics, article.published.getTime());
+      this.stmts.addSource.run(article.id, article.sourceId);
+      return 'inserted';
+    }
+    this.stmts.addSource.run(existing.id, article.sourceId);
+    const storedTopics = JSON.parse(existing.topics) as string[];
+    if (existing.source_id !== article.sourceId && existing.id !== article.id) {
+      // A second source's copy: keep the first copy's text, but the article now belongs to both sources' topics.
+      const merged = [...new Set([...storedTopics, ...article.topics])];
+      if (sameSet(merged, storedTopics)) return 'unchanged';
+      this.stmts.setTopics.run(JSON.stringify(merged), revision, now, existing.id);
+      this.writeTopics(existing.id, merged, existing.published);
+      return 'updated';
+    }
+    if (existing.content_hash === hash) {
+      if (sameSet(storedTopics, article.topics)) return 'unchanged';
+      // Reclassified (topic rules changed): the feeds change, the article itself did not.
+      this.stmts.setTopics.run(JSON.stringify(article.topics), revision, now, existing.id);
+      this.writeTopics(existing.id, article.topics, existing.published);
+      return 'updated';
+    }
+    // Changed: `updated` must move forward even when the source does not say so.
+    const updated = article.updated.getTime() > existing.updated ? article.updated.getTime() : Math.max(now, existing.updated + 1);
+    this.stmts.update.run(this.articleParams({ ...article, id: existing.id }, hash, updated, revision, now));
+    this.writeTopics(existing.id, article.topics, article.published.getTime());
+    return 'updated';
+  }
+
+  private writeTopics(id: string, topics: string[], published: number): void {
+    this.stmts.deleteTopics.run(id);
+    for (const topic of topics) this.stmts.insertTopic.run(topic, published, id);
+  }
+
+  private articleParams(a: Article, hash: string, updated: number, revision: number, now: number): Record<string, Param | null> {
+    return {
+      id: a.id,
+      slug: a.slug ?? null,
+      title: a.title,
+      url: a.url,
+      summary: a.summary,
+      content_html: a.contentHtml,
+      body_text: htmlToText(a.contentHtml),
+      published: a.published.getTime(),
+      updated: Math.max(updated, a.published.getTime()),
+      authors: JSON.stringify(a.authors),
+      language: a.language ?? null,
+      source_id: a.sourceId,
+      categories: JSON.stringify(a.categories),
+      topics: JSON.stringify(a.topics),
+      image: a.image ?? null,
+      enclosures: JSON.stringify(a.enclosures),
+      content_hash: hash,
+      revision,
+      changed_at: now,
+    };
+  }
+
+  async removeArticlesNotIn(sourceId: string, keepIds: string[]): Promise<number> {
+    const keep = new Set(keepIds);
+    let removed = 0;
+    this.db.transaction(() => {
+      const gone = this.stmts.idsOfSource.all(sourceId).map((r) => r.article_id).filter((id) => !keep.has(id));
+      if (gone.length === 0) return;
+      for (const id of gone) {
+        this.stmts.dropSource.run(id, sourceId);
+        if ((this.stmts.sourceCount.get(id)?.n ?? 0) > 0) continue;
+        this.stmts.deleteTopics.run(id);
+        this.stmts.deleteArticle.run(id);
+        removed++;
+      }
+      this.stmts.setMeta.run(this.nextRevision(), 'deleted_revision');
+      this.stmts.setMeta.run(Date.now(), 'deleted_at');
+    })();
+    return removed;
+  }
+
+  async getArticle(id: string): Promise<StoredArticle | undefined> {
+    const row = this.stmts.byId.get(id);
+    return row && this.toArticle(row);
+  }
+
+  async getArticleBySlug(slug: string): Promise<StoredArticle | undefined> {
+    const row = this.stmts.bySlug.get(slug);
+    return row && this.toArticle(row);
+  }
+
+  async queryArticles(query: ArticleQuery): Promise<StoredArticle[]> {
+    const ids = this.matchingIds(query, query.limit);
+    return ids.map((id) => this.stmts.byId.get(id)).filter((r): r is ArticleRow => r !== undefined).map((r) => this.toArticle(r));
+  }
+
+  /**
+   * Ids of the newest matching articles. A topic union merges each topic's own index range (fast on any
+   * archive size) instead of one `IN (…) ORDER BY` over the join table, which sorts every match.
+   */
+  private matchingIds(query: ArticleQuery, limit: number): string[] {
+    const topics = query.topics ?? [];
+    if (topics.length === 0) {
+      const { where, params } = this.filters(query, 'a.published', 'a.id');
+      const sql = `SELECT a.id AS id, a.published AS published FROM articles a WHERE ${where}
+        ORDER BY a.published DESC, a.id DESC LIMIT ?`;
+      return this.prepared<{ id: string }>(sql).all(...params, limit).map((r) => r.id);
+    }
+    const { where, params } = this.filters(query, 't.published', 't.article_id');
+    const stmt = this.prepared<{ id: string; published: number }>(
+      `SELECT t.article_id AS id, t.published AS published FROM article_topics t JOIN articles a ON a.id = t.article_id
+       WHERE t.topic = ? AND ${where} ORDER BY t.published DESC, t.article_id DESC LIMIT ?`);
+    const merged = new Map<string, number>();
+    for (const topic of new Set(topics)) {
+      for (const row of stmt.all(topic, ...params, limit)) merged.set(row.id, row.published);
+    }
+    return [...merged].sort(([ida, pa], [idb, pb]) => pb - pa || (idb < ida ? -1 : idb > ida ? 1 : 0))
+      .slice(0, limit).map(([id]) => id);
+  }
+
+  /** WHERE clause for everything but the topic union; `published`/`id` name the ordered columns. */
+  private filters(query: ArticleQuery, published: string, id: string): { where: string; params: Param[] } {
+    const clauses: string[] = ['1'];
+    const params: Param[] = [];
+    if (query.excludeTopics?.length) {
+      clauses.push(`NOT EXISTS (SELECT 1 FROM article_topics x WHERE x.article_id = a.id AND x.topic IN (${marks(query.excludeTopics)}))`);
+      params.push(...query.excludeTopics);
+    }
+    if (query.sources?.length) {
+      clauses.push(`EXISTS (SELECT 1 FROM article_sources s WHERE s.article_id = a.id AND s.source_id IN (${marks(query.sources)}))`);
+      params.push(...query.sources);
+    }
+    if (query.lang) {
+      clauses.push(`(lower(a.language) = ? OR lower(a.language) LIKE ?)`);
+      params.push(query.lang.toLowerCase(), `${query.lang.toLowerCase()}-%`);
+    }
+    if (query.since) {
+      clauses.push(`${published} >= ?`);
+      params.push(query.since.getTime());
+    }
+    if (query.before) {
+      clauses.push(`(${published} < ? OR (${published} = ? AND ${id} < ?))`);
+      params.push(query.before.published.getTime(), query.before.published.getTime(), query.before.id);
+    }
+    if (query.q) {
+      const fts = toFtsQuery(query.q);
+      clauses.push(fts === undefined ? '0' : `a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)`);
+      if (fts !== undefined) params.push(fts);
+    }
+    return { where: clauses.join(' AND '), params };
+  }
+
+  async queryVersion(query: ArticleQuery): Promise<QueryVersion> {
+    const { where, params } = this.filters(query, 'a.published', 'a.id');
+    const topics = [...new Set(query.topics ?? [])];
+    const inTopics = topics.length
+      ? `a.id IN (SELECT article_id FROM article_topics WHERE topic IN (${marks(topics)})) AND ` : '';
+    const row = this.prepared<{ r: number | null; c: number | null; n: number }>(
+      `SELECT max(a.revision) AS r, max(a.changed_at) AS c, count(*) AS n FROM articles a WHERE ${inTopics}${where}`,
+    ).get(...topics, ...params);
+    // A deletion leaves no row behind to testify, so the last one counts for every query.
+    const deletedRevision = this.meta('deleted_revision');
+    return {
+      tag: `${row?.r ?? 0}.${deletedRevision}.${row?.n ?? 0}`,
+      lastModified: new Date(Math.max(row?.c ?? 0, this.meta('deleted_at'))),
+    };
+  }
+
+  async countByTopic(): Promise<Map<string, number>> {
+    return new Map(this.stmts.countByTopic.all().map((r) => [r.topic, r.n]));
+  }
+
+  async countBySource(): Promise<Map<string, number>> {
+    return new Map(this.stmts.countBySource.all().map((r) => [r.source_id, r.n]));
+  }
+
+  async countArticles(): Promise<number> {
+    return this.stmts.countAll.get()?.n ?? 0;
+  }
+
+  async getSourceState(sourceId: string): Promise<SourceState | undefined> {
+    const row = this.stmts.getState.get(sourceId);
+    return row && toSourceState(row);
+  }
+
+  async saveSourceState(state: SourceState): Promise<void> {
+    this.stmts.saveState.run({
+      source_id: state.sourceId,
+      url: state.url,
+      etag: state.etag ?? null,
+      last_modified: state.lastModified ?? null,
+      last_fetch_at: state.lastFetchAt?.getTime() ?? null,
+      status: state.status,
+      error: state.error ?? null,
+      next_poll_at: state.nextPollAt?.getTime() ?? null,
+      consecutive_failures: state.consecutiveFailures,
+      feed_title: state.feedTitle ?? null,
+    });
+  }
+
+  async listSourceStates(): Promise<SourceState[]> {
+    return this.stmts.listStates.all().map(toSourceState);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private toArticle(row: ArticleRow): StoredArticle {
+    const article: StoredArticle = {
+      id: row.id,
+      title: row.title,
+      url: row.url,
+      summary: row.summary,
+      contentHtml: row.content_html,
+      published: new Date(row.published),
+      updated: new Date(row.updated),
+      authors: JSON.parse(row.authors) as StoredArticle['authors'],
+      sourceId: row.source_id,
+      categories: JSON.parse(row.categories) as string[],
+      topics: JSON.parse(row.topics) as string[],
+      enclosures: JSON.parse(row.enclosures) as StoredArticle['enclosures'],
+      sources: this.stmts.sourcesOf.all(row.id).map((r) => r.source_id),
+    };
+    if (row.language !== null) article.language = row.language;
+    if (row.image !== null) article.image = row.image;
+    if (row.slug !== null) article.slug = row.slug;
+    return article;
+  }
+}
+
+function marks(values: readonly unknown[]): string {
+  return values.map(() => '?').join(', ');
+}
+
+function toSourceState(row: SourceStateRow): SourceState {
+  const state: SourceState = {
+    sourceId: row.source_id,
+    url: row.url,
+    status: row.status,
+    consecutiveFailures: row.consecutive_failures,
+  };
+  if (row.etag !== null) state.etag = row.etag;
+  if (row.last_modified !== null) state.lastModified = row.last_modified;
+  if (row.last_fetch_at !== null) state.lastFetchAt = new Date(row.last_fetch_at);
+  if (row.error !== null) state.error = row.error;
+  if (row.next_poll_at !== null) state.nextPollAt = new Date(row.next_poll_at);
+  if (row.feed_title !== null) state.feedTitle = row.feed_title;
+  return state;
+}

@@ -1,0 +1,225 @@
+// The ArticleStore contract: every backend (SQLite today, PostgreSQL tomorrow) runs this same suite
+// from its own *.test.ts file with a function that opens a fresh, empty store.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Article } from '../src/model.ts';
+import type { ArticleStore } from '../src/store/store.ts';
+
+export type OpenFreshStore = () => Promise<ArticleStore>;
+
+const day = 24 * 3600 * 1000;
+const base = Date.UTC(2026, 0, 1, 12, 0, 0);
+
+export function makeArticle(n: number, over: Partial<Article> = {}): Article {
+  const published = new Date(base + n * day);
+  return {
+    id: `urn:tidings:test:${String(n).padStart(4, '0')}`,
+    title: `Article ${n}`,
+    url: `https://example.org/articles/${n}`,
+    summary: `Summary of article ${n}`,
+    contentHtml: `<p>Body of article ${n}</p>`,
+    published,
+    updated: published,
+    authors: [],
+    language: 'en',
+    sourceId: 'test',
+    categories: [],
+    topics: [],
+    enclosures: [],
+    ...over,
+  };
+}
+
+async function withStore(open: OpenFreshStore, fn: (store: ArticleStore) => Promise<void>): Promise<void> {
+  const store = await open();
+  try {
+    await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+export function runStoreContract(name: string, open: OpenFreshStore): void {
+  describe(`ArticleStore contract: ${name}`, () => {
+    test('round-trips every field of an article, Cyrillic included', () => withStore(open, async (store) => {
+      const article = makeArticle(1, {
+        title: 'Президенти України та Франції: «ППО» & <дипломатія>',
+        summary: 'Зустріч у Парижі',
+        contentHtml: '<p>Текст статті про ґрунтовну розмову</p>',
+        authors: [{ name: 'Олена Петренко', url: 'https://example.org/o', email: 'o@example.org' }],
+        language: 'uk',
+        categories: ['Політика'],
+        topics: ['ukraine', 'diplomacy'],
+        image: 'https://example.org/i.jpg',
+        enclosures: [{ url: 'https://example.org/a.mp3', type: 'audio/mpeg', length: 1234 }],
+        slug: 'prezydenty-ukrainy',
+        sourceId: 'local',
+      });
+      await store.upsertArticles([article]);
+      const got = await store.getArticle(article.id);
+      assert.ok(got);
+      assert.deepEqual({ ...got, sources: undefined }, { ...article, sources: undefined });
+      assert.deepEqual(got.sources, ['local']);
+      assert.equal((await store.getArticleBySlug('prezydenty-ukrainy'))?.id, article.id);
+      assert.equal(await store.getArticleBySlug('nope'), undefined);
+      assert.equal(await store.getArticle('urn:nope'), undefined);
+    }));
+
+    test('re-reading the same articles is idempotent: no duplicates, no `updated` change', () => withStore(open, async (store) => {
+      const batch = [1, 2, 3].map((n) => makeArticle(n, { topics: ['a'] }));
+      assert.deepEqual(await store.upsertArticles(batch), { inserted: 3, updated: 0, unchanged: 0 });
+      const versionBefore = await store.queryVersion({ limit: 50 });
+      assert.deepEqual(await store.upsertArticles(batch), { inserted: 0, updated: 0, unchanged: 3 });
+      assert.equal(await store.countArticles(), 3);
+      assert.equal((await store.getArticle(batch[0]!.id))?.updated.getTime(), batch[0]!.updated.getTime());
+      assert.deepEqual(await store.queryVersion({ limit: 50 }), versionBefore);
+    }));
+
+    test('a changed article is updated in place and its `updated` moves forward', () => withStore(open, async (store) => {
+      const original = makeArticle(1, { topics: ['a'] });
+      await store.upsertArticles([original]);
+      const before = await store.queryVersion({ topics: ['a'], limit: 50 });
+      const edited = { ...original, title: 'Article 1, corrected' }; // the source did not bump its date
+      assert.deepEqual(await store.upsertArticles([edited]), { inserted: 0, updated: 1, unchanged: 0 });
+      const got = await store.getArticle(original.id);
+      assert.equal(got?.title, 'Article 1, corrected');
+      assert.ok(got!.updated.getTime() > original.updated.getTime());
+      assert.equal(await store.countArticles(), 1);
+      assert.notEqual((await store.queryVersion({ topics: ['a'], limit: 50 })).tag, before.tag);
+    }));
+
+    test('topic queries are newest first, unite topics without duplicates, and respect limit', () => withStore(open, async (store) => {
+      await store.upsertArticles([
+        makeArticle(1, { topics: ['a'] }),
+        makeArticle(2, { topics: ['b'] }),
+        makeArticle(3, { topics: ['a', 'b'] }),
+        makeArticle(4, { topics: ['c'] }),
+        makeArticle(5, { topics: ['a'] }),
+      ]);
+      const titles = async (q: Parameters<ArticleStore['queryArticles']>[0]) =>
+        (await store.queryArticles(q)).map((a) => a.title);
+      assert.deepEqual(await titles({ topics: ['a'], limit: 50 }), ['Article 5', 'Article 3', 'Article 1']);
+      assert.deepEqual(await titles({ topics: ['a', 'b'], limit: 50 }), ['Article 5', 'Article 3', 'Article 2', 'Article 1']);
+      assert.deepEqual(await titles({ topics: ['a', 'b'], limit: 2 }), ['Article 5', 'Article 3']);
+      assert.deepEqual(await titles({ limit: 50 }), ['Article 5', 'Article 4', 'Article 3', 'Article 2', 'Article 1']);
+      assert.deepEqual(await titles({ topics: ['a', 'b'], excludeTopics: ['b'], limit: 50 }), ['Article 5', 'Article 1']);
+      assert.deepEqual(await titles({ topics: ['missing'], limit: 50 }), []);
+      const counts = await store.countByTopic();
+      assert.equal(counts.get('a'), 3);
+      assert.equal(counts.get('b'), 2);
+      assert.equal(counts.get('c'), 1);
+    }));
+
+    test('filters by source, language prefix and date', () => withStore(open, async (store) => {
+      await store.upsertArticles([
+        makeArticle(1, { sourceId: 's1', language: 'uk' }),
+        makeArticle(2, { sourceId: 's2', language: 'en-GB' }),
+        makeArticle(3, { sourceId: 's1', language: 'en' }),
+      ]);
+      const ids = async (q: Parameters<ArticleStore['queryArticles']>[0]) =>
+        (await store.queryArticles(q)).map((a) => a.title);
+      assert.deepEqual(await ids({ sources: ['s1'], limit: 50 }), ['Article 3', 'Article 1']);
+      assert.deepEqual(await ids({ lang: 'en', limit: 50 }), ['Article 3', 'Article 2']);
+      assert.deepEqual(await ids({ lang: 'EN-gb', limit: 50 }), ['Article 2']);
+      assert.deepEqual(await ids({ since: new Date(base + 2 * day), limit: 50 }), ['Article 3', 'Article 2']);
+      assert.deepEqual(Object.fromEntries(await store.countBySource()), { s1: 2, s2: 1 });
+    }));
+
+    test('full-text search is case-insensitive in Cyrillic and English', () => withStore(open, async (store) => {
+      await store.upsertArticles([
+        makeArticle(1, { title: 'Зустріч у Парижі', contentHtml: '<p>Говорили про ППО та ракети</p>' }),
+        makeArticle(2, { title: 'Budget talks', summary: 'Parliament debates the BUDGET' }),
+        makeArticle(3, { title: 'Weather', contentHtml: '<p>Sunny in <b>Kyiv</b></p>' }),
+      ]);
+      const titles = async (q: string) => (await store.queryArticles({ q, limit: 50 })).map((a) => a.title);
+      assert.deepEqual(await titles('ппо'), ['Зустріч у Парижі']);
+      assert.deepEqual(await titles('ПАРИЖІ'), ['Зустріч у Парижі']);
+      assert.deepEqual(await titles('budget'), ['Budget talks']);
+      assert.deepEqual(await titles('kyiv'), ['Weather'], 'text inside markup is searchable');
+      assert.deepEqual(await titles('b'), [], 'tag names are not indexed as words');
+      assert.deepEqual(await titles('парит*'), []);
+      assert.deepEqual(await titles('пари*'), ['Зустріч у Парижі']);
+      assert.deepEqual(await titles('"unbalanced (query OR'), [], 'FTS syntax in user input is not an error');
+    }));
+
+    test('a cursor walks the whole archive exactly once, ties on date broken by id', () => withStore(open, async (store) => {
+      const sameDay = new Date(base);
+      const batch = [
+        ...[1, 2, 3, 4, 5, 6, 7].map((n) => makeArticle(n, { topics: ['a'] })),
+        ...['x', 'y', 'z'].map((s) => makeArticle(0, { id: `urn:tie:${s}`, url: `https://e/${s}`, title: s, published: sameDay, updated: sameDay, topics: ['a'] })),
+      ];
+      await store.upsertArticles(batch);
+      for (const topics of [undefined, ['a']]) {
+        const seen: string[] = [];
+        let before;
+        for (let page = 0; page < 10; page++) {
+          const q: Parameters<ArticleStore['queryArticles']>[0] = { limit: 3 };
+          if (topics) q.topics = topics;
+          if (before) q.before = before;
+          const got = await store.queryArticles(q);
+          if (got.length === 0) break;
+          seen.push(...got.map((a) => a.id));
+          const last = got[got.length - 1]!;
+          before = { published: last.published, id: last.id };
+        }
+        assert.equal(seen.length, 10);
+        assert.equal(new Set(seen).size, 10);
+        assert.deepEqual(seen.slice(-3), ['urn:tie:z', 'urn:tie:y', 'urn:tie:x']);
+      }
+    }));
+
+    test('the same article from two sources is stored once, with both sources and topics', () => withStore(open, async (store) => {
+      const first = makeArticle(1, { id: 'https://news.example/a?x=1', url: 'https://news.example/a', sourceId: 's1', topics: ['a'] });
+      const second = { ...first, id: 'urn:tidings:s2:guid-77', sourceId: 's2', topics: ['b'] };
+      await store.upsertArticles([first]);
+      await store.upsertArticles([second]);
+      assert.equal(await store.countArticles(), 1);
+      const got = await store.getArticle(first.id);
+      assert.deepEqual(got?.sources, ['s1', 's2']);
+      assert.deepEqual((await store.queryArticles({ topics: ['b'], limit: 5 })).map((a) => a.id), [first.id]);
+      assert.deepEqual((await store.queryArticles({ sources: ['s2'], limit: 5 })).map((a) => a.id), [first.id]);
+    }));
+
+    test('removing a deleted local file removes its article and changes every version', () => withStore(open, async (store) => {
+      await store.upsertArticles([1, 2, 3].map((n) => makeArticle(n, { sourceId: 'local', topics: ['a'] })));
+      await store.upsertArticles([makeArticle(9, { sourceId: 'remote', topics: ['b'] })]);
+      const versionA = await store.queryVersion({ topics: ['a'], limit: 50 });
+      const revision = await store.currentRevision();
+      const keep = [makeArticle(1).id, makeArticle(3).id];
+      assert.equal(await store.removeArticlesNotIn('local', keep), 1);
+      assert.equal(await store.getArticle(makeArticle(2).id), undefined);
+      assert.equal(await store.countArticles(), 3, 'other sources are untouched');
+      assert.deepEqual((await store.countByTopic()).get('a'), 2);
+      assert.notEqual((await store.queryVersion({ topics: ['a'], limit: 50 })).tag, versionA.tag);
+      assert.ok((await store.currentRevision()) > revision);
+      assert.equal(await store.removeArticlesNotIn('local', keep), 0);
+    }));
+
+    test('query versions change with additions and ignore unrelated topics', () => withStore(open, async (store) => {
+      await store.upsertArticles([makeArticle(1, { topics: ['a'] }), makeArticle(2, { topics: ['b'] })]);
+      const a1 = await store.queryVersion({ topics: ['a'], limit: 50 });
+      const b1 = await store.queryVersion({ topics: ['b'], limit: 50 });
+      assert.ok(a1.lastModified.getTime() > 0);
+      await store.upsertArticles([makeArticle(3, { topics: ['b'] })]);
+      assert.deepEqual(await store.queryVersion({ topics: ['a'], limit: 50 }), a1);
+      assert.notEqual((await store.queryVersion({ topics: ['b'], limit: 50 })).tag, b1.tag);
+    }));
+
+    test('source poll state round-trips and updates', () => withStore(open, async (store) => {
+      assert.equal(await store.getSourceState('s1'), undefined);
+      const state = {
+        sourceId: 's1', url: 'https://x/feed', etag: '"abc"', lastModified: 'Wed, 21 Oct 2026 07:28:00 GMT',
+        lastFetchAt: new Date(base), status: 'ok' as const, nextPollAt: new Date(base + day), consecutiveFailures: 0,
+        feedTitle: 'Стрічка',
+      };
+      await store.saveSourceState(state);
+      assert.deepEqual(await store.getSourceState('s1'), state);
+      const failed = { sourceId: 's1', url: 'https://y/feed', status: 'error' as const, error: 'fetch: timeout', consecutiveFailures: 2 };
+      await store.saveSourceState(failed);
+      assert.deepEqual(await store.getSourceState('s1'), failed);
+      await store.saveSourceState({ sourceId: 's0', url: 'https://z', status: 'never', consecutiveFailures: 0 });
+      assert.deepEqual((await store.listSourceStates()).map((s) => s.sourceId), ['s0', 's1']);
+    }));
+  });
+}
