@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import express, { type Express } from 'express';
 import request from 'supertest';
+import type { Response as AgentResponse } from 'superagent';
 import { prepareResponse, type CachedResponse } from '../src/cache/cache.ts';
 import { makeEtag, precheck, sendCached, type CachePolicy } from '../src/http/conditional.ts';
 
@@ -35,11 +36,14 @@ async function buildApp(body: string = xml): Promise<Harness> {
   return { app, entry, etag, renders: () => renders };
 }
 
-function binary(res: NodeJS.ReadableStream, done: (err: Error | null, body: Buffer) => void): void {
+/** Collects the body as bytes (after superagent's decompression), whatever the content type. */
+function binary(res: AgentResponse, done: (err: Error | null, body: Buffer) => void): void {
+  // In Node, superagent hands a parser the response stream itself, typed as its Response.
+  const stream = res as unknown as NodeJS.ReadableStream;
   const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-  res.on('error', (err: Error) => done(err, Buffer.alloc(0)));
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  stream.on('end', () => done(null, Buffer.concat(chunks)));
+  stream.on('error', (err: Error) => done(err, Buffer.alloc(0)));
 }
 
 describe('makeEtag', () => {
