@@ -1,0 +1,31 @@
+// Small facts every feed renderer shares: date formats, the fallback feed author, language tag checks.
+// Format knowledge (element names, nesting) stays in each renderer's own file.
+
+/** Credited on a feed when an article names nobody: Atom requires an author (RFC 4287 §4.1.1). */
+export const FALLBACK_AUTHOR_NAME = 'Tidings';
+
+/** RFC 822 (with the 4-digit year of RFC 1123), as RSS 2.0 requires: `Thu, 01 Jan 1970 00:00:00 GMT`. */
+export function rfc822(date: Date): string {
+  return date.toUTCString();
+}
+
+/** RFC 3339 in UTC, as Atom and JSON Feed require. */
+export function rfc3339(date: Date): string {
+  return date.toISOString();
+}
+
+/**
+ * Whether a language tag is shaped like RFC 3066/5646 (the pattern atom.rnc uses for xml:lang).
+ * A malformed tag is left out of the output rather than making the whole feed invalid.
+ */
+export function isLanguageTag(tag: string | undefined): tag is string {
+  return tag !== undefined && /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(tag);
+}
+
+/** A media type has a slash with something on both sides (atom.rnc `atomMediaType`). */
+export function isMediaType(type: string | undefined): type is string {
+  return type !== undefined && /^[^/\s]+\/[^/\s]+/.test(type);
+}
+
+/** What RSS `<enclosure type>` and JSON Feed `mime_type` (both required) say when the source did not. */
+export const UNKNOWN_MEDIA_TYPE = 'application/octet-stream';

@@ -1,0 +1,75 @@
+// XML text safety for every XML renderer (RSS, Atom, OPML): the ONE place that escapes and that strips
+// characters XML 1.0 cannot carry. Renderers build markup from these helpers and never escape by hand.
+
+/**
+ * Characters outside the XML 1.0 `Char` production (C0 controls other than tab/LF/CR, lone surrogates,
+ * U+FFFE/U+FFFF). A single one makes the whole document ill-formed, so they are dropped, not escaped:
+ * XML 1.0 has no escape for them (`&#1;` is just as illegal).
+ */
+const ILLEGAL_XML_CHARS =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Removes XML-illegal characters. JSON Feed uses it too, so every format publishes the same title. */
+export function stripIllegalXmlChars(value: string): string {
+  return value.replace(ILLEGAL_XML_CHARS, '');
+}
+
+/**
+ * Escapes character data. `>` is escaped so `]]>` can never appear; CR becomes `&#13;` because a parser
+ * would otherwise normalize it to LF and the text would not round-trip.
+ */
+export function escapeText(value: string): string {
+  return stripIllegalXmlChars(value)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\r/g, '&#13;');
+}
+
+/**
+ * Escapes an attribute value for double quotes. Tab, LF and CR become character references because
+ * attribute-value normalization would turn the literal characters into spaces.
+ */
+export function escapeAttr(value: string): string {
+  return escapeText(value)
+    .replace(/"/g, '&quot;')
+    .replace(/\t/g, '&#9;')
+    .replace(/\n/g, '&#10;');
+}
+
+/**
+ * Plain text to an HTML fragment, for fields readers treat as HTML (RSS `<description>`). Call
+ * `escapeText` on the result as usual: the HTML escape and the XML escape are two different layers.
+ */
+export function plainTextToHtml(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Attribute values by name; `undefined` leaves the attribute out, so callers can list optional ones. */
+export type Attrs = Record<string, string | number | undefined>;
+
+function renderAttrs(attrs: Attrs): string {
+  let out = '';
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value !== undefined) out += ` ${name}="${escapeAttr(String(value))}"`;
+  }
+  return out;
+}
+
+/** `<name attrs>text</name>`; the text is escaped here. */
+export function textElement(name: string, text: string, attrs: Attrs = {}): string {
+  return `<${name}${renderAttrs(attrs)}>${escapeText(text)}</${name}>`;
+}
+
+/** `<name attrs/>`. */
+export function emptyElement(name: string, attrs: Attrs): string {
+  return `<${name}${renderAttrs(attrs)}/>`;
+}
+
+/** `<name attrs>children</name>`, children already rendered by these helpers, one per line. */
+export function parentElement(name: string, children: readonly string[], attrs: Attrs = {}): string {
+  const inner = children.length === 0 ? '' : `\n${children.join('\n')}\n`;
+  return `<${name}${renderAttrs(attrs)}>${inner}</${name}>`;
+}
+
+export const XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>';
