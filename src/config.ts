@@ -1,0 +1,402 @@
+// Configuration: the environment and feeds/*.yaml, each checked by one zod schema at boot so a bad
+// value stops the process with the variable name or the file:line that holds it. Also the watcher
+// that reloads feeds/ on change, keeping the running configuration when an edit is invalid.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { watch } from 'chokidar';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { z } from 'zod';
+import { compileTopics, TopicRuleError, type CompiledTopics } from './classify/topics.ts';
+import { describeError, TidingsError } from './errors.ts';
+import type { Source, Topic } from './model.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Environment
+
+export interface EnvConfig {
+  port: number;
+  /** Public origin (and optional path prefix) feeds link to; never ends with a slash. */
+  baseUrl: string;
+  databaseUrl: string;
+  feedsDir: string;
+  contentDir: string;
+  logLevel: LogLevel;
+  /** Cache-Control max-age of feed responses. */
+  cacheMaxAgeSeconds: number;
+  /** `*` or a comma-separated list of origins. */
+  corsOrigin: string;
+  /** Contact URL sent in the User-Agent of outgoing requests. */
+  userAgentUrl?: string;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
+
+function integerVar(min: number, max: number) {
+  const expected = `expected an integer ${min}–${max}`;
+  return z
+    .string()
+    .regex(/^\d+$/, expected)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, expected);
+}
+
+function isHttpUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return url.protocol === 'http:' || url.protocol === 'https:';
+}
+
+const httpUrlVar = z.string().refine(isHttpUrl, 'expected an absolute http(s) URL');
+
+const envSchema = z.object({
+  PORT: integerVar(1, 65535).default(3000),
+  BASE_URL: z
+    .string()
+    .refine(isHttpUrl, 'expected an absolute http(s) URL')
+    .refine((s) => !/[?#]/.test(s), 'expected a URL without query or fragment')
+    .transform((s) => s.replace(/\/+$/, ''))
+    .optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'expected sqlite:<path> or postgres://…')
+    .default('sqlite:./data/tidings.db'),
+  FEEDS_DIR: z.string().default('./feeds'),
+  CONTENT_DIR: z.string().default('./content'),
+  LOG_LEVEL: z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }))
+    .default('info'),
+  CACHE_MAX_AGE: integerVar(0, ONE_YEAR_SECONDS).default(300),
+  CORS_ORIGIN: z
+    .string()
+    .refine(
+      (s) => s === '*' || s.split(',').every((o) => isHttpUrl(o.trim()) && new URL(o.trim()).origin === o.trim()),
+      'expected * or a comma-separated list of origins like https://example.org',
+    )
+    .default('*'),
+  USER_AGENT_URL: httpUrlVar.optional(),
+});
+
+/** Reads the environment; throws TidingsError naming the first bad variable and its value. */
+export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
+  // `PORT=` in an env file means "not set", not "set to nothing".
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = envSchema.safeParse(present);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const name = String(issue?.path[0] ?? 'environment');
+    throw new TidingsError('config', name, `${issue?.message ?? 'invalid'}, got ${JSON.stringify(present[name])}`);
+  }
+  const v = result.data;
+  return {
+    port: v.PORT,
+    baseUrl: v.BASE_URL ?? `http://localhost:${v.PORT}`,
+    databaseUrl: v.DATABASE_URL,
+    feedsDir: v.FEEDS_DIR,
+    contentDir: v.CONTENT_DIR,
+    logLevel: v.LOG_LEVEL,
+    cacheMaxAgeSeconds: v.CACHE_MAX_AGE,
+    corsOrigin: v.CORS_ORIGIN,
+    ...(v.USER_AGENT_URL === undefined ? {} : { userAgentUrl: v.USER_AGENT_URL }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// feeds/topics.yaml and feeds/sources.yaml
+
+export interface FeedsConfig {
+  topics: Topic[];
+  sources: Source[];
+  /** The topics' rules, compiled once here so an invalid keyword stops the boot. */
+  compiled: CompiledTopics;
+}
+
+export const TOPICS_FILE = 'topics.yaml';
+export const SOURCES_FILE = 'sources.yaml';
+
+const RESERVED_TOPIC_IDS = new Set(['all']);
+/** `local` names the articles of content/ (Article.sourceId). */
+const RESERVED_SOURCE_IDS = new Set(['local']);
+
+const idSchema = z.string().regex(/^[a-z0-9-]+$/, 'expected an id of lowercase letters, digits and dashes');
+const text = z.string().trim().min(1, 'expected a non-empty string');
+
+const topicSchema = z.strictObject({
+  id: idSchema,
+  title: text,
+  description: z.string().default(''),
+  keywords: z.array(z.string({ error: 'expected a string (quote numbers)' })).default([]),
+  categories: z.array(text).default([]),
+  sources: z.array(idSchema).default([]),
+});
+
+const topicsFileSchema = z.strictObject({ topics: z.array(topicSchema) });
+
+const intervalHelp = 'expected an interval of at least 1 minute: minutes, or a string like 30m, 2h, 1h30m';
+
+/** Minutes from `45`, `45m`, `2h`, `1h30m`. */
+function parseInterval(value: number | string): number | undefined {
+  if (typeof value === 'number') return Number.isInteger(value) ? value : undefined;
+  const m = /^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$/.exec(value);
+  if (m && (m[1] !== undefined || m[2] !== undefined)) return Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0);
+  return /^\s*\d+\s*$/.test(value) ? Number(value) : undefined;
+}
+
+const intervalSchema = z.union([z.number(), z.string()], { error: intervalHelp }).transform((value, ctx) => {
+  const minutes = parseInterval(value);
+  if (minutes === undefined || minutes < 1) {
+    ctx.addIssue({ code: 'custom', message: intervalHelp });
+    return z.NEVER;
+  }
+  return minutes;
+});
+
+const sourceSchema = z.strictObject({
+  id: idSchema,
+  url: z.string().refine(isHttpUrl, 'expected an absolute http(s) URL'),
+  title: text.optional(),
+  topics: z.array(idSchema).default([]),
+  categories: z.record(z.string(), z.union([idSchema, z.array(idSchema)])).default({}),
+  interval: intervalSchema.default(30),
+  enabled: z.boolean().default(true),
+});
+
+const sourcesFileSchema = z.strictObject({ sources: z.array(sourceSchema).nullable().default([]) });
+
+type Path = readonly (string | number)[];
+
+/** A parsed YAML file that can say on which line a value (or the closest existing parent) sits. */
+class YamlFile {
+  constructor(
+    readonly file: string,
+    readonly doc: Document,
+    private readonly lines: LineCounter,
+  ) {}
+
+  lineOf(path: Path): number {
+    let node: unknown = this.doc.contents;
+    let offset = (node as Node | null)?.range?.[0] ?? 0;
+    for (const key of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
+        if (!pair) break;
+        const keyStart = isScalar(pair.key) ? pair.key.range?.[0] : undefined;
+        const value = pair.value as Node | null;
+        offset = value?.range?.[0] ?? keyStart ?? offset;
+        node = value;
+      } else if (isSeq(node) && typeof key === 'number') {
+        const item = node.items[key] as Node | undefined;
+        if (!item?.range) break;
+        offset = item.range[0];
+        node = item;
+      } else break;
+    }
+    return this.lines.linePos(offset).line;
+  }
+
+  /** The line of a key itself, for a key that should not be there. */
+  lineOfKey(path: Path, key: string): number {
+    const node = this.doc.getIn(path, true);
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
+      const start = isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
+      if (start !== undefined) return this.lines.linePos(start).line;
+    }
+    return this.lineOf(path);
+  }
+
+  fail(path: Path, reason: string, cause?: unknown): TidingsError {
+    return this.failAt(this.lineOf(path), path, reason, cause);
+  }
+
+  failAt(line: number, path: Path, reason: string, cause?: unknown): TidingsError {
+    const at = path.length > 0 ? `${formatPath(path)}: ` : '';
+    return new TidingsError('config', `${this.file}:${line}`, `${at}${reason}`, cause === undefined ? undefined : { cause });
+  }
+}
+
+function formatPath(path: Path): string {
+  return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
+}
+
+function readYaml(file: string): YamlFile {
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new TidingsError('config', file, `cannot read: ${describeError(err)}`, { cause: err });
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const error = doc.errors[0];
+  if (error) {
+    const line = lines.linePos(error.pos[0]).line;
+    throw new TidingsError('config', `${file}:${line}`, `invalid YAML: ${error.message}`, { cause: error });
+  }
+  return new YamlFile(file, doc, lines);
+}
+
+/** Validates a YAML document against a schema, turning the first issue into file:line. */
+function validate<S extends z.ZodType>(yaml: YamlFile, schema: S): z.output<S> {
+  const result = schema.safeParse(yaml.doc.toJS() ?? {}, { reportInput: true });
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (!issue) throw yaml.fail([], 'invalid');
+  const path = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0] ?? '';
+    return yamlThrow(yaml.failAt(yaml.lineOfKey(path, key), path, `unknown key "${key}"`));
+  }
+  const missing = issue.code === 'invalid_type' && issue.input === undefined;
+  const reason = missing ? 'missing' : withInput(issue.message, issue.input);
+  return yamlThrow(yaml.fail(path, reason));
+}
+
+function yamlThrow(err: TidingsError): never {
+  throw err;
+}
+
+function withInput(message: string, input: unknown): string {
+  if (input === undefined || (typeof input === 'object' && input !== null)) return message;
+  return `${message}, got ${JSON.stringify(input)}`;
+}
+
+/**
+ * Reads feeds/topics.yaml (required) and feeds/sources.yaml (optional: no file, no sources), checks
+ * every cross-reference and compiles the topic rules. Throws TidingsError('config', 'file:line', why).
+ */
+export function loadFeedsConfig(feedsDir: string): FeedsConfig {
+  const topicsYaml = readYaml(join(feedsDir, TOPICS_FILE));
+  const topicsFile = validate(topicsYaml, topicsFileSchema);
+  const sourcesPath = join(feedsDir, SOURCES_FILE);
+  const sourcesYaml = existsSync(sourcesPath) ? readYaml(sourcesPath) : undefined;
+  const sourcesFile = sourcesYaml ? validate(sourcesYaml, sourcesFileSchema) : { sources: [] };
+  const rawSources = sourcesFile.sources ?? [];
+
+  const topicLines = new Map<string, number>();
+  topicsFile.topics.forEach((t, i) => {
+    const path = ['topics', i, 'id'];
+    if (RESERVED_TOPIC_IDS.has(t.id)) throw topicsYaml.fail(path, `topic id "${t.id}" is reserved`);
+    const first = topicLines.get(t.id);
+    if (first !== undefined) throw topicsYaml.fail(path, `duplicate topic id "${t.id}" (first at line ${first})`);
+    topicLines.set(t.id, topicsYaml.lineOf(path));
+  });
+
+  const sourceLines = new Map<string, number>();
+  const sources: Source[] = rawSources.map((s, i) => {
+    const yaml = sourcesYaml as YamlFile; // rawSources is non-empty only when the file was read
+    const at = (...rest: (string | number)[]): Path => ['sources', i, ...rest];
+    if (RESERVED_SOURCE_IDS.has(s.id)) throw yaml.fail(at('id'), `source id "${s.id}" is reserved`);
+    const first = sourceLines.get(s.id);
+    if (first !== undefined) throw yaml.fail(at('id'), `duplicate source id "${s.id}" (first at line ${first})`);
+    sourceLines.set(s.id, yaml.lineOf(at('id')));
+
+    const known = (id: string, path: Path): string => {
+      if (!topicLines.has(id)) throw yaml.fail(path, `unknown topic "${id}" (not in ${TOPICS_FILE})`);
+      return id;
+    };
+    const categoryTopics: Record<string, string[]> = {};
+    for (const [category, target] of Object.entries(s.categories)) {
+      const ids = Array.isArray(target)
+        ? target.map((id, j) => known(id, at('categories', category, j)))
+        : [known(target, at('categories', category))];
+      const key = category.trim().toLowerCase();
+      categoryTopics[key] = [...new Set([...(categoryTopics[key] ?? []), ...ids])];
+    }
+    return {
+      id: s.id,
+      url: s.url,
+      ...(s.title === undefined ? {} : { title: s.title }),
+      topics: s.topics.map((id, j) => known(id, at('topics', j))),
+      categoryTopics,
+      intervalMinutes: s.interval,
+      enabled: s.enabled,
+    };
+  });
+
+  const topics: Topic[] = topicsFile.topics.map((t, i) => ({
+    id: t.id,
+    title: t.title,
+    description: t.description,
+    rules: {
+      keywords: t.keywords,
+      categories: t.categories,
+      sources: t.sources.map((id, j) => {
+        if (!sourceLines.has(id)) throw topicsYaml.fail(['topics', i, 'sources', j], `unknown source "${id}" (not in ${SOURCES_FILE})`);
+        return id;
+      }),
+    },
+  }));
+
+  let compiled: CompiledTopics;
+  try {
+    compiled = compileTopics(topics);
+  } catch (err) {
+    if (!(err instanceof TopicRuleError)) throw err;
+    const i = topics.findIndex((t) => t.id === err.topicId);
+    const path = ['topics', i, err.field, err.index];
+    throw topicsYaml.fail(path, `topic ${err.topicId}: ${err.message.replace(/^config: topic [^:]+: /, '')}`, err);
+  }
+  return { topics, sources, compiled };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reloading
+
+export interface FeedsWatcher {
+  /** Re-reads feeds/ now (main.ts calls it on SIGHUP); reports through onReload or onError. */
+  reload(): void;
+  close(): Promise<void>;
+}
+
+export interface WatchOptions {
+  /** Editors write a file in several steps; one reload after they settle. */
+  debounceMs?: number;
+}
+
+/**
+ * Watches feedsDir for changes to topics.yaml / sources.yaml. A valid edit calls onReload with the
+ * new configuration; an invalid one calls onError and the caller keeps running the old one.
+ */
+export function watchFeedsConfig(
+  feedsDir: string,
+  onReload: (config: FeedsConfig) => void,
+  onError: (err: unknown) => void,
+  options: WatchOptions = {},
+): FeedsWatcher {
+  const debounceMs = options.debounceMs ?? 200;
+  let timer: NodeJS.Timeout | undefined;
+
+  const reload = (): void => {
+    let config: FeedsConfig;
+    try {
+      config = loadFeedsConfig(feedsDir);
+    } catch (err) {
+      onError(err);
+      return;
+    }
+    onReload(config);
+  };
+
+  const watcher = watch(feedsDir, { ignoreInitial: true, depth: 0 });
+  watcher.on('all', (_event, path) => {
+    const name = basename(path);
+    if (name !== TOPICS_FILE && name !== SOURCES_FILE) return;
+    clearTimeout(timer);
+    timer = setTimeout(reload, debounceMs);
+  });
+  watcher.on('error', onError);
+
+  return {
+    reload,
+    async close() {
+      clearTimeout(timer);
+      await watcher.close();
+    },
+  };
+}
