@@ -21,6 +21,9 @@ const ISO639_3_TO_BCP47: Record<string, string> = {
 /** Enough text for a stable trigram profile; more only costs time. */
 const SAMPLE_CHARS = 2000;
 
+/** Fewer letters than this and franc's answer is a coin toss. */
+const MIN_LETTERS_FOR_GUESS = 30;
+
 /** Letters only Ukrainian uses among Cyrillic languages franc-min knows (ї, є, ґ; і is also Belarusian). */
 const UKRAINIAN_ONLY = /[їєґЇЄҐ]/u;
 const UKRAINIAN_OR_BELARUSIAN = /[іІ]/u;
@@ -37,6 +40,8 @@ export function detectLanguage(text: string): string | undefined {
   if (!NOT_UKRAINIAN.test(sample) && (UKRAINIAN_ONLY.test(sample) || UKRAINIAN_OR_BELARUSIAN.test(sample))) {
     return 'uk';
   }
+  // Trigram guesses on a few words are noise (franc calls "Hello world" Somali); say nothing instead.
+  if (sample.replace(/[^\p{L}]/gu, '').length < MIN_LETTERS_FOR_GUESS) return undefined;
   const code = franc(sample);
   if (code === 'und') return undefined;
   return ISO639_3_TO_BCP47[code];

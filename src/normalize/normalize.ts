@@ -1,0 +1,417 @@
+// The one normalizer every format shares: ParsedItem (untrusted, unresolved) → Article (the common
+// model's invariants hold). Each field's fallback chain is written once, in order, with why — the
+// way gofeed's translator does it — so RSS, Atom, JSON Feed and local articles all agree.
+
+import { createHash } from 'node:crypto';
+import type { Article, Enclosure, Person } from '../model.ts';
+import type { ParsedItem } from '../parse/types.ts';
+import { escapeHtml, excerpt, htmlToText, sanitizeHtml } from './html.ts';
+import { detectLanguage } from './language.ts';
+import { slugify } from './slug.ts';
+
+export interface NormalizeContext {
+  /** Source id from feeds/, or 'local' for content/. */
+  sourceId: string;
+  /** Where the feed was fetched from: the last resort for resolving relative URLs. */
+  feedUrl?: string;
+  /** xml:base of the feed element, or the feed's home page. */
+  feedBase?: string;
+  feedLanguage?: string;
+  /** The current instant: the fallback date and the limit for future dates. */
+  now: Date;
+  /** Tidings' public origin, e.g. https://tidings.example; local article pages live under it. */
+  baseUrl: string;
+  /** Told about data that was repaired (an unparseable date, a clamped future date…). */
+  log?: (msg: string) => void;
+}
+
+export const LOCAL_SOURCE_ID = 'local';
+
+/** Query parameters that only track the reader; they make one page look like many. */
+const TRACKING_PARAMS = /^(?:utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi|yclid|igshid)$/i;
+
+const SUMMARY_FROM_CONTENT_CHARS = 300;
+/** Some feeds put the whole article in <description>; a summary stays a summary. */
+const SUMMARY_MAX_CHARS = 1000;
+const TITLE_FALLBACK_WORDS = 10;
+/** Clock skew and time zones forgiven before a date counts as "in the future". */
+const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
+
+// ---------------------------------------------------------------------------------------------
+// Text hygiene
+
+/**
+ * Characters XML 1.0 forbids (C0 controls except tab/LF/CR, U+FFFE/U+FFFF, lone surrogates).
+ * One of them in a title would make every RSS/Atom document containing it unparseable.
+ */
+const XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/gu;
+
+export function stripXmlIllegal(text: string): string {
+  return text.replace(XML_ILLEGAL, '');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dates
+
+/** RFC 822/1123/2822 named zones, in minutes east of UTC. */
+const NAMED_ZONES: Record<string, number> = {
+  UT: 0, UTC: 0, GMT: 0, Z: 0,
+  EST: -300, EDT: -240, CST: -360, CDT: -300, MST: -420, MDT: -360, PST: -480, PDT: -420,
+};
+
+const MONTHS: Record<string, number> = {
+  jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11,
+};
+
+/** Minutes east of UTC for an RFC 822 zone token, or undefined when it is not one. */
+function rfc822ZoneOffset(zone: string): number | undefined {
+  if (/^[+-]\d{4}$/.test(zone)) {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    return sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3, 5)));
+  }
+  if (/^[+-]\d{2}:\d{2}$/.test(zone)) {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    return sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+  }
+  const upper = zone.toUpperCase();
+  const named = NAMED_ZONES[upper];
+  if (named !== undefined) return named;
+  // Military single letters (A–I, K–Z). RFC 822 got their signs backwards, so RFC 2822 §4.3 says
+  // to read them as "-0000" (UTC, offset unknown) rather than trust either sign.
+  if (/^[A-IK-Z]$/.test(upper)) return 0;
+  return undefined;
+}
+
+/** Date.UTC with range checks: 31 February is an error, not 3 March. */
+function utcDate(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number, offsetMin: number): Date | undefined {
+  if (mo < 0 || mo > 11 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return undefined;
+  const probe = new Date(Date.UTC(y, mo, d));
+  if (probe.getUTCMonth() !== mo) return undefined;
+  // A leap second (":60") is folded into the next second's instant.
+  const t = Date.UTC(y, mo, d, h, mi, Math.min(s, 59), ms) + (s === 60 ? 1000 : 0) - offsetMin * 60_000;
+  const date = new Date(t);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function twoDigitYear(y: number, digits: number): number {
+  // RFC 2822 §4.3: two-digit years 00–49 are 2000–2049, 50–99 are 1950–1999.
+  if (digits === 2) return y < 50 ? 2000 + y : 1900 + y;
+  return y;
+}
+
+/** RFC 822 / 1123 / 2822: `Tue, 06 Jan 2026 10:00:00 +0300`, `6 Jan 26 10:00 EST`. */
+function parseRfc822(s: string): Date | undefined {
+  const m =
+    /^(?:[A-Za-z]{3,9},?\s+)?(\d{1,2})\s+([A-Za-z]{3,9})\.?\s+(\d{2}|\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([+-]\d{4}|[+-]\d{2}:\d{2}|[A-Za-z]{1,5}))?$/.exec(
+      s,
+    );
+  if (!m) return undefined;
+  const [, d, mon, y, h, mi, sec, zone] = m;
+  const month = MONTHS[(mon ?? '').slice(0, 3).toLowerCase()];
+  if (month === undefined || !d || !y || !h || !mi) return undefined;
+  // No zone at all is out of spec; UTC is the least surprising reading.
+  const offset = zone === undefined ? 0 : rfc822ZoneOffset(zone);
+  if (offset === undefined) return undefined;
+  return utcDate(twoDigitYear(Number(y), y.length), month, Number(d), Number(h), Number(mi), Number(sec ?? 0), 0, offset);
+}
+
+/** ISO 8601 / RFC 3339 / W3C-DTF (dc:date): `2026-01-06`, `2026-01-06T10:00:00.5+03:00`. */
+function parseIso8601(s: string): Date | undefined {
+  const m =
+    /^(\d{4})-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?)?$/i.exec(s);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, sec, frac, zone] = m;
+  let offset = 0; // a date or local time without a zone is read as UTC (W3C-DTF allows no better)
+  if (zone && zone.toUpperCase() !== 'Z') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    offset = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0'));
+  }
+  const ms = frac ? Math.round(Number(`0.${frac}`) * 1000) : 0;
+  return utcDate(Number(y), Number(mo) - 1, Number(d ?? 1), Number(h ?? 0), Number(mi ?? 0), Number(sec ?? 0), ms, offset);
+}
+
+/**
+ * A feed's date string or Date as an instant, or undefined when it cannot be read. Tries, in order:
+ * 1. a Date object (JSON Feed and front matter parsers may give one) — passed through if valid;
+ * 2. ISO 8601 / RFC 3339 (Atom, JSON Feed, dc:date, front matter);
+ * 3. RFC 822 and its successors (RSS pubDate), named zones, military letters and numeric offsets.
+ */
+export function parseDate(value: string | Date): Date | undefined {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : new Date(value.getTime());
+  const s = value.trim().replace(/\s+/g, ' ');
+  if (s === '') return undefined;
+  return parseIso8601(s) ?? parseRfc822(s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// URLs
+
+/** `ref` made absolute against the first base that works; undefined when none does. */
+function resolveUrl(ref: string | undefined, bases: readonly (string | undefined)[]): string | undefined {
+  const trimmed = ref?.trim();
+  if (!trimmed) return undefined;
+  for (const base of [undefined, ...bases]) {
+    try {
+      // With base undefined this only succeeds for an absolute reference, which needs no base.
+      return new URL(trimmed, base).href;
+    } catch (err) {
+      void err; // not resolvable against this base: try the next one
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The canonical form of an http(s) URL: tracking parameters and the fragment removed, so the same
+ * page shared from a newsletter and a tweet is one URL. Other schemes are returned unchanged.
+ */
+export function canonicalUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch (err) {
+    void err; // not a URL at all: nothing to canonicalize
+    return url;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return url;
+  u.hash = '';
+  for (const key of [...u.searchParams.keys()]) {
+    if (TRACKING_PARAMS.test(key)) u.searchParams.delete(key);
+  }
+  // URLSearchParams re-serializes; an emptied query must not leave a bare "?".
+  if ([...u.searchParams.keys()].length === 0) u.search = '';
+  return u.href;
+}
+
+function isHttpUrl(s: string): boolean {
+  return /^https?:\/\/[^\s/]/i.test(s);
+}
+
+/** RFC 3986 absolute URI: a scheme, a colon, and no whitespace. */
+function isAbsoluteUri(s: string): boolean {
+  if (!/^[a-z][a-z0-9+.-]*:\S+$/i.test(s)) return false;
+  try {
+    new URL(s);
+    return true;
+  } catch (err) {
+    void err; // URL() refuses it (e.g. "http://" with no host): not usable as an id
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Language
+
+/** BCP 47 casing: `EN_gb` → `en-GB`, `uk` → `uk`, `zh-hant-tw` → `zh-Hant-TW`; undefined if not a tag. */
+export function normalizeLanguageTag(tag: string | undefined): string | undefined {
+  const raw = tag?.trim().replace(/_/g, '-');
+  if (!raw || !/^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$/i.test(raw)) return undefined;
+  const [primary, ...rest] = raw.split('-');
+  const subtags = rest.map((sub) => {
+    if (/^[a-z]{2}$/i.test(sub) || /^\d{3}$/.test(sub)) return sub.toUpperCase(); // region
+    if (/^[a-z]{4}$/i.test(sub)) return sub.charAt(0).toUpperCase() + sub.slice(1).toLowerCase(); // script
+    return sub.toLowerCase();
+  });
+  return [(primary ?? '').toLowerCase(), ...subtags].join('-');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The normalizer
+
+function textParagraphsHtml(text: string): string {
+  return text
+    .replace(/\r\n?/g, '\n')
+    .split(/\n[ \t]*\n/)
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+    .map((p) => `<p>${escapeHtml(p)}</p>`)
+    .join('\n');
+}
+
+function firstWords(text: string, count: number): string {
+  const words = text.split(/\s+/).filter((w) => w !== '');
+  if (words.length === 0) return '';
+  return words.length > count ? `${words.slice(0, count).join(' ')}…` : words.join(' ');
+}
+
+function uniqueTrimmed(values: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const v of values) {
+    const t = stripXmlIllegal(v).replace(/\s+/g, ' ').trim();
+    // Case-insensitive: "Politics" and "politics" are one category to a reader.
+    const key = t.toLowerCase();
+    if (t !== '' && !seen.has(key)) {
+      seen.add(key);
+      out.push(t);
+    }
+  }
+  return out;
+}
+
+function rawDateKey(value: string | Date | undefined): string {
+  if (value === undefined) return '';
+  return value instanceof Date ? value.toISOString() : value.trim();
+}
+
+/** Turn one parsed item into an Article. Never throws for bad data: it repairs and logs. */
+export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): Article {
+  const log = ctx.log ?? (() => undefined);
+  const isLocal = ctx.sourceId === LOCAL_SOURCE_ID;
+  const where = item.link ?? item.guid ?? item.slug ?? item.title ?? '(item)';
+
+  // Base for relative URLs, in order: the item's xml:base (itself possibly relative to the feed's),
+  // then the feed's xml:base / home page, then the URL the feed was fetched from.
+  const feedBases = [ctx.feedBase ? resolveUrl(ctx.feedBase, [ctx.feedUrl]) : undefined, ctx.feedUrl];
+  const itemBase = item.base ? resolveUrl(item.base, feedBases) : undefined;
+  const bases = [itemBase, ...feedBases].filter((b): b is string => b !== undefined);
+  const contentBase = bases[0];
+
+  // --- Text first: the title fallback and language detection need it.
+  // contentHtml, in order: the full HTML content; the summary HTML (RSS <description> is often the
+  // whole article); plain text content turned into escaped paragraphs.
+  const rawContentHtml =
+    item.contentHtml?.trim() ||
+    item.summaryHtml?.trim() ||
+    (item.contentText?.trim() ? textParagraphsHtml(item.contentText) : '');
+  const contentHtml = stripXmlIllegal(sanitizeHtml(stripXmlIllegal(rawContentHtml), contentBase));
+  const contentPlain = htmlToText(contentHtml);
+
+  // --- slug: local articles only; the loader always sets one, the title is a last resort.
+  const slug = isLocal ? item.slug || slugify(item.title ?? '') || 'untitled' : undefined;
+
+  // --- title, in order: the item's title as plain text; the first words of its text; a placeholder
+  // (Article.title must never be empty).
+  const title =
+    stripXmlIllegal(htmlToText(item.title ?? '')) ||
+    firstWords(contentPlain, TITLE_FALLBACK_WORDS) ||
+    'Untitled';
+
+  // --- summary, in order: the summary's plain text (capped); an excerpt of the content's text.
+  const summarySource = item.summaryHtml ? htmlToText(stripXmlIllegal(item.summaryHtml)) : '';
+  const summary = stripXmlIllegal(
+    summarySource ? excerpt(summarySource, SUMMARY_MAX_CHARS) : excerpt(contentPlain, SUMMARY_FROM_CONTENT_CHARS),
+  );
+
+  // --- url, in order: local page under Tidings' origin; the item's link; a permalink guid (RSS
+  // guid without isPermaLink="false"); both resolved and canonicalized.
+  let ownUrl: string | undefined;
+  if (isLocal) {
+    ownUrl = `${ctx.baseUrl.replace(/\/+$/, '')}/articles/${slug}`;
+  } else {
+    const link = resolveUrl(item.link, bases);
+    const permalinkGuid =
+      item.guid && item.guidIsPermaLink !== false && isHttpUrl(item.guid.trim()) ? item.guid.trim() : undefined;
+    const chosen = link ?? permalinkGuid;
+    ownUrl = chosen ? canonicalUrl(chosen) : undefined;
+  }
+
+  // --- id (absolute IRI, stable forever, never depends on Tidings' own baseUrl), in order:
+  // 1. local: urn:tidings:local:<slug>;
+  // 2. a guid that is an absolute URI, as the source gave it (even a reused permalink: the source
+  //    says it is the identity, and rewriting it would duplicate items in readers);
+  // 3. a guid that is not a URI, scoped to the source: urn:tidings:<source>:<guid>;
+  // 4. the canonical URL;
+  // 5. a hash of title, raw date and content — raw, so the id does not move when a date fails
+  //    to parse and falls back to "now".
+  let id: string;
+  const guid = item.guid?.trim();
+  if (isLocal) {
+    id = `urn:tidings:local:${encodeURIComponent(slug ?? '')}`;
+  } else if (guid && isAbsoluteUri(guid)) {
+    id = guid;
+  } else if (guid) {
+    id = `urn:tidings:${encodeURIComponent(ctx.sourceId)}:${encodeURIComponent(guid)}`;
+  } else if (ownUrl) {
+    id = ownUrl;
+  } else {
+    const hash = createHash('sha256')
+      .update(`${item.title ?? ''}\n${rawDateKey(item.published ?? item.updated)}\n${rawContentHtml}`)
+      .digest('hex')
+      .slice(0, 32);
+    id = `urn:tidings:${encodeURIComponent(ctx.sourceId)}:${hash}`;
+  }
+
+  // An item with no link of its own still needs a page to point at: the feed's site, else its id.
+  const url = ownUrl ?? (feedBases[0] ? canonicalUrl(feedBases[0]) : undefined) ?? id;
+
+  // --- dates, in order: each readable value (unreadable → logged, treated as missing; more than a
+  // day ahead → clamped to now); published ← updated ← now; updated ← published; then
+  // published <= updated by raising updated.
+  const readDate = (value: string | Date | undefined, field: string): Date | undefined => {
+    if (value === undefined || (typeof value === 'string' && value.trim() === '')) return undefined;
+    const d = parseDate(value);
+    if (!d) {
+      log(`normalize: ${ctx.sourceId}: ${where}: unreadable ${field} date ${JSON.stringify(String(value))}, using now`);
+      return new Date(ctx.now.getTime());
+    }
+    if (d.getTime() > ctx.now.getTime() + FUTURE_TOLERANCE_MS) {
+      log(`normalize: ${ctx.sourceId}: ${where}: ${field} date ${d.toISOString()} is in the future, clamped to now`);
+      return new Date(ctx.now.getTime());
+    }
+    return d;
+  };
+  const publishedRead = readDate(item.published, 'published');
+  const updatedRead = readDate(item.updated, 'updated');
+  const published = publishedRead ?? updatedRead ?? new Date(ctx.now.getTime());
+  let updated = updatedRead ?? published;
+  if (updated.getTime() < published.getTime()) updated = new Date(published.getTime());
+
+  // --- language, in order: the item's own; the feed's; detected from title and text.
+  const language =
+    normalizeLanguageTag(item.language) ??
+    normalizeLanguageTag(ctx.feedLanguage) ??
+    normalizeLanguageTag(detectLanguage(`${title}\n${contentPlain}`));
+
+  // --- people, categories, media.
+  const authors: Person[] = [];
+  const seenAuthors = new Set<string>();
+  for (const a of item.authors) {
+    const name = stripXmlIllegal(htmlToText(a.name ?? ''));
+    const email = a.email?.trim() || undefined;
+    const personUrl = resolveUrl(a.url, bases);
+    // An author known only by e-mail is still credited, under the address.
+    const shown = name || email;
+    if (!shown || seenAuthors.has(shown.toLowerCase())) continue;
+    seenAuthors.add(shown.toLowerCase());
+    authors.push({ name: shown, ...(personUrl ? { url: personUrl } : {}), ...(email ? { email } : {}) });
+  }
+
+  const enclosures: Enclosure[] = [];
+  for (const e of item.enclosures) {
+    const encUrl = resolveUrl(e.url, bases);
+    if (!encUrl) {
+      log(`normalize: ${ctx.sourceId}: ${where}: enclosure URL ${JSON.stringify(e.url)} cannot be resolved, dropped`);
+      continue;
+    }
+    enclosures.push({
+      url: encUrl,
+      ...(e.type?.trim() ? { type: e.type.trim() } : {}),
+      ...(e.length !== undefined && Number.isFinite(e.length) && e.length >= 0 ? { length: e.length } : {}),
+      ...(e.title?.trim() ? { title: stripXmlIllegal(e.title.trim()) } : {}),
+    });
+  }
+
+  const image = resolveUrl(item.image, isLocal ? [ctx.baseUrl, ...bases] : bases);
+
+  const article: Article = {
+    id,
+    title,
+    url,
+    summary,
+    contentHtml,
+    published,
+    updated,
+    authors,
+    sourceId: ctx.sourceId,
+    categories: uniqueTrimmed(item.categories),
+    // Explicit front matter topics are carried; the classifier adds the rule-based ones.
+    topics: uniqueTrimmed(item.topics ?? []).map((t) => t.toLowerCase()),
+    enclosures,
+  };
+  if (language) article.language = language;
+  if (image) article.image = image;
+  if (slug) article.slug = slug;
+  return article;
+}
