@@ -1,0 +1,136 @@
+// Atom 1.0 and 0.3: maps rss-parser's raw output to a ParsedFeed — every author, categories, text
+// construct types (text / html / xhtml, 0.3 modes), xml:base and xml:lang per entry, enclosure links.
+
+import type { Enclosure } from '../model.ts';
+import type { ParsedFeed, ParsedItem } from './types.ts';
+import { atomPeople, describeItemError, mediaImage } from './extensions.ts';
+import {
+  attr, children, firstText, isMarkup, joinBase, ownAttrs, parseXmlFeed, rawNodes, text,
+  type RawRecord, type XNode,
+} from './xml-feed.ts';
+
+export async function parseAtom(xml: string, where: string, format: 'atom-0.3' | 'atom-1.0'): Promise<ParsedFeed> {
+  const { fields: feedRec, items } = await parseXmlFeed(xml, where);
+  const attrs = ownAttrs(feedRec);
+  const base = attrs['xml:base']?.trim() || undefined;
+  const authors = atomPeople(rawNodes(feedRec, 'author'));
+  const feed: ParsedFeed = {
+    format,
+    title: textConstruct(rawNodes(feedRec, 'title')[0])?.value,
+    link: alternateLink(rawNodes(feedRec, 'link')),
+    description: textConstruct(rawNodes(feedRec, 'subtitle')[0] ?? rawNodes(feedRec, 'tagline')[0])?.value,
+    language: attrs['xml:lang']?.trim() || undefined,
+    authors,
+    image: firstText(feedRec, 'logo', 'icon') ?? mediaImage(feedRec),
+    base,
+    items: [],
+    itemErrors: [],
+  };
+  items.forEach((raw, i) => {
+    try {
+      feed.items.push(atomEntry(raw, base, authors));
+    } catch (err) {
+      feed.itemErrors.push(describeItemError(i, raw, err));
+    }
+  });
+  return feed;
+}
+
+function atomEntry(entry: RawRecord, feedBase: string | undefined, feedAuthors: ParsedFeed['authors']): ParsedItem {
+  const attrs = ownAttrs(entry);
+  const base = joinBase(feedBase, attrs['xml:base']);
+  const contentNode = rawNodes(entry, 'content')[0];
+  const content = textConstruct(contentNode);
+  const summary = textConstruct(rawNodes(entry, 'summary')[0]);
+  const source = rawNodes(entry, 'source')[0];
+  const links = rawNodes(entry, 'link');
+  let authors = atomPeople(rawNodes(entry, 'author'));
+  // RFC 4287 §4.2.1: an entry without authors inherits those of its <source>, then of the feed.
+  if (authors.length === 0) authors = atomPeople(children(source, 'author'));
+  if (authors.length === 0) authors = feedAuthors;
+  return {
+    guid: firstText(entry, 'id'),
+    link: alternateLink(links),
+    title: textConstruct(rawNodes(entry, 'title')[0])?.value,
+    contentHtml: content && content.type !== 'text' ? content.value : undefined,
+    contentText: content?.type === 'text' ? content.value : undefined,
+    summaryHtml: summary === undefined ? undefined : summary.type === 'text' ? escapeText(summary.value) : summary.value,
+    // Atom 1.0 published/updated; Atom 0.3 issued (or created) / modified.
+    published: firstText(entry, 'published', 'issued', 'created'),
+    updated: firstText(entry, 'updated', 'modified'),
+    authors,
+    categories: categories(entry),
+    language: attrs['xml:lang']?.trim() || attr(contentNode, 'xml:lang')?.trim() || undefined,
+    // The base in effect for the content: content's own xml:base over the entry's over the feed's.
+    base: joinBase(base, attr(contentNode, 'xml:base')),
+    image: mediaImage(entry),
+    enclosures: enclosureLinks(links),
+  };
+}
+
+interface TextValue {
+  /** `text` is plain text; `html` is HTML (escaped or inline xhtml, both returned as HTML). */
+  type: 'text' | 'html';
+  value: string;
+}
+
+/**
+ * An Atom text construct. 1.0: type text | html | xhtml (or a MIME type); 0.3: type is a MIME type
+ * and mode is xml | escaped | base64. The xhtml wrapper <div> is not part of the value (RFC 4287 §3.1.1.3).
+ */
+export function textConstruct(n: XNode | undefined): TextValue | undefined {
+  if (n === undefined) return undefined;
+  const type = (attr(n, 'type') ?? 'text').trim().toLowerCase();
+  const mode = attr(n, 'mode')?.trim().toLowerCase();
+  let value = text(n);
+  if (value === undefined) return undefined;
+  if (mode === 'base64') value = Buffer.from(value, 'base64').toString('utf8').trim();
+  const html = type === 'html' || type === 'text/html' || type.includes('xhtml') || isMarkup(n);
+  if (isMarkup(n) && (type.includes('xhtml') || mode === 'xml' || mode === undefined)) value = unwrapDiv(value);
+  return { type: html ? 'html' : 'text', value };
+}
+
+/** Removes the single xhtml <div> wrapper around xhtml content, keeping what is inside it. */
+function unwrapDiv(markup: string): string {
+  const m = /^\s*<(?:[\w-]+:)?div\b[^>]*>([\s\S]*)<\/(?:[\w-]+:)?div>\s*$/.exec(markup);
+  return (m?.[1] ?? markup).trim();
+}
+
+/** Plain text as HTML text, so summaryHtml is always HTML. */
+function escapeText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** rel="alternate" (the default when rel is absent), else the first link with an href. */
+function alternateLink(links: XNode[]): string | undefined {
+  const withHref = links.filter((l) => attr(l, 'href')?.trim());
+  const alt = withHref.find((l) => (attr(l, 'rel')?.trim() || 'alternate') === 'alternate') ?? withHref[0];
+  return attr(alt, 'href')?.trim() ?? links.map((l) => text(l)).find((t) => t !== undefined);
+}
+
+function enclosureLinks(links: XNode[]): Enclosure[] {
+  const out: Enclosure[] = [];
+  for (const l of links) {
+    const url = attr(l, 'href')?.trim();
+    if (attr(l, 'rel')?.trim() !== 'enclosure' || !url) continue;
+    const e: Enclosure = { url };
+    const type = attr(l, 'type')?.trim();
+    if (type) e.type = type;
+    const length = Number(attr(l, 'length'));
+    if (Number.isFinite(length) && length > 0) e.length = length;
+    const title = attr(l, 'title')?.trim();
+    if (title) e.title = title;
+    out.push(e);
+  }
+  return out;
+}
+
+/** Category term (the identity topics match on), else its human label. */
+function categories(entry: RawRecord): string[] {
+  const out: string[] = [];
+  for (const c of rawNodes(entry, 'category')) {
+    const t = attr(c, 'term')?.trim() || attr(c, 'label')?.trim() || text(c);
+    if (t) out.push(t);
+  }
+  return [...new Set(out)];
+}

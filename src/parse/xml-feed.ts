@@ -1,0 +1,247 @@
+// The ONE wrapper around rss-parser (and, through it, xml2js): XML text in, rss-parser's output out,
+// with every raw node Tidings needs kept through customFields. rss.ts and atom.ts map that output to a
+// ParsedFeed; nothing else in Tidings imports rss-parser. Also owns the small XML node helpers.
+
+import Parser from 'rss-parser';
+import { decodeHTML } from 'entities';
+import { TidingsError, describeError } from '../errors.ts';
+
+/** An xml2js node as rss-parser hands it over: a string, or an object with `_` text and `$` attributes. */
+export type XNode = string | XElement;
+export interface XElement {
+  _?: string;
+  $?: Record<string, string>;
+  [child: string]: unknown;
+}
+
+/** rss-parser output with our raw fields: `raw:<name>` arrays of xml2js nodes, `raw:$` the attributes. */
+export type RawRecord = Record<string, unknown>;
+export interface RawFeed {
+  fields: RawRecord;
+  items: RawRecord[];
+}
+
+/**
+ * Attribute injected on elements whose inner markup was wrapped in CDATA before parsing: their `_`
+ * is the inner XML verbatim, in document order (xml2js would otherwise scatter mixed content).
+ */
+export const MARKUP_ATTR = 'tidings-markup';
+
+// rss-parser reads these itself and crashes on legal-but-odd input: `new Date(x).toISOString()` throws
+// RangeError on a bad Atom <published>/<updated> (losing the WHOLE feed), and Atom getLink() throws on
+// a <link> without attributes. Renaming them means rss-parser never touches them; we read them raw.
+const HIDDEN: Record<string, string> = {
+  published: 'tidings:published',
+  updated: 'tidings:updated',
+  link: 'tidings:link',
+};
+export function rawName(name: string): string {
+  return HIDDEN[name] ?? name;
+}
+
+/** Elements whose inner content may be markup (RSS naked HTML, Atom xhtml). */
+const MARKUP_CONTAINERS = new Set([
+  'title',
+  'description',
+  'content:encoded',
+  'summary',
+  'content',
+  'subtitle',
+  'tagline',
+  'rights',
+  'copyright',
+  'info',
+  'dc:description',
+  'itunes:summary',
+]);
+
+/**
+ * Repairs text before XML parsing, without decoding anything: a bare `&` becomes `&amp;`, an HTML named
+ * entity XML does not know (`&nbsp;`) becomes a numeric reference — so the XML parser still decodes each
+ * entity exactly once — and the inner XML of a markup container that has child elements is wrapped in
+ * CDATA (marked with MARKUP_ATTR) so its HTML survives in order.
+ */
+export function prepareXml(xml: string): string {
+  const token =
+    /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>|<!DOCTYPE(?:[^>[]|\[[\s\S]*?\])*>|<(\/?)([^\s>/!?]+)((?:[^>"']|"[^"]*"|'[^']*')*?)(\/?)>/gi;
+  const out: string[] = [];
+  // Open elements; `wrapAt` is the index in `out` where a container's inner content starts.
+  const stack: { name: string; container: boolean; wrapAt: number; hasChild: boolean }[] = [];
+  let last = 0;
+  let m: RegExpExecArray | null;
+  while ((m = token.exec(xml)) !== null) {
+    out.push(fixEntities(xml.slice(last, m.index)));
+    last = token.lastIndex;
+    const [whole, slash, name, attrs, selfClose] = m;
+    if (name === undefined) {
+      out.push(whole); // comment, CDATA, PI, doctype: verbatim
+      continue;
+    }
+    const parent = stack[stack.length - 1];
+    if (slash) {
+      const open = stack.pop();
+      if (open && open.container && open.hasChild && !stack.some((s) => s.container && s.hasChild)) {
+        const inner = out.splice(open.wrapAt).join('');
+        const opening = out.pop() ?? '';
+        out.push(opening.replace(/\s*>$/, ` ${MARKUP_ATTR}="inner">`), toCdata(inner));
+      }
+      out.push(whole);
+      continue;
+    }
+    if (parent) parent.hasChild = true;
+    out.push(`<${name}${fixEntities(attrs ?? '')}${selfClose}>`);
+    if (!selfClose) {
+      stack.push({ name, container: MARKUP_CONTAINERS.has(name), wrapAt: out.length, hasChild: false });
+    }
+  }
+  out.push(fixEntities(xml.slice(last)));
+  return out.join('');
+}
+
+// A container nested in another container is wrapped by the outer one only: `hasChild` on any open
+// container means this text is already inside a wrapped region.
+
+function fixEntities(text: string): string {
+  return text.replace(/&(#\d+;|#x[0-9a-fA-F]+;|([A-Za-z][A-Za-z0-9]*);)?/g, (whole, ref, name) => {
+    if (ref === undefined) return '&amp;';
+    if (name === undefined || ['amp', 'lt', 'gt', 'quot', 'apos'].includes(name)) return whole;
+    const decoded = decodeHTML(whole);
+    if (decoded === whole) return `&amp;${ref}`; // unknown name: keep it as literal text
+    return [...decoded].map((c) => `&#${c.codePointAt(0) ?? 63};`).join('');
+  });
+}
+
+/** Inner XML as one CDATA section: nested CDATA becomes escaped text so the result is plain HTML. */
+function toCdata(inner: string): string {
+  const html = inner.replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, (_m, body: string) =>
+    body.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'),
+  );
+  return `<![CDATA[${html.replace(/\]\]>/g, ']]]]><![CDATA[>')}]]>`;
+}
+
+/** Every element we read ourselves, kept raw (all occurrences) through rss-parser's customFields. */
+const RAW_FEED_FIELDS = [
+  '$', 'title', 'subtitle', 'tagline', 'description', 'language', 'ttl', 'image', 'logo', 'icon',
+  'managingEditor', 'webMaster', 'author', 'id', 'tidings:link', 'tidings:updated', 'modified', 'lastBuildDate',
+  'pubDate', 'dc:title', 'dc:description', 'dc:language', 'dc:creator', 'dc:author', 'dc:date',
+  'atom:link', 'itunes:author', 'itunes:subtitle', 'itunes:summary', 'itunes:image', 'media:thumbnail',
+  'media:content', 'category',
+];
+const RAW_ITEM_FIELDS = [
+  '$', 'title', 'tidings:link', 'guid', 'id', 'description', 'summary', 'content', 'content:encoded',
+  'pubDate', 'tidings:published', 'tidings:updated', 'issued', 'created', 'modified', 'author',
+  'category', 'enclosure', 'source', 'dc:title', 'dc:description', 'dc:creator', 'dc:author', 'dc:date',
+  'dc:modified', 'dc:language', 'dc:subject', 'atom:link', 'atom:author', 'atom:published',
+  'atom:updated', 'atom:category', 'itunes:author', 'itunes:summary', 'itunes:image', 'media:thumbnail',
+  'media:content', 'media:group',
+];
+const raw = (f: string): [string, string, { keepArray: boolean }] => [f, `raw:${f}`, { keepArray: true }];
+
+function makeParser(): Parser<RawRecord, RawRecord> {
+  return new Parser<RawRecord, RawRecord>({
+    // `<rss>` with no version (or an unknown one) is read as RSS 2.0 instead of rejected.
+    defaultRSS: 2,
+    xml2js: {
+      tagNameProcessors: [rawName],
+      // rss-parser indexes rss.channel[0] blindly: give an empty or channel-less <rss> an empty channel.
+      validator: (xpath: string, _current: unknown, node: unknown): unknown => {
+        if (xpath !== '/rss') return node;
+        if (typeof node !== 'object' || node === null) return { channel: [''] };
+        return 'channel' in node ? node : { ...node, channel: [''] };
+      },
+    },
+    customFields: {
+      // rss-parser's typings only allow keyof-string names; at runtime it takes [from, to, options].
+      feed: RAW_FEED_FIELDS.map(raw) as unknown as (keyof RawRecord)[],
+      item: RAW_ITEM_FIELDS.map(raw),
+    },
+  });
+}
+
+/** Parses XML text with rss-parser. Throws TidingsError('parse') when the text is not well-formed XML. */
+export async function parseXmlFeed(xml: string, where: string): Promise<RawFeed> {
+  let out: RawRecord & { items: RawRecord[] };
+  try {
+    out = await makeParser().parseString(prepareXml(xml));
+  } catch (err) {
+    throw new TidingsError('parse', where, `invalid XML: ${describeError(err).split('\n')[0] ?? ''}`, {
+      cause: err,
+    });
+  }
+  const { items, ...fields } = out;
+  return { fields, items: items ?? [] };
+}
+
+// ---- node helpers: narrow xml2js' `unknown` shapes once, here ----
+
+export function isElement(n: unknown): n is XElement {
+  return typeof n === 'object' && n !== null && !Array.isArray(n);
+}
+
+/** All raw nodes of element `name` kept on an rss-parser record. */
+export function rawNodes(rec: RawRecord, name: string): XNode[] {
+  return asNodes(rec[`raw:${rawName(name)}`]);
+}
+
+/** Child element nodes of an xml2js element. */
+export function children(n: XNode | undefined, name: string): XNode[] {
+  return isElement(n) ? asNodes(n[rawName(name)]) : [];
+}
+
+function asNodes(v: unknown): XNode[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter((x): x is XNode => typeof x === 'string' || isElement(x));
+}
+
+/** Attributes of the record's own element (`raw:$`). */
+export function ownAttrs(rec: RawRecord): Record<string, string> {
+  const a = rec['raw:$'];
+  if (!isElement(a)) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(a)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+export function attr(n: XNode | undefined, name: string): string | undefined {
+  if (!isElement(n) || !n.$) return undefined;
+  const v = n.$[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Character content of a node, trimmed; undefined when empty or element-only. */
+export function text(n: XNode | undefined): string | undefined {
+  const s = typeof n === 'string' ? n : n?._;
+  if (typeof s !== 'string') return undefined;
+  const t = s.trim();
+  return t === '' ? undefined : t;
+}
+
+/** Whether the node's text is verbatim inner markup (see MARKUP_ATTR). */
+export function isMarkup(n: XNode | undefined): boolean {
+  return attr(n, MARKUP_ATTR) !== undefined;
+}
+
+/** First non-empty text among the named raw fields, in the order given: a fallback chain. */
+export function firstText(rec: RawRecord, ...names: string[]): string | undefined {
+  for (const name of names) {
+    for (const n of rawNodes(rec, name)) {
+      const t = text(n);
+      if (t !== undefined) return t;
+    }
+  }
+  return undefined;
+}
+
+/** Resolves an xml:base against the one in effect around it; a relative chain stays relative. */
+export function joinBase(outer: string | undefined, inner: string | undefined): string | undefined {
+  if (inner === undefined || inner.trim() === '') return outer;
+  if (outer === undefined) return inner.trim();
+  try {
+    return new URL(inner.trim(), outer).href;
+  } catch {
+    // `outer` is itself relative (resolved later against the feed URL): join the paths on a dummy origin.
+    const dummy = 'http://base.invalid';
+    const joined = new URL(inner.trim(), new URL(outer, `${dummy}/`)).href;
+    return joined.startsWith(dummy) ? joined.slice(dummy.length) : joined;
+  }
+}
