@@ -1,0 +1,31 @@
+// What the HTTP layer is given by the composition root (src/main.ts). Nothing here does I/O.
+
+import type { Logger } from '../log.ts';
+import type { Source, Topic } from '../model.ts';
+import type { ResponseCache } from '../cache/cache.ts';
+import type { ArticleStore } from '../store/store.ts';
+
+/** The topics and sources in force; a function because a config reload replaces them. */
+export interface Catalog {
+  topics: readonly Topic[];
+  sources: readonly Source[];
+}
+
+export interface HttpSettings {
+  /** Public origin for every absolute link, without a trailing slash. */
+  baseUrl: string;
+  siteTitle: string;
+  maxAgeSeconds: number;
+  staleWhileRevalidate: number;
+  /** Access-Control-Allow-Origin for feeds and /topics; '' sends none. */
+  corsOrigin: string;
+}
+
+export interface AppDeps {
+  store: ArticleStore;
+  cache: ResponseCache;
+  catalog: () => Catalog;
+  settings: HttpSettings;
+  log: Logger;
+  now?: () => Date;
+}

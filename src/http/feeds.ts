@@ -1,0 +1,153 @@
+// GET /feeds/<topics>.<rss|atom|json>: the hot path. The ETag comes from the query's content version
+// (memoized per store revision) before anything is rendered, so a revalidation is a 304 without a
+// query or a render; a 200 comes from the cache of rendered, precompressed bodies when it can.
+
+import type { Request, Response } from 'express';
+import { prepareResponse } from '../cache/cache.ts';
+import type { StoredArticle, Topic } from '../model.ts';
+import { encodeCursor, parseFeedRequest, type FeedFormat, type FeedRequest } from '../query/feed-query.ts';
+import { renderAtom, ATOM_CONTENT_TYPE } from '../render/atom.ts';
+import { renderJsonFeed, JSON_FEED_CONTENT_TYPE } from '../render/jsonfeed.ts';
+import { renderRss, RSS_CONTENT_TYPE } from '../render/rss.ts';
+import type { FeedDocument } from '../render/types.ts';
+import type { QueryVersion } from '../store/store.ts';
+import { RENDERER_VERSION, VERSION } from '../version.ts';
+import { makeEtag, precheck, sendCached, type CachePolicy } from './conditional.ts';
+import type { AppDeps } from './deps.ts';
+import { feedUrl, topicPageUrl } from './links.ts';
+import { sendBadRequest, sendNotFound } from './problems.ts';
+
+const RENDERERS: Record<FeedFormat, { render: (doc: FeedDocument) => string; contentType: string }> = {
+  rss: { render: renderRss, contentType: RSS_CONTENT_TYPE },
+  atom: { render: renderAtom, contentType: ATOM_CONTENT_TYPE },
+  json: { render: renderJsonFeed, contentType: JSON_FEED_CONTENT_TYPE },
+};
+
+interface Validators {
+  etag: string;
+  lastModified: Date;
+  version: QueryVersion;
+}
+
+/**
+ * Query versions of the current store revision. A new revision starts a new memo, so memory stays
+ * bounded by the distinct queries asked between two writes (and a hard cap against query floods).
+ */
+class VersionMemo {
+  private revision = -1;
+  private entries = new Map<string, Validators>();
+  private static readonly MAX_ENTRIES = 10_000;
+
+  get(revision: number, key: string): Validators | undefined {
+    if (revision !== this.revision) {
+      this.revision = revision;
+      this.entries = new Map();
+    }
+    return this.entries.get(key);
+  }
+
+  set(key: string, value: Validators): void {
+    if (this.entries.size >= VersionMemo.MAX_ENTRIES) this.entries.clear();
+    this.entries.set(key, value);
+  }
+}
+
+export function feedHandler(deps: AppDeps): (req: Request, res: Response) => Promise<void> {
+  const memo = new VersionMemo();
+  const now = deps.now ?? (() => new Date());
+  const policy: CachePolicy = {
+    maxAgeSeconds: deps.settings.maxAgeSeconds,
+    staleWhileRevalidate: deps.settings.staleWhileRevalidate,
+    corsOrigin: deps.settings.corsOrigin,
+  };
+
+  return async (req, res) => {
+    const topics = deps.catalog().topics;
+    const parsed = parseFeedRequest(String(req.params.spec ?? ''), req.query as Record<string, unknown>, {
+      knownTopics: new Set(topics.map((t) => t.id)),
+      now: now(),
+    });
+    if (parsed.kind === 'not-found') return sendNotFound(res, parsed.message, { topics: ['all', ...topics.map((t) => t.id)] });
+    if (parsed.kind === 'bad-request') return sendBadRequest(res, parsed.parameter, parsed.message);
+    const request = parsed.request;
+
+    const key = `${request.format}|${request.topicPath}?${request.queryString}`;
+    const revision = await deps.store.currentRevision();
+    let validators = memo.get(revision, key);
+    if (!validators) {
+      const version = await deps.store.queryVersion(request.query);
+      const etag = makeEtag([version.tag, key, RENDERER_VERSION, deps.settings.baseUrl, feedTitle(topicsOf(request, topics))]);
+      validators = { etag, lastModified: version.lastModified, version };
+      memo.set(key, validators);
+    }
+    if (precheck(req, res, validators.etag, validators.lastModified, policy)) return;
+
+    const cacheKey = `${key}|${validators.etag}`;
+    let entry = deps.cache.get(cacheKey);
+    if (!entry) {
+      const articles = await deps.store.queryArticles(request.query);
+      const doc = feedDocument(deps, request, topicsOf(request, topics), articles, validators.lastModified);
+      const renderer = RENDERERS[request.format];
+      entry = await prepareResponse(renderer.render(doc), {
+        etag: validators.etag,
+        lastModified: validators.lastModified,
+        contentType: renderer.contentType,
+      });
+      deps.cache.set(cacheKey, entry);
+    }
+    sendCached(req, res, entry, policy);
+  };
+}
+
+function topicsOf(request: FeedRequest, topics: readonly Topic[]): Topic[] {
+  return request.topics.map((id) => topics.find((t) => t.id === id)).filter((t): t is Topic => t !== undefined);
+}
+
+function feedTitle(topics: Topic[]): string {
+  return topics.length ? topics.map((t) => t.title).join(' + ') : 'All articles';
+}
+
+function feedDocument(deps: AppDeps, request: FeedRequest, topics: Topic[], articles: StoredArticle[], lastModified: Date): FeedDocument {
+  const { baseUrl, siteTitle } = deps.settings;
+  const filtered = request.filterString !== '';
+  const single = topics.length === 1 ? topics[0] : undefined;
+  const doc: FeedDocument = {
+    // Pages of one feed share its id (RFC 5005); a filtered query is a feed of its own.
+    id: `urn:tidings:feed:${request.topicPath}${filtered ? `?${request.filterString}` : ''}`,
+    title: `${siteTitle}: ${feedTitle(topics)}${filtered ? ` (${describeFilters(request)})` : ''}`,
+    description: single?.description ?? `${siteTitle} articles${topics.length ? ` on ${feedTitle(topics)}` : ''}`,
+    homePageUrl: single ? topicPageUrl(baseUrl, single.id) : `${baseUrl}/`,
+    selfUrl: feedUrl(baseUrl, request.topicPath, request.format, request.queryString),
+    updated: newest(articles) ?? lastModified,
+    generator: `Tidings ${VERSION}`,
+    baseUrl,
+    articles,
+  };
+  const language = request.query.lang ?? commonLanguage(articles);
+  if (language) doc.language = language;
+  if (request.query.before) doc.firstUrl = feedUrl(baseUrl, request.topicPath, request.format, request.filterString);
+  const last = articles[articles.length - 1];
+  if (last && articles.length === request.query.limit) {
+    const next = new URLSearchParams(request.filterString);
+    next.set('before', encodeCursor({ published: last.published, id: last.id }));
+    next.sort();
+    doc.nextUrl = feedUrl(baseUrl, request.topicPath, request.format, next.toString());
+  }
+  return doc;
+}
+
+function describeFilters(request: FeedRequest): string {
+  return [...new URLSearchParams(request.filterString)].map(([k, v]) => `${k}=${v}`).join(', ');
+}
+
+function newest(articles: StoredArticle[]): Date | undefined {
+  let max: Date | undefined;
+  for (const a of articles) if (!max || a.updated > max) max = a.updated;
+  return max;
+}
+
+/** A feed declares a language only when every article shares it. */
+function commonLanguage(articles: StoredArticle[]): string | undefined {
+  const first = articles[0]?.language;
+  return first && articles.every((a) => a.language === first) ? first : undefined;
+}

@@ -1,0 +1,98 @@
+// Human and discovery resources: the home page, topic pages, local article pages, /topics (JSON)
+// and /opml. They change when the store does, so they carry a short Cache-Control and no ETag work.
+
+import type { Request, Response } from 'express';
+import type { Topic } from '../model.ts';
+import { renderArticlePage, renderIndexPage, renderNotFoundPage, renderTopicPage, type SiteInfo, type TopicLinks } from '../render/html.ts';
+import { renderOpml, OPML_CONTENT_TYPE } from '../render/opml.ts';
+import type { AppDeps } from './deps.ts';
+import { feedLinks, topicPageUrl } from './links.ts';
+
+const PAGE_ARTICLES = 30;
+
+function site(deps: AppDeps): SiteInfo {
+  return { title: deps.settings.siteTitle, baseUrl: deps.settings.baseUrl, opmlUrl: `${deps.settings.baseUrl}/opml` };
+}
+
+async function topicLinks(deps: AppDeps): Promise<TopicLinks[]> {
+  const counts = await deps.store.countByTopic();
+  const base = deps.settings.baseUrl;
+  return deps.catalog().topics.map((topic) => ({
+    topic,
+    count: counts.get(topic.id) ?? 0,
+    page: topicPageUrl(base, topic.id),
+    ...feedLinks(base, topic.id),
+  }));
+}
+
+function shortCache(res: Response, deps: AppDeps): void {
+  res.setHeader('Cache-Control', `public, max-age=${Math.min(60, deps.settings.maxAgeSeconds)}`);
+}
+
+function sendHtml(res: Response, status: number, html: string): void {
+  res.status(status).type('text/html; charset=utf-8').send(html);
+}
+
+export function indexHandler(deps: AppDeps) {
+  return async (_req: Request, res: Response): Promise<void> => {
+    const links = await topicLinks(deps);
+    const all = { ...feedLinks(deps.settings.baseUrl, 'all'), count: await deps.store.countArticles() };
+    shortCache(res, deps);
+    sendHtml(res, 200, renderIndexPage(site(deps), links, all));
+  };
+}
+
+export function topicPageHandler(deps: AppDeps) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const links = (await topicLinks(deps)).find((l) => l.topic.id === req.params.id);
+    if (!links) return sendHtml(res, 404, renderNotFoundPage(site(deps), `There is no topic "${String(req.params.id)}".`));
+    const articles = await deps.store.queryArticles({ topics: [links.topic.id], limit: PAGE_ARTICLES });
+    shortCache(res, deps);
+    sendHtml(res, 200, renderTopicPage(site(deps), links, articles));
+  };
+}
+
+export function articlePageHandler(deps: AppDeps) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const article = await deps.store.getArticleBySlug(String(req.params.slug));
+    if (!article) return sendHtml(res, 404, renderNotFoundPage(site(deps), `There is no article "${String(req.params.slug)}".`));
+    const links = (await topicLinks(deps)).filter((l) => article.topics.includes(l.topic.id));
+    shortCache(res, deps);
+    sendHtml(res, 200, renderArticlePage(site(deps), article, links));
+  };
+}
+
+export function topicsJsonHandler(deps: AppDeps) {
+  return async (_req: Request, res: Response): Promise<void> => {
+    const links = await topicLinks(deps);
+    shortCache(res, deps);
+    res.json(links.map((l) => ({
+      id: l.topic.id,
+      title: l.topic.title,
+      description: l.topic.description,
+      count: l.count,
+      page: l.page,
+      feeds: { rss: l.rss, atom: l.atom, json: l.json },
+    })));
+  };
+}
+
+export function opmlHandler(deps: AppDeps) {
+  return async (_req: Request, res: Response): Promise<void> => {
+    const base = deps.settings.baseUrl;
+    const topics: readonly Topic[] = deps.catalog().topics;
+    const body = renderOpml({
+      title: `${deps.settings.siteTitle} topic feeds`,
+      dateCreated: new Date(),
+      outlines: topics.map((t) => ({
+        text: t.title,
+        title: t.title,
+        xmlUrl: feedLinks(base, t.id).rss,
+        htmlUrl: topicPageUrl(base, t.id),
+        type: 'rss',
+      })),
+    });
+    shortCache(res, deps);
+    res.status(200).type(OPML_CONTENT_TYPE).send(body);
+  };
+}

@@ -1,0 +1,35 @@
+// The whole URL table on one screen. Handlers live beside this file; nothing here does I/O.
+
+import type { Express, NextFunction, Request, Response } from 'express';
+import { cors } from './cors.ts';
+import type { AppDeps } from './deps.ts';
+import { feedHandler } from './feeds.ts';
+import { healthHandler } from './health.ts';
+import { articlePageHandler, indexHandler, opmlHandler, topicPageHandler, topicsJsonHandler } from './pages.ts';
+import { sendNotFound } from './problems.ts';
+
+type AsyncHandler = (req: Request, res: Response) => Promise<void>;
+
+/** Express 5 forwards rejected promises to the error handler; this keeps the type honest. */
+function route(handler: AsyncHandler) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    handler(req, res).catch(next);
+  };
+}
+
+export function mountRoutes(app: Express, deps: AppDeps): void {
+  const shared = cors(deps.settings.corsOrigin);
+
+  app.get('/', route(indexHandler(deps)));
+  app.get('/healthz', route(healthHandler(deps)));
+  app.all('/feeds/:spec', shared);
+  app.get('/feeds/:spec', route(feedHandler(deps)));
+  app.all('/topics', shared);
+  app.get('/topics', route(topicsJsonHandler(deps)));
+  app.get('/topics/:id', route(topicPageHandler(deps)));
+  app.get('/articles/:slug', route(articlePageHandler(deps)));
+  app.all('/opml', shared);
+  app.get('/opml', route(opmlHandler(deps)));
+
+  app.use((req: Request, res: Response) => sendNotFound(res, `nothing at ${req.method} ${req.path}`));
+}

@@ -1,0 +1,106 @@
+// The composition root: read config, open store and cache, load local content, start watchers and
+// the scheduler, listen, and shut down gracefully. The only module that starts timers, listens or
+// calls process.exit.
+
+import type { Server } from 'node:http';
+import { createCache } from './cache/cache.ts';
+import { createApp } from './app.ts';
+import { loadEnvConfig, loadFeedsConfig, watchFeedsConfig, type FeedsConfig } from './config.ts';
+import { describeError } from './errors.ts';
+import { watchContentDir } from './fetch/local.ts';
+import { syncLocalContent } from './ingest/local.ts';
+import { createLogger, type Logger } from './log.ts';
+import { openStore } from './store/store.ts';
+
+const CACHE_MAX_ENTRIES = 5_000;
+const CACHE_MAX_BYTES = 128 * 1024 * 1024;
+
+async function main(): Promise<void> {
+  const env = loadEnvConfig(process.env);
+  const log = createLogger(env.logLevel);
+  let feeds: FeedsConfig = loadFeedsConfig(env.feedsDir);
+  const store = await openStore(env.databaseUrl);
+  const cache = await createCache({ maxEntries: CACHE_MAX_ENTRIES, maxBytes: CACHE_MAX_BYTES, ttlSeconds: 0 });
+
+  const syncLocal = serialized(async () => {
+    const result = await syncLocalContent({ store, contentDir: env.contentDir, baseUrl: env.baseUrl, compiled: () => feeds.compiled, log });
+    log.info({ source: 'local', ...result }, 'local content synced');
+  }, log);
+  await syncLocal();
+
+  const contentWatcher = watchContentDir(env.contentDir, () => void syncLocal());
+  const feedsWatcher = watchFeedsConfig(
+    env.feedsDir,
+    (next) => {
+      feeds = next;
+      log.info({ topics: next.topics.length, sources: next.sources.length }, 'feeds config reloaded');
+      void syncLocal();
+    },
+    (err) => log.error({ err: describeError(err) }, 'feeds config not reloaded; the previous one stays in force'),
+  );
+  process.on('SIGHUP', () => feedsWatcher.reload());
+
+  const app = createApp({
+    store,
+    cache,
+    catalog: () => feeds,
+    settings: {
+      baseUrl: env.baseUrl,
+      siteTitle: 'Tidings',
+      maxAgeSeconds: env.cacheMaxAgeSeconds,
+      staleWhileRevalidate: env.cacheMaxAgeSeconds,
+      corsOrigin: env.corsOrigin,
+    },
+    log,
+  });
+  const server: Server = app.listen(env.port, () => log.info({ port: env.port, baseUrl: env.baseUrl }, 'Tidings listening'));
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    server.close();
+    server.closeIdleConnections();
+    await Promise.allSettled([contentWatcher.close(), feedsWatcher.close()]);
+    cache.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** Runs `task` one at a time; a call during a run schedules exactly one more run after it. */
+function serialized(task: () => Promise<void>, log: Logger): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  let again = false;
+  const run = async (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        try {
+          await task();
+        } catch (err) {
+          log.error({ err: describeError(err) }, 'local content sync failed');
+        }
+      } while (again);
+    })();
+    try {
+      await running;
+    } finally {
+      running = undefined;
+    }
+  };
+  return run;
+}
+
+main().catch((err: unknown) => {
+  // Config and startup errors are the operator's to fix: one clear line, no stack.
+  process.stderr.write(`tidings: ${describeError(err)}\n`);
+  process.exit(1);
+});

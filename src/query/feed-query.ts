@@ -1,0 +1,187 @@
+// The query step: a feed request's path and parameters → an ArticleQuery plus its canonical form.
+// Pure (no Express): the canonical string is what the ETag, the cache key, the self link and the feed id
+// are made of, so two spellings of one query share them and two different queries never do.
+
+import type { ArticleQuery, Cursor } from '../model.ts';
+
+export type FeedFormat = 'rss' | 'atom' | 'json';
+export const FEED_FORMATS: readonly FeedFormat[] = ['rss', 'atom', 'json'];
+
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 500;
+const MAX_Q_LENGTH = 200;
+
+export interface FeedRequest {
+  /** Topic ids in canonical (sorted) order; empty for `all`. */
+  topics: string[];
+  format: FeedFormat;
+  query: ArticleQuery;
+  /** Canonical path segment: `all` or `europe,ukraine`. */
+  topicPath: string;
+  /** Canonical query string without the cursor (sorted, defaults left out), '' when none. */
+  filterString: string;
+  /** Canonical query string including the cursor. */
+  queryString: string;
+}
+
+export type ParseResult =
+  | { kind: 'ok'; request: FeedRequest }
+  | { kind: 'not-found'; message: string }
+  | { kind: 'bad-request'; parameter: string; message: string };
+
+type Params = Record<string, unknown>;
+
+interface ParseContext {
+  knownTopics: ReadonlySet<string>;
+  now: Date;
+}
+
+/** Parses `/feeds/<spec>` where spec is `<topics>.<ext>` and the request's query parameters. */
+export function parseFeedRequest(spec: string, params: Params, ctx: ParseContext): ParseResult {
+  const dot = spec.lastIndexOf('.');
+  const ext = dot < 0 ? '' : spec.slice(dot + 1);
+  if (!isFormat(ext)) {
+    return { kind: 'not-found', message: `no feed at "${spec}": use /feeds/<topic>.rss, .atom or .json` };
+  }
+  const topicsOrError = parseTopics(spec.slice(0, dot), ctx.knownTopics);
+  if (typeof topicsOrError === 'string') return { kind: 'not-found', message: topicsOrError };
+  const topics = topicsOrError;
+
+  const query: ArticleQuery = { limit: DEFAULT_LIMIT };
+  if (topics.length) query.topics = topics;
+  const canonical: [string, string][] = [];
+  for (const step of PARAMETERS) {
+    const raw = params[step.name];
+    if (raw === undefined || raw === '') continue;
+    if (typeof raw !== 'string') {
+      return { kind: 'bad-request', parameter: step.name, message: `${step.name}: give it once, as a single value` };
+    }
+    const outcome = step.apply(raw, query, ctx);
+    if (typeof outcome === 'object') return { kind: 'bad-request', parameter: step.name, message: `${step.name}: ${outcome.error}` };
+    if (outcome !== undefined) canonical.push([step.name, outcome]);
+  }
+  const filters = canonical.filter(([name]) => name !== 'before');
+  return {
+    kind: 'ok',
+    request: {
+      topics,
+      format: ext,
+      query,
+      topicPath: topics.length ? topics.join(',') : 'all',
+      filterString: new URLSearchParams(filters).toString(),
+      queryString: new URLSearchParams(canonical).toString(),
+    },
+  };
+}
+
+function isFormat(ext: string): ext is FeedFormat {
+  return (FEED_FORMATS as readonly string[]).includes(ext);
+}
+
+function parseTopics(path: string, known: ReadonlySet<string>): string[] | string {
+  const requested = path.split(',').map((t) => t.trim().toLowerCase());
+  if (requested.length === 1 && requested[0] === 'all') return [];
+  const unknown = requested.filter((t) => !known.has(t));
+  if (unknown.length) {
+    const list = ['all', ...[...known].sort()].join(', ');
+    return `unknown topic${unknown.length > 1 ? 's' : ''} ${unknown.map((t) => `"${t}"`).join(', ')}; known topics: ${list}`;
+  }
+  return [...new Set(requested)].sort();
+}
+
+/** Returns the canonical value to keep, undefined for a default, or { error } for a bad value. */
+type Apply = (raw: string, query: ArticleQuery, ctx: ParseContext) => string | undefined | { error: string };
+
+// Order here is the canonical order of the query string.
+const PARAMETERS: readonly { name: string; apply: Apply }[] = [
+  { name: 'before', apply: applyCursor },
+  { name: 'exclude', apply: applyExclude },
+  { name: 'lang', apply: applyLang },
+  { name: 'limit', apply: applyLimit },
+  { name: 'q', apply: applyQ },
+  { name: 'since', apply: applySince },
+  { name: 'source', apply: applySource },
+];
+
+function applyLimit(raw: string, query: ArticleQuery): string | undefined | { error: string } {
+  if (!/^\d{1,6}$/.test(raw)) return { error: `expected a whole number from 1 to ${MAX_LIMIT}, got "${raw}"` };
+  const limit = Number(raw);
+  if (limit < 1 || limit > MAX_LIMIT) return { error: `expected a whole number from 1 to ${MAX_LIMIT}, got ${limit}` };
+  query.limit = limit;
+  return limit === DEFAULT_LIMIT ? undefined : String(limit);
+}
+
+function applyExclude(raw: string, query: ArticleQuery, ctx: ParseContext): string | { error: string } {
+  const topics = [...new Set(raw.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean))].sort();
+  const unknown = topics.filter((t) => !ctx.knownTopics.has(t));
+  if (unknown.length) return { error: `unknown topic ${unknown.map((t) => `"${t}"`).join(', ')}` };
+  query.excludeTopics = topics;
+  return topics.join(',');
+}
+
+const SOURCE_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+function applySource(raw: string, query: ArticleQuery): string | { error: string } {
+  const sources = [...new Set(raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))].sort();
+  const bad = sources.find((s) => !SOURCE_ID.test(s));
+  if (bad !== undefined || sources.length === 0) return { error: `"${bad ?? raw}" is not a source id (letters, digits, - and _)` };
+  query.sources = sources;
+  return sources.join(',');
+}
+
+function applyLang(raw: string, query: ArticleQuery): string | { error: string } {
+  if (!/^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i.test(raw)) return { error: `expected a language tag such as "uk" or "en-GB", got "${raw}"` };
+  query.lang = raw.toLowerCase();
+  return query.lang;
+}
+
+function applyQ(raw: string, query: ArticleQuery): string | { error: string } {
+  const q = raw.trim().replace(/\s+/g, ' ');
+  if (q.length > MAX_Q_LENGTH) return { error: `at most ${MAX_Q_LENGTH} characters` };
+  if (!/[\p{L}\p{N}]/u.test(q)) return { error: 'needs at least one letter or digit' };
+  query.q = q;
+  return q;
+}
+
+const DURATION = /^(\d{1,6})(m|h|d|w)$/;
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/i;
+
+/**
+ * `since` is an RFC 3339 date or a duration back from now (`24h`, `7d`). A duration is resolved to
+ * an instant rounded down to the minute, so a poller asking every few seconds shares one cache entry.
+ */
+function applySince(raw: string, query: ArticleQuery, ctx: ParseContext): string | { error: string } {
+  const duration = DURATION.exec(raw);
+  let since: Date;
+  if (duration) {
+    const ms = Number(duration[1]) * UNIT_MS[duration[2] as keyof typeof UNIT_MS];
+    since = new Date(Math.floor((ctx.now.getTime() - ms) / 60_000) * 60_000);
+  } else if (RFC3339.test(raw) && !Number.isNaN(Date.parse(raw))) {
+    since = new Date(raw);
+  } else {
+    return { error: `expected an RFC 3339 date (2026-01-06 or 2026-01-06T10:00:00Z) or a duration like 24h, 7d, got "${raw}"` };
+  }
+  query.since = since;
+  return since.toISOString();
+}
+
+function applyCursor(raw: string, query: ArticleQuery): string | { error: string } {
+  const cursor = decodeCursor(raw);
+  if (!cursor) return { error: 'not a cursor this server made (follow the feed\'s "next" link)' };
+  query.before = cursor;
+  return raw;
+}
+
+/** Opaque, URL-safe paging cursor: the last item's publish instant and id. */
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(`${cursor.published.getTime()}~${cursor.id}`, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(raw: string): Cursor | undefined {
+  if (!/^[A-Za-z0-9_-]{4,2048}$/.test(raw)) return undefined;
+  const text = Buffer.from(raw, 'base64url').toString('utf8');
+  const match = /^(-?\d{1,16})~(.+)$/s.exec(text);
+  if (!match) return undefined;
+  return { published: new Date(Number(match[1])), id: match[2] as string };
+}
