@@ -1,0 +1,294 @@
+// HTTP for remote feeds: one conditional GET with redirects followed by hand (counted, http(s) only,
+// permanence tracked), time and size limits, the body decoded once by charset.ts, and every failure
+// thrown as a FetchError that says what the scheduler needs (status, Retry-After, gone).
+
+import { TidingsError } from '../errors.ts';
+import { decodeFeedBody } from './charset.ts';
+
+/** What the response says about how long its content stays fresh; the scheduler polls no sooner. */
+export interface CacheHints {
+  /** Cache-Control max-age, less the Age the response already has. */
+  maxAgeSeconds?: number;
+  /** Expires, shifted by the difference between our clock and the server's Date header. */
+  expires?: Date;
+  retryAfter?: Date;
+}
+
+export interface FetchOptions {
+  /** Validators from the previous poll, sent as If-None-Match / If-Modified-Since. */
+  etag?: string;
+  lastModified?: string;
+  /** The whole User-Agent header; see userAgent(). */
+  userAgent: string;
+  /**
+   * Time allowed for each request until its response headers arrive: DNS, connect, TLS and the
+   * server's first byte together (default 10 s). Node's built-in fetch has no separate connect
+   * timeout without the undici package; its own dispatcher already gives up connecting after 10 s.
+   */
+  headersTimeoutMs?: number;
+  /** Time allowed for everything: every redirect hop and the whole body (default 30 s). */
+  totalTimeoutMs?: number;
+  /** Largest body accepted, counted after decompression (default 10 MB). */
+  maxBytes?: number;
+  /** Redirects followed before giving up (default 5). */
+  maxRedirects?: number;
+}
+
+export const FETCH_DEFAULTS = {
+  headersTimeoutMs: 10_000,
+  totalTimeoutMs: 30_000,
+  maxBytes: 10 * 1024 * 1024,
+  maxRedirects: 5,
+} as const;
+
+export type FetchOutcome =
+  | { kind: 'not-modified'; url: string; finalUrl: string; cacheHints: CacheHints }
+  | {
+      kind: 'ok';
+      url: string;
+      finalUrl: string;
+      /** The final URL, when every redirect hop was permanent (301/308): poll it from now on. */
+      permanentRedirect?: string;
+      status: number;
+      text: string;
+      /** The character set the body was decoded from (see charset.ts); `text` is already Unicode. */
+      charset: string;
+      contentType?: string;
+      etag?: string;
+      lastModified?: string;
+      cacheHints: CacheHints;
+    };
+
+/** A fetch that failed: a network error, a limit, or an HTTP status the caller must act on. */
+export class FetchError extends TidingsError {
+  /** The HTTP status, when the server answered. */
+  readonly status?: number;
+  /** From Retry-After on 429 and 503: do not ask again before. */
+  readonly retryAfter?: Date;
+  /** 410 Gone: the feed is not coming back. */
+  readonly gone: boolean;
+
+  constructor(
+    url: string,
+    message: string,
+    details: { status?: number; retryAfter?: Date; gone?: boolean; cause?: unknown } = {},
+  ) {
+    super('fetch', url, message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'FetchError';
+    this.status = details.status;
+    this.retryAfter = details.retryAfter;
+    this.gone = details.gone ?? false;
+  }
+}
+
+/** The User-Agent Tidings sends: `Tidings/0.1.0 (+https://example.org/)`. */
+export function userAgent(version: string, siteUrl: string): string {
+  return `Tidings/${version} (+${siteUrl})`;
+}
+
+const ACCEPT =
+  'application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, ' +
+  'text/xml;q=0.9, application/json;q=0.8, */*;q=0.5';
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const PERMANENT_STATUSES = new Set([301, 308]);
+
+/** Fetches one feed. Resolves with the decoded body or not-modified; every failure is a FetchError. */
+export async function fetchFeed(url: string, opts: FetchOptions): Promise<FetchOutcome> {
+  const limits = {
+    headersTimeoutMs: opts.headersTimeoutMs ?? FETCH_DEFAULTS.headersTimeoutMs,
+    totalTimeoutMs: opts.totalTimeoutMs ?? FETCH_DEFAULTS.totalTimeoutMs,
+    maxBytes: opts.maxBytes ?? FETCH_DEFAULTS.maxBytes,
+    maxRedirects: opts.maxRedirects ?? FETCH_DEFAULTS.maxRedirects,
+  };
+  // A controller rather than AbortSignal.timeout so the timer is cleared as soon as we are done.
+  const total = new AbortController();
+  const totalTimer = setTimeout(() => total.abort(), limits.totalTimeoutMs);
+  try {
+    return await fetchWithin(url, opts, limits, total.signal);
+  } catch (err) {
+    if (err instanceof FetchError) throw err;
+    if (total.signal.aborted) {
+      throw new FetchError(url, `timeout after ${limits.totalTimeoutMs} ms`, { cause: err });
+    }
+    throw new FetchError(url, `network error: ${networkReason(err)}`, { cause: err });
+  } finally {
+    clearTimeout(totalTimer);
+  }
+}
+
+type Limits = Required<Omit<FetchOptions, 'etag' | 'lastModified' | 'userAgent'>>;
+
+async function fetchWithin(url: string, opts: FetchOptions, limits: Limits, total: AbortSignal): Promise<FetchOutcome> {
+  const headers: Record<string, string> = {
+    'user-agent': opts.userAgent,
+    accept: ACCEPT,
+    // Undici decodes these itself; saying so explicitly keeps br on every Node version.
+    'accept-encoding': 'gzip, deflate, br',
+  };
+  if (opts.etag) headers['if-none-match'] = opts.etag;
+  if (opts.lastModified) headers['if-modified-since'] = opts.lastModified;
+
+  let current = httpUrl(url, url, 'unsupported URL');
+  const visited = new Set([current.href]);
+  let allPermanent = true;
+  let hops = 0;
+  let res = await requestHeaders(url, current, headers, total, limits.headersTimeoutMs);
+  while (REDIRECT_STATUSES.has(res.status)) {
+    const location = res.headers.get('location');
+    await res.body?.cancel();
+    if (!location) throw new FetchError(url, `HTTP ${res.status} without a Location header`, { status: res.status });
+    if (hops >= limits.maxRedirects) {
+      throw new FetchError(url, `too many redirects (more than ${limits.maxRedirects})`, { status: res.status });
+    }
+    const next = httpUrl(url, location, 'redirect to unsupported URL', current);
+    if (visited.has(next.href)) throw new FetchError(url, `redirect loop at ${next.href}`, { status: res.status });
+    visited.add(next.href);
+    allPermanent &&= PERMANENT_STATUSES.has(res.status);
+    hops += 1;
+    current = next;
+    res = await requestHeaders(url, current, headers, total, limits.headersTimeoutMs);
+  }
+
+  const finalUrl = current.href;
+  const now = new Date();
+  if (res.status === 304) {
+    await res.body?.cancel();
+    return { kind: 'not-modified', url, finalUrl, cacheHints: cacheHintsFrom(res.headers, now) };
+  }
+  if (res.status < 200 || res.status > 299) {
+    await res.body?.cancel();
+    throw statusError(url, finalUrl, res, now);
+  }
+
+  const bytes = await readCapped(url, res, limits.maxBytes);
+  const contentType = res.headers.get('content-type') ?? undefined;
+  const decoded = decodeFeedBody(bytes, contentType);
+  return {
+    kind: 'ok',
+    url,
+    finalUrl,
+    permanentRedirect: hops > 0 && allPermanent ? finalUrl : undefined,
+    status: res.status,
+    text: decoded.text,
+    charset: decoded.charset,
+    contentType,
+    etag: res.headers.get('etag') ?? undefined,
+    lastModified: res.headers.get('last-modified') ?? undefined,
+    cacheHints: cacheHintsFrom(res.headers, now),
+  };
+}
+
+function httpUrl(url: string, target: string, problem: string, base?: URL): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(target, base);
+  } catch (err) {
+    throw new FetchError(url, `${problem} "${target}"`, { cause: err });
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new FetchError(url, `${problem} "${parsed.href}": only http and https are fetched`);
+  }
+  return parsed;
+}
+
+/** One request, resolved when its headers arrive; the body stays under the total signal only. */
+async function requestHeaders(
+  url: string,
+  target: URL,
+  headers: Record<string, string>,
+  total: AbortSignal,
+  headersTimeoutMs: number,
+): Promise<Response> {
+  const hop = new AbortController();
+  const timer = setTimeout(() => hop.abort(), headersTimeoutMs);
+  try {
+    return await fetch(target, { headers, redirect: 'manual', signal: AbortSignal.any([total, hop.signal]) });
+  } catch (err) {
+    if (hop.signal.aborted && !total.aborted) {
+      throw new FetchError(url, `no response headers from ${target.href} within ${headersTimeoutMs} ms`, { cause: err });
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function statusError(url: string, finalUrl: string, res: Response, now: Date): FetchError {
+  const at = finalUrl === url ? '' : ` at ${finalUrl}`;
+  if (res.status === 410) return new FetchError(url, `HTTP 410 Gone${at}`, { status: 410, gone: true });
+  if (res.status === 429 || res.status === 503) {
+    const retryAfter = parseRetryAfter(res.headers.get('retry-after'), now);
+    const until = retryAfter ? ` (retry after ${retryAfter.toISOString()})` : '';
+    return new FetchError(url, `HTTP ${res.status}${at}${until}`, { status: res.status, retryAfter });
+  }
+  return new FetchError(url, `HTTP ${res.status}${at}`, { status: res.status });
+}
+
+/**
+ * Reads the body, decoded (undici undoes gzip, deflate and br), and stops at maxBytes: the count is
+ * of decoded bytes, so a small compressed bomb is cut off as early as an endless plain body.
+ */
+async function readCapped(url: string, res: Response, maxBytes: number): Promise<Uint8Array> {
+  const tooLarge = (): FetchError => new FetchError(url, `response exceeds ${maxBytes} bytes`);
+  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+  if (!res.headers.has('content-encoding') && declared > maxBytes) {
+    await res.body?.cancel();
+    throw tooLarge();
+  }
+  if (!res.body) return new Uint8Array(0);
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/** Retry-After as delay-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null | undefined, now: Date): Date | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return new Date(now.getTime() + Number(trimmed) * 1000);
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : new Date(at);
+}
+
+/** Freshness the server claims for this response (RFC 9111: max-age wins over Expires). */
+export function cacheHintsFrom(headers: Headers, now: Date): CacheHints {
+  const hints: CacheHints = {};
+  const maxAge = /(?:^|,)\s*max-age\s*=\s*"?(\d+)"?/i.exec(headers.get('cache-control') ?? '')?.[1];
+  if (maxAge !== undefined) {
+    const age = Number(headers.get('age') ?? 0);
+    hints.maxAgeSeconds = Math.max(0, Number(maxAge) - (Number.isFinite(age) ? age : 0));
+  } else {
+    const expires = Date.parse(headers.get('expires') ?? '');
+    if (!Number.isNaN(expires)) {
+      // Expires is on the server's clock; its Date header tells how far that clock is from ours.
+      const serverNow = Date.parse(headers.get('date') ?? '');
+      const at = Number.isNaN(serverNow) ? expires : now.getTime() + (expires - serverNow);
+      if (at > now.getTime()) hints.expires = new Date(at);
+    }
+  }
+  const retryAfter = parseRetryAfter(headers.get('retry-after'), now);
+  if (retryAfter) hints.retryAfter = retryAfter;
+  return hints;
+}
+
+function networkReason(err: unknown): string {
+  // Undici reports `TypeError: fetch failed` and keeps the reason (ECONNREFUSED…) in `cause`.
+  const cause = err instanceof Error ? err.cause : undefined;
+  if (cause instanceof Error) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    return code ? `${code} ${cause.message}` : cause.message;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
