@@ -30,7 +30,11 @@ const MIN_STEM = 4;
 const WORD_CHAR = String.raw`\p{L}\p{M}\p{N}`;
 /** Apostrophes Ukrainian text uses interchangeably inside words (м'ята, м’ята, мʼята). */
 const APOSTROPHES = `'’ʼ`;
-const VALID_WORD = new RegExp(`^[${WORD_CHAR}]+(?:[-.${APOSTROPHES}][${WORD_CHAR}]+)*$`, 'u');
+const VALID_WORD = new RegExp(`^[${WORD_CHAR}]+(?:[-.&${APOSTROPHES}][${WORD_CHAR}]+)*$`, 'u');
+// A Ukrainian apostrophe sits inside a word (прем'єр, сім'я), an English one ends it (EU's): so a
+// match may neither start nor end next to an apostrophe that joins Cyrillic letters.
+const WORD_START = `(?<![${WORD_CHAR}]|\\p{Script=Cyrillic}[${APOSTROPHES}])`;
+const WORD_END = `(?![${WORD_CHAR}]|[${APOSTROPHES}]\\p{Script=Cyrillic})`;
 const CYRILLIC_ENDING = /[аяоеєіїиуюьй]+$/iu;
 const LATIN_ENDING = /(?:ing|ed|es|s)$/i;
 const LATIN_FINAL_VOWEL = /[ey]$/i;
@@ -88,7 +92,7 @@ function compileTopic(topic: Topic): CompiledTopic {
   if (alternatives.length === 0) return compiled;
   // Longest first so a phrase wins over its own first word when both are listed.
   alternatives.sort((a, b) => b.length - a.length);
-  const source = `(?<![${WORD_CHAR}])(?:${alternatives.join('|')})(?![${WORD_CHAR}])`;
+  const source = `${WORD_START}(?:${alternatives.join('|')})${WORD_END}`;
   return { ...compiled, keywords: new RegExp(source, 'iu') };
 }
 
@@ -115,7 +119,7 @@ function wordPattern(raw: string): KeywordPattern {
   if (exact && prefix) return { kind: 'invalid', reason: `"${raw}" is both exact (=) and a prefix (*)` };
   if (word === '') return { kind: 'invalid', reason: `"${raw}" has no letters` };
   if (!VALID_WORD.test(word)) {
-    return { kind: 'invalid', reason: `"${raw}": only letters, digits, and - . ' inside a word; = first or * last` };
+    return { kind: 'invalid', reason: `"${raw}": only letters, digits, and - . & ' inside a word; = first or * last` };
   }
   if (prefix) return { kind: 'ok', pattern: `${literal(word)}[${WORD_CHAR}]*` };
   if (exact || isExactByShape(word)) return { kind: 'ok', pattern: literal(word) };
@@ -160,7 +164,7 @@ function literal(word: string): string {
   let out = '';
   for (const ch of word) {
     if (APOSTROPHES.includes(ch)) out += `[${APOSTROPHES}]`;
-    else out += ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+    else out += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   }
   return out;
 }
