@@ -261,11 +261,16 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): Article 
   const isLocal = ctx.sourceId === LOCAL_SOURCE_ID;
   const where = item.link ?? item.guid ?? item.slug ?? item.title ?? '(item)';
 
+  // --- slug: local articles only; the loader always sets one, the title is a last resort.
+  const slug = isLocal ? item.slug || slugify(item.title ?? '') || 'untitled' : undefined;
+  const localPage = isLocal ? `${ctx.baseUrl.replace(/\/+$/, '')}/articles/${slug}` : undefined;
+
   // Base for relative URLs, in order: the item's xml:base (itself possibly relative to the feed's),
-  // then the feed's xml:base / home page, then the URL the feed was fetched from.
+  // then the feed's xml:base / home page, then the URL the feed was fetched from. A local article's
+  // base is its own page on Tidings, so "/images/x.jpg" means Tidings' /images/x.jpg.
   const feedBases = [ctx.feedBase ? resolveUrl(ctx.feedBase, [ctx.feedUrl]) : undefined, ctx.feedUrl];
-  const itemBase = item.base ? resolveUrl(item.base, feedBases) : undefined;
-  const bases = [itemBase, ...feedBases].filter((b): b is string => b !== undefined);
+  const itemBase = item.base ? resolveUrl(item.base, [localPage, ...feedBases]) : undefined;
+  const bases = [itemBase, localPage, ...feedBases].filter((b): b is string => b !== undefined);
   const contentBase = bases[0];
 
   // --- Text first: the title fallback and language detection need it.
@@ -277,9 +282,6 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): Article 
     (item.contentText?.trim() ? textParagraphsHtml(item.contentText) : '');
   const contentHtml = stripXmlIllegal(sanitizeHtml(stripXmlIllegal(rawContentHtml), contentBase));
   const contentPlain = htmlToText(contentHtml);
-
-  // --- slug: local articles only; the loader always sets one, the title is a last resort.
-  const slug = isLocal ? item.slug || slugify(item.title ?? '') || 'untitled' : undefined;
 
   // --- title, in order: the item's title as plain text; the first words of its text; a placeholder
   // (Article.title must never be empty).
@@ -298,7 +300,7 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): Article 
   // guid without isPermaLink="false"); both resolved and canonicalized.
   let ownUrl: string | undefined;
   if (isLocal) {
-    ownUrl = `${ctx.baseUrl.replace(/\/+$/, '')}/articles/${slug}`;
+    ownUrl = localPage;
   } else {
     const link = resolveUrl(item.link, bases);
     const permalinkGuid =
@@ -393,7 +395,7 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): Article 
     });
   }
 
-  const image = resolveUrl(item.image, isLocal ? [ctx.baseUrl, ...bases] : bases);
+  const image = resolveUrl(item.image, bases);
 
   const article: Article = {
     id,
