@@ -1,0 +1,287 @@
+// Every route and error case of the HTTP layer, with supertest against a fresh app on a real store.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { get } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync, brotliDecompressSync } from 'node:zlib';
+import request from 'supertest';
+import type { Article } from '../src/model.ts';
+import { makeArticle } from './store.contract.ts';
+import { BASE_URL, startTestApp, type TestApp } from './helpers/app.ts';
+
+const TRICKY_TITLE = 'Київ & Париж: <ППО> "сьогодні" — it\'s on';
+
+function seedArticles(): Article[] {
+  return [
+    makeArticle(1, { title: 'Kyiv metro extends', topics: ['ukraine'], language: 'en', sourceId: 'local', slug: 'kyiv-metro' }),
+    makeArticle(2, { title: 'Paris summit', topics: ['europe'], language: 'en', sourceId: 'wire' }),
+    makeArticle(3, { title: TRICKY_TITLE, topics: ['ukraine', 'europe'], language: 'uk', sourceId: 'local', slug: 'kyiv-paryzh',
+      contentHtml: '<p>Зустріч у Парижі щодо протиповітряної оборони</p>' }),
+    makeArticle(4, { title: 'Нова лабораторія', topics: ['science', 'ukraine'], language: 'uk', sourceId: 'wire' }),
+    makeArticle(5, { title: 'Research budget', topics: ['science'], language: 'en', sourceId: 'wire' }),
+  ];
+}
+
+async function seeded(t: Parameters<typeof startTestApp>[0]): Promise<TestApp> {
+  const app = await startTestApp(t);
+  await app.store.upsertArticles(seedArticles());
+  return app;
+}
+
+function titlesOf(body: { items: { title: string }[] }): string[] {
+  return body.items.map((i) => i.title);
+}
+
+test('GET /healthz answers ok with the article count', async (t) => {
+  const { app } = await seeded(t);
+  const res = await request(app).get('/healthz').expect(200);
+  assert.equal(res.body.status, 'ok');
+  assert.equal(res.body.articles, 5);
+  assert.equal(res.headers['cache-control'], 'no-store');
+});
+
+test('feeds have the right content types, charset included', async (t) => {
+  const { app } = await seeded(t);
+  for (const [ext, type] of [['rss', 'application/rss+xml'], ['atom', 'application/atom+xml'], ['json', 'application/feed+json']]) {
+    const res = await request(app).get(`/feeds/ukraine.${ext}`).expect(200);
+    assert.equal(res.headers['content-type'], `${type}; charset=utf-8`, ext);
+  }
+});
+
+test('a topic feed lists only that topic, newest first; `all` lists everything', async (t) => {
+  const { app } = await seeded(t);
+  const ukraine = await request(app).get('/feeds/ukraine.json').expect(200);
+  assert.deepEqual(titlesOf(ukraine.body), ['Нова лабораторія', TRICKY_TITLE, 'Kyiv metro extends']);
+  assert.equal(ukraine.body.version, 'https://jsonfeed.org/version/1.1');
+  assert.equal(ukraine.body.feed_url, `${BASE_URL}/feeds/ukraine.json`);
+  assert.equal(ukraine.body.home_page_url, `${BASE_URL}/topics/ukraine`);
+  const all = await request(app).get('/feeds/all.json').expect(200);
+  assert.equal(all.body.items.length, 5);
+});
+
+test('several topics in the path are united without duplicates', async (t) => {
+  const { app } = await seeded(t);
+  const res = await request(app).get('/feeds/ukraine,europe.json').expect(200);
+  assert.deepEqual(titlesOf(res.body), ['Нова лабораторія', TRICKY_TITLE, 'Paris summit', 'Kyiv metro extends']);
+  const reordered = await request(app).get('/feeds/europe,ukraine.json').expect(200);
+  assert.equal(reordered.headers.etag, res.headers.etag, 'one query, one ETag, whatever the order');
+});
+
+test('RSS and Atom carry the exact title, a self link and topics as categories', async (t) => {
+  const { app } = await seeded(t);
+  const rss = (await request(app).get('/feeds/europe.rss').expect(200)).text;
+  assert.ok(rss.includes('<title>Київ &amp; Париж: &lt;ППО&gt; "сьогодні" — it\'s on</title>'), rss);
+  assert.match(rss, /<atom:link rel="self" type="application\/rss\+xml" href="http:\/\/tidings\.test\/feeds\/europe\.rss"\/>/);
+  assert.match(rss, /<category>europe<\/category>/);
+  assert.doesNotMatch(rss, /<author>/);
+  const atom = (await request(app).get('/feeds/europe.atom').expect(200)).text;
+  assert.match(atom, /<link rel="self" type="application\/atom\+xml" href="http:\/\/tidings\.test\/feeds\/europe\.atom"\/>/);
+  assert.match(atom, /<category term="europe"/);
+});
+
+test('limit: default 50, max 500, and anything else is a 400 naming it', async (t) => {
+  const { app, store } = await startTestApp(t);
+  await store.upsertArticles(Array.from({ length: 60 }, (_, i) => makeArticle(i + 1, { topics: ['ukraine'] })));
+  assert.equal((await request(app).get('/feeds/ukraine.json').expect(200)).body.items.length, 50);
+  assert.equal((await request(app).get('/feeds/ukraine.json?limit=3').expect(200)).body.items.length, 3);
+  assert.equal((await request(app).get('/feeds/ukraine.json?limit=500').expect(200)).body.items.length, 60);
+  for (const bad of ['0', '501', 'abc', '5.5', '-1']) {
+    const res = await request(app).get(`/feeds/ukraine.json?limit=${bad}`).expect(400);
+    assert.equal(res.body.parameter, 'limit', bad);
+    assert.match(res.body.message, /^limit: expected a whole number from 1 to 500/);
+  }
+  const twice = await request(app).get('/feeds/ukraine.json?limit=1&limit=2').expect(400);
+  assert.match(twice.body.message, /limit: give it once/);
+});
+
+test('an unknown topic is a 404 that names the known topics; an unknown format is a 404 too', async (t) => {
+  const { app } = await seeded(t);
+  const res = await request(app).get('/feeds/sport.rss').expect(404);
+  assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
+  assert.match(res.body.message, /unknown topic "sport"; known topics: all, europe, science, ukraine/);
+  await request(app).get('/feeds/ukraine,sport.atom').expect(404);
+  const ext = await request(app).get('/feeds/ukraine.xml').expect(404);
+  assert.match(ext.body.message, /\.rss, \.atom or \.json/);
+  await request(app).get('/no/such/page').expect(404);
+});
+
+test('filters: exclude, lang, source, q and since, each 400 on a malformed value', async (t) => {
+  const { app } = await seeded(t);
+  const get = async (qs: string) => titlesOf((await request(app).get(`/feeds/all.json?${qs}`).expect(200)).body);
+  assert.deepEqual(await get('exclude=science'), [TRICKY_TITLE, 'Paris summit', 'Kyiv metro extends']);
+  assert.deepEqual(await get('lang=uk'), ['Нова лабораторія', TRICKY_TITLE]);
+  assert.deepEqual(await get('source=local'), [TRICKY_TITLE, 'Kyiv metro extends']);
+  assert.deepEqual(await get(`q=${encodeURIComponent('ПРОТИПОВІТРЯНОЇ')}`), [TRICKY_TITLE]);
+  assert.deepEqual(await get('q=research'), ['Research budget']);
+  assert.deepEqual(await get('since=2026-01-05'), ['Research budget', 'Нова лабораторія']);
+  assert.deepEqual(await get('unknown=ignored&lang=en&limit=1'), ['Research budget']);
+  for (const [param, value] of [['exclude', 'sport'], ['lang', 'english!'], ['source', 'a b'], ['q', '!!!'], ['since', 'yesterday'], ['since', '2026-13-45'], ['before', 'zzzz']]) {
+    const res = await request(app).get(`/feeds/all.json?${param}=${encodeURIComponent(value!)}`).expect(400);
+    assert.equal(res.body.parameter, param, `${param}=${value}`);
+    assert.ok(res.body.message.startsWith(`${param}: `), res.body.message);
+  }
+});
+
+test('`since` also takes a duration back from now', async (t) => {
+  const now = new Date(Date.UTC(2026, 0, 6, 13, 0, 0)); // seed article n is published on Jan 1 + n days, 12:00
+  const { app, store } = await startTestApp(t, { now: () => now });
+  await store.upsertArticles(seedArticles());
+  // 48 h back is Jan 4, 13:00: article 3 (Jan 4, 12:00) is just outside; `since` itself is inclusive.
+  const res = await request(app).get('/feeds/all.json?since=48h').expect(200);
+  assert.deepEqual(titlesOf(res.body), ['Research budget', 'Нова лабораторія']);
+  assert.match(res.body.feed_url, /since=2026-01-04T13%3A00%3A00\.000Z/);
+  const inclusive = await request(app).get('/feeds/all.json?since=49h').expect(200);
+  assert.equal(inclusive.body.items.length, 3);
+});
+
+test('a filtered feed has its own id and self link', async (t) => {
+  const { app } = await seeded(t);
+  const plain = (await request(app).get('/feeds/ukraine.atom').expect(200)).text;
+  const filtered = (await request(app).get('/feeds/ukraine.atom?lang=uk').expect(200)).text;
+  const id = (xml: string) => /<id>([^<]+)<\/id>/.exec(xml)?.[1];
+  assert.notEqual(id(plain), id(filtered));
+  assert.match(filtered, /href="http:\/\/tidings\.test\/feeds\/ukraine\.atom\?lang=uk"/);
+});
+
+test('paging: next links walk the whole archive once, in every format', async (t) => {
+  const { app, store } = await startTestApp(t);
+  await store.upsertArticles(Array.from({ length: 7 }, (_, i) => makeArticle(i + 1, { topics: ['europe'] })));
+  const seen: string[] = [];
+  let url: string | undefined = '/feeds/europe.json?limit=3';
+  while (url) {
+    const res = await request(app).get(url).expect(200);
+    seen.push(...res.body.items.map((i: { id: string }) => i.id));
+    url = res.body.next_url?.replace(BASE_URL, '');
+  }
+  assert.equal(seen.length, 7);
+  assert.equal(new Set(seen).size, 7);
+  const rss = (await request(app).get('/feeds/europe.rss?limit=3').expect(200)).text;
+  const next = /<atom:link rel="next" [^>]*href="([^"]+)"/.exec(rss)?.[1];
+  assert.ok(next, 'RSS has an RFC 5005 next link');
+  const page2 = (await request(app).get(next!.replace(BASE_URL, '').replace(/&amp;/g, '&')).expect(200)).text;
+  assert.match(page2, /<atom:link rel="first" [^>]*href="http:\/\/tidings\.test\/feeds\/europe\.rss\?limit=3"/);
+  const atom = (await request(app).get('/feeds/europe.atom?limit=3').expect(200)).text;
+  assert.match(atom, /<link rel="next" [^>]*href="http:\/\/tidings\.test\/feeds\/europe\.atom\?before=/);
+});
+
+test('conditional GET: 304 on a matching ETag or date, and a new ETag as soon as an article changes', async (t) => {
+  const { app, store } = await seeded(t);
+  const first = await request(app).get('/feeds/ukraine.rss').expect(200);
+  const etag = first.headers.etag as string;
+  assert.match(etag, /^"[^"]+"$/, 'a strong ETag');
+  assert.equal(first.headers['cache-control'], 'public, max-age=300, stale-while-revalidate=60');
+  assert.equal(first.headers.vary, 'Accept-Encoding');
+  const revalidated = await request(app).get('/feeds/ukraine.rss').set('If-None-Match', etag).expect(304);
+  assert.equal(revalidated.text, '');
+  await request(app).get('/feeds/ukraine.rss').set('If-None-Match', `W/${etag}`).expect(304);
+  await request(app).get('/feeds/ukraine.rss').set('If-None-Match', `"other", ${etag}`).expect(304);
+  await request(app).get('/feeds/ukraine.rss').set('If-Modified-Since', first.headers['last-modified'] as string).expect(304);
+
+  await store.upsertArticles([makeArticle(9, { title: 'Breaking from Kyiv', topics: ['ukraine'] })]);
+  const changed = await request(app).get('/feeds/ukraine.rss').set('If-None-Match', etag).expect(200);
+  assert.notEqual(changed.headers.etag, etag);
+  assert.match(changed.text, /Breaking from Kyiv/);
+  const unrelated = await request(app).get('/feeds/science.rss').expect(200);
+  await store.upsertArticles([makeArticle(10, { topics: ['ukraine'] })]);
+  await request(app).get('/feeds/science.rss').set('If-None-Match', unrelated.headers.etag as string).expect(304);
+});
+
+test('HEAD answers like GET without a body', async (t) => {
+  const { app } = await seeded(t);
+  const get = await request(app).get('/feeds/all.atom').expect(200);
+  const head = await request(app).head('/feeds/all.atom').expect(200);
+  assert.equal(head.headers.etag, get.headers.etag);
+  assert.equal(head.headers['content-type'], get.headers['content-type']);
+  assert.equal(head.text, undefined);
+});
+
+test('compressed forms decode to the same bytes', async (t) => {
+  const { app } = await seeded(t);
+  // A raw client: supertest would decompress gzip itself and hide what was on the wire.
+  const server = app.listen(0, '127.0.0.1');
+  t.after(() => server.close());
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const fetchRaw = (encoding: string) => new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path: '/feeds/all.rss', headers: { 'Accept-Encoding': encoding } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+  const plain = await fetchRaw('identity');
+  const gz = await fetchRaw('gzip');
+  const br = await fetchRaw('gzip, br');
+  const refused = await fetchRaw('br;q=0, gzip;q=0');
+  assert.equal(plain.encoding, undefined);
+  assert.equal(gz.encoding, 'gzip');
+  assert.equal(br.encoding, 'br');
+  assert.equal(refused.encoding, undefined);
+  assert.ok(plain.body.toString('utf8').startsWith('<?xml'));
+  assert.deepEqual(gunzipSync(gz.body), plain.body);
+  assert.deepEqual(brotliDecompressSync(br.body), plain.body);
+});
+
+test('CORS: feeds and /topics allow any origin and answer preflight', async (t) => {
+  const { app } = await seeded(t);
+  const res = await request(app).get('/feeds/all.json').set('Origin', 'https://site.example').expect(200);
+  assert.equal(res.headers['access-control-allow-origin'], '*');
+  const pre = await request(app).options('/feeds/all.json').set('Origin', 'https://site.example')
+    .set('Access-Control-Request-Method', 'GET').expect(204);
+  assert.match(pre.headers['access-control-allow-methods'] as string, /GET/);
+  assert.equal((await request(app).get('/topics').expect(200)).headers['access-control-allow-origin'], '*');
+});
+
+test('GET /topics lists each topic with its count and three feed URLs', async (t) => {
+  const { app } = await seeded(t);
+  const res = await request(app).get('/topics').expect(200);
+  const ukraine = res.body.find((x: { id: string }) => x.id === 'ukraine');
+  assert.deepEqual(ukraine, {
+    id: 'ukraine', title: 'Україна', description: 'About Україна', count: 3, page: `${BASE_URL}/topics/ukraine`,
+    feeds: { rss: `${BASE_URL}/feeds/ukraine.rss`, atom: `${BASE_URL}/feeds/ukraine.atom`, json: `${BASE_URL}/feeds/ukraine.json` },
+  });
+  assert.deepEqual(res.body.map((x: { id: string }) => x.id), ['ukraine', 'europe', 'science']);
+});
+
+test('GET / lists topics with subscribe links and autodiscovery for every feed', async (t) => {
+  const { app } = await seeded(t);
+  const html = (await request(app).get('/').expect(200).expect('Content-Type', 'text/html; charset=utf-8')).text;
+  for (const id of ['ukraine', 'europe', 'science', 'all']) {
+    for (const [ext, type] of [['rss', 'application/rss+xml'], ['atom', 'application/atom+xml'], ['json', 'application/feed+json']]) {
+      assert.match(html, new RegExp(`<link rel="alternate" type="${type.replace('+', '\\+')}" title="[^"]+" href="${BASE_URL}/feeds/${id}\\.${ext}">`), `${id}.${ext}`);
+    }
+  }
+  assert.ok(html.includes('Science &amp; &lt;Research&gt;'), 'topic titles are escaped');
+  assert.match(html, /href="http:\/\/tidings\.test\/opml"/);
+});
+
+test('topic pages and article pages are readable HTML with lang set', async (t) => {
+  const { app } = await seeded(t);
+  const topicPage = (await request(app).get('/topics/ukraine').expect(200)).text;
+  assert.ok(topicPage.includes('Київ &amp; Париж: &lt;ППО&gt;'));
+  assert.match(topicPage, /rel="alternate" type="application\/rss\+xml"/);
+  await request(app).get('/topics/sport').expect(404);
+  const article = (await request(app).get('/articles/kyiv-paryzh').expect(200)).text;
+  assert.match(article, /<html lang="uk">/);
+  assert.ok(article.includes('<h1>Київ &amp; Париж: &lt;ППО&gt; "сьогодні" — it\'s on</h1>'));
+  assert.ok(article.includes('<p>Зустріч у Парижі щодо протиповітряної оборони</p>'));
+  await request(app).get('/articles/missing').expect(404).expect('Content-Type', /text\/html/);
+});
+
+test('GET /opml lists every topic feed', async (t) => {
+  const { app } = await seeded(t);
+  const res = await request(app).get('/opml').expect(200);
+  assert.match(res.headers['content-type'] as string, /^text\/x-opml/);
+  for (const id of ['ukraine', 'europe', 'science']) assert.ok(res.text.includes(`xmlUrl="${BASE_URL}/feeds/${id}.rss"`), id);
+});
+
+test('a failing store is a 500 that hides the cause', async (t) => {
+  const { app, store } = await seeded(t);
+  await store.close();
+  const res = await request(app).get('/feeds/all.rss').expect(500);
+  assert.deepEqual(res.body, { error: 'internal', message: 'internal error; see the server log' });
+  const health = await request(app).get('/healthz').expect(503);
+  assert.equal(health.body.status, 'unavailable');
+});

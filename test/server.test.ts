@@ -1,0 +1,152 @@
+// The real server process, as `npm start` runs it: boot on a temp config and content dir, serve
+// local articles, pick up new, edited, broken and deleted files while running, and refuse bad config.
+
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const TOPICS = `topics:
+  - id: europe
+    title: Europe
+    description: Європа
+    keywords: [Франція, Париж, Europe]
+  - id: defense
+    title: Defense
+    keywords: [ППО, "air defense"]
+`;
+
+const UK_TEXT = `date 2026-03-02 Міністри Франції обговорили ППО
+
+Зустріч відбулася в Парижі.
+
+Йшлося про постачання систем ППО.
+`;
+
+const EN_MARKDOWN = `---
+title: Europe's budget talks
+date: 2026-03-03
+lang: en
+tags: [economy]
+---
+Ministers in **Europe** met to discuss the budget.
+`;
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+interface Running {
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+}
+
+async function startServer(t: TestContext, env: Record<string, string>): Promise<Running> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  t.after(() => {
+    child.kill('SIGTERM');
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 15_000, () => `server did not start:\n${output}`);
+  return { url, child, output: () => output };
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, message: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // Not up yet (connection refused): try again until the deadline.
+    }
+    if (Date.now() > deadline) assert.fail(message());
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function tempDirs(t: TestContext): { feeds: string; content: string; data: string } {
+  const root = mkdtempSync(join(tmpdir(), 'tidings-server-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const dirs = { feeds: join(root, 'feeds'), content: join(root, 'content'), data: join(root, 'data') };
+  mkdirSync(dirs.feeds);
+  mkdirSync(join(dirs.content, 'uk'), { recursive: true });
+  writeFileSync(join(dirs.feeds, 'topics.yaml'), TOPICS);
+  return dirs;
+}
+
+async function titles(url: string): Promise<string[]> {
+  const feed = (await (await fetch(`${url}/feeds/all.json`)).json()) as { items: { title: string }[] };
+  return feed.items.map((i) => i.title).sort();
+}
+
+test('serves the configured directories and follows content/ while running', { timeout: 60_000 }, async (t) => {
+  const dirs = tempDirs(t);
+  writeFileSync(join(dirs.content, 'uk', 'ministry.txt'), UK_TEXT);
+  const server = await startServer(t, {
+    FEEDS_DIR: dirs.feeds,
+    CONTENT_DIR: dirs.content,
+    DATABASE_URL: `sqlite:${join(dirs.data, 'tidings.db')}`,
+    BASE_URL: 'https://news.example',
+  });
+
+  const topics = (await (await fetch(`${server.url}/topics`)).json()) as { id: string; count: number }[];
+  assert.deepEqual(topics.map((x) => [x.id, x.count]), [['europe', 1], ['defense', 1]], 'inflected Франції/Парижі match');
+  const feed = (await (await fetch(`${server.url}/feeds/europe.json`)).json()) as { items: { url: string; language: string }[] };
+  assert.match(feed.items[0]!.url, /^https:\/\/news\.example\/articles\/[a-z0-9-]+$/);
+  assert.equal(feed.items[0]!.language, 'uk');
+  const page = await fetch(feed.items[0]!.url.replace('https://news.example', server.url));
+  assert.equal(page.status, 200);
+
+  writeFileSync(join(dirs.content, 'budget.md'), EN_MARKDOWN);
+  await waitFor(async () => (await titles(server.url)).includes("Europe's budget talks"), 10_000, () => 'new file not published');
+
+  writeFileSync(join(dirs.content, 'budget.md'), EN_MARKDOWN.replace("Europe's budget talks", 'Budget talks resume'));
+  await waitFor(async () => (await titles(server.url)).includes('Budget talks resume'), 10_000, () => 'edit not published');
+  assert.equal((await titles(server.url)).length, 2, 'an edit replaces, never duplicates');
+
+  writeFileSync(join(dirs.content, 'broken.md'), '---\ntitle: [unclosed\n---\nbody\n');
+  await waitFor(async () => server.output().includes('broken.md:'), 10_000, () => `broken file not reported:\n${server.output()}`);
+  assert.match(server.output(), /broken\.md:2/);
+  assert.equal((await titles(server.url)).length, 2, 'the other articles stay published');
+
+  unlinkSync(join(dirs.content, 'broken.md'));
+  unlinkSync(join(dirs.content, 'budget.md'));
+  await waitFor(async () => (await titles(server.url)).length === 1, 10_000, () => 'deleted file still published');
+});
+
+test('a bad environment variable or topic file stops the boot with a precise message', { timeout: 30_000 }, async (t) => {
+  const dirs = tempDirs(t);
+  const run = (env: Record<string, string>) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, FEEDS_DIR: dirs.feeds, CONTENT_DIR: dirs.content, DATABASE_URL: 'sqlite::memory:', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+  const badPort = await run({ PORT: 'abc' });
+  assert.equal(badPort.code, 1);
+  assert.match(badPort.stderr, /PORT/);
+  assert.match(badPort.stderr, /abc/);
+
+  writeFileSync(join(dirs.feeds, 'topics.yaml'), `topics:\n  - id: europe\n    title: Europe\n  - id: Bad Id\n    title: Bad\n`);
+  const badTopic = await run({ PORT: String(await freePort()) });
+  assert.equal(badTopic.code, 1);
+  assert.match(badTopic.stderr, /topics\.yaml:4/);
+});
