@@ -86,6 +86,16 @@ describe('prepareResponse', () => {
     assert.equal(prepared.etag, '"e"');
   });
 
+  it('compresses a body larger than the smallest Brotli window losslessly', async () => {
+    const rand = (i: number): string => ((i * 2654435761) >>> 0).toString(36);
+    const text = Array.from({ length: 40_000 }, (_, i) => rand(i)).join(' ');
+    const prepared = await prepareResponse(text, { etag: '"e"', lastModified: new Date(0), contentType: 'text/plain' });
+    assert.ok(prepared.body.length > 256 * 1024);
+    assert.ok(prepared.br && prepared.gzip);
+    assert.deepEqual(brotliDecompressSync(prepared.br), prepared.body);
+    assert.deepEqual(gunzipSync(prepared.gzip), prepared.body);
+  });
+
   it('leaves a body under 1 KB uncompressed', async () => {
     const prepared = await prepareResponse(Buffer.alloc(MIN_COMPRESS_BYTES - 1, 'z'), {
       etag: '"e"',
