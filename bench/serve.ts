@@ -1,0 +1,364 @@
+// `npm run bench:serve`: how cheaply Tidings answers feed polls. Generates a 100k-article SQLite store,
+// starts the real server and a bare Express baseline (bench/baseline.ts) as child processes, drives
+// both with autocannon side by side, and prints each figure against its target (PASS/MISS).
+// Options: --stub (serve with bench/stub-server.ts), --data-dir DIR (reuse/keep a generated store),
+// --duration S, --connections N, --articles N, --miss-rate R (req/s of the paced miss case),
+// --strict (exit 1 on any MISS).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import autocannon, { type Options, type RequestSpec, type Result } from 'autocannon';
+import { VOCABULARY, generateDataset, topicId } from './dataset.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const TOPICS = 50;
+const FEED_TOPIC = topicId(7);
+const FEED_PATH = `/feeds/${FEED_TOPIC}.rss?limit=50`;
+
+const TARGETS = {
+  cachedRatio: 0.9,
+  encodedRatio: 0.9,
+  revalidateRatio: 1.0,
+  missP99Ms: 15,
+  peakRssMb: 250,
+};
+
+const { values: args } = parseArgs({
+  options: {
+    stub: { type: 'boolean', default: false },
+    'data-dir': { type: 'string' },
+    duration: { type: 'string', default: '6' },
+    connections: { type: 'string', default: '50' },
+    articles: { type: 'string', default: '100000' },
+    'miss-rate': { type: 'string', default: '200' },
+    strict: { type: 'boolean', default: false },
+  },
+});
+const duration = Number(args.duration);
+const connections = Number(args.connections);
+const articleCount = Number(args.articles);
+const missRate = Number(args['miss-rate']);
+
+const children = new Set<ChildProcess>();
+// Whatever happens to this process, the servers it started must not outlive it.
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+process.once('SIGINT', () => process.exit(130));
+
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => ok(port));
+    });
+  });
+}
+
+interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** A GET that keeps the body's bytes as sent (fetch would decode them). */
+function rawGet(url: string, headers: Record<string, string> = {}): Promise<RawResponse> {
+  return new Promise((ok, fail) => {
+    const req = httpRequest(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => ok({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', fail);
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+function startChild(name: string, entry: string, env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.add(child);
+  child.once('exit', (code, signal) => {
+    children.delete(child);
+    if (code !== 0 && signal === null) log(`${name} exited with code ${code}`);
+  });
+  return child;
+}
+
+async function waitUntilUp(name: string, url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = 'no answer';
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited (code ${child.exitCode}) before answering ${url}`);
+    try {
+      const res = await rawGet(url);
+      if (res.status === 200) return;
+      lastError = `status ${res.status}`;
+    } catch (err) {
+      // Connection refused until the child listens: that is what we are waiting for.
+      lastError = err instanceof Error ? err.message : String(err);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${name} did not answer ${url} within ${timeoutMs} ms: ${lastError}`);
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Peak resident set (VmHWM) of a process, in MB: the high-water mark the kernel keeps for us. */
+async function peakRssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = /^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1];
+  if (kb === undefined) throw new Error(`no VmHWM in /proc/${pid}/status`);
+  return Number(kb) / 1024;
+}
+
+async function measure(title: string, opts: Omit<Options, 'connections' | 'duration'>): Promise<Result> {
+  const pace = opts.overallRate === undefined ? '' : ` at ${opts.overallRate} req/s`;
+  log(`${title}: ${duration}s × ${connections} connections${pace}`);
+  return autocannon({ ...opts, title, connections, duration, warmup: { connections, duration: 1 } });
+}
+
+function reqPerSec(r: Result): number {
+  return r.requests.total / r.duration;
+}
+
+/** Problems that void a figure: transport errors or answers other than the expected status. */
+function faults(r: Result, expectedStatus: number): string[] {
+  const out: string[] = [];
+  if (r.errors > 0) out.push(`${r.errors} errors`);
+  if (r.timeouts > 0) out.push(`${r.timeouts} timeouts`);
+  for (const [status, { count }] of Object.entries(r.statusCodeStats)) {
+    if (Number(status) !== expectedStatus) out.push(`${count}× status ${status}`);
+  }
+  if (r.requests.total === 0) out.push('no responses');
+  return out;
+}
+
+interface Row {
+  name: string;
+  figure: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+  pass: boolean;
+  notes: string[];
+}
+
+function ratioRow(name: string, unit: string, value: number, base: number, min: number, notes: string[]): Row {
+  const ratio = value / base;
+  return {
+    name,
+    figure: `${value.toFixed(0)} ${unit}`,
+    baseline: `${base.toFixed(0)} ${unit}`,
+    ratio: `${ratio.toFixed(2)}×`,
+    target: `≥ ${min.toFixed(2)}×`,
+    pass: ratio >= min && notes.length === 0,
+    notes,
+  };
+}
+
+function printTable(rows: Row[]): void {
+  const header = ['case', 'figure', 'baseline', 'ratio', 'target', 'result'];
+  const cells = rows.map((r) => [r.name, r.figure, r.baseline, r.ratio, r.target, r.pass ? 'PASS' : 'MISS']);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
+  const line = (c: string[]): string => c.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const c of cells) console.log(line(c));
+  for (const r of rows) for (const note of r.notes) console.log(`  ! ${r.name}: ${note}`);
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const keep = args['data-dir'] !== undefined;
+  const dataDir = resolve(args['data-dir'] ?? (await mkdtemp(join(tmpdir(), 'tidings-bench-'))));
+  const dbPath = join(dataDir, 'bench.db');
+  const feedsDir = join(dataDir, 'feeds');
+  const contentDir = join(dataDir, 'content');
+  await mkdir(contentDir, { recursive: true });
+  try {
+    if (keep && existsSync(dbPath) && existsSync(join(feedsDir, 'topics.yaml'))) {
+      log(`reusing the store in ${dataDir}`);
+    } else {
+      log(`generating ${articleCount} articles over ${TOPICS} topics in ${dataDir}`);
+      const seconds = await generateDataset({
+        articles: articleCount,
+        topics: TOPICS,
+        batchSize: 5000,
+        databaseUrl: `sqlite:${dbPath}`,
+        feedsDir,
+      });
+      log(`generated in ${seconds.toFixed(1)} s`);
+    }
+
+    const tidingsPort = await freePort();
+    const tidingsUrl = `http://127.0.0.1:${tidingsPort}`;
+    const entry = args.stub ? 'bench/stub-server.ts' : 'src/main.ts';
+    const tidings = startChild('tidings', entry, {
+      PORT: String(tidingsPort),
+      BASE_URL: tidingsUrl,
+      DATABASE_URL: `sqlite:${dbPath}`,
+      FEEDS_DIR: feedsDir,
+      CONTENT_DIR: contentDir,
+      LOG_LEVEL: 'warn',
+    });
+    await waitUntilUp('tidings', `${tidingsUrl}/healthz`, tidings, 60_000);
+
+    // The cached feed as Tidings sends it, in each encoding: the baseline serves these very bytes.
+    const plain = await rawGet(tidingsUrl + FEED_PATH);
+    const br = await rawGet(tidingsUrl + FEED_PATH, { 'Accept-Encoding': 'br' });
+    const gz = await rawGet(tidingsUrl + FEED_PATH, { 'Accept-Encoding': 'gzip' });
+    if (plain.status !== 200) throw new Error(`GET ${FEED_PATH} answered ${plain.status}`);
+    const etag = plain.headers.etag;
+    if (etag === undefined) throw new Error(`GET ${FEED_PATH} sent no ETag`);
+    const contentType = plain.headers['content-type'] ?? 'application/octet-stream';
+    const items = (plain.body.toString('utf8').match(/<item>/g) ?? []).length;
+    if (br.headers['content-encoding'] !== 'br' || gz.headers['content-encoding'] !== 'gzip') {
+      throw new Error('Tidings did not answer Accept-Encoding br/gzip with the matching Content-Encoding');
+    }
+    if (!brotliDecompressSync(br.body).equals(plain.body) || !gunzipSync(gz.body).equals(plain.body)) {
+      throw new Error('the br/gzip bodies do not decode to the identity body');
+    }
+    log(`feed: ${items} items, ${plain.body.length} B identity, ${gz.body.length} B gzip, ${br.body.length} B br`);
+
+    const files = { identity: join(dataDir, 'feed.body'), br: join(dataDir, 'feed.br'), gzip: join(dataDir, 'feed.gz') };
+    await writeFile(files.identity, plain.body);
+    await writeFile(files.br, br.body);
+    await writeFile(files.gzip, gz.body);
+    const barePort = await freePort();
+    const bareUrl = `http://127.0.0.1:${barePort}`;
+    const bare = startChild('baseline', 'bench/baseline.ts', {
+      PORT: String(barePort),
+      BASELINE_CONTENT_TYPE: contentType,
+      BASELINE_IDENTITY: files.identity,
+      BASELINE_BR: files.br,
+      BASELINE_GZIP: files.gzip,
+    });
+    await waitUntilUp('baseline', `${bareUrl}/x`, bare, 30_000);
+
+    const cached = await measure('tidings cached 200', { url: tidingsUrl + FEED_PATH });
+    const bareIdentity = await measure('bare 200', { url: `${bareUrl}/x` });
+    const cachedBr = await measure('tidings cached 200 br', {
+      url: tidingsUrl + FEED_PATH,
+      headers: { 'Accept-Encoding': 'gzip, br' },
+    });
+    const bareBr = await measure('bare 200 br', { url: `${bareUrl}/x.br` });
+    const revalidated = await measure('tidings 304', { url: tidingsUrl + FEED_PATH, headers: { 'If-None-Match': etag } });
+
+    // Every request a distinct query: alternately a two-word full-text `q` and a `since` instant.
+    let n = 0;
+    const newest = Date.UTC(2026, 0, 1);
+    const missPath = (): string => {
+      const i = n++;
+      const topic = topicId(i % TOPICS);
+      const j = Math.floor(i / 2);
+      if (i % 2 === 0) {
+        const words = `${VOCABULARY[j % VOCABULARY.length]} ${VOCABULARY[Math.floor(j / VOCABULARY.length) % VOCABULARY.length]}`;
+        return `/feeds/${topic}.rss?limit=50&q=${encodeURIComponent(words)}`;
+      }
+      const since = new Date(newest - 10 * 86_400_000 - j * 1000).toISOString();
+      return `/feeds/${topic}.rss?limit=50&since=${encodeURIComponent(since)}`;
+    };
+    const missOpts = {
+      url: tidingsUrl,
+      headers: { 'Accept-Encoding': 'gzip, br' },
+      requests: [{ method: 'GET', setupRequest: (req: RequestSpec) => ({ ...req, path: missPath() }) }],
+    };
+    // Closed loop, as many as the server takes: by Little's law its mean latency is connections ÷
+    // throughput, so this p99 mostly measures the queue of 50 requests, not the cost of one.
+    const misses = await measure('tidings cache misses, saturated', missOpts);
+    // Open loop at a fixed rate (autocannon corrects for coordinated omission): the latency one
+    // miss costs under a realistic load of distinct queries.
+    const pacedMisses = await measure('tidings cache misses, paced', { ...missOpts, overallRate: missRate });
+
+    const rssMb = tidings.pid === undefined ? Number.NaN : await peakRssMb(tidings.pid);
+    await stopChild(bare);
+    await stopChild(tidings);
+
+    const rows: Row[] = [
+      ratioRow('cached 50-item feed', 'req/s', reqPerSec(cached), reqPerSec(bareIdentity), TARGETS.cachedRatio, [
+        ...faults(cached, 200),
+        ...faults(bareIdentity, 200).map((f) => `baseline: ${f}`),
+      ]),
+      ratioRow('cached, Accept-Encoding gzip, br', 'req/s', reqPerSec(cachedBr), reqPerSec(bareBr), TARGETS.encodedRatio, [
+        ...faults(cachedBr, 200),
+        ...faults(bareBr, 200).map((f) => `baseline: ${f}`),
+      ]),
+      ratioRow('revalidation 304 vs cached 200', 'req/s', reqPerSec(revalidated), reqPerSec(cached), TARGETS.revalidateRatio, faults(revalidated, 304)),
+    ];
+    const missNotes = faults(misses, 200);
+    rows.push({
+      name: `cache misses (distinct q/since), saturated`,
+      figure: `p99 ${misses.latency.p99.toFixed(1)} ms`,
+      baseline: `${reqPerSec(misses).toFixed(0)} req/s, p50 ${misses.latency.p50.toFixed(1)} ms`,
+      ratio: '',
+      target: `< ${TARGETS.missP99Ms} ms`,
+      pass: misses.latency.p99 < TARGETS.missP99Ms && missNotes.length === 0,
+      notes: missNotes,
+    });
+    const pacedNotes = faults(pacedMisses, 200);
+    rows.push({
+      name: `cache misses, paced at ${missRate} req/s`,
+      figure: `p99 ${pacedMisses.latency.p99.toFixed(1)} ms`,
+      baseline: `${reqPerSec(pacedMisses).toFixed(0)} req/s, p50 ${pacedMisses.latency.p50.toFixed(1)} ms`,
+      ratio: '',
+      target: `< ${TARGETS.missP99Ms} ms`,
+      pass: pacedMisses.latency.p99 < TARGETS.missP99Ms && pacedNotes.length === 0,
+      notes: pacedNotes,
+    });
+    rows.push({
+      name: 'server peak RSS (VmHWM)',
+      figure: `${rssMb.toFixed(0)} MB`,
+      baseline: '',
+      ratio: '',
+      target: `< ${TARGETS.peakRssMb} MB`,
+      pass: rssMb < TARGETS.peakRssMb,
+      notes: [],
+    });
+
+    console.log(
+      `\nTidings serving bench (${args.stub ? 'STUB server' : 'src/main.ts'}): ${articleCount} articles, ${TOPICS} topics, ` +
+        `${connections} connections, ${duration}s per case after 1s warm-up; feed ${FEED_PATH} = ${items} items, ` +
+        `${plain.body.length} B (${br.body.length} B br)\n`,
+    );
+    printTable(rows);
+    console.log(
+      `\nlatency p50/p99 ms — cached ${cached.latency.p50}/${cached.latency.p99}, bare ${bareIdentity.latency.p50}/${bareIdentity.latency.p99}, ` +
+        `br ${cachedBr.latency.p50}/${cachedBr.latency.p99}, 304 ${revalidated.latency.p50}/${revalidated.latency.p99}`,
+    );
+    console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    if (args.strict && rows.some((r) => !r.pass)) process.exitCode = 1;
+  } finally {
+    for (const child of [...children]) await stopChild(child);
+    if (!keep) await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
