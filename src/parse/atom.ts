@@ -84,10 +84,30 @@ export function textConstruct(n: XNode | undefined): TextValue | undefined {
   const mode = attr(n, 'mode')?.trim().toLowerCase();
   let value = text(n);
   if (value === undefined) return undefined;
-  if (mode === 'base64') value = Buffer.from(value, 'base64').toString('utf8').trim();
-  const html = type === 'html' || type === 'text/html' || type.includes('xhtml') || isMarkup(n);
-  if (isMarkup(n) && (type.includes('xhtml') || mode === 'xml' || mode === undefined)) value = unwrapDiv(value);
+  // Base64: Atom 0.3 says so with mode="base64"; Atom 1.0 with any MIME type that is neither text nor
+  // XML (RFC 4287 §4.1.3.3). The decoded bytes are read as UTF-8 markup.
+  // Feeds mislabel text with odd MIME types (application/json, x-custom), so a value is decoded only
+  // when it is base64 and decodes to UTF-8 text; otherwise it stays as written.
+  const mime = type.includes('/');
+  const decoded =
+    mode === 'base64' || (mime && !type.startsWith('text/') && !/[/+]xml$/.test(type)) ? fromBase64(value) : undefined;
+  const base64 = decoded !== undefined;
+  if (decoded !== undefined) value = decoded;
+  const html = base64 || type === 'html' || type === 'text/html' || type.includes('xhtml') || isMarkup(n);
+  // Only xhtml content has the wrapper <div> that is not part of the value.
+  if (isMarkup(n) && type.includes('xhtml')) value = unwrapDiv(value);
   return { type: html ? 'html' : 'text', value };
+}
+
+function fromBase64(s: string): string | undefined {
+  const compact = s.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(compact) || compact.length % 4 !== 0) return undefined;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(compact, 'base64')).trim();
+  } catch (err) {
+    void err; // not UTF-8 text: the value was not base64 after all, or is binary we cannot show
+    return undefined;
+  }
 }
 
 /** Removes the single xhtml <div> wrapper around xhtml content, keeping what is inside it. */
@@ -101,11 +121,13 @@ function escapeText(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** rel="alternate" (the default when rel is absent), else the first link with an href. */
+/**
+ * The rel="alternate" link (rel absent means alternate, RFC 4287 §4.2.7.2); never self or enclosure,
+ * which are not the page. An attribute-less <link>text</link> (RSS habits in Atom) is the last resort.
+ */
 function alternateLink(links: XNode[]): string | undefined {
-  const withHref = links.filter((l) => attr(l, 'href')?.trim());
-  const alt = withHref.find((l) => (attr(l, 'rel')?.trim() || 'alternate') === 'alternate') ?? withHref[0];
-  return attr(alt, 'href')?.trim() ?? links.map((l) => text(l)).find((t) => t !== undefined);
+  const alt = links.find((l) => attr(l, 'href')?.trim() && (attr(l, 'rel')?.trim() || 'alternate') === 'alternate');
+  return attr(alt, 'href')?.trim() ?? links.map((l) => (attr(l, 'href') === undefined ? text(l) : undefined)).find((t) => t !== undefined);
 }
 
 function enclosureLinks(links: XNode[]): Enclosure[] {

@@ -50,13 +50,20 @@ export function mediaEnclosures(rec: RawRecord): Enclosure[] {
   return out;
 }
 
+/** Child elements by local name, with or without a prefix (atom:name inside an RSS atom:author). */
+function childByLocalName(n: XNode, local: string): XNode | undefined {
+  if (typeof n === 'string') return undefined;
+  const key = Object.keys(n).find((k) => k === local || k.endsWith(`:${local}`));
+  return key === undefined ? undefined : children(n, key)[0];
+}
+
 /** Atom person constructs: name, email, uri (Atom 1.0) or url (Atom 0.3). Every one, not just the first. */
 export function atomPeople(nodes: XNode[]): Person[] {
   const out: Person[] = [];
   for (const n of nodes) {
-    const name = text(children(n, 'name')[0]) ?? (typeof n === 'string' ? text(n) : undefined);
-    const email = text(children(n, 'email')[0]);
-    const url = text(children(n, 'uri')[0]) ?? text(children(n, 'url')[0]);
+    const name = text(childByLocalName(n, 'name')) ?? (typeof n === 'string' ? text(n) : undefined);
+    const email = text(childByLocalName(n, 'email'));
+    const url = text(childByLocalName(n, 'uri')) ?? text(childByLocalName(n, 'url'));
     if (name === undefined && email === undefined && url === undefined) continue;
     const p: Person = { name: name ?? '' };
     if (email !== undefined) p.email = email;

@@ -26,11 +26,9 @@ export function parseJsonFeed(text: string, where: string): ParsedFeed {
     throw new TidingsError('parse', where, `invalid JSON at position ${jsonErrorPosition(text, err)}`, { cause: err });
   }
   if (!isObj(doc)) throw new TidingsError('parse', where, 'not a feed: JSON document is not an object');
-  const version = str(doc, 'version');
-  if (version !== undefined && !version.startsWith('https://jsonfeed.org/version/')) {
-    throw new TidingsError('parse', where, `not a feed: unknown JSON Feed version ${version}`);
-  }
-  if (version === undefined && !Array.isArray(doc.items)) {
+  // The version should be https://jsonfeed.org/version/1(.1); bare "1.0" exists in the wild and is
+  // accepted, but some sign of a feed (a version or an items array) is required.
+  if (typeof doc.version !== 'string' && !Array.isArray(doc.items)) {
     throw new TidingsError('parse', where, 'not a feed: JSON without "version" or "items"');
   }
   const feed: ParsedFeed = {

@@ -23,7 +23,7 @@ export async function parseRss(xml: string, where: string, root: RssRoot): Promi
     format: root.format,
     title: firstText(channel, 'title', 'dc:title'),
     link: rssLink(channel),
-    description: firstText(channel, 'description', 'itunes:subtitle', 'itunes:summary', 'dc:description'),
+    description: firstText(channel, 'description', 'dc:description', 'itunes:summary'),
     language: firstText(channel, 'language', 'dc:language') ?? channelAttrs['xml:lang'] ?? root.rootAttrs['xml:lang'],
     authors: firstPeople(channel, 'managingEditor', 'webMaster', 'dc:author', 'dc:creator', 'itunes:author'),
     image: channelImage(channel),
@@ -45,15 +45,16 @@ export async function parseRss(xml: string, where: string, root: RssRoot): Promi
 function rssItem(item: RawRecord, channelBase: string | undefined): ParsedItem {
   const attrs = ownAttrs(item);
   const guidNode = rawNodes(item, 'guid')[0];
-  const guid = text(guidNode);
+  // RSS 1.0 has no guid: rdf:about is the item's URI, its identity.
+  const guid = text(guidNode) ?? attrs['rdf:about']?.trim();
   const out: ParsedItem = {
     guid,
-    guidIsPermaLink: guid === undefined ? undefined : attr(guidNode, 'isPermaLink')?.trim().toLowerCase() !== 'false',
-    link: rssLink(item) ?? attrs['rdf:about'],
+    guidIsPermaLink: guid === undefined || guidNode === undefined ? undefined : attr(guidNode, 'isPermaLink')?.trim().toLowerCase() !== 'false',
+    link: rssLink(item),
     title: firstText(item, 'title', 'dc:title'),
     // Description is HTML in practice whether CDATA, escaped or naked (kept verbatim by xml-feed.ts).
-    contentHtml: firstText(item, 'content:encoded'),
-    summaryHtml: firstText(item, 'description', 'dc:description', 'itunes:summary'),
+    contentHtml: firstText(item, 'content:encoded', 'atom:content'),
+    summaryHtml: firstText(item, 'description', 'dc:description', 'itunes:summary', 'atom:summary'),
     published: firstText(item, 'pubDate', 'dc:date', 'atom:published', 'issued'),
     updated: firstText(item, 'atom:updated', 'dc:modified', 'dc:date'),
     authors: firstPeople(item, 'author', 'dc:author', 'dc:creator', 'itunes:author'),

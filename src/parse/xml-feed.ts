@@ -53,6 +53,8 @@ const MARKUP_CONTAINERS = new Set([
   'info',
   'dc:description',
   'itunes:summary',
+  'atom:content',
+  'atom:summary',
 ]);
 
 /**
@@ -132,7 +134,7 @@ const RAW_ITEM_FIELDS = [
   'pubDate', 'tidings:published', 'tidings:updated', 'issued', 'created', 'modified', 'author',
   'category', 'enclosure', 'source', 'dc:title', 'dc:description', 'dc:creator', 'dc:author', 'dc:date',
   'dc:modified', 'dc:language', 'dc:subject', 'atom:link', 'atom:author', 'atom:published',
-  'atom:updated', 'atom:category', 'itunes:author', 'itunes:summary', 'itunes:image', 'media:thumbnail',
+  'atom:updated', 'atom:category', 'atom:content', 'atom:summary', 'itunes:author', 'itunes:summary', 'itunes:image', 'media:thumbnail',
   'media:content', 'media:group',
 ];
 const raw = (f: string): [string, string, { keepArray: boolean }] => [f, `raw:${f}`, { keepArray: true }];
@@ -143,9 +145,10 @@ function makeParser(): Parser<RawRecord, RawRecord> {
     defaultRSS: 2,
     xml2js: {
       tagNameProcessors: [rawName],
-      // rss-parser indexes rss.channel[0] blindly: give an empty or channel-less <rss> an empty channel.
+      // rss-parser indexes rss.channel[0] and rdf:RDF.channel[0] blindly: give a root without a channel
+      // an empty one, so an empty feed is an empty feed rather than a TypeError.
       validator: (xpath: string, _current: unknown, node: unknown): unknown => {
-        if (xpath !== '/rss') return node;
+        if (xpath !== '/rss' && xpath !== '/rdf:RDF') return node;
         if (typeof node !== 'object' || node === null) return { channel: [''] };
         return 'channel' in node ? node : { ...node, channel: [''] };
       },
@@ -160,13 +163,17 @@ function makeParser(): Parser<RawRecord, RawRecord> {
 
 /** Parses XML text with rss-parser. Throws TidingsError('parse') when the text is not well-formed XML. */
 export async function parseXmlFeed(xml: string, where: string): Promise<RawFeed> {
+  const parser = makeParser();
   let out: RawRecord & { items: RawRecord[] };
   try {
-    out = await makeParser().parseString(prepareXml(xml));
+    out = await parser.parseString(prepareXml(xml));
   } catch (err) {
-    throw new TidingsError('parse', where, `invalid XML: ${describeError(err).split('\n')[0] ?? ''}`, {
-      cause: err,
-    });
+    // xml2js reports syntax errors as "<reason>\nLine: n\nColumn: n\nChar: c"; anything else is a
+    // shape rss-parser could not handle, said as such rather than blamed on the XML.
+    const message = describeError(err);
+    const syntax = /\nLine: \d+/.test(message);
+    const why = syntax ? `invalid XML: ${message.replace(/\n/g, ' ')}` : `unreadable feed structure: ${message}`;
+    throw new TidingsError('parse', where, why, { cause: err });
   }
   const { items, ...fields } = out;
   return { fields, items: items ?? [] };
