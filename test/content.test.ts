@@ -104,9 +104,10 @@ test('collisions between two nested files suffix both, and a lone file is never 
   await writeFile(join(dir, 'a', 'same.txt'), 'date 2025-01-01 One\n\nText one.\n');
   await writeFile(join(dir, 'b', 'c', 'same.txt'), 'date 2025-01-02 Two\n\nText two.\n');
   await writeFile(join(dir, 'alone.txt'), 'date 2025-01-03 Alone\n\nText.\n');
+  await writeFile(join(dir, 'long-form.markdown'), '---\ndate: 2025-01-04\ntitle: Long form\n---\nText.\n');
   const { articles, errors } = await loadContentDir(dir, ctx());
   assert.deepEqual(errors, []);
-  assert.deepEqual(articles.map((a) => a.slug).sort(), ['alone', 'same-a', 'same-b-c']);
+  assert.deepEqual(articles.map((a) => a.slug).sort(), ['alone', 'long-form', 'same-a', 'same-b-c']);
 });
 
 test('ids and slugs are stable across reloads, clocks and public origins', async () => {
@@ -152,6 +153,23 @@ test('Markdown: a wrong field type names the line of its key', () => {
     () => parseMarkdownArticle(src, 'm.md'),
     (e: unknown) => e instanceof TidingsError && e.where === 'm.md:5',
   );
+});
+
+test('front matter slug wins; two files with one title in one folder stay distinct', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(join(dir, 'Перша.md'), '---\ntitle: Новини дня\ndate: 2025-01-01\n---\nA\n');
+  await writeFile(join(dir, 'Друга.md'), '---\ntitle: Новини дня\ndate: 2025-01-02\n---\nB\n');
+  await writeFile(join(dir, 'x.md'), '---\ntitle: Whatever\nslug: Custom Slug\ndate: 2025-01-03\n---\nC\n');
+  const { articles, errors } = await loadContentDir(dir, ctx());
+  assert.deepEqual(errors, []);
+  const slugs = articles.map((a) => a.slug);
+  assert.ok(slugs.includes('custom-slug'), slugs.join(', '));
+  const news = slugs.filter((s) => s?.startsWith('novyny-dnia'));
+  assert.equal(news.length, 2);
+  assert.equal(new Set(news).size, 2);
+  // Deterministic: a second load assigns the same slugs to the same files.
+  const again = await loadContentDir(dir, ctx());
+  assert.deepEqual(again.articles.map((a) => [a.title, a.slug, a.published.toISOString()]), articles.map((a) => [a.title, a.slug, a.published.toISOString()]));
 });
 
 test('Markdown: title falls back to the first # heading, which leaves the body', () => {

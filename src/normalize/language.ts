@@ -27,6 +27,7 @@ const MIN_LETTERS_FOR_GUESS = 30;
 /** Letters only Ukrainian uses among Cyrillic languages franc-min knows (ї, є, ґ; і is also Belarusian). */
 const UKRAINIAN_ONLY = /[їєґЇЄҐ]/u;
 const UKRAINIAN_OR_BELARUSIAN = /[іІ]/u;
+const CYRILLIC = /\p{Script=Cyrillic}/u;
 /** Letters Ukrainian never uses: Russian/Bulgarian/Belarusian ones, and Kazakh (which shares і). */
 const NOT_UKRAINIAN = /[ыэъёўЫЭЪЁЎәғқңөұүһӘҒҚҢӨҰҮҺ]/u;
 
@@ -42,7 +43,10 @@ export function detectLanguage(text: string): string | undefined {
   }
   // Trigram guesses on a few words are noise (franc calls "Hello world" Somali); say nothing instead.
   if (sample.replace(/[^\p{L}]/gu, '').length < MIN_LETTERS_FOR_GUESS) return undefined;
-  const code = franc(sample);
+  // The converse: prose of any length in Ukrainian without one і/ї/є/ґ does not occur, so Cyrillic
+  // text lacking them is never Ukrainian, whatever franc's nearly tied trigram scores say.
+  const ukrainianImpossible = CYRILLIC.test(sample) && !UKRAINIAN_ONLY.test(sample) && !UKRAINIAN_OR_BELARUSIAN.test(sample);
+  const code = franc(sample, ukrainianImpossible ? { ignore: ['ukr'] } : {});
   if (code === 'und') return undefined;
   return ISO639_3_TO_BCP47[code];
 }

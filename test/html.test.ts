@@ -1,0 +1,74 @@
+// The sanitizer and plain-text helpers: what untrusted feed HTML may and may not keep.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { escapeHtml, excerpt, htmlToText, sanitizeHtml } from '../src/normalize/html.ts';
+
+test('scripts and styles are removed with their contents', () => {
+  assert.equal(sanitizeHtml('<p>a</p><script>alert("x")</script><style>p{color:red}</style><p>b</p>'), '<p>a</p><p>b</p>');
+});
+
+test('event handler attributes are dropped', () => {
+  assert.equal(sanitizeHtml('<img src="https://img.example/a.png" onerror="alert(1)" alt="a">'), '<img src="https://img.example/a.png" alt="a" />');
+  assert.equal(sanitizeHtml('<p onclick="x()" onmouseover="y()">t</p>'), '<p>t</p>');
+});
+
+test('javascript: and data: URLs are dropped, whatever their case or padding', () => {
+  const out = sanitizeHtml('<a href="javascript:alert(1)">a</a><a href=" JaVaScRiPt:alert(1)">b</a><a href="data:text/html,<b>x</b>">c</a>');
+  assert.doesNotMatch(out, /javascript/i);
+  assert.doesNotMatch(out, /data:/i);
+  assert.match(out, />a<\/a>/, 'the link text survives');
+  // A data: image would be an empty box without its src: the whole <img> goes.
+  assert.equal(sanitizeHtml('<p><img src="data:image/png;base64,iVBORw0KGgo="></p>'), '<p></p>');
+});
+
+test('iframes are kept only from the player allow-list', () => {
+  const yt = '<iframe src="https://www.youtube.com/embed/abc" allowfullscreen></iframe>';
+  assert.match(sanitizeHtml(yt), /src="https:\/\/www\.youtube\.com\/embed\/abc"/);
+  assert.match(sanitizeHtml('<iframe src="https://www.youtube-nocookie.com/embed/abc"></iframe>'), /youtube-nocookie/);
+  assert.match(sanitizeHtml('<iframe src="https://player.vimeo.com/video/1"></iframe>'), /player\.vimeo\.com/);
+  assert.equal(sanitizeHtml('<p>x</p><iframe src="https://evil.example/embed"></iframe>'), '<p>x</p>');
+  assert.equal(sanitizeHtml('<iframe src="https://youtube.com.evil.example/x"></iframe>'), '');
+  assert.equal(sanitizeHtml('<iframe src="https://vimeo.com/1"></iframe>'), '', 'only the player host of vimeo');
+});
+
+test('tracking pixels are removed: 1×1 images and images from tracker hosts', () => {
+  assert.equal(sanitizeHtml('<p>t<img src="https://news.example/p.gif" width="1" height="1"></p>'), '<p>t</p>');
+  assert.equal(sanitizeHtml('<p>t<img src="https://pixel.wp.com/g.gif?x=1"></p>'), '<p>t</p>');
+  assert.equal(sanitizeHtml('<p>t<img src="http://feeds.feedburner.com/~r/x/~4/abc"></p>'), '<p>t</p>');
+  // A real picture that is merely small in one dimension stays.
+  assert.match(sanitizeHtml('<img src="https://news.example/line.png" width="600" height="1">'), /line\.png/);
+});
+
+test('relative link and image URLs resolve against the base; links get rel=noopener noreferrer', () => {
+  const out = sanitizeHtml('<a href="../x?a=1">x</a><img src="i.png" srcset="i-2x.png 2x, /i-3x.png 3x">', 'https://news.example/blog/post/');
+  assert.match(out, /<a href="https:\/\/news\.example\/blog\/x\?a=1" rel="noopener noreferrer">x<\/a>/);
+  assert.match(out, /src="https:\/\/news\.example\/blog\/post\/i\.png"/);
+  assert.match(out, /srcset="https:\/\/news\.example\/blog\/post\/i-2x\.png 2x, https:\/\/news\.example\/i-3x\.png 3x"/);
+  // A relative URL with no base stays relative rather than being guessed.
+  assert.match(sanitizeHtml('<a href="/x">x</a>'), /href="\/x"/);
+});
+
+test('a rel the source sets is replaced, so no opener leaks', () => {
+  assert.equal(sanitizeHtml('<a href="https://a.example/" rel="opener">a</a>'), '<a href="https://a.example/" rel="noopener noreferrer">a</a>');
+});
+
+test('htmlToText: tags gone, blocks separate words, entities decoded exactly once', () => {
+  assert.equal(htmlToText('<p>Fish &amp;amp; chips</p><p>second&nbsp;para</p>'), 'Fish &amp; chips second para');
+  assert.equal(htmlToText('a &lt;b&gt; c'), 'a <b> c');
+  assert.equal(htmlToText('<script>var x = 1;</script>visible'), 'visible');
+  assert.equal(htmlToText('one<br>two<li>three</li>'), 'one two three');
+  assert.equal(htmlToText('in<b>line</b>'), 'inline', 'inline tags do not split words');
+  assert.equal(htmlToText('  lots \n\n of   space '), 'lots of space');
+});
+
+test('excerpt cuts at a word boundary and marks the cut', () => {
+  assert.equal(excerpt('short text', 50), 'short text');
+  assert.equal(excerpt('hello wonderful world', 16), 'hello wonderful…');
+  assert.ok(excerpt('a'.repeat(100), 10).length <= 10);
+  assert.equal(excerpt('one two, three', 10), 'one two…', 'no dangling comma before the ellipsis');
+});
+
+test('escapeHtml escapes the five special characters', () => {
+  assert.equal(escapeHtml(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+});
