@@ -211,7 +211,7 @@ export function runStoreContract(name: string, open: OpenFreshStore): void {
       const state = {
         sourceId: 's1', url: 'https://x/feed', etag: '"abc"', lastModified: 'Wed, 21 Oct 2026 07:28:00 GMT',
         lastFetchAt: new Date(base), status: 'ok' as const, nextPollAt: new Date(base + day), consecutiveFailures: 0,
-        feedTitle: 'Стрічка',
+        feedTitle: 'Стрічка', configuredUrl: 'https://old/feed',
       };
       await store.saveSourceState(state);
       assert.deepEqual(await store.getSourceState('s1'), state);

@@ -85,4 +85,7 @@ export const migrations: readonly string[] = [
   CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
   INSERT INTO meta (key, value) VALUES ('revision', 0), ('deleted_revision', 0), ('deleted_at', 0);
   `,
+  // 2: the URL the config named when the state was saved. A 301 moves `url`; a config edit of the
+  // URL (configured_url differs) starts over from the new one, and lifts a 410's "gone".
+  `ALTER TABLE source_state ADD COLUMN configured_url TEXT;`,
 ];

@@ -46,6 +46,7 @@ interface SourceStateRow {
   next_poll_at: number | null;
   consecutive_failures: number;
   feed_title: string | null;
+  configured_url: string | null;
 }
 
 type Param = string | number;
@@ -126,12 +127,13 @@ class SqliteStore implements ArticleStore {
       getState: db.prepare<[string], SourceStateRow>(`SELECT * FROM source_state WHERE source_id = ?`),
       listStates: db.prepare<[], SourceStateRow>(`SELECT * FROM source_state ORDER BY source_id`),
       saveState: db.prepare(`INSERT INTO source_state (source_id, url, etag, last_modified, last_fetch_at, status, error,
-        next_poll_at, consecutive_failures, feed_title) VALUES (@source_id, @url, @etag, @last_modified, @last_fetch_at,
-        @status, @error, @next_poll_at, @consecutive_failures, @feed_title)
+        next_poll_at, consecutive_failures, feed_title, configured_url) VALUES (@source_id, @url, @etag, @last_modified,
+        @last_fetch_at, @status, @error, @next_poll_at, @consecutive_failures, @feed_title, @configured_url)
         ON CONFLICT (source_id) DO UPDATE SET url = excluded.url, etag = excluded.etag,
         last_modified = excluded.last_modified, last_fetch_at = excluded.last_fetch_at, status = excluded.status,
         error = excluded.error, next_poll_at = excluded.next_poll_at,
-        consecutive_failures = excluded.consecutive_failures, feed_title = excluded.feed_title`),
+        consecutive_failures = excluded.consecutive_failures, feed_title = excluded.feed_title,
+        configured_url = excluded.configured_url`),
     } as const;
   }
 
@@ -369,6 +371,7 @@ class SqliteStore implements ArticleStore {
       next_poll_at: state.nextPollAt?.getTime() ?? null,
       consecutive_failures: state.consecutiveFailures,
       feed_title: state.feedTitle ?? null,
+      configured_url: state.configuredUrl ?? null,
     });
   }
 
@@ -420,5 +423,6 @@ function toSourceState(row: SourceStateRow): SourceState {
   if (row.error !== null) state.error = row.error;
   if (row.next_poll_at !== null) state.nextPollAt = new Date(row.next_poll_at);
   if (row.feed_title !== null) state.feedTitle = row.feed_title;
+  if (row.configured_url !== null) state.configuredUrl = row.configured_url;
   return state;
 }

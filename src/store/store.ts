@@ -23,8 +23,10 @@ export interface QueryVersion {
 /** What Tidings remembers of one remote source between polls. */
 export interface SourceState {
   sourceId: string;
-  /** The URL polled last; a 301 replaces the configured one. */
+  /** The URL to poll; a 301 replaces the configured one. */
   url: string;
+  /** The URL feeds/ named when this state was saved: a different one now means the config changed. */
+  configuredUrl?: string;
   etag?: string;
   lastModified?: string;
   lastFetchAt?: Date;
