@@ -351,6 +351,8 @@ export function loadFeedsConfig(feedsDir: string): FeedsConfig {
 export interface FeedsWatcher {
   /** Re-reads feeds/ now (main.ts calls it on SIGHUP); reports through onReload or onError. */
   reload(): void;
+  /** Resolves once file events are being delivered (edits made before may be missed). */
+  ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -391,9 +393,11 @@ export function watchFeedsConfig(
     timer = setTimeout(reload, debounceMs);
   });
   watcher.on('error', onError);
+  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
 
   return {
     reload,
+    ready,
     async close() {
       clearTimeout(timer);
       await watcher.close();

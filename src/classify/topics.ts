@@ -106,7 +106,9 @@ export function keywordPattern(keyword: string): KeywordPattern {
   const parts: string[] = [];
   for (const word of words) {
     const part = wordPattern(word);
-    if (part.kind === 'invalid') return part;
+    if (part.kind === 'invalid') {
+      return words.length === 1 ? part : { kind: 'invalid', reason: `word "${word}": ${part.reason}` };
+    }
     parts.push(part.pattern);
   }
   return { kind: 'ok', pattern: parts.join(String.raw`\s+`) };
@@ -116,10 +118,10 @@ function wordPattern(raw: string): KeywordPattern {
   const exact = raw.startsWith('=');
   const prefix = raw.endsWith('*');
   const word = raw.slice(exact ? 1 : 0, prefix ? -1 : undefined);
-  if (exact && prefix) return { kind: 'invalid', reason: `"${raw}" is both exact (=) and a prefix (*)` };
-  if (word === '') return { kind: 'invalid', reason: `"${raw}" has no letters` };
+  if (exact && prefix) return { kind: 'invalid', reason: 'both exact (=) and a prefix (*)' };
+  if (word === '') return { kind: 'invalid', reason: 'no letters or digits' };
   if (!VALID_WORD.test(word)) {
-    return { kind: 'invalid', reason: `"${raw}": only letters, digits, and - . & ' inside a word; = first or * last` };
+    return { kind: 'invalid', reason: "only letters and digits, joined by - . & ' (with = first or * last)" };
   }
   if (prefix) return { kind: 'ok', pattern: `${literal(word)}[${WORD_CHAR}]*` };
   if (exact || isExactByShape(word)) return { kind: 'ok', pattern: literal(word) };

@@ -1,0 +1,370 @@
+// Configuration: environment defaults and the message for each bad value; feeds/*.yaml parsed into
+// topics and sources, every error pointing at file:line; the bundled feeds/; reloading.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { loadEnvConfig, loadFeedsConfig, watchFeedsConfig, type FeedsConfig } from '../src/config.ts';
+import { TidingsError } from '../src/errors.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function envError(env: NodeJS.ProcessEnv): string {
+  try {
+    loadEnvConfig(env);
+  } catch (err) {
+    assert.ok(err instanceof TidingsError);
+    assert.equal(err.kind, 'config');
+    return err.message;
+  }
+  assert.fail(`no error for ${JSON.stringify(env)}`);
+}
+
+describe('loadEnvConfig', () => {
+  it('applies every default to an empty environment', () => {
+    assert.deepEqual(loadEnvConfig({}), {
+      port: 3000,
+      baseUrl: 'http://localhost:3000',
+      databaseUrl: 'sqlite:./data/tidings.db',
+      feedsDir: './feeds',
+      contentDir: './content',
+      logLevel: 'info',
+      cacheMaxAgeSeconds: 300,
+      corsOrigin: '*',
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadEnvConfig({
+      PORT: '8080',
+      BASE_URL: 'https://news.example.org/tidings/',
+      DATABASE_URL: 'postgres://u:p@db/tidings',
+      FEEDS_DIR: '/etc/tidings/feeds',
+      CONTENT_DIR: '/srv/content',
+      LOG_LEVEL: 'DEBUG',
+      CACHE_MAX_AGE: '0',
+      CORS_ORIGIN: 'https://a.example, https://b.example',
+      USER_AGENT_URL: 'https://news.example.org/about',
+      UNRELATED: 'ignored',
+    });
+    assert.deepEqual(config, {
+      port: 8080,
+      baseUrl: 'https://news.example.org/tidings',
+      databaseUrl: 'postgres://u:p@db/tidings',
+      feedsDir: '/etc/tidings/feeds',
+      contentDir: '/srv/content',
+      logLevel: 'debug',
+      cacheMaxAgeSeconds: 0,
+      corsOrigin: 'https://a.example, https://b.example',
+      userAgentUrl: 'https://news.example.org/about',
+    });
+  });
+
+  it('derives the default base URL from PORT', () => {
+    assert.equal(loadEnvConfig({ PORT: '4000' }).baseUrl, 'http://localhost:4000');
+  });
+
+  it('treats an empty variable as unset', () => {
+    assert.equal(loadEnvConfig({ PORT: '', LOG_LEVEL: '' }).port, 3000);
+  });
+
+  it('names the variable, the expectation and the value for each bad value', () => {
+    const cases: [NodeJS.ProcessEnv, string][] = [
+      [{ PORT: 'abc' }, 'config: PORT: expected an integer 1–65535, got "abc"'],
+      [{ PORT: '0' }, 'config: PORT: expected an integer 1–65535, got "0"'],
+      [{ PORT: '65536' }, 'config: PORT: expected an integer 1–65535, got "65536"'],
+      [{ PORT: '80.5' }, 'config: PORT: expected an integer 1–65535, got "80.5"'],
+      [{ BASE_URL: 'ftp://example.org' }, 'config: BASE_URL: expected an absolute http(s) URL, got "ftp://example.org"'],
+      [{ BASE_URL: 'example.org' }, 'config: BASE_URL: expected an absolute http(s) URL, got "example.org"'],
+      [{ BASE_URL: 'https://x.org/?a=1' }, 'config: BASE_URL: expected a URL without query or fragment, got "https://x.org/?a=1"'],
+      [{ DATABASE_URL: 'mysql://db' }, 'config: DATABASE_URL: expected sqlite:<path> or postgres://…, got "mysql://db"'],
+      [
+        { LOG_LEVEL: 'verbose' },
+        'config: LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"',
+      ],
+      [{ CACHE_MAX_AGE: '-5' }, 'config: CACHE_MAX_AGE: expected an integer 0–31536000, got "-5"'],
+      [{ CACHE_MAX_AGE: '5m' }, 'config: CACHE_MAX_AGE: expected an integer 0–31536000, got "5m"'],
+      [
+        { CORS_ORIGIN: 'https://a.example/path' },
+        'config: CORS_ORIGIN: expected * or a comma-separated list of origins like https://example.org, got "https://a.example/path"',
+      ],
+      [{ USER_AGENT_URL: 'mailto:me@example.org' }, 'config: USER_AGENT_URL: expected an absolute http(s) URL, got "mailto:me@example.org"'],
+    ];
+    for (const [env, message] of cases) assert.equal(envError(env), message);
+  });
+});
+
+describe('loadFeedsConfig', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tidings-feeds-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const write = (name: string, lines: string[]): string => {
+    const path = join(dir, name);
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    return path;
+  };
+
+  /** Asserts loading fails at file:line with a reason matching the pattern. */
+  const failsAt = (file: string, line: number, reason: RegExp): void => {
+    assert.throws(
+      () => loadFeedsConfig(dir),
+      (err: unknown) => {
+        assert.ok(err instanceof TidingsError, String(err));
+        assert.equal(err.kind, 'config');
+        assert.equal(err.where, `${join(dir, file)}:${line}`, err.message);
+        assert.match(err.message, reason);
+        return true;
+      },
+    );
+  };
+
+  const twoTopics = [
+    'topics:', //                        1
+    '  - id: ukraine', //                2
+    '    title: Ukraine', //             3
+    '    keywords: [Україна, Kyiv]', //  4
+    '  - id: defense', //                5
+    '    title: Defense', //             6
+    '    description: War and arms', //  7
+    '    categories: [Military]', //     8
+  ];
+
+  it('reads topics and sources with their defaults', () => {
+    write('topics.yaml', twoTopics);
+    write('sources.yaml', [
+      'sources:',
+      '  - id: kyiv-independent',
+      '    url: https://kyivindependent.com/rss/',
+      '    title: The Kyiv Independent',
+      '    topics: [ukraine]',
+      '    categories:',
+      '      War: [defense, ukraine]',
+      '      Kyiv: ukraine',
+      '    interval: 2h',
+      '  - id: quiet',
+      '    url: http://example.org/feed.xml',
+      '    interval: 1h30m',
+      '    enabled: false',
+      '  - id: plain',
+      '    url: https://example.org/atom',
+    ]);
+    const config = loadFeedsConfig(dir);
+    assert.deepEqual(config.topics, [
+      {
+        id: 'ukraine',
+        title: 'Ukraine',
+        description: '',
+        rules: { keywords: ['Україна', 'Kyiv'], categories: [], sources: [] },
+      },
+      {
+        id: 'defense',
+        title: 'Defense',
+        description: 'War and arms',
+        rules: { keywords: [], categories: ['Military'], sources: [] },
+      },
+    ]);
+    assert.deepEqual(config.sources, [
+      {
+        id: 'kyiv-independent',
+        url: 'https://kyivindependent.com/rss/',
+        title: 'The Kyiv Independent',
+        topics: ['ukraine'],
+        categoryTopics: { war: ['defense', 'ukraine'], kyiv: ['ukraine'] },
+        intervalMinutes: 120,
+        enabled: true,
+      },
+      { id: 'quiet', url: 'http://example.org/feed.xml', topics: [], categoryTopics: {}, intervalMinutes: 90, enabled: false },
+      { id: 'plain', url: 'https://example.org/atom', topics: [], categoryTopics: {}, intervalMinutes: 30, enabled: true },
+    ]);
+    assert.deepEqual(
+      config.compiled.topics.map((t) => t.id),
+      ['ukraine', 'defense'],
+    );
+  });
+
+  it('accepts intervals as minutes, "45m" and "45"', () => {
+    write('topics.yaml', twoTopics);
+    write('sources.yaml', [
+      'sources:',
+      '  - { id: a, url: "https://a.example/", interval: 1 }',
+      '  - { id: b, url: "https://b.example/", interval: 45m }',
+      '  - { id: c, url: "https://c.example/", interval: "45" }',
+    ]);
+    assert.deepEqual(
+      loadFeedsConfig(dir).sources.map((s) => s.intervalMinutes),
+      [1, 45, 45],
+    );
+  });
+
+  it('reads a missing sources.yaml as no sources, and an empty list too', () => {
+    write('topics.yaml', twoTopics);
+    assert.deepEqual(loadFeedsConfig(dir).sources, []);
+    write('sources.yaml', ['sources: []']);
+    assert.deepEqual(loadFeedsConfig(dir).sources, []);
+  });
+
+  it('requires topics.yaml', () => {
+    assert.throws(() => loadFeedsConfig(dir), (err: unknown) => {
+      assert.ok(err instanceof TidingsError);
+      assert.equal(err.where, join(dir, 'topics.yaml'));
+      assert.match(err.message, /cannot read/);
+      return true;
+    });
+  });
+
+  it('rejects a duplicate topic id at the second one, naming the first', () => {
+    write('topics.yaml', [...twoTopics, '  - id: ukraine', '    title: Again']);
+    failsAt('topics.yaml', 9, /topics\[2\]\.id: duplicate topic id "ukraine" \(first at line 2\)/);
+  });
+
+  it('rejects the reserved topic id all, and ids that are not lowercase', () => {
+    write('topics.yaml', ['topics:', '  - id: all', '    title: Everything']);
+    failsAt('topics.yaml', 2, /reserved/);
+    write('topics.yaml', ['topics:', '  - id: ok', '    title: OK', '  - id: Ukraine', '    title: U']);
+    failsAt('topics.yaml', 4, /topics\[1\]\.id: expected an id of lowercase letters, digits and dashes, got "Ukraine"/);
+  });
+
+  it('rejects an uncompilable keyword at its own line', () => {
+    write('topics.yaml', [
+      'topics:',
+      '  - id: defense',
+      '    title: Defense',
+      '    keywords:',
+      '      - ППО',
+      '      - "=war*"',
+    ]);
+    failsAt('topics.yaml', 6, /topics\[0\]\.keywords\[1\]: topic defense: keyword "=war\*"/);
+  });
+
+  it('rejects a missing title at the topic, and an unknown key at the key', () => {
+    write('topics.yaml', ['topics:', '  - id: a', '    title: A', '  - id: b', '    description: no title']);
+    failsAt('topics.yaml', 4, /topics\[1\]\.title: missing/);
+    write('topics.yaml', ['topics:', '  - id: a', '    title: A', '    keyword: [typo]']);
+    failsAt('topics.yaml', 4, /unknown key "keyword"/);
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    write('topics.yaml', ['topics:', '  - id: a', '    title: A', '    keywords: [unclosed', '  - id: b']);
+    assert.throws(() => loadFeedsConfig(dir), (err: unknown) => {
+      assert.ok(err instanceof TidingsError);
+      assert.match(err.where, /topics\.yaml:\d+$/);
+      assert.match(err.message, /invalid YAML/);
+      return true;
+    });
+  });
+
+  it('rejects a source that names an unknown topic, at that entry', () => {
+    write('topics.yaml', twoTopics);
+    write('sources.yaml', [
+      'sources:', //                          1
+      '  - id: s1', //                        2
+      '    url: https://example.org/rss', //  3
+      '    topics:', //                       4
+      '      - ukraine', //                   5
+      '      - sport', //                     6
+    ]);
+    failsAt('sources.yaml', 6, /sources\[0\]\.topics\[1\]: unknown topic "sport"/);
+  });
+
+  it('rejects an unknown topic in a category mapping', () => {
+    write('topics.yaml', twoTopics);
+    write('sources.yaml', [
+      'sources:',
+      '  - id: s1',
+      '    url: https://example.org/rss',
+      '    categories:',
+      '      War: defense',
+      '      Sport: sport',
+    ]);
+    failsAt('sources.yaml', 6, /sources\[0\]\.categories\.Sport: unknown topic "sport"/);
+  });
+
+  it('rejects duplicate source ids, the reserved id local, bad URLs and short intervals', () => {
+    write('topics.yaml', twoTopics);
+    const cases: [string[], number, RegExp][] = [
+      [['sources:', '  - id: a', '    url: https://a.example/', '  - id: a', '    url: https://b.example/'], 4, /duplicate source id "a" \(first at line 2\)/],
+      [['sources:', '  - id: local', '    url: https://a.example/'], 2, /source id "local" is reserved/],
+      [['sources:', '  - id: a', '    url: ftp://a.example/feed'], 3, /url: expected an absolute http\(s\) URL, got "ftp:\/\/a.example\/feed"/],
+      [['sources:', '  - id: a', '    url: not a url'], 3, /expected an absolute http\(s\) URL/],
+      [['sources:', '  - id: a', '    url: https://a.example/', '    interval: 0'], 4, /interval: expected an interval of at least 1 minute/],
+      [['sources:', '  - id: a', '    url: https://a.example/', '    interval: 30s'], 4, /at least 1 minute/],
+      [['sources:', '  - id: a', '    url: https://a.example/', '    interval: 0.5'], 4, /at least 1 minute/],
+      [['sources:', '  - id: a', '    title: no url'], 2, /sources\[0\]\.url: missing/],
+      [['sources:', '  - id: a', '    url: https://a.example/', '    enabled: maybe'], 4, /enabled/],
+    ];
+    for (const [lines, line, reason] of cases) {
+      write('sources.yaml', lines);
+      failsAt('sources.yaml', line, reason);
+    }
+  });
+
+  it('rejects a topic rule naming an unknown source', () => {
+    write('topics.yaml', ['topics:', '  - id: a', '    title: A', '    sources: [nowhere]']);
+    failsAt('topics.yaml', 4, /topics\[0\]\.sources\[0\]: unknown source "nowhere"/);
+  });
+
+  it('loads the bundled feeds/: ten topics, no sources', () => {
+    const config = loadFeedsConfig(join(root, 'feeds'));
+    assert.deepEqual(
+      config.topics.map((t) => t.id),
+      ['ukraine', 'europe', 'diplomacy', 'defense', 'politics', 'economy', 'technology', 'science', 'climate', 'culture'],
+    );
+    assert.deepEqual(config.sources, []);
+    for (const t of config.topics) assert.ok(t.rules.keywords.length >= 20, `${t.id} has few keywords`);
+  });
+});
+
+describe('watchFeedsConfig', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tidings-watch-'));
+    writeFileSync(join(dir, 'topics.yaml'), 'topics:\n  - id: a\n    title: A\n');
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reload() reports a bad edit through onError and a good one through onReload', async () => {
+    const reloaded: FeedsConfig[] = [];
+    const errors: unknown[] = [];
+    const watcher = watchFeedsConfig(dir, (c) => reloaded.push(c), (e) => errors.push(e));
+    try {
+      writeFileSync(join(dir, 'topics.yaml'), 'topics:\n  - id: all\n    title: A\n');
+      watcher.reload();
+      assert.equal(reloaded.length, 0);
+      assert.equal(errors.length, 1);
+      assert.ok(errors[0] instanceof TidingsError);
+
+      writeFileSync(join(dir, 'topics.yaml'), 'topics:\n  - id: b\n    title: B\n');
+      watcher.reload();
+      assert.equal(reloaded.at(-1)?.topics[0]?.id, 'b');
+    } finally {
+      await watcher.close();
+    }
+  });
+
+  it('reloads when topics.yaml changes on disk', { timeout: 10_000 }, async () => {
+    let resolve: (c: FeedsConfig) => void = () => {};
+    const next = new Promise<FeedsConfig>((r) => {
+      resolve = r;
+    });
+    const watcher = watchFeedsConfig(dir, (c) => resolve(c), (e) => assert.fail(String(e)), { debounceMs: 20 });
+    try {
+      await watcher.ready;
+      writeFileSync(join(dir, 'topics.yaml'), 'topics:\n  - id: changed\n    title: C\n');
+      const config = await next;
+      assert.equal(config.topics[0]?.id, 'changed');
+    } finally {
+      await watcher.close();
+    }
+  });
+});
+
