@@ -131,6 +131,23 @@ test('relative URLs inside content, images and enclosures become absolute', () =
   assert.deepEqual(a.enclosures, [{ url: 'https://news.example/audio/ep1.mp3', type: 'audio/mpeg', length: 1234 }]);
 });
 
+test('only http(s) URLs are accepted for links, images, enclosures and author pages', () => {
+  const a = normalizeItem(
+    item({
+      title: 't',
+      link: 'javascript:alert(1)',
+      image: 'data:image/png;base64,AAAA',
+      enclosures: [{ url: 'javascript:void(0)' }],
+      authors: [{ name: 'Eve', url: 'javascript:alert(2)' }],
+    }),
+    ctx({ feedBase: 'https://news.example/' }),
+  );
+  assert.equal(a.url, 'https://news.example/');
+  assert.equal(a.image, undefined);
+  assert.deepEqual(a.enclosures, []);
+  assert.deepEqual(a.authors, [{ name: 'Eve' }]);
+});
+
 test('local articles: url under baseUrl, id independent of it', () => {
   const one = normalizeItem(item({ title: 'Hello', slug: 'hello', published: '2026-01-01' }), ctx({ sourceId: 'local', baseUrl: 'https://a.example/' }));
   const two = normalizeItem(item({ title: 'Hello', slug: 'hello', published: '2026-01-01' }), ctx({ sourceId: 'local', baseUrl: 'https://b.example' }));

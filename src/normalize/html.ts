@@ -78,24 +78,16 @@ function resolveAgainst(url: string, base: string | undefined): string {
   // Only http(s) results replace the original: a javascript: or data: value must stay as it was so
   // sanitize-html's scheme check sees (and drops) it.
   if (/^[a-z][a-z0-9+.-]*:/i.test(trimmed)) return trimmed;
-  try {
-    const resolved = new URL(trimmed, base);
-    return resolved.protocol === 'http:' || resolved.protocol === 'https:' ? resolved.href : trimmed;
-  } catch (err) {
-    // An invalid base or reference: keep the text; sanitize-html judges it as it stands.
-    void err;
-    return trimmed;
-  }
+  // An invalid base or reference: keep the text; sanitize-html judges it as it stands.
+  if (!URL.canParse(trimmed, base)) return trimmed;
+  const resolved = new URL(trimmed, base);
+  return resolved.protocol === 'http:' || resolved.protocol === 'https:' ? resolved.href : trimmed;
 }
 
 function hostMatches(url: string, patterns: readonly string[]): boolean {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch (err) {
-    void err; // not an absolute URL: cannot belong to a tracker host
-    return false;
-  }
+  // Not an absolute URL: cannot belong to a tracker host.
+  if (!URL.canParse(url)) return false;
+  const parsed = new URL(url);
   const host = parsed.hostname.toLowerCase();
   const hostAndPath = host + parsed.pathname;
   return patterns.some((p) =>

@@ -147,17 +147,19 @@ export function parseDate(value: string | Date): Date | undefined {
 // ---------------------------------------------------------------------------------------------
 // URLs
 
-/** `ref` made absolute against the first base that works; undefined when none does. */
+/**
+ * `ref` made absolute against the first base that works; undefined when none does. Only http(s)
+ * results count: these URLs end up in href/src attributes of our pages, where a javascript: or
+ * data: link from a feed would run in Tidings' origin.
+ */
 function resolveUrl(ref: string | undefined, bases: readonly (string | undefined)[]): string | undefined {
   const trimmed = ref?.trim();
   if (!trimmed) return undefined;
+  // First without a base (an absolute reference needs none), then each base in turn.
   for (const base of [undefined, ...bases]) {
-    try {
-      // With base undefined this only succeeds for an absolute reference, which needs no base.
-      return new URL(trimmed, base).href;
-    } catch (err) {
-      void err; // not resolvable against this base: try the next one
-    }
+    if (!URL.canParse(trimmed, base)) continue;
+    const u = new URL(trimmed, base);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : undefined;
   }
   return undefined;
 }
@@ -167,13 +169,8 @@ function resolveUrl(ref: string | undefined, bases: readonly (string | undefined
  * page shared from a newsletter and a tweet is one URL. Other schemes are returned unchanged.
  */
 export function canonicalUrl(url: string): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch (err) {
-    void err; // not a URL at all: nothing to canonicalize
-    return url;
-  }
+  if (!URL.canParse(url)) return url; // not a URL at all: nothing to canonicalize
+  const u = new URL(url);
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return url;
   u.hash = '';
   for (const key of [...u.searchParams.keys()]) {
@@ -191,13 +188,8 @@ function isHttpUrl(s: string): boolean {
 /** RFC 3986 absolute URI: a scheme, a colon, and no whitespace. */
 function isAbsoluteUri(s: string): boolean {
   if (!/^[a-z][a-z0-9+.-]*:\S+$/i.test(s)) return false;
-  try {
-    new URL(s);
-    return true;
-  } catch (err) {
-    void err; // URL() refuses it (e.g. "http://" with no host): not usable as an id
-    return false;
-  }
+  // URL() refuses some (e.g. "http://" with no host): those are not usable as ids.
+  return URL.canParse(s);
 }
 
 // ---------------------------------------------------------------------------------------------
