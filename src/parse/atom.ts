@@ -61,8 +61,9 @@ function atomEntry(entry: RawRecord, feedBase: string | undefined, feedAuthors: 
     authors,
     categories: categories(entry),
     language: attrs['xml:lang']?.trim() || attr(contentNode, 'xml:lang')?.trim() || undefined,
-    // The base in effect for the content: content's own xml:base over the entry's over the feed's.
-    base: joinBase(base, attr(contentNode, 'xml:base')),
+    // The entry's base (over the feed's): what its link and, almost always, its content resolve against.
+    // A different xml:base on <content> itself is not represented (ParsedItem has one base).
+    base,
     image: mediaImage(entry),
     enclosures: enclosureLinks(links),
   };
@@ -91,9 +92,10 @@ export function textConstruct(n: XNode | undefined): TextValue | undefined {
   const mime = type.includes('/');
   const decoded =
     mode === 'base64' || (mime && !type.startsWith('text/') && !/[/+]xml$/.test(type)) ? fromBase64(value) : undefined;
-  const base64 = decoded !== undefined;
   if (decoded !== undefined) value = decoded;
-  const html = base64 || type === 'html' || type === 'text/html' || type.includes('xhtml') || isMarkup(n);
+  // After decoding, the type still decides: only text / text/plain is plain text (0.3 defaults to it).
+  const plain = type === 'text' || type === 'text/plain';
+  const html = isMarkup(n) || (decoded !== undefined ? !plain : !plain && (type === 'html' || type === 'text/html' || type.includes('xhtml')));
   // Only xhtml content has the wrapper <div> that is not part of the value.
   if (isMarkup(n) && type.includes('xhtml')) value = unwrapDiv(value);
   return { type: html ? 'html' : 'text', value };
