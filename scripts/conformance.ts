@@ -342,13 +342,12 @@ function seconds(iso: string | undefined): number | undefined {
 }
 
 function xmllintCheck(report: Report, pages: Page[], tools: Tools): void {
+  if (tools.xmllint !== undefined) return report.skip('xmllint well-formedness of RSS and Atom', tools.xmllint);
   for (const page of pages) {
-    const name = `${page.label}: xmllint well-formed`;
-    if (tools.xmllint !== undefined) continue;
     const result = spawnSync('xmllint', ['--noout', '--nonet', page.file], { encoding: 'utf8' });
-    report.check(name, result.status === 0 ? [] : [result.stderr.trim().split('\n')[0] ?? `exit ${result.status}`]);
+    const first = result.stderr.trim().split('\n')[0]?.replaceAll(`${page.file}:`, 'line ') ?? `exit ${result.status}`;
+    report.check(`${page.label}: xmllint well-formed`, result.status === 0 ? [] : [first]);
   }
-  if (tools.xmllint !== undefined) report.skip('xmllint well-formedness of RSS and Atom', tools.xmllint);
 }
 
 /**
@@ -365,7 +364,12 @@ function jingCheck(report: Report, pages: Page[], schema: string, what: string, 
       continue;
     }
     const one = spawnSync('jing', [...args, schema, page.file], { encoding: 'utf8' });
-    const errors = `${one.stdout}${one.stderr}`.trim().split('\n').filter((l) => l.trim() !== '').map((l) => l.replace(`${page.file}:`, 'line '));
+    // jing continues a message on indented lines; join them so each error reads as one.
+    const errors = `${one.stdout}${one.stderr}`
+      .replace(/\n[ \t]+/g, ' ')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => l.replaceAll(`${page.file}:`, 'line '));
     report.check(name, one.status === 0 ? [] : errors.length > 0 ? errors : [`exit ${one.status}`]);
   }
 }
