@@ -1,7 +1,8 @@
 // `npm run bench:serve`: how cheaply Tidings answers feed polls. Generates a 100k-article SQLite store,
 // starts the real server and a bare Express baseline (bench/baseline.ts) as child processes, drives
 // both with autocannon side by side, and prints each figure against its target (PASS/MISS).
-// Options: --stub (serve with bench/stub-server.ts), --data-dir DIR (reuse/keep a generated store),
+// Options: --stub (serve with bench/stub-server.ts; --stub-memo also memoizes query versions, to
+// isolate the HTTP layer from the store), --data-dir DIR (reuse/keep a generated store),
 // --duration S, --connections N, --articles N, --miss-rate R (req/s of the paced miss case),
 // --strict (exit 1 on any MISS).
 
@@ -34,6 +35,7 @@ const TARGETS = {
 const { values: args } = parseArgs({
   options: {
     stub: { type: 'boolean', default: false },
+    'stub-memo': { type: 'boolean', default: false },
     'data-dir': { type: 'string' },
     duration: { type: 'string', default: '6' },
     connections: { type: 'string', default: '50' },
@@ -120,6 +122,21 @@ async function waitUntilUp(name: string, url: string, child: ChildProcess, timeo
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${name} did not answer ${url} within ${timeoutMs} ms: ${lastError}`);
+}
+
+/**
+ * Waits until the server answers promptly again: when autocannon stops, a server that fell behind is
+ * still working through the requests already sent, and the next case would measure that backlog.
+ */
+async function settle(name: string, url: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const t0 = performance.now();
+    await rawGet(url);
+    if (performance.now() - t0 < 20) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  log(`${name} still slow after 60 s; measuring anyway`);
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -220,7 +237,8 @@ async function main(): Promise<void> {
 
     const tidingsPort = await freePort();
     const tidingsUrl = `http://127.0.0.1:${tidingsPort}`;
-    const entry = args.stub ? 'bench/stub-server.ts' : 'src/main.ts';
+    const stub = args.stub || args['stub-memo'];
+    const entry = stub ? 'bench/stub-server.ts' : 'src/main.ts';
     const tidings = startChild('tidings', entry, {
       PORT: String(tidingsPort),
       BASE_URL: tidingsUrl,
@@ -228,6 +246,7 @@ async function main(): Promise<void> {
       FEEDS_DIR: feedsDir,
       CONTENT_DIR: contentDir,
       LOG_LEVEL: 'warn',
+      ...(args['stub-memo'] ? { STUB_MEMO_VERSION: '1' } : {}),
     });
     await waitUntilUp('tidings', `${tidingsUrl}/healthz`, tidings, 60_000);
 
@@ -264,14 +283,18 @@ async function main(): Promise<void> {
     await waitUntilUp('baseline', `${bareUrl}/x`, bare, 30_000);
 
     const cached = await measure('tidings cached 200', { url: tidingsUrl + FEED_PATH });
+    await settle('tidings', `${tidingsUrl}/healthz`);
     const bareIdentity = await measure('bare 200', { url: `${bareUrl}/x` });
+    await settle('tidings', `${tidingsUrl}/healthz`);
     const cachedBr = await measure('tidings cached 200 br', {
       url: tidingsUrl + FEED_PATH,
       headers: { 'Accept-Encoding': 'gzip, br' },
     });
     const bareBr = await measure('bare 200 br', { url: `${bareUrl}/x.br` });
+    await settle('tidings', `${tidingsUrl}/healthz`);
     const revalidated = await measure('tidings 304', { url: tidingsUrl + FEED_PATH, headers: { 'If-None-Match': etag } });
 
+    await settle('tidings', `${tidingsUrl}/healthz`);
     // Every request a distinct query: alternately a two-word full-text `q` and a `since` instant.
     let n = 0;
     const newest = Date.UTC(2026, 0, 1);
@@ -291,12 +314,13 @@ async function main(): Promise<void> {
       headers: { 'Accept-Encoding': 'gzip, br' },
       requests: [{ method: 'GET', setupRequest: (req: RequestSpec) => ({ ...req, path: missPath() }) }],
     };
+    // Open loop at a fixed rate (autocannon corrects for coordinated omission): the latency one
+    // miss costs under a steady load of distinct queries.
+    const pacedMisses = await measure('tidings cache misses, paced', { ...missOpts, overallRate: missRate });
+    await settle('tidings', `${tidingsUrl}/healthz`);
     // Closed loop, as many as the server takes: by Little's law its mean latency is connections ÷
     // throughput, so this p99 mostly measures the queue of 50 requests, not the cost of one.
     const misses = await measure('tidings cache misses, saturated', missOpts);
-    // Open loop at a fixed rate (autocannon corrects for coordinated omission): the latency one
-    // miss costs under a realistic load of distinct queries.
-    const pacedMisses = await measure('tidings cache misses, paced', { ...missOpts, overallRate: missRate });
 
     const rssMb = tidings.pid === undefined ? Number.NaN : await peakRssMb(tidings.pid);
     await stopChild(bare);
@@ -344,7 +368,7 @@ async function main(): Promise<void> {
     });
 
     console.log(
-      `\nTidings serving bench (${args.stub ? 'STUB server' : 'src/main.ts'}): ${articleCount} articles, ${TOPICS} topics, ` +
+      `\nTidings serving bench (${stub ? `STUB server${args['stub-memo'] ? ', memoized versions' : ''}` : 'src/main.ts'}): ${articleCount} articles, ${TOPICS} topics, ` +
         `${connections} connections, ${duration}s per case after 1s warm-up; feed ${FEED_PATH} = ${items} items, ` +
         `${plain.body.length} B (${br.body.length} B br)\n`,
     );

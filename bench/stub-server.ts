@@ -7,7 +7,7 @@ import { createCache, prepareResponse } from '../src/cache/cache.ts';
 import { makeEtag, precheck, sendCached, type CachePolicy } from '../src/http/conditional.ts';
 import type { ArticleQuery } from '../src/model.ts';
 import { RSS_CONTENT_TYPE, renderRss } from '../src/render/rss.ts';
-import { openStore } from '../src/store/store.ts';
+import { openStore, type QueryVersion } from '../src/store/store.ts';
 
 const RENDERER_VERSION = 'stub-rss-1';
 
@@ -22,6 +22,19 @@ const baseUrl = `http://127.0.0.1:${port}`;
 const store = await openStore(required('DATABASE_URL'));
 const cache = await createCache({ maxEntries: 2000, maxBytes: 64 * 1024 * 1024, ttlSeconds: 300 });
 const policy: CachePolicy = { maxAgeSeconds: 300, staleWhileRevalidate: 60, corsOrigin: '*' };
+
+// STUB_MEMO_VERSION=1 (`--stub-memo`) remembers each query's version for the whole run — right only
+// because nothing writes during the bench — to show what the HTTP layer costs without the store's
+// per-request version query.
+const memoVersions = process.env['STUB_MEMO_VERSION'] === '1';
+const versions = new Map<string, QueryVersion>();
+async function versionOf(query: ArticleQuery, canonical: string): Promise<QueryVersion> {
+  const known = memoVersions ? versions.get(canonical) : undefined;
+  if (known !== undefined) return known;
+  const version = await store.queryVersion(query);
+  if (memoVersions && versions.size < 10_000) versions.set(canonical, version);
+  return version;
+}
 
 const app = express();
 app.disable('x-powered-by');
@@ -38,7 +51,7 @@ app.get('/feeds/:file', async (req, res) => {
   if (typeof req.query['q'] === 'string') query.q = req.query['q'];
   if (typeof req.query['since'] === 'string') query.since = new Date(req.query['since']);
   const canonical = JSON.stringify(query);
-  const version = await store.queryVersion(query);
+  const version = await versionOf(query, canonical);
   const etag = makeEtag([version.tag, canonical, RENDERER_VERSION]);
   if (precheck(req, res, etag, version.lastModified, policy)) return;
   let entry = cache.get(etag);
