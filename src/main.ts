@@ -8,9 +8,13 @@ import { createApp } from './app.ts';
 import { loadEnvConfig, loadFeedsConfig, watchFeedsConfig, type FeedsConfig } from './config.ts';
 import { describeError } from './errors.ts';
 import { watchContentDir } from './fetch/local.ts';
+import { userAgent } from './fetch/remote.ts';
 import { syncLocalContent } from './ingest/local.ts';
+import { createPollSource } from './ingest/pipeline.ts';
+import { createScheduler } from './ingest/scheduler.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openStore } from './store/store.ts';
+import { VERSION } from './version.ts';
 
 const CACHE_MAX_ENTRIES = 5_000;
 const CACHE_MAX_BYTES = 128 * 1024 * 1024;
@@ -28,11 +32,22 @@ async function main(): Promise<void> {
   }, log);
   await syncLocal();
 
+  const pollSource = createPollSource({
+    store,
+    compiled: () => feeds.compiled,
+    baseUrl: env.baseUrl,
+    userAgent: userAgent(VERSION, env.userAgentUrl ?? env.baseUrl),
+    log,
+  });
+  const scheduler = createScheduler({ sources: enabled(feeds), store, pollSource, log });
+  await scheduler.start();
+
   const contentWatcher = watchContentDir(env.contentDir, () => void syncLocal());
   const feedsWatcher = watchFeedsConfig(
     env.feedsDir,
     (next) => {
       feeds = next;
+      scheduler.updateSources(enabled(next));
       log.info({ topics: next.topics.length, sources: next.sources.length }, 'feeds config reloaded');
       void syncLocal();
     },
@@ -62,13 +77,17 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     server.close();
     server.closeIdleConnections();
-    await Promise.allSettled([contentWatcher.close(), feedsWatcher.close()]);
+    await Promise.allSettled([contentWatcher.close(), feedsWatcher.close(), scheduler.stop()]);
     cache.close();
     await store.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+function enabled(feeds: FeedsConfig) {
+  return feeds.sources.filter((s) => s.enabled);
 }
 
 /** Runs `task` one at a time; a call during a run schedules exactly one more run after it. */

@@ -7,6 +7,7 @@ import { feedHandler } from './feeds.ts';
 import { healthHandler } from './health.ts';
 import { articlePageHandler, indexHandler, opmlHandler, topicPageHandler, topicsJsonHandler } from './pages.ts';
 import { sendNotFound } from './problems.ts';
+import { sourcesHandler } from './sources.ts';
 
 type AsyncHandler = (req: Request, res: Response) => Promise<void>;
 
@@ -28,6 +29,7 @@ export function mountRoutes(app: Express, deps: AppDeps): void {
   app.get('/topics', route(topicsJsonHandler(deps)));
   app.get('/topics/:id', route(topicPageHandler(deps)));
   app.get('/articles/:slug', route(articlePageHandler(deps)));
+  app.get('/sources', route(sourcesHandler(deps)));
   app.all('/opml', shared);
   app.get('/opml', route(opmlHandler(deps)));
 

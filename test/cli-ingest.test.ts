@@ -1,0 +1,63 @@
+// `npm run ingest` as a process: one line per source off a terminal, a summary, exit 1 when a source
+// failed, and the good source's articles stored all the same.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../src/store/store.ts';
+import { startUpstream } from './helpers/upstream.ts';
+
+const FEED = `<?xml version="1.0"?><rss version="2.0"><channel><title>Good</title><link>https://good.example/</link>
+<description>d</description><item><guid>https://good.example/1</guid><title>Перша новина</title>
+<link>https://good.example/1</link><pubDate>Mon, 05 Jan 2026 09:00:00 GMT</pubDate></item></channel></rss>`;
+
+function runIngest(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/ingest.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test('ingest polls every source once, reports each, and exits 1 when one failed', { timeout: 60_000 }, async (t) => {
+  const up = await startUpstream();
+  const root = mkdtempSync(join(tmpdir(), 'tidings-ingest-'));
+  t.after(async () => {
+    await up.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+  up.route('/good.xml', { body: FEED, etag: '"g1"' });
+  up.route('/down.xml', { status: 500 });
+  mkdirSync(join(root, 'feeds'));
+  mkdirSync(join(root, 'content'));
+  writeFileSync(join(root, 'feeds', 'topics.yaml'), 'topics:\n  - id: news\n    title: News\n    keywords: [новина]\n');
+  const sources = (list: string[]) => `sources:\n${list.map((id) => `  - id: ${id}\n    url: ${up.url(`/${id}.xml`)}\n`).join('')}`;
+  writeFileSync(join(root, 'feeds', 'sources.yaml'), sources(['good', 'down']));
+  const env = { FEEDS_DIR: join(root, 'feeds'), CONTENT_DIR: join(root, 'content'), DATABASE_URL: `sqlite:${join(root, 'db.sqlite')}` };
+
+  const failing = await runIngest(env);
+  assert.equal(failing.code, 1, failing.stderr);
+  assert.match(failing.stdout, /^\[\d\/2\] good: ok, 1 new, 0 updated$/m);
+  assert.match(failing.stdout, /^\[\d\/2\] down: FAILED fetch: .*down\.xml: .*500/m);
+  assert.match(failing.stdout, /^2 sources: 1 new, 0 updated, 0 not modified, 1 failed$/m);
+  assert.match(failing.stderr, /"source":"down"/, 'log lines name the source');
+
+  writeFileSync(join(root, 'feeds', 'sources.yaml'), sources(['good']));
+  const again = await runIngest(env);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /^\[1\/1\] good: not modified$/m);
+
+  const store = await openStore(env.DATABASE_URL);
+  try {
+    const [article] = await store.queryArticles({ topics: ['news'], limit: 5 });
+    assert.equal(article?.title, 'Перша новина');
+  } finally {
+    await store.close();
+  }
+});
