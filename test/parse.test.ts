@@ -350,3 +350,12 @@ test('jsonfeed11: authors beat the deprecated author, mailto is an email, langua
   assert.equal(post.language, 'uk-UA');
   assert.deepEqual(post.authors, [{ name: 'Item Author' }]);
 });
+
+test('root attributes are XML-decoded: an xml:base with &amp; is one URL', async () => {
+  const feed = await parseFeed(
+    '<rss version="2.0" xml:base="https://example.org/?a=1&amp;b=2"><channel><item><link>x</link></item></channel></rss>',
+    {},
+  );
+  assert.equal(feed.base, 'https://example.org/?a=1&b=2');
+  assert.equal(item(feed, 0).base, 'https://example.org/?a=1&b=2');
+});

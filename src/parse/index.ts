@@ -1,6 +1,7 @@
 // Feed format detection and dispatch: looks at the content (never the Content-Type, which lies) and
 // hands the text to the one file that knows that format.
 
+import { decodeXML } from 'entities';
 import { TidingsError } from '../errors.ts';
 import { parseAtom } from './atom.ts';
 import { parseJsonFeed } from './jsonfeed.ts';
@@ -61,7 +62,7 @@ export function rootElement(xml: string): { name: string; attrs: Record<string, 
   if (!m?.[1]) return undefined;
   const attrs: Record<string, string> = {};
   for (const a of (m[2] ?? '').matchAll(/([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) {
-    if (a[1]) attrs[a[1]] = a[2] ?? a[3] ?? '';
+    if (a[1]) attrs[a[1]] = decodeXML(a[2] ?? a[3] ?? '');
   }
   return { name: m[1], attrs };
 }
