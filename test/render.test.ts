@@ -442,4 +442,14 @@ describe('OPML 2.0', () => {
     assert.equal(read('string(/opml/head/ownerName)'), 'Ада');
     assert.equal(Date.parse(read('string(/opml/head/dateCreated)') ?? ''), updated.getTime());
   });
+
+  it('keeps tab, newline and carriage return that a parser would otherwise normalize away', (t) => {
+    const awkward = 'a\tb\nc\rd';
+    const doc = renderOpml({ title: awkward, dateCreated: updated, outlines: [{ ...outline, title: awkward }] });
+    const read = (xpath: string): string | undefined => runTool(t, 'xmllint', ['--xpath', xpath, '-'], doc)?.stdout.replace(/\n$/, '');
+    const attr = read('string(/opml/body/outline/@title)');
+    if (attr === undefined) return;
+    assert.equal(attr, awkward);
+    assert.equal(read('string(/opml/head/title)'), awkward);
+  });
 });
