@@ -250,15 +250,10 @@ function validate<S extends z.ZodType>(yaml: YamlFile, schema: S): z.output<S> {
   const path = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';
-    return yamlThrow(yaml.failAt(yaml.lineOfKey(path, key), path, `unknown key "${key}"`));
+    throw yaml.failAt(yaml.lineOfKey(path, key), path, `unknown key "${key}"`);
   }
   const missing = issue.code === 'invalid_type' && issue.input === undefined;
-  const reason = missing ? 'missing' : withInput(issue.message, issue.input);
-  return yamlThrow(yaml.fail(path, reason));
-}
-
-function yamlThrow(err: TidingsError): never {
-  throw err;
+  throw yaml.fail(path, missing ? 'missing' : withInput(issue.message, issue.input));
 }
 
 function withInput(message: string, input: unknown): string {
@@ -272,54 +267,14 @@ function withInput(message: string, input: unknown): string {
  */
 export function loadFeedsConfig(feedsDir: string): FeedsConfig {
   const topicsYaml = readYaml(join(feedsDir, TOPICS_FILE));
-  const topicsFile = validate(topicsYaml, topicsFileSchema);
+  const rawTopics = validate(topicsYaml, topicsFileSchema).topics;
+  const topicIds = uniqueIds(topicsYaml, 'topics', rawTopics, RESERVED_TOPIC_IDS);
+
   const sourcesPath = join(feedsDir, SOURCES_FILE);
-  const sourcesYaml = existsSync(sourcesPath) ? readYaml(sourcesPath) : undefined;
-  const sourcesFile = sourcesYaml ? validate(sourcesYaml, sourcesFileSchema) : { sources: [] };
-  const rawSources = sourcesFile.sources ?? [];
+  const sources = existsSync(sourcesPath) ? readSources(readYaml(sourcesPath), topicIds) : [];
+  const sourceIds = new Set(sources.map((s) => s.id));
 
-  const topicLines = new Map<string, number>();
-  topicsFile.topics.forEach((t, i) => {
-    const path = ['topics', i, 'id'];
-    if (RESERVED_TOPIC_IDS.has(t.id)) throw topicsYaml.fail(path, `topic id "${t.id}" is reserved`);
-    const first = topicLines.get(t.id);
-    if (first !== undefined) throw topicsYaml.fail(path, `duplicate topic id "${t.id}" (first at line ${first})`);
-    topicLines.set(t.id, topicsYaml.lineOf(path));
-  });
-
-  const sourceLines = new Map<string, number>();
-  const sources: Source[] = rawSources.map((s, i) => {
-    const yaml = sourcesYaml as YamlFile; // rawSources is non-empty only when the file was read
-    const at = (...rest: (string | number)[]): Path => ['sources', i, ...rest];
-    if (RESERVED_SOURCE_IDS.has(s.id)) throw yaml.fail(at('id'), `source id "${s.id}" is reserved`);
-    const first = sourceLines.get(s.id);
-    if (first !== undefined) throw yaml.fail(at('id'), `duplicate source id "${s.id}" (first at line ${first})`);
-    sourceLines.set(s.id, yaml.lineOf(at('id')));
-
-    const known = (id: string, path: Path): string => {
-      if (!topicLines.has(id)) throw yaml.fail(path, `unknown topic "${id}" (not in ${TOPICS_FILE})`);
-      return id;
-    };
-    const categoryTopics: Record<string, string[]> = {};
-    for (const [category, target] of Object.entries(s.categories)) {
-      const ids = Array.isArray(target)
-        ? target.map((id, j) => known(id, at('categories', category, j)))
-        : [known(target, at('categories', category))];
-      const key = category.trim().toLowerCase();
-      categoryTopics[key] = [...new Set([...(categoryTopics[key] ?? []), ...ids])];
-    }
-    return {
-      id: s.id,
-      url: s.url,
-      ...(s.title === undefined ? {} : { title: s.title }),
-      topics: s.topics.map((id, j) => known(id, at('topics', j))),
-      categoryTopics,
-      intervalMinutes: s.interval,
-      enabled: s.enabled,
-    };
-  });
-
-  const topics: Topic[] = topicsFile.topics.map((t, i) => ({
+  const topics: Topic[] = rawTopics.map((t, i) => ({
     id: t.id,
     title: t.title,
     description: t.description,
@@ -327,22 +282,73 @@ export function loadFeedsConfig(feedsDir: string): FeedsConfig {
       keywords: t.keywords,
       categories: t.categories,
       sources: t.sources.map((id, j) => {
-        if (!sourceLines.has(id)) throw topicsYaml.fail(['topics', i, 'sources', j], `unknown source "${id}" (not in ${SOURCES_FILE})`);
-        return id;
+        if (sourceIds.has(id)) return id;
+        throw topicsYaml.fail(['topics', i, 'sources', j], `unknown source "${id}" (not in ${SOURCES_FILE})`);
       }),
     },
   }));
+  return { topics, sources, compiled: compileAt(topicsYaml, topics) };
+}
 
-  let compiled: CompiledTopics;
+type SourceEntry = z.output<typeof sourceSchema>;
+
+/** Checks ids are unique and not reserved; returns them with the line each was first defined on. */
+function uniqueIds(
+  yaml: YamlFile,
+  list: 'topics' | 'sources',
+  entries: readonly { id: string }[],
+  reserved: ReadonlySet<string>,
+): Map<string, number> {
+  const kind = list === 'topics' ? 'topic' : 'source';
+  const lines = new Map<string, number>();
+  entries.forEach(({ id }, i) => {
+    const path = [list, i, 'id'];
+    if (reserved.has(id)) throw yaml.fail(path, `${kind} id "${id}" is reserved`);
+    const first = lines.get(id);
+    if (first !== undefined) throw yaml.fail(path, `duplicate ${kind} id "${id}" (first at line ${first})`);
+    lines.set(id, yaml.lineOf(path));
+  });
+  return lines;
+}
+
+function readSources(yaml: YamlFile, topicIds: ReadonlyMap<string, number>): Source[] {
+  const entries: SourceEntry[] = validate(yaml, sourcesFileSchema).sources ?? [];
+  uniqueIds(yaml, 'sources', entries, RESERVED_SOURCE_IDS);
+  return entries.map((s, i) => {
+    const known = (id: string, ...path: (string | number)[]): string => {
+      if (topicIds.has(id)) return id;
+      throw yaml.fail(['sources', i, ...path], `unknown topic "${id}" (not in ${TOPICS_FILE})`);
+    };
+    const categoryTopics: Record<string, string[]> = {};
+    for (const [category, target] of Object.entries(s.categories)) {
+      const ids = Array.isArray(target)
+        ? target.map((id, j) => known(id, 'categories', category, j))
+        : [known(target, 'categories', category)];
+      // Matching is case-insensitive, so `War` and `war` in one file are the same category.
+      const key = category.trim().toLowerCase();
+      categoryTopics[key] = [...new Set([...(categoryTopics[key] ?? []), ...ids])];
+    }
+    return {
+      id: s.id,
+      url: s.url,
+      ...(s.title === undefined ? {} : { title: s.title }),
+      topics: s.topics.map((id, j) => known(id, 'topics', j)),
+      categoryTopics,
+      intervalMinutes: s.interval,
+      enabled: s.enabled,
+    };
+  });
+}
+
+/** Compiles the rules, moving a bad keyword's error to its line in topics.yaml. */
+function compileAt(yaml: YamlFile, topics: readonly Topic[]): CompiledTopics {
   try {
-    compiled = compileTopics(topics);
+    return compileTopics(topics);
   } catch (err) {
     if (!(err instanceof TopicRuleError)) throw err;
     const i = topics.findIndex((t) => t.id === err.topicId);
-    const path = ['topics', i, err.field, err.index];
-    throw topicsYaml.fail(path, `topic ${err.topicId}: ${err.message.replace(/^config: topic [^:]+: /, '')}`, err);
+    throw yaml.fail(['topics', i, err.field, err.index], `topic ${err.topicId}: ${err.reason}`, err);
   }
-  return { topics, sources, compiled };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@
 //                (Макрон matches Макрона, Макроном).
 //   ЄС, G7       a keyword of at most 3 characters, or any keyword with a digit or written all in
 //                capitals (NATO, ППО), matches the word exactly.
-//   =мир         `=` forces an exact whole-word match (avoids мир → мирний, мирно…).
+//   =Paris       `=` forces an exact whole-word match (Paris alone would also reach Parisian).
 //   дрон*        `*` is an explicit prefix: the word starts with `дрон`, any length after.
 //   air defence  a phrase: each word follows the rules above, separated by any whitespace.
 // Spelling variants are not guessed: `air defense` does not match `air defence`; list both, or
@@ -58,13 +58,16 @@ export class TopicRuleError extends TidingsError {
   readonly topicId: string;
   readonly field: 'keywords' | 'categories' | 'sources';
   readonly index: number;
+  /** The message without its `config: topic <id>:` prefix. */
+  readonly reason: string;
 
-  constructor(topicId: string, field: TopicRuleError['field'], index: number, message: string) {
-    super('config', `topic ${topicId}`, message);
+  constructor(topicId: string, field: TopicRuleError['field'], index: number, reason: string) {
+    super('config', `topic ${topicId}`, reason);
     this.name = 'TopicRuleError';
     this.topicId = topicId;
     this.field = field;
     this.index = index;
+    this.reason = reason;
   }
 }
 
@@ -137,7 +140,7 @@ function isExactByShape(word: string): boolean {
 }
 
 /** The stem of a plain keyword; only the last segment of a hyphenated word inflects. */
-export function stem(word: string): string {
+function stem(word: string): string {
   const cut = Math.max(word.lastIndexOf('-'), 0);
   const head = word.slice(0, cut);
   const last = word.slice(cut);
