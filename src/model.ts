@@ -101,7 +101,12 @@ export interface ArticleQuery {
   q?: string;
   /** Only articles published at or after this instant. */
   since?: Date;
-  /** Only articles strictly older than this position (paging). */
+  /** Only articles strictly older than this position (paging towards the past). */
   before?: Cursor;
+  /**
+   * Only articles strictly newer than this position: the `limit` of them closest to it, still returned
+   * newest first (paging back towards the present: RFC 5005 "previous").
+   */
+  after?: Cursor;
   limit: number;
 }

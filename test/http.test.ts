@@ -166,6 +166,32 @@ test('paging: next links walk the whole archive once, in every format', async (t
   assert.match(atom, /<link rel="next" [^>]*href="http:\/\/tidings\.test\/feeds\/europe\.atom\?before=/);
 });
 
+test('paging: previous links walk back to the head, and before+after together is a 400', async (t) => {
+  const { app, store } = await startTestApp(t);
+  await store.upsertArticles(Array.from({ length: 7 }, (_, i) => makeArticle(i + 1, { topics: ['europe'] })));
+  const head = await request(app).get('/feeds/europe.json?limit=3').expect(200);
+  const headAtom = (await request(app).get('/feeds/europe.atom?limit=3').expect(200)).text;
+  assert.doesNotMatch(headAtom, /rel="previous"/, 'the head of the feed has nothing newer');
+  const page = (url: string) => request(app).get(url.replace(BASE_URL, '')).expect(200);
+  const second = await page(head.body.next_url);
+  const third = await page(second.body.next_url);
+  assert.deepEqual(titlesOf(third.body), ['Article 1']);
+  assert.equal(third.body.next_url, undefined, 'the last page has no next');
+  const rss = (await request(app).get(third.body.feed_url.replace(BASE_URL, '').replace('.json', '.rss')).expect(200)).text;
+  const previous = /<atom:link rel="previous" [^>]*href="([^"]+)"/.exec(rss)?.[1]?.replace(/&amp;/g, '&');
+  assert.ok(previous, 'RSS has an RFC 5005 previous link');
+  const back = await page(previous!.replace('.rss', '.json'));
+  assert.deepEqual(titlesOf(back.body), titlesOf(second.body));
+  const atom = (await request(app).get(back.body.feed_url.replace(BASE_URL, '').replace('.json', '.atom')).expect(200)).text;
+  const toHead = /<link rel="previous" [^>]*href="([^"]+)"/.exec(atom)?.[1]?.replace(/&amp;/g, '&');
+  assert.ok(toHead);
+  const top = (await request(app).get(toHead!.replace(BASE_URL, '').replace('.atom', '.json')).expect(200)).body;
+  assert.deepEqual(titlesOf(top), titlesOf(head.body));
+  const cursor = new URL(head.body.next_url).searchParams.get('before')!;
+  const both = await request(app).get(`/feeds/europe.json?before=${cursor}&after=${cursor}`).expect(400);
+  assert.equal(both.body.parameter, 'after');
+});
+
 test('conditional GET: 304 on a matching ETag or date, and a new ETag as soon as an article changes', async (t) => {
   const { app, store } = await seeded(t);
   const first = await request(app).get('/feeds/ukraine.rss').expect(200);

@@ -169,6 +169,16 @@ export function runStoreContract(name: string, open: OpenFreshStore): void {
       }
     }));
 
+    test('an `after` cursor returns the page just newer than it, newest first', () => withStore(open, async (store) => {
+      await store.upsertArticles([1, 2, 3, 4, 5, 6, 7].map((n) => makeArticle(n, { topics: n % 2 ? ['a'] : ['b'] })));
+      const at = (n: number) => ({ published: makeArticle(n).published, id: makeArticle(n).id });
+      const titles = async (q: Parameters<ArticleStore['queryArticles']>[0]) => (await store.queryArticles(q)).map((a) => a.title);
+      assert.deepEqual(await titles({ after: at(2), limit: 3 }), ['Article 5', 'Article 4', 'Article 3']);
+      assert.deepEqual(await titles({ after: at(5), limit: 3 }), ['Article 7', 'Article 6']);
+      assert.deepEqual(await titles({ topics: ['a', 'b'], after: at(2), limit: 3 }), ['Article 5', 'Article 4', 'Article 3']);
+      assert.deepEqual(await titles({ topics: ['a'], after: at(1), limit: 2 }), ['Article 5', 'Article 3']);
+    }));
+
     test('the same article from two sources is stored once, with both sources and topics', () => withStore(open, async (store) => {
       const first = makeArticle(1, { id: 'https://news.example/a?x=1', url: 'https://news.example/a', sourceId: 's1', topics: ['a'] });
       const second = { ...first, id: 'urn:tidings:s2:guid-77', sourceId: 's2', topics: ['b'] };

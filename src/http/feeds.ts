@@ -125,15 +125,34 @@ function feedDocument(deps: AppDeps, request: FeedRequest, topics: Topic[], arti
   };
   const language = request.query.lang ?? commonLanguage(articles);
   if (language) doc.language = language;
-  if (request.query.before) doc.firstUrl = feedUrl(baseUrl, request.topicPath, request.format, request.filterString);
-  const last = articles[articles.length - 1];
-  if (last && articles.length === request.query.limit) {
-    const next = new URLSearchParams(request.filterString);
-    next.set('before', encodeCursor({ published: last.published, id: last.id }));
-    next.sort();
-    doc.nextUrl = feedUrl(baseUrl, request.topicPath, request.format, next.toString());
-  }
+  Object.assign(doc, pagingLinks(baseUrl, request, articles));
   return doc;
+}
+
+/**
+ * RFC 5005 paging: `next` goes to older articles, `previous` back towards the newest, `first` to the
+ * head of the feed. Cursors name the last (or first) article of this page, so pages stay stable while
+ * new articles arrive.
+ */
+function pagingLinks(baseUrl: string, request: FeedRequest, articles: StoredArticle[]): Pick<FeedDocument, 'firstUrl' | 'nextUrl' | 'previousUrl'> {
+  const { query } = request;
+  const link = (name: 'before' | 'after', a: StoredArticle): string => {
+    const params = new URLSearchParams(request.filterString);
+    params.set(name, encodeCursor({ published: a.published, id: a.id }));
+    params.sort();
+    return feedUrl(baseUrl, request.topicPath, request.format, params.toString());
+  };
+  const links: Pick<FeedDocument, 'firstUrl' | 'nextUrl' | 'previousUrl'> = {};
+  const paged = query.before !== undefined || query.after !== undefined;
+  if (paged) links.firstUrl = feedUrl(baseUrl, request.topicPath, request.format, request.filterString);
+  const first = articles[0];
+  const last = articles[articles.length - 1];
+  // Paging back stops short of a full page only at the head of the feed; forward, at its end.
+  const olderExist = query.after !== undefined || articles.length === query.limit;
+  const newerExist = query.before !== undefined || (query.after !== undefined && articles.length === query.limit);
+  if (last && olderExist) links.nextUrl = link('before', last);
+  if (first && newerExist) links.previousUrl = link('after', first);
+  return links;
 }
 
 function describeFilters(request: FeedRequest): string {

@@ -18,7 +18,7 @@ export interface FeedRequest {
   query: ArticleQuery;
   /** Canonical path segment: `all` or `europe,ukraine`. */
   topicPath: string;
-  /** Canonical query string without the cursor (sorted, defaults left out), '' when none. */
+  /** Canonical query string without the cursors (sorted, defaults left out), '' when none. */
   filterString: string;
   /** Canonical query string including the cursor. */
   queryString: string;
@@ -60,7 +60,10 @@ export function parseFeedRequest(spec: string, params: Params, ctx: ParseContext
     if (typeof outcome === 'object') return { kind: 'bad-request', parameter: step.name, message: `${step.name}: ${outcome.error}` };
     if (outcome !== undefined) canonical.push([step.name, outcome]);
   }
-  const filters = canonical.filter(([name]) => name !== 'before');
+  if (query.before && query.after) {
+    return { kind: 'bad-request', parameter: 'after', message: 'after: give either before or after, not both' };
+  }
+  const filters = canonical.filter(([name]) => name !== 'before' && name !== 'after');
   return {
     kind: 'ok',
     request: {
@@ -94,7 +97,8 @@ type Apply = (raw: string, query: ArticleQuery, ctx: ParseContext) => string | u
 
 // Order here is the canonical order of the query string.
 const PARAMETERS: readonly { name: string; apply: Apply }[] = [
-  { name: 'before', apply: applyCursor },
+  { name: 'after', apply: applyCursor('after') },
+  { name: 'before', apply: applyCursor('before') },
   { name: 'exclude', apply: applyExclude },
   { name: 'lang', apply: applyLang },
   { name: 'limit', apply: applyLimit },
@@ -166,11 +170,13 @@ function applySince(raw: string, query: ArticleQuery, ctx: ParseContext): string
   return since.toISOString();
 }
 
-function applyCursor(raw: string, query: ArticleQuery): string | { error: string } {
-  const cursor = decodeCursor(raw);
-  if (!cursor) return { error: 'not a cursor this server made (follow the feed\'s "next" link)' };
-  query.before = cursor;
-  return raw;
+function applyCursor(name: 'before' | 'after'): Apply {
+  return (raw, query) => {
+    const cursor = decodeCursor(raw);
+    if (!cursor) return { error: 'not a cursor this server made (follow the feed\'s "next" or "previous" link)' };
+    query[name] = cursor;
+    return raw;
+  };
 }
 
 /** Opaque, URL-safe paging cursor: the last item's publish instant and id. */

@@ -276,22 +276,26 @@ class SqliteStore implements ArticleStore {
    */
   private matchingIds(query: ArticleQuery, limit: number): string[] {
     const topics = query.topics ?? [];
+    // Paging back (`after`) reads upwards from the cursor, then turns the page newest-first.
+    const dir = query.after ? 'ASC' : 'DESC';
     if (topics.length === 0) {
       const { where, params } = this.filters(query, 'a.published', 'a.id');
-      const sql = `SELECT a.id AS id, a.published AS published FROM articles a WHERE ${where}
-        ORDER BY a.published DESC, a.id DESC LIMIT ?`;
-      return this.prepared<{ id: string }>(sql).all(...params, limit).map((r) => r.id);
+      const sql = `SELECT a.id AS id FROM articles a WHERE ${where} ORDER BY a.published ${dir}, a.id ${dir} LIMIT ?`;
+      const ids = this.prepared<{ id: string }>(sql).all(...params, limit).map((r) => r.id);
+      return query.after ? ids.reverse() : ids;
     }
     const { where, params } = this.filters(query, 't.published', 't.article_id');
     const stmt = this.prepared<{ id: string; published: number }>(
       `SELECT t.article_id AS id, t.published AS published FROM article_topics t JOIN articles a ON a.id = t.article_id
-       WHERE t.topic = ? AND ${where} ORDER BY t.published DESC, t.article_id DESC LIMIT ?`);
+       WHERE t.topic = ? AND ${where} ORDER BY t.published ${dir}, t.article_id ${dir} LIMIT ?`);
     const merged = new Map<string, number>();
     for (const topic of new Set(topics)) {
       for (const row of stmt.all(topic, ...params, limit)) merged.set(row.id, row.published);
     }
-    return [...merged].sort(([ida, pa], [idb, pb]) => pb - pa || (idb < ida ? -1 : idb > ida ? 1 : 0))
-      .slice(0, limit).map(([id]) => id);
+    const newestFirst = ([ida, pa]: [string, number], [idb, pb]: [string, number]) => pb - pa || (idb < ida ? -1 : idb > ida ? 1 : 0);
+    const sorted = [...merged].sort(newestFirst);
+    const page = query.after ? sorted.slice(Math.max(0, sorted.length - limit)) : sorted.slice(0, limit);
+    return page.map(([id]) => id);
   }
 
   /** WHERE clause for everything but the topic union; `published`/`id` name the ordered columns. */
@@ -317,6 +321,10 @@ class SqliteStore implements ArticleStore {
     if (query.before) {
       clauses.push(`(${published} < ? OR (${published} = ? AND ${id} < ?))`);
       params.push(query.before.published.getTime(), query.before.published.getTime(), query.before.id);
+    }
+    if (query.after) {
+      clauses.push(`(${published} > ? OR (${published} = ? AND ${id} > ?))`);
+      params.push(query.after.published.getTime(), query.after.published.getTime(), query.after.id);
     }
     if (query.q) {
       const fts = toFtsQuery(query.q);
