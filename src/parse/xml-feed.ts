@@ -82,6 +82,8 @@ export function prepareXml(xml: string): string {
     const parent = stack[stack.length - 1];
     if (slash) {
       const open = stack.pop();
+      // A container nested in another (xhtml <title> inside <content>) is wrapped by the outer one only:
+      // an open container that already has children means we are inside a region still to be wrapped.
       if (open && open.container && open.hasChild && !stack.some((s) => s.container && s.hasChild)) {
         const inner = out.splice(open.wrapAt).join('');
         const opening = out.pop() ?? '';
@@ -99,9 +101,6 @@ export function prepareXml(xml: string): string {
   out.push(fixEntities(xml.slice(last)));
   return out.join('');
 }
-
-// A container nested in another container is wrapped by the outer one only: `hasChild` on any open
-// container means this text is already inside a wrapped region.
 
 function fixEntities(text: string): string {
   return text.replace(/&(#\d+;|#x[0-9a-fA-F]+;|([A-Za-z][A-Za-z0-9]*);)?/g, (whole, ref, name) => {
