@@ -13,7 +13,9 @@ import { syncLocalContent } from './ingest/local.ts';
 import { createPollSource } from './ingest/pipeline.ts';
 import { createScheduler } from './ingest/scheduler.ts';
 import { createLogger, type Logger } from './log.ts';
-import { openStore } from './store/store.ts';
+import { openStore, type ArticleStore } from './store/store.ts';
+import { classify } from './classify/topics.ts';
+import { LOCAL_SOURCE_ID } from './normalize/normalize.ts';
 import { VERSION } from './version.ts';
 
 const CACHE_MAX_ENTRIES = 5_000;
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
       feeds = next;
       scheduler.updateSources(enabled(next));
       log.info({ topics: next.topics.length, sources: next.sources.length }, 'feeds config reloaded');
-      void syncLocal();
+      void reclassifyRemote(store, next, log).then(() => syncLocal());
     },
     (err) => log.error({ err: describeError(err) }, 'feeds config not reloaded; the previous one stays in force'),
   );
@@ -84,6 +86,20 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** New topic rules apply to the archive too; local articles are re-read from their files instead. */
+async function reclassifyRemote(store: ArticleStore, feeds: FeedsConfig, log: Logger): Promise<void> {
+  const sources = new Map(feeds.sources.map((s) => [s.id, s]));
+  try {
+    const changed = await store.reclassify(
+      (a) => a.sourceId !== LOCAL_SOURCE_ID,
+      (a) => a.sources.flatMap((id) => classify({ ...a, topics: [] }, feeds.compiled, sources.get(id))),
+    );
+    log.info({ changed }, 'archive reclassified under the new topic rules');
+  } catch (err) {
+    log.error({ err: describeError(err) }, 'reclassification failed');
+  }
 }
 
 function enabled(feeds: FeedsConfig) {

@@ -216,6 +216,21 @@ export function runStoreContract(name: string, open: OpenFreshStore): void {
       assert.notEqual((await store.queryVersion({ topics: ['b'], limit: 50 })).tag, b1.tag);
     }));
 
+    test('reclassify recomputes topics of the selected articles only, and changes their versions', () => withStore(open, async (store) => {
+      await store.upsertArticles([
+        makeArticle(1, { topics: ['a'], sourceId: 'wire' }),
+        makeArticle(2, { topics: ['a'], sourceId: 'local' }),
+        makeArticle(3, { topics: ['b'], sourceId: 'wire' }),
+      ]);
+      const before = await store.queryVersion({ topics: ['c'], limit: 50 });
+      const changed = await store.reclassify((a) => a.sourceId === 'wire', (a) => (a.title === 'Article 1' ? ['c'] : a.topics));
+      assert.equal(changed, 1);
+      assert.deepEqual((await store.queryArticles({ topics: ['c'], limit: 9 })).map((a) => a.title), ['Article 1']);
+      assert.deepEqual((await store.queryArticles({ topics: ['a'], limit: 9 })).map((a) => a.title), ['Article 2']);
+      assert.notEqual((await store.queryVersion({ topics: ['c'], limit: 50 })).tag, before.tag);
+      assert.equal(await store.reclassify(() => true, (a) => a.topics), 0, 'nothing to change, nothing written');
+    }));
+
     test('source poll state round-trips and updates', () => withStore(open, async (store) => {
       assert.equal(await store.getSourceState('s1'), undefined);
       const state = {

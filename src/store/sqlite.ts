@@ -255,6 +255,29 @@ class SqliteStore implements ArticleStore {
     return removed;
   }
 
+  async reclassify(select: (article: StoredArticle) => boolean, topicsOf: (article: StoredArticle) => string[]): Promise<number> {
+    const page = this.db.prepare<[number], ArticleRow>(`SELECT rowid, * FROM articles WHERE rowid > ? ORDER BY rowid LIMIT 500`);
+    let changed = 0;
+    for (let after = 0; ;) {
+      const rows = page.all(after);
+      if (rows.length === 0) return changed;
+      after = rows[rows.length - 1]!.rowid;
+      const updates = rows.map((row) => this.toArticle(row)).filter(select)
+        .map((article) => ({ article, topics: [...new Set(topicsOf(article))] }))
+        .filter(({ article, topics }) => !sameSet(article.topics, topics));
+      if (updates.length === 0) continue;
+      this.db.transaction(() => {
+        const revision = this.nextRevision();
+        const now = Date.now();
+        for (const { article, topics } of updates) {
+          this.stmts.setTopics.run(JSON.stringify(topics), revision, now, article.id);
+          this.writeTopics(article.id, topics, article.published.getTime());
+        }
+      })();
+      changed += updates.length;
+    }
+  }
+
   async getArticle(id: string): Promise<StoredArticle | undefined> {
     const row = this.stmts.byId.get(id);
     return row && this.toArticle(row);

@@ -43,6 +43,11 @@ export interface ArticleStore {
   upsertArticles(articles: Article[]): Promise<UpsertResult>;
   /** Removes every article of `sourceId` whose id is not in `keepIds` (a local file was deleted). */
   removeArticlesNotIn(sourceId: string, keepIds: string[]): Promise<number>;
+  /**
+   * Recomputes the topics of every article `select` accepts (after the topic rules changed); returns
+   * how many changed. Runs in batches so a large archive does not hold one long transaction.
+   */
+  reclassify(select: (article: StoredArticle) => boolean, topicsOf: (article: StoredArticle) => string[]): Promise<number>;
   getArticle(id: string): Promise<StoredArticle | undefined>;
   getArticleBySlug(slug: string): Promise<StoredArticle | undefined>;
   /** Newest first, by (published desc, id desc). */
