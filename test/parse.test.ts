@@ -359,3 +359,16 @@ test('root attributes are XML-decoded: an xml:base with &amp; is one URL', async
   assert.equal(feed.base, 'https://example.org/?a=1&b=2');
   assert.equal(item(feed, 0).base, 'https://example.org/?a=1&b=2');
 });
+
+test('empty <entry/> and <item/> are empty items, not a crash (rss-parser would find String.prototype.link)', async () => {
+  const atom = await parseFeed('<feed xmlns="http://www.w3.org/2005/Atom"><entry/><entry><title>B</title></entry></feed>', {});
+  assert.deepEqual(
+    atom.items.map((i) => i.title),
+    [undefined, 'B'],
+  );
+  const rss = await parseFeed('<rss version="2.0"><channel><item/><item><title>B</title></item></channel></rss>', {});
+  assert.deepEqual(
+    rss.items.map((i) => i.title),
+    [undefined, 'B'],
+  );
+});

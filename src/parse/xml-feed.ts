@@ -146,7 +146,10 @@ function makeParser(): Parser<RawRecord, RawRecord> {
       tagNameProcessors: [rawName],
       // rss-parser indexes rss.channel[0] and rdf:RDF.channel[0] blindly: give a root without a channel
       // an empty one, so an empty feed is an empty feed rather than a TypeError.
+      // An empty <entry/> or <item/> is the string '' to xml2js, and rss-parser's `entry.link` then finds
+      // String.prototype.link (a function) and crashes: make every such node an object.
       validator: (xpath: string, _current: unknown, node: unknown): unknown => {
+        if (/\/(?:entry|item|channel)$/.test(xpath) && typeof node === 'string') return node.trim() ? { _: node } : {};
         if (xpath !== '/rss' && xpath !== '/rdf:RDF') return node;
         if (typeof node !== 'object' || node === null) return { channel: [''] };
         return 'channel' in node ? node : { ...node, channel: [''] };
