@@ -37,7 +37,7 @@ const { values: args } = parseArgs({
     stub: { type: 'boolean', default: false },
     'stub-memo': { type: 'boolean', default: false },
     'data-dir': { type: 'string' },
-    duration: { type: 'string', default: '6' },
+    duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '50' },
     articles: { type: 'string', default: '100000' },
     'miss-rate': { type: 'string', default: '200' },
