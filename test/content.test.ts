@@ -12,6 +12,7 @@ import { TidingsError } from '../src/errors.ts';
 import type { Article } from '../src/model.ts';
 import { parseTextArticle } from '../src/parse/text.ts';
 import { parseMarkdownArticle } from '../src/parse/markdown.ts';
+import { normalizeItem } from '../src/normalize/normalize.ts';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/content/', import.meta.url));
 const TREE = join(FIXTURES, 'tree');
@@ -249,4 +250,13 @@ test('a burst of writes is debounced into one change', async (t) => {
   await eventually(() => changes >= 1, 5000, 'the debounced change');
   await new Promise((r) => setTimeout(r, 600));
   assert.equal(changes, 1);
+});
+
+test('plain-text titles keep every character, markup-like ones included', () => {
+  const ctx = { sourceId: 'local', now: new Date('2026-02-01T00:00:00Z'), baseUrl: 'http://t.test' };
+  const title = 'Q&A: why "Vec<T>" isn\'t <b>bold</b> & 3 < 5';
+  const fromText = parseTextArticle(`date 2026-01-02 ${title}\n\nBody.\n`, 'a.txt');
+  const fromMarkdown = parseMarkdownArticle(`---\ntitle: '${title.replace(/'/g, "''")}'\ndate: 2026-01-02\n---\nBody.\n`, 'a.md');
+  assert.equal(normalizeItem({ ...fromText, slug: 'a' }, ctx).title, title);
+  assert.equal(normalizeItem({ ...fromMarkdown, slug: 'b' }, ctx).title, title);
 });

@@ -169,7 +169,8 @@ export function parseMarkdownArticle(source: string, path: string): ParsedItem {
     categories,
     enclosures: [],
   };
-  if (title !== undefined) item.title = title;
+  // Front matter and heading titles are plain text; ParsedItem titles are HTML (see types.ts).
+  if (title !== undefined) item.title = escapeHtml(title);
   if (updated !== undefined) item.updated = updated;
   // Front matter summary is plain text; ParsedItem carries summaries as HTML.
   if (summary !== undefined) item.summaryHtml = escapeHtml(summary);

@@ -65,7 +65,8 @@ export function parseTextArticle(source: string, path: string): ParsedItem {
   }
   const body = paragraphs(lines.slice(headerIndex + 1));
   return {
-    title,
+    // The header line is plain text; ParsedItem titles are HTML (see types.ts).
+    title: escapeHtml(title ?? ''),
     published: `${y}-${mo}-${d}`,
     contentHtml: body.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n'),
     authors: [],

@@ -20,6 +20,11 @@ export interface ParsedItem {
   /** RSS says isPermaLink="false": the guid is not a URL to link to. */
   guidIsPermaLink?: boolean;
   link?: string;
+  /**
+   * The title as HTML, as RSS and Atom type="html" carry it: normalize turns it into plain text once.
+   * A parser that reads a plain-text title (Atom type="text", JSON Feed, content/ files) escapes it,
+   * or `Vec<T>` would lose its `<T>` as a tag.
+   */
   title?: string;
   /** Full content as HTML (untrusted). */
   contentHtml?: string;
