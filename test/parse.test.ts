@@ -115,6 +115,8 @@ test('rss090-rdf: RSS 0.90 (RDF with the Netscape namespace) is rss-0.9x, items 
   assert.equal(feed.title, 'Mozilla Dot Org');
   assert.equal(feed.link, 'http://www.mozilla.org');
   assert.equal(feed.description, 'the Mozilla Organization web site');
+  // The image is a sibling of <channel> in RDF feeds.
+  assert.equal(feed.image, 'http://www.mozilla.org/images/moz.gif');
   assert.deepEqual(
     feed.items.map((i) => [i.title, i.link]),
     [

@@ -151,8 +151,11 @@ function makeParser(): Parser<RawRecord, RawRecord> {
       validator: (xpath: string, _current: unknown, node: unknown): unknown => {
         if (/\/(?:entry|item|channel)$/.test(xpath) && typeof node === 'string') return node.trim() ? { _: node } : {};
         if (xpath !== '/rss' && xpath !== '/rdf:RDF') return node;
-        if (typeof node !== 'object' || node === null) return { channel: [''] };
-        return 'channel' in node ? node : { ...node, channel: [''] };
+        if (!isElement(node)) return { channel: [{}] };
+        const channel = Array.isArray(node.channel) && isElement(node.channel[0]) ? node.channel[0] : {};
+        // RSS 0.90/1.0 put <image> beside the channel, where rss-parser does not look: hand it over.
+        if (Array.isArray(node.image)) channel.image = [...(Array.isArray(channel.image) ? channel.image : []), ...node.image];
+        return { ...node, channel: [channel] };
       },
     },
     customFields: {
