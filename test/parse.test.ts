@@ -244,6 +244,8 @@ test('atom10-multiple-authors: every author, categories by term else label, cont
     { url: 'https://example.org/three.mp3', type: 'audio/mpeg', length: 12345, title: 'Episode' },
   ]);
   const inherits = item(feed, 1);
+  // ParsedItem titles are HTML (types.ts): a type="text" title is escaped once, so `Vec<T>` stays text.
+  assert.equal(inherits.title, 'Inherits the feed author: Vec&lt;T&gt; &amp; co');
   assert.deepEqual(inherits.authors, [{ name: 'Feed Owner', email: 'owner@example.org' }]);
   assert.equal(inherits.contentText, 'Just text & more');
   assert.equal(inherits.contentHtml, undefined);
@@ -315,7 +317,8 @@ test('jsonfeed10: 1.0 author, external_url, content_text, summary as text, tags,
   const linked = item(feed, 0);
   assert.equal(linked.guid, '1');
   assert.equal(linked.link, 'https://elsewhere.example.com/story');
-  assert.equal(linked.title, 'Linked story');
+  // Plain-text JSON Feed title as HTML: escaped once.
+  assert.equal(linked.title, 'Linked story: Vec&lt;T&gt; &amp; &quot;co&quot;');
   assert.equal(linked.contentText, 'Plain body\nsecond line');
   assert.equal(linked.contentHtml, undefined);
   assert.equal(linked.summaryHtml, 'Short &lt;not html&gt;');

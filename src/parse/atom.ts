@@ -2,6 +2,7 @@
 // construct types (text / html / xhtml, 0.3 modes), xml:base and xml:lang per entry, enclosure links.
 
 import type { Enclosure } from '../model.ts';
+import { escapeHtml } from '../normalize/html.ts';
 import type { ParsedFeed, ParsedItem } from './types.ts';
 import { atomPeople, describeItemError, mediaImage } from './extensions.ts';
 import {
@@ -51,10 +52,10 @@ function atomEntry(entry: RawRecord, feedBase: string | undefined, feedAuthors: 
   return {
     guid: firstText(entry, 'id'),
     link: alternateLink(links),
-    title: textConstruct(rawNodes(entry, 'title')[0])?.value,
+    title: asHtml(textConstruct(rawNodes(entry, 'title')[0])),
     contentHtml: content && content.type !== 'text' ? content.value : undefined,
     contentText: content?.type === 'text' ? content.value : undefined,
-    summaryHtml: summary === undefined ? undefined : summary.type === 'text' ? escapeText(summary.value) : summary.value,
+    summaryHtml: asHtml(summary),
     // Atom 1.0 published/updated; Atom 0.3 issued (or created) / modified.
     published: firstText(entry, 'published', 'issued', 'created'),
     updated: firstText(entry, 'updated', 'modified'),
@@ -118,9 +119,10 @@ function unwrapDiv(markup: string): string {
   return (m?.[1] ?? markup).trim();
 }
 
-/** Plain text as HTML text, so summaryHtml is always HTML. */
-function escapeText(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** A text construct as HTML: ParsedItem titles and summaries are HTML, so plain text is escaped once here. */
+function asHtml(v: TextValue | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  return v.type === 'text' ? escapeHtml(v.value) : v.value;
 }
 
 /**

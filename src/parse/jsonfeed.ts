@@ -3,6 +3,7 @@
 
 import type { Enclosure, Person } from '../model.ts';
 import { TidingsError, describeError } from '../errors.ts';
+import { escapeHtml } from '../normalize/html.ts';
 import type { ParsedFeed, ParsedItem } from './types.ts';
 
 type Obj = Record<string, unknown>;
@@ -61,7 +62,8 @@ function jsonItem(raw: unknown): ParsedItem {
   return {
     guid: id,
     link: str(raw, 'url') ?? str(raw, 'external_url'),
-    title: str(raw, 'title'),
+    // JSON Feed titles are plain text; ParsedItem titles are HTML (see types.ts).
+    title: escapeOptional(str(raw, 'title')),
     contentHtml: str(raw, 'content_html'),
     contentText: str(raw, 'content_text'),
     summaryHtml: summaryHtml(raw),
@@ -77,8 +79,11 @@ function jsonItem(raw: unknown): ParsedItem {
 
 /** JSON Feed `summary` is plain text; ParsedItem wants HTML, so escape it once here. */
 function summaryHtml(raw: Obj): string | undefined {
-  const s = str(raw, 'summary');
-  return s?.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return escapeOptional(str(raw, 'summary'));
+}
+
+function escapeOptional(s: string | undefined): string | undefined {
+  return s === undefined ? undefined : escapeHtml(s);
 }
 
 /** 1.1 `authors` (array) first, then 1.0 `author` (object). */
