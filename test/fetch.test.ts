@@ -259,7 +259,7 @@ test('an endless body is cut off at the byte cap', async (t) => {
   up.route('/feed.xml', { endless: true, headers: { 'content-type': RSS } });
   const started = Date.now();
   await fetchFails(up.url('/feed.xml'), /response exceeds 100000 bytes$/, { maxBytes: 100_000 });
-  assert.ok(Date.now() - started < 2000);
+  assert.ok(Date.now() - started < 2000, 'cut off promptly');
 });
 
 test('the default byte cap is 10 MB', async (t) => {
