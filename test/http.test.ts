@@ -151,7 +151,7 @@ test('paging: next links walk the whole archive once, in every format', async (t
   const seen: string[] = [];
   let url: string | undefined = '/feeds/europe.json?limit=3';
   while (url) {
-    const res = await request(app).get(url).expect(200);
+    const res: request.Response = await request(app).get(url).expect(200);
     seen.push(...res.body.items.map((i: { id: string }) => i.id));
     url = res.body.next_url?.replace(BASE_URL, '');
   }
@@ -275,7 +275,7 @@ test('GET / lists topics with subscribe links and autodiscovery for every feed',
   const { app } = await seeded(t);
   const html = (await request(app).get('/').expect(200).expect('Content-Type', 'text/html; charset=utf-8')).text;
   for (const id of ['ukraine', 'europe', 'science', 'all']) {
-    for (const [ext, type] of [['rss', 'application/rss+xml'], ['atom', 'application/atom+xml'], ['json', 'application/feed+json']]) {
+    for (const [ext, type] of [['rss', 'application/rss+xml'], ['atom', 'application/atom+xml'], ['json', 'application/feed+json']] as const) {
       assert.match(html, new RegExp(`<link rel="alternate" type="${type.replace('+', '\\+')}" title="[^"]+" href="${BASE_URL}/feeds/${id}\\.${ext}">`), `${id}.${ext}`);
     }
   }

@@ -37,7 +37,11 @@ interface Rig {
   now: Date;
 }
 
-async function rig(t: TestContext): Promise<Rig> {
+// Generous limits: the suite runs test files in parallel on a small machine. The slow-source test
+// passes its own short ones.
+const LIMITS = { totalTimeoutMs: 10_000, headersTimeoutMs: 5_000, maxBytes: 64 * 1024 };
+
+async function rig(t: TestContext, limits: typeof LIMITS = LIMITS): Promise<Rig> {
   const up = await startUpstream();
   const store = await openStore('sqlite::memory:');
   t.after(async () => {
@@ -52,7 +56,7 @@ async function rig(t: TestContext): Promise<Rig> {
     baseUrl: 'http://tidings.test',
     userAgent: 'Tidings/test (+http://tidings.test)',
     log: silentLogger(),
-    fetchLimits: { totalTimeoutMs: 1500, headersTimeoutMs: 500, maxBytes: 64 * 1024 },
+    fetchLimits: limits,
     now: () => now,
     random: () => 0.5,
   });
@@ -152,7 +156,7 @@ test('429 with Retry-After and a failing server: never polled sooner than asked,
 });
 
 test('a slow source times out without delaying the others', async (t) => {
-  const { up, poll } = await rig(t);
+  const { up, poll } = await rig(t, { totalTimeoutMs: 1500, headersTimeoutMs: 500, maxBytes: 64 * 1024 });
   up.route('/slow.xml', { delayMs: 3000, body: rss([]) });
   up.route('/quick.xml', { body: rss([{ guid: 'q1', title: 'Quick' }]) });
   const started = Date.now();
