@@ -312,3 +312,26 @@ test('a pollSource that throws counts as a failure and backs off; the loop survi
   assert.equal(bad?.outcome, 'error');
   assert.match(bad?.error ?? '', /bad exploded/);
 });
+
+test('start() rejects when the saved states cannot be read, and a later start() reads them again', async (t) => {
+  const store = await memoryStore(t);
+  let failOnce = true;
+  const flaky: ArticleStore = Object.assign(Object.create(store) as ArticleStore, {
+    listSourceStates: () => {
+      if (failOnce) {
+        failOnce = false;
+        return Promise.reject(new Error('database is locked'));
+      }
+      return store.listSourceStates();
+    },
+  });
+  const rec = recorder({});
+  const scheduler = createScheduler({ sources: [source('a', 'a.example')], store: flaky, pollSource: rec.pollSource, log: silentLogger() });
+  t.after(() => scheduler.stop());
+
+  await assert.rejects(scheduler.start(), /database is locked/);
+  assert.equal(rec.count('a'), 0, 'nothing is polled blind');
+  await scheduler.start();
+  await sleep(50);
+  assert.equal(rec.count('a'), 1);
+});

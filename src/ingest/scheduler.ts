@@ -82,7 +82,11 @@ export interface Scheduler {
   start(): Promise<void>;
   /** Starts no new poll, and resolves when the running ones have finished. */
   stop(): Promise<void>;
-  /** Applies a reloaded config: new sources are scheduled, removed ones dropped, a changed URL polled soon. */
+  /**
+   * Applies a reloaded config: new sources are scheduled from their saved state, removed and disabled
+   * ones dropped, a changed URL polled at once (even if the old one was gone); a changed interval takes
+   * effect from the next poll.
+   */
   updateSources(sources: Source[]): void;
   /** Polls every enabled source that is not gone once, now, within the same bounds; for the CLI. */
   pollAllOnce(): Promise<PollResult[]>;
@@ -140,10 +144,16 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   };
 
   const loadStates = (): Promise<void> => {
-    statesLoaded ??= deps.store.listSourceStates().then((states) => {
-      const byId = new Map(states.map((s) => [s.sourceId, s]));
-      for (const entry of entries.values()) applyState(entry, byId.get(entry.source.id));
-    });
+    statesLoaded ??= deps.store.listSourceStates().then(
+      (states) => {
+        const byId = new Map(states.map((s) => [s.sourceId, s]));
+        for (const entry of entries.values()) applyState(entry, byId.get(entry.source.id));
+      },
+      (err: unknown) => {
+        statesLoaded = undefined; // the next start() or pollAllOnce() reads the store again
+        throw err;
+      },
+    );
     return statesLoaded;
   };
 
