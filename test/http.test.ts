@@ -260,6 +260,17 @@ test('CORS: feeds and /topics allow any origin and answer preflight', async (t) 
   assert.equal((await request(app).get('/topics').expect(200)).headers['access-control-allow-origin'], '*');
 });
 
+test('CORS: a list of origins echoes a listed Origin only', async (t) => {
+  const { app } = await startTestApp(t, { corsOrigin: 'https://a.example, https://b.example' });
+  const listed = await request(app).get('/feeds/all.json').set('Origin', 'https://b.example').expect(200);
+  assert.equal(listed.headers['access-control-allow-origin'], 'https://b.example');
+  assert.match(listed.headers.vary as string, /Origin/);
+  const other = await request(app).get('/feeds/all.json').set('Origin', 'https://evil.example').expect(200);
+  assert.equal(other.headers['access-control-allow-origin'], undefined);
+  const none = await startTestApp(t, { corsOrigin: '' });
+  assert.equal((await request(none.app).get('/topics').set('Origin', 'https://a.example')).headers['access-control-allow-origin'], undefined);
+});
+
 test('GET /topics lists each topic with its count and three feed URLs', async (t) => {
   const { app } = await seeded(t);
   const res = await request(app).get('/topics').expect(200);

@@ -66,7 +66,8 @@ function setCachingHeaders(res: Response, etag: string, lastModified: Date, poli
   res.setHeader('Last-Modified', lastModified.toUTCString());
   res.setHeader('Cache-Control', cacheControl(policy));
   // The body differs by Accept-Encoding, so shared caches must key on it.
-  res.setHeader('Vary', 'Accept-Encoding');
+  const vary = res.getHeader('Vary');
+  res.setHeader('Vary', vary === undefined ? 'Accept-Encoding' : `${String(vary)}, Accept-Encoding`);
   if (policy.corsOrigin !== undefined && policy.corsOrigin !== '') {
     res.setHeader('Access-Control-Allow-Origin', policy.corsOrigin);
   }

@@ -1,14 +1,19 @@
-// CORS for what other sites pull into their pages (feeds, /topics, /opml): a configurable
-// Access-Control-Allow-Origin and answers to preflight requests. Conditional-GET headers are allowed
-// and the validators exposed, so browser scripts can poll cheaply too.
+// CORS for what other sites pull into their pages (feeds, /topics, /opml): CORS_ORIGIN is `*`, one
+// origin, or a comma-separated list (a listed request Origin is echoed back). Preflight is answered,
+// conditional-GET headers are allowed and the validators exposed, so page scripts can poll cheaply.
 
 import type { NextFunction, Request, Response } from 'express';
 
-export function cors(origin: string) {
+export function cors(setting: string) {
+  const allowed = setting.split(',').map((o) => o.trim()).filter(Boolean);
+  const any = allowed.includes('*');
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (origin === '') return next();
-    res.setHeader('Access-Control-Allow-Origin', origin);
-    if (origin !== '*') res.append('Vary', 'Origin');
+    if (allowed.length === 0) return next();
+    if (!any) res.append('Vary', 'Origin');
+    const origin = req.headers.origin;
+    const allow = any ? '*' : origin !== undefined && allowed.includes(origin) ? origin : undefined;
+    if (allow === undefined) return next();
+    res.setHeader('Access-Control-Allow-Origin', allow);
     res.setHeader('Access-Control-Expose-Headers', 'ETag, Last-Modified, Link');
     if (req.method !== 'OPTIONS') return next();
     res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS');

@@ -58,7 +58,7 @@ export function feedHandler(deps: AppDeps): (req: Request, res: Response) => Pro
   const policy: CachePolicy = {
     maxAgeSeconds: deps.settings.maxAgeSeconds,
     staleWhileRevalidate: deps.settings.staleWhileRevalidate,
-    corsOrigin: deps.settings.corsOrigin,
+    // CORS headers come from the route's cors() middleware, which knows the request's Origin.
   };
 
   return async (req, res) => {
