@@ -66,8 +66,10 @@ function setCachingHeaders(res: Response, etag: string, lastModified: Date, poli
   res.setHeader('Last-Modified', lastModified.toUTCString());
   res.setHeader('Cache-Control', cacheControl(policy));
   // The body differs by Accept-Encoding, so shared caches must key on it.
+  // Kept beside any Vary already set (CORS adds Origin); precheck and sendCached both get here.
   const vary = res.getHeader('Vary');
-  res.setHeader('Vary', vary === undefined ? 'Accept-Encoding' : `${String(vary)}, Accept-Encoding`);
+  if (vary === undefined) res.setHeader('Vary', 'Accept-Encoding');
+  else if (!/accept-encoding/i.test(String(vary))) res.setHeader('Vary', `${String(vary)}, Accept-Encoding`);
   if (policy.corsOrigin !== undefined && policy.corsOrigin !== '') {
     res.setHeader('Access-Control-Allow-Origin', policy.corsOrigin);
   }
