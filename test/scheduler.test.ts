@@ -335,3 +335,21 @@ test('start() rejects when the saved states cannot be read, and a later start() 
   await sleep(50);
   assert.equal(rec.count('a'), 1);
 });
+
+test('a saved state of another configured URL does not hold back the edited source', async (t) => {
+  const store = await memoryStore(t);
+  const edited = source('moved', 'new.example');
+  const kept = source('kept', 'b.example');
+  const goneOld = { status: 'gone' as const, consecutiveFailures: 3, nextPollAt: new Date(Date.now() + HOUR) };
+  await store.saveSourceState({ sourceId: 'moved', url: 'http://old.example/moved.xml', configuredUrl: 'http://old.example/moved.xml', ...goneOld });
+  // Moved by a 301 (url differs) but configured as now: its gone status still holds.
+  await store.saveSourceState({ sourceId: 'kept', url: 'http://elsewhere.example/kept.xml', configuredUrl: kept.url, ...goneOld });
+  const rec = recorder({});
+  const scheduler = createScheduler({ sources: [edited, kept], store, pollSource: rec.pollSource, log: silentLogger() });
+  t.after(() => scheduler.stop());
+
+  await scheduler.start();
+  await sleep(100);
+  assert.equal(rec.count('moved'), 1, 'the edited URL is polled at once');
+  assert.equal(rec.count('kept'), 0, 'a source gone after a permanent redirect stays gone');
+});

@@ -133,14 +133,17 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     waiters: [],
   });
 
-  /** Resumes a source's schedule from what the store remembers of it. */
-  const applyState = (entry: Entry, state: SourceState | undefined): void => {
-    const nowMs = now().getTime();
+  /**
+   * Resumes a source's schedule from what the store remembers of it. A state saved for another
+   * configured URL is the old feed's (the config was edited): its schedule, failures and 410 do not
+   * apply, and the new URL is polled at once, as the pipeline also starts it over.
+   */
+  const applyState = (entry: Entry, saved: SourceState | undefined): void => {
+    const state = saved && (saved.configuredUrl ?? saved.url) === entry.source.url ? saved : undefined;
     entry.failures = state?.consecutiveFailures ?? 0;
-    // "Gone" holds while the configured URL is the one that answered 410; an edited URL is tried again.
-    entry.gone = state?.status === 'gone' && state.url === entry.source.url;
-    const saved = state?.nextPollAt?.getTime();
-    entry.dueAt = entry.gone ? Number.POSITIVE_INFINITY : saved !== undefined && Number.isFinite(saved) ? saved : nowMs;
+    entry.gone = state?.status === 'gone';
+    const at = state?.nextPollAt?.getTime();
+    entry.dueAt = entry.gone ? Number.POSITIVE_INFINITY : at !== undefined && Number.isFinite(at) ? at : now().getTime();
   };
 
   const loadStates = (): Promise<void> => {
