@@ -3,7 +3,8 @@
 // both with autocannon side by side, and prints each figure against its target (PASS/MISS).
 // Options: --stub (serve with bench/stub-server.ts; --stub-memo also memoizes query versions, to
 // isolate the HTTP layer from the store), --data-dir DIR (reuse/keep a generated store),
-// --duration S, --connections N, --articles N, --miss-rate R (req/s of the paced miss case),
+// --duration S (per case, split over --rounds N alternating slices), --connections N, --articles N,
+// --miss-rate R (req/s of the paced miss case),
 // --strict (exit 1 on any MISS).
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -41,6 +42,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '50' },
     articles: { type: 'string', default: '100000' },
     'miss-rate': { type: 'string', default: '200' },
+    rounds: { type: 'string', default: '3' },
     strict: { type: 'boolean', default: false },
   },
 });
@@ -48,6 +50,7 @@ const duration = Number(args.duration);
 const connections = Number(args.connections);
 const articleCount = Number(args.articles);
 const missRate = Number(args['miss-rate']);
+const rounds = Math.max(1, Number(args.rounds));
 
 const children = new Set<ChildProcess>();
 // Whatever happens to this process, the servers it started must not outlive it.
@@ -156,14 +159,86 @@ async function peakRssMb(pid: number): Promise<number> {
   return Number(kb) / 1024;
 }
 
-async function measure(title: string, opts: Omit<Options, 'connections' | 'duration'>): Promise<Result> {
-  const pace = opts.overallRate === undefined ? '' : ` at ${opts.overallRate} req/s`;
-  log(`${title}: ${duration}s × ${connections} connections${pace}`);
-  return autocannon({ ...opts, title, connections, duration, warmup: { connections, duration: 1 } });
+/** One case's figures, summed over its rounds. */
+interface Sample {
+  requests: number;
+  seconds: number;
+  /** CPU seconds (user + system) the serving process spent during the measured slices. */
+  cpuSeconds: number;
+  /** Worst round's percentiles, in ms: a round that stalled must not be averaged away. */
+  p50: number;
+  p99: number;
+  faults: string[];
 }
 
-function reqPerSec(r: Result): number {
-  return r.requests.total / r.duration;
+interface Case {
+  title: string;
+  opts: Omit<Options, 'connections' | 'duration'>;
+  expectedStatus: number;
+  /** The serving process, whose CPU time is read around each slice. */
+  pid: number;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux ABI Node supports
+
+/**
+ * CPU time a process has used so far, from /proc/<pid>/stat (utime + stime). Unlike requests per
+ * second on a shared host, CPU per request does not depend on what else the machine is doing.
+ */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name, which may itself contain spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+async function measure(c: Case, seconds: number): Promise<Result> {
+  const pace = c.opts.overallRate === undefined ? '' : ` at ${c.opts.overallRate} req/s`;
+  log(`${c.title}: ${seconds.toFixed(1)}s × ${connections} connections${pace}`);
+  return autocannon({
+    ...c.opts,
+    title: c.title,
+    connections,
+    duration: seconds,
+  });
+}
+
+/**
+ * Runs the cases in alternating slices (A B C A B C …) rather than one after the other, so a burst of
+ * load from elsewhere on the host falls on every case alike instead of skewing one ratio.
+ */
+async function interleaved(cases: Case[], rounds: number, settleFirst: () => Promise<void>): Promise<Sample[]> {
+  const results: Result[][] = cases.map(() => []);
+  const cpu = cases.map(() => 0);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, c] of cases.entries()) {
+      await settleFirst();
+      if (round === 0) await measure(c, 1); // warm-up, outside the CPU window
+      const before = await cpuSeconds(c.pid);
+      results[i]?.push(await measure(c, duration / rounds));
+      cpu[i] = (cpu[i] ?? 0) + (await cpuSeconds(c.pid)) - before;
+    }
+  }
+  return cases.map((c, i) => summarize(results[i] ?? [], c.expectedStatus, cpu[i] ?? 0));
+}
+
+function summarize(results: Result[], expectedStatus: number, cpu = Number.NaN): Sample {
+  return {
+    cpuSeconds: cpu,
+    requests: results.reduce((sum, r) => sum + r.requests.total, 0),
+    seconds: results.reduce((sum, r) => sum + r.duration, 0),
+    p50: Math.max(0, ...results.map((r) => r.latency.p50)),
+    p99: Math.max(0, ...results.map((r) => r.latency.p99)),
+    faults: [...new Set(results.flatMap((r) => faults(r, expectedStatus)))],
+  };
+}
+
+function reqPerSec(s: Sample): number {
+  return s.seconds > 0 ? s.requests / s.seconds : 0;
+}
+
+function cpuMicrosPerRequest(s: Sample): number {
+  return s.requests > 0 ? (s.cpuSeconds * 1e6) / s.requests : Number.NaN;
 }
 
 /** Problems that void a figure: transport errors or answers other than the expected status. */
@@ -282,19 +357,34 @@ async function main(): Promise<void> {
     });
     await waitUntilUp('baseline', `${bareUrl}/x`, bare, 30_000);
 
-    const cached = await measure('tidings cached 200', { url: tidingsUrl + FEED_PATH });
-    await settle('tidings', `${tidingsUrl}/healthz`);
-    const bareIdentity = await measure('bare 200', { url: `${bareUrl}/x` });
-    await settle('tidings', `${tidingsUrl}/healthz`);
-    const cachedBr = await measure('tidings cached 200 br', {
-      url: tidingsUrl + FEED_PATH,
-      headers: { 'Accept-Encoding': 'gzip, br' },
-    });
-    const bareBr = await measure('bare 200 br', { url: `${bareUrl}/x.br` });
-    await settle('tidings', `${tidingsUrl}/healthz`);
-    const revalidated = await measure('tidings 304', { url: tidingsUrl + FEED_PATH, headers: { 'If-None-Match': etag } });
+    const tidingsPid = tidings.pid;
+    const barePid = bare.pid;
+    if (tidingsPid === undefined || barePid === undefined) throw new Error('a child process has no pid');
+    const settleTidings = (): Promise<void> => settle('tidings', `${tidingsUrl}/healthz`);
+    const [cached, bareIdentity, cachedBr, bareBr, revalidated] = await interleaved(
+      [
+        { title: 'tidings cached 200', opts: { url: tidingsUrl + FEED_PATH }, expectedStatus: 200, pid: tidingsPid },
+        { title: 'bare 200', opts: { url: `${bareUrl}/x` }, expectedStatus: 200, pid: barePid },
+        {
+          title: 'tidings cached 200 br',
+          opts: { url: tidingsUrl + FEED_PATH, headers: { 'Accept-Encoding': 'gzip, br' } },
+          expectedStatus: 200,
+          pid: tidingsPid,
+        },
+        { title: 'bare 200 br', opts: { url: `${bareUrl}/x.br` }, expectedStatus: 200, pid: barePid },
+        {
+          title: 'tidings 304',
+          opts: { url: tidingsUrl + FEED_PATH, headers: { 'If-None-Match': etag } },
+          expectedStatus: 304,
+          pid: tidingsPid,
+        },
+      ],
+      rounds,
+      settleTidings,
+    );
+    if (!cached || !bareIdentity || !cachedBr || !bareBr || !revalidated) throw new Error('a comparison case went missing');
 
-    await settle('tidings', `${tidingsUrl}/healthz`);
+    await settleTidings();
     // Every request a distinct query: alternately a two-word full-text `q` and a `since` instant.
     let n = 0;
     const newest = Date.UTC(2026, 0, 1);
@@ -316,45 +406,53 @@ async function main(): Promise<void> {
     };
     // Open loop at a fixed rate (autocannon corrects for coordinated omission): the latency one
     // miss costs under a steady load of distinct queries.
-    const pacedMisses = await measure('tidings cache misses, paced', { ...missOpts, overallRate: missRate });
-    await settle('tidings', `${tidingsUrl}/healthz`);
+    // No warm-up for misses: every request is a miss anyway, and a warm-up's backlog would spill over.
+    const paced: Case = {
+      title: 'tidings cache misses, paced',
+      opts: { ...missOpts, overallRate: missRate },
+      expectedStatus: 200,
+      pid: tidingsPid,
+    };
+    const pacedMisses = summarize([await measure(paced, duration)], 200);
+    await settleTidings();
     // Closed loop, as many as the server takes: by Little's law its mean latency is connections ÷
     // throughput, so this p99 mostly measures the queue of 50 requests, not the cost of one.
-    const misses = await measure('tidings cache misses, saturated', missOpts);
+    const saturated: Case = { title: 'tidings cache misses, saturated', opts: missOpts, expectedStatus: 200, pid: tidingsPid };
+    const misses = summarize([await measure(saturated, duration)], 200);
 
-    const rssMb = tidings.pid === undefined ? Number.NaN : await peakRssMb(tidings.pid);
+    const rssMb = await peakRssMb(tidingsPid);
     await stopChild(bare);
     await stopChild(tidings);
 
     const rows: Row[] = [
       ratioRow('cached 50-item feed', 'req/s', reqPerSec(cached), reqPerSec(bareIdentity), TARGETS.cachedRatio, [
-        ...faults(cached, 200),
-        ...faults(bareIdentity, 200).map((f) => `baseline: ${f}`),
+        ...cached.faults,
+        ...bareIdentity.faults.map((f) => `baseline: ${f}`),
       ]),
       ratioRow('cached, Accept-Encoding gzip, br', 'req/s', reqPerSec(cachedBr), reqPerSec(bareBr), TARGETS.encodedRatio, [
-        ...faults(cachedBr, 200),
-        ...faults(bareBr, 200).map((f) => `baseline: ${f}`),
+        ...cachedBr.faults,
+        ...bareBr.faults.map((f) => `baseline: ${f}`),
       ]),
-      ratioRow('revalidation 304 vs cached 200', 'req/s', reqPerSec(revalidated), reqPerSec(cached), TARGETS.revalidateRatio, faults(revalidated, 304)),
+      ratioRow('revalidation 304 vs cached 200', 'req/s', reqPerSec(revalidated), reqPerSec(cached), TARGETS.revalidateRatio, revalidated.faults),
     ];
-    const missNotes = faults(misses, 200);
+    const missNotes = misses.faults;
     rows.push({
       name: `cache misses (distinct q/since), saturated`,
-      figure: `p99 ${misses.latency.p99.toFixed(1)} ms`,
-      baseline: `${reqPerSec(misses).toFixed(0)} req/s, p50 ${misses.latency.p50.toFixed(1)} ms`,
+      figure: `p99 ${misses.p99.toFixed(1)} ms`,
+      baseline: `${reqPerSec(misses).toFixed(0)} req/s, p50 ${misses.p50.toFixed(1)} ms`,
       ratio: '',
       target: `< ${TARGETS.missP99Ms} ms`,
-      pass: misses.latency.p99 < TARGETS.missP99Ms && missNotes.length === 0,
+      pass: misses.p99 < TARGETS.missP99Ms && missNotes.length === 0,
       notes: missNotes,
     });
-    const pacedNotes = faults(pacedMisses, 200);
+    const pacedNotes = pacedMisses.faults;
     rows.push({
       name: `cache misses, paced at ${missRate} req/s`,
-      figure: `p99 ${pacedMisses.latency.p99.toFixed(1)} ms`,
-      baseline: `${reqPerSec(pacedMisses).toFixed(0)} req/s, p50 ${pacedMisses.latency.p50.toFixed(1)} ms`,
+      figure: `p99 ${pacedMisses.p99.toFixed(1)} ms`,
+      baseline: `${reqPerSec(pacedMisses).toFixed(0)} req/s, p50 ${pacedMisses.p50.toFixed(1)} ms`,
       ratio: '',
       target: `< ${TARGETS.missP99Ms} ms`,
-      pass: pacedMisses.latency.p99 < TARGETS.missP99Ms && pacedNotes.length === 0,
+      pass: pacedMisses.p99 < TARGETS.missP99Ms && pacedNotes.length === 0,
       notes: pacedNotes,
     });
     rows.push({
@@ -369,13 +467,22 @@ async function main(): Promise<void> {
 
     console.log(
       `\nTidings serving bench (${stub ? `STUB server${args['stub-memo'] ? ', memoized versions' : ''}` : 'src/main.ts'}): ${articleCount} articles, ${TOPICS} topics, ` +
-        `${connections} connections, ${duration}s per case after 1s warm-up; feed ${FEED_PATH} = ${items} items, ` +
+        `${connections} connections, ${duration}s per case in ${rounds} alternating rounds after 1s warm-up; feed ${FEED_PATH} = ${items} items, ` +
         `${plain.body.length} B (${br.body.length} B br)\n`,
     );
     printTable(rows);
     console.log(
-      `\nlatency p50/p99 ms — cached ${cached.latency.p50}/${cached.latency.p99}, bare ${bareIdentity.latency.p50}/${bareIdentity.latency.p99}, ` +
-        `br ${cachedBr.latency.p50}/${cachedBr.latency.p99}, 304 ${revalidated.latency.p50}/${revalidated.latency.p99}`,
+      `\nlatency p50/p99 ms (worst round) — cached ${cached.p50}/${cached.p99}, bare ${bareIdentity.p50}/${bareIdentity.p99}, ` +
+        `br ${cachedBr.p50}/${cachedBr.p99}, bare br ${bareBr.p50}/${bareBr.p99}, 304 ${revalidated.p50}/${revalidated.p99}`,
+    );
+    const cpu = (label: string, a: Sample, b: Sample): string => {
+      const ua = cpuMicrosPerRequest(a);
+      const ub = cpuMicrosPerRequest(b);
+      return `${label} ${ua.toFixed(0)} µs vs ${ub.toFixed(0)} µs (${(ub / ua).toFixed(2)}×)`;
+    };
+    console.log(
+      `server CPU per request (load-independent; ratio = baseline ÷ figure) — ` +
+        `${cpu('cached', cached, bareIdentity)}, ${cpu('br', cachedBr, bareBr)}, ${cpu('304 vs cached', revalidated, cached)}`,
     );
     console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
     if (args.strict && rows.some((r) => !r.pass)) process.exitCode = 1;
