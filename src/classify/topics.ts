@@ -18,9 +18,9 @@
 // Spelling variants are not guessed: `air defense` does not match `air defence`; list both, or
 // write `air defen*`. All keywords of a topic compile into one regular expression.
 
-import { decodeHTML } from 'entities';
 import { TidingsError } from '../errors.ts';
 import type { Article, Source, Topic } from '../model.ts';
+import { htmlToText } from '../normalize/html.ts';
 
 /** Letters a stemmed keyword may be followed by within the same word (inflection endings). */
 const MAX_ENDING = 4;
@@ -179,20 +179,13 @@ function normalizeCategory(category: string): string {
 }
 
 /**
- * Plain text of sanitized HTML, good enough for keyword matching only (tags become spaces so words
- * never glue together). Callers that already hold the text from normalize/html.ts pass it instead.
- */
-export function matchableText(html: string): string {
-  return decodeHTML(html.replace(/<[^>]*>/g, ' '));
-}
-
-/**
  * Topic ids for an article, in configuration order, then any explicit topics the configuration
  * does not know (kept: front matter is the author's word). Pure: same input, same output.
  */
 export function classify(article: Article, compiled: CompiledTopics, source?: Source, text?: string): string[] {
   const found = new Set<string>(article.topics);
-  const body = text ?? matchableText(article.contentHtml);
+  // Callers that already hold the article's text pass it; HTML is read only by normalize/html.ts.
+  const body = text ?? htmlToText(article.contentHtml);
   const haystack = `${article.title}\n${article.summary}\n${body}`;
   const categories = article.categories.map(normalizeCategory);
 
