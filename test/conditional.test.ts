@@ -92,6 +92,19 @@ describe('conditional GET', () => {
     });
   }
 
+  it('adds Accept-Encoding once to a Vary set earlier instead of replacing it', async () => {
+    const app = express();
+    app.get('/feed', (req, res) => {
+      res.setHeader('Vary', 'Origin');
+      if (precheck(req, res, h.etag, lastModified, policy)) return;
+      sendCached(req, res, h.entry, policy);
+    });
+    const ok = await request(app).get('/feed').expect(200);
+    assert.equal(ok.headers['vary'], 'Origin, Accept-Encoding');
+    const notModified = await request(app).get('/feed').set('If-None-Match', h.etag).expect(304);
+    assert.equal(notModified.headers['vary'], 'Origin, Accept-Encoding');
+  });
+
   it('sendCached alone answers 304 for a matching ETag', async () => {
     await request(h.app).get('/direct').set('If-None-Match', h.etag).expect(304);
   });
