@@ -246,5 +246,23 @@ export function runStoreContract(name: string, open: OpenFreshStore): void {
       await store.saveSourceState({ sourceId: 's0', url: 'https://z', status: 'never', consecutiveFailures: 0 });
       assert.deepEqual((await store.listSourceStates()).map((s) => s.sourceId), ['s0', 's1']);
     }));
+
+    test('WebSub subscriptions are renewed in place, listed per topic, removed, and dropped when expired', () => withStore(open, async (store) => {
+      const created = new Date(Date.now() - 1000);
+      const lease = new Date(Date.now() + day);
+      const a = { topicUrl: 'https://t/feeds/a.rss', callback: 'https://sub/1', secret: 'сек', expiresAt: lease, createdAt: created };
+      const b = { topicUrl: 'https://t/feeds/b.json', callback: 'https://sub/1', expiresAt: lease, createdAt: created };
+      await store.saveSubscription(a);
+      await store.saveSubscription(b);
+      await store.saveSubscription({ ...a, callback: 'https://sub/old', expiresAt: new Date(Date.now() - 1) });
+      assert.deepEqual(await store.listSubscriptions(), [a, b], 'the expired one is not listed');
+      const renewed = { ...a, expiresAt: new Date(Date.now() + 2 * day), createdAt: new Date() };
+      const { secret: _secret, ...withoutSecret } = renewed;
+      await store.saveSubscription(withoutSecret);
+      assert.deepEqual(await store.listSubscriptions(a.topicUrl), [{ ...withoutSecret, createdAt: created }]);
+      assert.equal(await store.removeSubscription(a.topicUrl, a.callback), true);
+      assert.equal(await store.removeSubscription(a.topicUrl, a.callback), false);
+      assert.deepEqual(await store.listSubscriptions(), [b]);
+    }));
   });
 }

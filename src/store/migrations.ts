@@ -88,4 +88,17 @@ export const migrations: readonly string[] = [
   // 2: the URL the config named when the state was saved. A 301 moves `url`; a config edit of the
   // URL (configured_url differs) starts over from the new one, and lifts a 410's "gone".
   `ALTER TABLE source_state ADD COLUMN configured_url TEXT;`,
+  // 3: WebSub subscribers whose intent was verified. One row per (topic, callback): a renewal replaces
+  // the lease and the secret. expires_at is indexed because expired rows are skipped and purged by it.
+  `
+  CREATE TABLE websub_subscriptions (
+    topic_url  TEXT NOT NULL,
+    callback   TEXT NOT NULL,
+    secret     TEXT,
+    expires_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (topic_url, callback)
+  );
+  CREATE INDEX websub_subscriptions_by_expiry ON websub_subscriptions (expires_at);
+  `,
 ];

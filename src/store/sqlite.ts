@@ -11,7 +11,7 @@ import { TidingsError, describeError } from '../errors.ts';
 import { htmlToText } from '../normalize/html.ts';
 import { migrations } from './migrations.ts';
 import { toFtsQuery } from './sqlite-fts.ts';
-import type { ArticleStore, QueryVersion, SourceState, UpsertResult } from './store.ts';
+import type { ArticleStore, QueryVersion, SourceState, Subscription, UpsertResult } from './store.ts';
 
 interface ArticleRow {
   rowid: number;
@@ -47,6 +47,14 @@ interface SourceStateRow {
   consecutive_failures: number;
   feed_title: string | null;
   configured_url: string | null;
+}
+
+interface SubscriptionRow {
+  topic_url: string;
+  callback: string;
+  secret: string | null;
+  expires_at: number;
+  created_at: number;
 }
 
 type Param = string | number;
@@ -134,6 +142,15 @@ class SqliteStore implements ArticleStore {
         error = excluded.error, next_poll_at = excluded.next_poll_at,
         consecutive_failures = excluded.consecutive_failures, feed_title = excluded.feed_title,
         configured_url = excluded.configured_url`),
+      saveSubscription: db.prepare(`INSERT INTO websub_subscriptions (topic_url, callback, secret, expires_at, created_at)
+        VALUES (@topic_url, @callback, @secret, @expires_at, @created_at) ON CONFLICT (topic_url, callback) DO UPDATE
+        SET secret = excluded.secret, expires_at = excluded.expires_at`),
+      removeSubscription: db.prepare(`DELETE FROM websub_subscriptions WHERE topic_url = ? AND callback = ?`),
+      purgeSubscriptions: db.prepare(`DELETE FROM websub_subscriptions WHERE expires_at <= ?`),
+      listSubscriptions: db.prepare<[number], SubscriptionRow>(
+        `SELECT * FROM websub_subscriptions WHERE expires_at > ? ORDER BY topic_url, callback`),
+      topicSubscriptions: db.prepare<[string, number], SubscriptionRow>(
+        `SELECT * FROM websub_subscriptions WHERE topic_url = ? AND expires_at > ? ORDER BY callback`),
     } as const;
   }
 
@@ -410,6 +427,29 @@ class SqliteStore implements ArticleStore {
     return this.stmts.listStates.all().map(toSourceState);
   }
 
+  async saveSubscription(subscription: Subscription): Promise<void> {
+    this.db.transaction(() => {
+      this.stmts.purgeSubscriptions.run(Date.now());
+      this.stmts.saveSubscription.run({
+        topic_url: subscription.topicUrl,
+        callback: subscription.callback,
+        secret: subscription.secret ?? null,
+        expires_at: subscription.expiresAt.getTime(),
+        created_at: subscription.createdAt.getTime(),
+      });
+    })();
+  }
+
+  async removeSubscription(topicUrl: string, callback: string): Promise<boolean> {
+    return this.stmts.removeSubscription.run(topicUrl, callback).changes > 0;
+  }
+
+  async listSubscriptions(topicUrl?: string): Promise<Subscription[]> {
+    const now = Date.now();
+    const rows = topicUrl === undefined ? this.stmts.listSubscriptions.all(now) : this.stmts.topicSubscriptions.all(topicUrl, now);
+    return rows.map(toSubscription);
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
@@ -456,4 +496,15 @@ function toSourceState(row: SourceStateRow): SourceState {
   if (row.feed_title !== null) state.feedTitle = row.feed_title;
   if (row.configured_url !== null) state.configuredUrl = row.configured_url;
   return state;
+}
+
+function toSubscription(row: SubscriptionRow): Subscription {
+  const subscription: Subscription = {
+    topicUrl: row.topic_url,
+    callback: row.callback,
+    expiresAt: new Date(row.expires_at),
+    createdAt: new Date(row.created_at),
+  };
+  if (row.secret !== null) subscription.secret = row.secret;
+  return subscription;
 }

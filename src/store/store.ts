@@ -38,6 +38,17 @@ export interface SourceState {
   feedTitle?: string;
 }
 
+/** A WebSub subscriber whose intent was verified: `topicUrl`'s new content is POSTed to `callback`. */
+export interface Subscription {
+  /** One of our feed URLs, as the subscriber spelled it (it is sent back as rel="self"). */
+  topicUrl: string;
+  callback: string;
+  /** Key of the X-Hub-Signature HMAC; absent when the subscriber gave none. */
+  secret?: string;
+  expiresAt: Date;
+  createdAt: Date;
+}
+
 export interface ArticleStore {
   /** Inserts new articles and updates changed ones, in one transaction. Idempotent. */
   upsertArticles(articles: Article[]): Promise<UpsertResult>;
@@ -61,6 +72,12 @@ export interface ArticleStore {
   getSourceState(sourceId: string): Promise<SourceState | undefined>;
   saveSourceState(state: SourceState): Promise<void>;
   listSourceStates(): Promise<SourceState[]>;
+  /** Adds or renews (same topic and callback) a WebSub subscription; purges expired ones. */
+  saveSubscription(subscription: Subscription): Promise<void>;
+  /** Returns whether there was one to remove. */
+  removeSubscription(topicUrl: string, callback: string): Promise<boolean>;
+  /** Unexpired subscriptions, of one topic URL or of all, ordered by topic then callback. */
+  listSubscriptions(topicUrl?: string): Promise<Subscription[]>;
   /** A number that grows with every write to the store (by this process or another). */
   currentRevision(): Promise<number>;
   close(): Promise<void>;
