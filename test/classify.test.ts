@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { classify, compileTopics, TopicRuleError, type CompiledTopics } from '../src/classify/topics.ts';
+import { KEYWORD_THRESHOLD, classify, compileTopics, TopicRuleError, type CompiledTopics } from '../src/classify/topics.ts';
 import { loadFeedsConfig } from '../src/config.ts';
 import type { Article, Source, Topic } from '../src/model.ts';
 
@@ -185,19 +185,27 @@ describe('classify', () => {
 
   it('matches keywords in title, summary and the text of the HTML content', () => {
     assert.deepEqual(classify(article({ title: 'Нові системи ППО' }), compiled), ['defense']);
-    assert.deepEqual(classify(article({ summary: 'Поставки ППО' }), compiled), ['defense']);
-    assert.deepEqual(classify(article({ contentHtml: '<p>Відкрили <b>музей</b></p>' }), compiled), ['culture']);
+    assert.deepEqual(classify(article({ summary: 'Поставки ППО і ракет до ППО' }), compiled), ['defense']);
+    assert.deepEqual(classify(article({ contentHtml: '<p>Відкрили <b>музей</b>; музей працює щодня</p>' }), compiled), ['culture']);
+  });
+
+  it(`needs ${KEYWORD_THRESHOLD} points of keyword evidence: a title mention, or two in the text`, () => {
+    assert.deepEqual(classify(article({ contentHtml: '<p>Бюджет міста, а поруч згадали ППО.</p>' }), compiled), [], 'one passing mention');
+    assert.deepEqual(classify(article({ contentHtml: '<p>ППО сьогодні. ППО завтра.</p>' }), compiled), ['defense']);
+    assert.deepEqual(classify(article({ title: 'ППО', contentHtml: '<p>Текст.</p>' }), compiled), ['defense']);
+    const derived = article({ summary: 'ППО сьогодні…', contentHtml: '<p>ППО сьогодні вночі</p>' });
+    assert.deepEqual(classify(derived, compiled), [], 'a summary cut from the body does not count twice');
   });
 
   it('tags never glue words together, and entities are decoded', () => {
     const rd = compileTopics([topic('tech', { keywords: ['R&D'] })]);
-    assert.deepEqual(classify(article({ contentHtml: '<p>R&amp;D budgets</p>' }), rd), ['tech']);
+    assert.deepEqual(classify(article({ contentHtml: '<p>R&amp;D budgets, R&amp;D staff</p>' }), rd), ['tech']);
     assert.deepEqual(classify(article({ contentHtml: '<p>ПП</p><p>О</p>' }), compiled), []);
   });
 
   it('uses the plain text it is given instead of the HTML', () => {
     const a = article({ contentHtml: '<p>музей</p>' });
-    assert.deepEqual(classify(a, compiled, undefined, 'системи ППО'), ['defense']);
+    assert.deepEqual(classify(a, compiled, undefined, 'системи ППО, ракети для ППО'), ['defense']);
   });
 
   it('keeps explicit front-matter topics, known ones in configuration order, unknown ones after', () => {

@@ -174,26 +174,48 @@ function literal(word: string): string {
   return out;
 }
 
+function keywordScore(keywords: RegExp, title: string, prose: string): number {
+  let score = 0;
+  if (keywords.test(title)) score += TITLE_POINTS;
+  if (score >= KEYWORD_THRESHOLD) return score;
+  const all = new RegExp(keywords.source, keywords.flags.includes('g') ? keywords.flags : `${keywords.flags}g`);
+  for (const _ of prose.matchAll(all)) {
+    if (++score >= KEYWORD_THRESHOLD) break;
+  }
+  return score;
+}
+
 function normalizeCategory(category: string): string {
   return category.trim().toLowerCase();
 }
 
 /**
+ * Keyword evidence a topic needs: a match in the title counts TITLE_POINTS, each match in the text
+ * one. One passing mention in the body ("scientists" in a story about a city budget) is not enough;
+ * a title mention, or two in the text, is.
+ */
+export const KEYWORD_THRESHOLD = 2;
+const TITLE_POINTS = 2;
+
+/**
  * Topic ids for an article, in configuration order, then any explicit topics the configuration
  * does not know (kept: front matter is the author's word). Pure: same input, same output.
+ * Explicit topics, source rules and categories are decisive; keywords need KEYWORD_THRESHOLD points.
  */
 export function classify(article: Article, compiled: CompiledTopics, source?: Source, text?: string): string[] {
   const found = new Set<string>(article.topics);
   // Callers that already hold the article's text pass it; HTML is read only by normalize/html.ts.
   const body = text ?? htmlToText(article.contentHtml);
-  const haystack = `${article.title}\n${article.summary}\n${body}`;
+  // A summary derived from the body would count its words twice.
+  const summary = article.summary.replace(/…$/u, '');
+  const prose = body.includes(summary) ? body : `${summary}\n${body}`;
   const categories = article.categories.map(normalizeCategory);
 
   for (const topic of compiled.topics) {
     if (found.has(topic.id)) continue;
     if (topic.sources.has(article.sourceId)) found.add(topic.id);
     else if (categories.some((c) => topic.categories.has(c))) found.add(topic.id);
-    else if (topic.keywords?.test(haystack)) found.add(topic.id);
+    else if (topic.keywords && keywordScore(topic.keywords, article.title, prose) >= KEYWORD_THRESHOLD) found.add(topic.id);
   }
   if (source) {
     for (const id of source.topics) found.add(id);
