@@ -1,11 +1,6 @@
 // `npm run bench:serve`: how cheaply Tidings answers feed polls. Generates a 100k-article SQLite store,
 // starts the real server and a bare Express baseline (bench/baseline.ts) as child processes, drives
 // both with autocannon side by side, and prints each figure against its target (PASS/MISS).
-// Options: --stub (serve with bench/stub-server.ts; --stub-memo also memoizes query versions, to
-// isolate the HTTP layer from the store), --data-dir DIR (reuse/keep a generated store),
-// --duration S (per case, split over --rounds N alternating slices), --connections N, --articles N,
-// --miss-rate R (req/s of the paced miss case),
-// --strict (exit 1 on any MISS).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -33,6 +28,16 @@ const TARGETS = {
   peakRssMb: 250,
 };
 
+/**
+ * Options (after `npm run bench:serve --`):
+ * --stub            serve with bench/stub-server.ts instead of src/main.ts;
+ * --stub-memo       the stub, memoizing query versions, to isolate the HTTP layer from the store;
+ * --data-dir DIR    keep the generated store there, and reuse it on the next run;
+ * --duration S      seconds per case, split over --rounds N alternating slices (5, 3);
+ * --connections N   concurrent connections (50); --articles N (100000);
+ * --miss-rate R     requests per second of the paced miss case (200);
+ * --strict          exit 1 when any target is missed.
+ */
 const { values: args } = parseArgs({
   options: {
     stub: { type: 'boolean', default: false },
