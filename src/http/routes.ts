@@ -3,6 +3,7 @@
 import type { Express, NextFunction, Request, Response } from 'express';
 import { cors } from './cors.ts';
 import type { AppDeps } from './deps.ts';
+import { embedPageHandler, embedScriptHandler } from './embed.ts';
 import { feedHandler } from './feeds.ts';
 import { healthHandler } from './health.ts';
 import { articlePageHandler, indexHandler, opmlHandler, topicPageHandler, topicsJsonHandler } from './pages.ts';
@@ -32,6 +33,10 @@ export function mountRoutes(app: Express, deps: AppDeps): void {
   app.get('/sources', route(sourcesHandler(deps)));
   app.all('/opml', shared);
   app.get('/opml', route(opmlHandler(deps)));
+  // The script before the page: `/embed/ukraine.js` must not be read as a topic named `ukraine.js`.
+  app.all('/embed/:topics.js', shared);
+  app.get('/embed/:topics.js', route(embedScriptHandler(deps)));
+  app.get('/embed/:topics', route(embedPageHandler(deps)));
 
   app.use((req: Request, res: Response) => sendNotFound(res, `nothing at ${req.method} ${req.path}`));
 }
