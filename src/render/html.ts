@@ -3,6 +3,7 @@
 // and article bodies are already sanitized by normalize/html.ts before they were stored.
 
 import type { StoredArticle, Topic } from '../model.ts';
+import { embedSnippets } from './embed.ts';
 import { escapeAttr as attr, escapeText as text } from './xml.ts';
 
 export interface TopicLinks {
@@ -83,6 +84,7 @@ ${items}
 export function renderTopicPage(site: SiteInfo, links: TopicLinks, articles: StoredArticle[]): string {
   const items = articles.map((a) => `<li><a href="${attr(a.url)}"${a.language ? ` hreflang="${attr(a.language)}"` : ''}>${text(a.title)}</a>
  <span class="meta">${dateLabel(a.published)}</span><br>${text(a.summary)}</li>`).join('\n');
+  const embed = embedSnippets(site.baseUrl, links.topic.id, links.topic.title);
   return page({
     lang: 'en',
     title: `${links.topic.title} — ${site.title}`,
@@ -93,7 +95,13 @@ export function renderTopicPage(site: SiteInfo, links: TopicLinks, articles: Sto
 <p>Subscribe: ${subscribeButtons(links)} <a href="${attr(site.opmlUrl)}">OPML</a></p>
 <ul>
 ${items || '<li>No articles yet.</li>'}
-</ul>`,
+</ul>
+<h2 id="embed">Embed on your site</h2>
+<p>Show the latest articles on your own page with a script (the list takes your page's styles;
+<code>data-limit</code>, <code>data-lang</code>, <code>data-q</code>, <code>data-since</code>, <code>data-exclude</code> and <code>data-source</code> filter it):</p>
+<pre style="white-space:pre-wrap"><code>${text(embed.script)}</code></pre>
+<p>or, without any script, in a frame:</p>
+<pre style="white-space:pre-wrap"><code>${text(embed.iframe)}</code></pre>`,
   });
 }
 
