@@ -4,6 +4,7 @@ import type { Logger } from '../log.ts';
 import type { Source, Topic } from '../model.ts';
 import type { ResponseCache } from '../cache/cache.ts';
 import type { ArticleStore } from '../store/store.ts';
+import type { WebSubHub } from '../websub/hub.ts';
 
 /** The topics and sources in force; a function because a config reload replaces them. */
 export interface Catalog {
@@ -19,6 +20,8 @@ export interface HttpSettings {
   staleWhileRevalidate: number;
   /** Access-Control-Allow-Origin for feeds and /topics; '' sends none. */
   corsOrigin: string;
+  /** The WebSub hub feeds advertise (`${baseUrl}/websub`); absent when WEBSUB=off. */
+  hubUrl?: string;
 }
 
 export interface AppDeps {
@@ -28,4 +31,6 @@ export interface AppDeps {
   settings: HttpSettings;
   log: Logger;
   now?: () => Date;
+  /** The built-in WebSub hub behind POST /websub; absent when WEBSUB=off. */
+  websub?: WebSubHub;
 }

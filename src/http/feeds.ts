@@ -9,7 +9,7 @@ import { encodeCursor, parseFeedRequest, type FeedFormat, type FeedRequest } fro
 import { renderAtom, ATOM_CONTENT_TYPE } from '../render/atom.ts';
 import { renderJsonFeed, JSON_FEED_CONTENT_TYPE } from '../render/jsonfeed.ts';
 import { renderRss, RSS_CONTENT_TYPE } from '../render/rss.ts';
-import type { FeedDocument } from '../render/types.ts';
+import type { FeedDocument, Rendered } from '../render/types.ts';
 import type { QueryVersion } from '../store/store.ts';
 import { RENDERER_VERSION, VERSION } from '../version.ts';
 import { makeEtag, precheck, sendCached, type CachePolicy } from './conditional.ts';
@@ -70,13 +70,16 @@ export function feedHandler(deps: AppDeps): (req: Request, res: Response) => Pro
     if (parsed.kind === 'not-found') return sendNotFound(res, parsed.message, { topics: ['all', ...topics.map((t) => t.id)] });
     if (parsed.kind === 'bad-request') return sendBadRequest(res, parsed.parameter, parsed.message);
     const request = parsed.request;
+    const { hubUrl, baseUrl } = deps.settings;
+    // WebSub discovery (§4): the hub and the topic URL to subscribe to, on every response.
+    if (hubUrl) res.setHeader('Link', `<${hubUrl}>; rel="hub", <${feedUrl(baseUrl, request.topicPath, request.format, request.queryString)}>; rel="self"`);
 
     const key = `${request.format}|${request.topicPath}?${request.queryString}`;
     const revision = await deps.store.currentRevision();
     let validators = memo.get(revision, key);
     if (!validators) {
       const version = await deps.store.queryVersion(request.query);
-      const etag = makeEtag([version.tag, key, RENDERER_VERSION, deps.settings.baseUrl, feedTitle(topicsOf(request, topics))]);
+      const etag = makeEtag([version.tag, key, RENDERER_VERSION, deps.settings.baseUrl, feedTitle(topicsOf(request, topics)), hubUrl ?? '']);
       validators = { etag, lastModified: version.lastModified, version };
       memo.set(key, validators);
     }
@@ -85,18 +88,24 @@ export function feedHandler(deps: AppDeps): (req: Request, res: Response) => Pro
     const cacheKey = `${key}|${validators.etag}`;
     let entry = deps.cache.get(cacheKey);
     if (!entry) {
-      const articles = await deps.store.queryArticles(request.query);
-      const doc = feedDocument(deps, request, topicsOf(request, topics), articles, validators.lastModified);
-      const renderer = RENDERERS[request.format];
-      entry = await prepareResponse(renderer.render(doc), {
+      const rendered = await renderFeed(deps, request, validators.lastModified);
+      entry = await prepareResponse(rendered.body, {
         etag: validators.etag,
         lastModified: validators.lastModified,
-        contentType: renderer.contentType,
+        contentType: rendered.contentType,
       });
       deps.cache.set(cacheKey, entry);
     }
     sendCached(req, res, entry, policy);
   };
+}
+
+/** Queries and renders one feed: the body GET /feeds serves and the WebSub hub distributes. */
+export async function renderFeed(deps: Pick<AppDeps, 'store' | 'catalog' | 'settings'>, request: FeedRequest, lastModified: Date): Promise<Rendered> {
+  const articles = await deps.store.queryArticles(request.query);
+  const doc = feedDocument(deps, request, topicsOf(request, deps.catalog().topics), articles, lastModified);
+  const renderer = RENDERERS[request.format];
+  return { body: renderer.render(doc), contentType: renderer.contentType };
 }
 
 function topicsOf(request: FeedRequest, topics: readonly Topic[]): Topic[] {
@@ -107,8 +116,8 @@ function feedTitle(topics: Topic[]): string {
   return topics.length ? topics.map((t) => t.title).join(' + ') : 'All articles';
 }
 
-function feedDocument(deps: AppDeps, request: FeedRequest, topics: Topic[], articles: StoredArticle[], lastModified: Date): FeedDocument {
-  const { baseUrl, siteTitle } = deps.settings;
+function feedDocument(deps: Pick<AppDeps, 'settings'>, request: FeedRequest, topics: Topic[], articles: StoredArticle[], lastModified: Date): FeedDocument {
+  const { baseUrl, siteTitle, hubUrl } = deps.settings;
   const filtered = request.filterString !== '';
   const single = topics.length === 1 ? topics[0] : undefined;
   const doc: FeedDocument = {
@@ -125,6 +134,7 @@ function feedDocument(deps: AppDeps, request: FeedRequest, topics: Topic[], arti
   };
   const language = request.query.lang ?? commonLanguage(articles);
   if (language) doc.language = language;
+  if (hubUrl) doc.hubUrl = hubUrl;
   Object.assign(doc, pagingLinks(baseUrl, request, articles));
   return doc;
 }

@@ -9,6 +9,7 @@ import { healthHandler } from './health.ts';
 import { articlePageHandler, indexHandler, opmlHandler, topicPageHandler, topicsJsonHandler } from './pages.ts';
 import { sendNotFound } from './problems.ts';
 import { sourcesHandler } from './sources.ts';
+import { websubHandlers } from './websub.ts';
 
 type AsyncHandler = (req: Request, res: Response) => Promise<void>;
 
@@ -33,6 +34,7 @@ export function mountRoutes(app: Express, deps: AppDeps): void {
   app.get('/sources', route(sourcesHandler(deps)));
   app.all('/opml', shared);
   app.get('/opml', route(opmlHandler(deps)));
+  app.post('/websub', websubHandlers(deps));
   // The script before the page: `/embed/ukraine.js` must not be read as a topic named `ukraine.js`.
   app.all('/embed/:topics.js', shared);
   app.get('/embed/:topics.js', route(embedScriptHandler(deps)));
