@@ -231,6 +231,21 @@ export function runStoreContract(name: string, open: OpenFreshStore): void {
       assert.equal(await store.reclassify(() => true, (a) => a.topics), 0, 'nothing to change, nothing written');
     }));
 
+    test('an article moved out of a topic moves that topic\'s Last-Modified, not only its tag', () => withStore(open, async (store) => {
+      const clock = (ms: number) => new Promise((r) => setTimeout(r, ms));
+      await store.upsertArticles([makeArticle(1, { topics: ['a'] }), makeArticle(2, { topics: ['a', 'b'] })]);
+      const before = await store.queryVersion({ topics: ['a'], limit: 1 });
+      await clock(5);
+      await store.upsertArticles([makeArticle(2, { topics: ['b'] })]);
+      const after = await store.queryVersion({ topics: ['a'], limit: 1 });
+      assert.notEqual(after.tag, before.tag);
+      assert.ok(after.lastModified > before.lastModified, 'If-Modified-Since alone must not get a stale 304');
+      const other = await store.queryVersion({ topics: ['b'], limit: 5 });
+      await clock(5);
+      await store.upsertArticles([makeArticle(2, { topics: ['b'], title: 'Edited' })]);
+      assert.ok((await store.queryVersion({ topics: ['b'], limit: 5 })).lastModified > other.lastModified);
+    }));
+
     test('source poll state round-trips and updates', () => withStore(open, async (store) => {
       assert.equal(await store.getSourceState('s1'), undefined);
       const state = {

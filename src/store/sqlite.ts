@@ -102,11 +102,16 @@ class SqliteStore implements ArticleStore {
   private readonly db: Db;
   private readonly stmts;
   private readonly statementCache = new Map<string, Statement<Param[], unknown>>();
+  /** Set when a write may have taken an article out of some topic (see markRemoval). */
+  private topicsRewritten = false;
+  /** The last page computed: queryVersion and queryArticles of one request share it. */
+  private lastPage: { query: ArticleQuery; revision: number; ids: string[] } | undefined;
 
   constructor(db: Db) {
     this.db = db;
     this.stmts = {
       byId: db.prepare<[string], ArticleRow>(`SELECT rowid, * FROM articles WHERE id = ?`),
+      versionOf: db.prepare<[string], { revision: number; changed_at: number }>(`SELECT revision, changed_at FROM articles WHERE id = ?`),
       byUrl: db.prepare<[string], ArticleRow>(`SELECT rowid, * FROM articles WHERE url = ? LIMIT 1`),
       bySlug: db.prepare<[string], ArticleRow>(`SELECT rowid, * FROM articles WHERE slug = ?`),
       insert: db.prepare(`INSERT INTO articles (id, slug, title, url, summary, content_html, body_text, published,
@@ -175,6 +180,12 @@ class SqliteStore implements ArticleStore {
     return revision;
   }
 
+  /** Something left some query's results: every query version must move (see queryVersion). */
+  private markRemoval(revision: number, at: number): void {
+    this.stmts.setMeta.run(revision, 'deleted_revision');
+    this.stmts.setMeta.run(at, 'deleted_at');
+  }
+
   async currentRevision(): Promise<number> {
     return this.meta('revision');
   }
@@ -185,7 +196,14 @@ class SqliteStore implements ArticleStore {
     this.db.transaction(() => {
       const revision = this.nextRevision();
       const now = Date.now();
-      for (const article of articles) result[this.upsertOne(article, revision, now)]++;
+      this.topicsRewritten = false;
+      for (const article of articles) {
+        const outcome = this.upsertOne(article, revision, now);
+        result[outcome]++;
+      }
+      // Rewriting an existing article's topics can take it out of a topic query, which no remaining
+      // row of that query would show: it counts like a deletion. A new article's first topics do not.
+      if (this.topicsRewritten) this.markRemoval(revision, now);
     })();
     return result;
   }
@@ -206,6 +224,7 @@ class SqliteStore implements ArticleStore {
       // A second source's copy: keep the first copy's text, but the article now belongs to both sources' topics.
       const merged = [...new Set([...storedTopics, ...article.topics])];
       if (sameSet(merged, storedTopics)) return 'unchanged';
+      this.topicsRewritten = true;
       this.stmts.setTopics.run(JSON.stringify(merged), revision, now, existing.id);
       this.writeTopics(existing.id, merged, existing.published);
       return 'updated';
@@ -213,10 +232,12 @@ class SqliteStore implements ArticleStore {
     if (existing.content_hash === hash) {
       if (sameSet(storedTopics, article.topics)) return 'unchanged';
       // Reclassified (topic rules changed): the feeds change, the article itself did not.
+      this.topicsRewritten = true;
       this.stmts.setTopics.run(JSON.stringify(article.topics), revision, now, existing.id);
       this.writeTopics(existing.id, article.topics, existing.published);
       return 'updated';
     }
+    if (!sameSet(storedTopics, article.topics)) this.topicsRewritten = true;
     // Changed: `updated` must move forward even when the source does not say so.
     const updated = article.updated.getTime() > existing.updated ? article.updated.getTime() : Math.max(now, existing.updated + 1);
     this.stmts.update.run(this.articleParams({ ...article, id: existing.id }, hash, updated, revision, now));
@@ -266,8 +287,7 @@ class SqliteStore implements ArticleStore {
         this.stmts.deleteArticle.run(id);
         removed++;
       }
-      this.stmts.setMeta.run(this.nextRevision(), 'deleted_revision');
-      this.stmts.setMeta.run(Date.now(), 'deleted_at');
+      this.markRemoval(this.nextRevision(), Date.now());
     })();
     return removed;
   }
@@ -290,6 +310,7 @@ class SqliteStore implements ArticleStore {
           this.stmts.setTopics.run(JSON.stringify(topics), revision, now, article.id);
           this.writeTopics(article.id, topics, article.published.getTime());
         }
+        this.markRemoval(revision, now);
       })();
       changed += updates.length;
     }
@@ -306,7 +327,7 @@ class SqliteStore implements ArticleStore {
   }
 
   async queryArticles(query: ArticleQuery): Promise<StoredArticle[]> {
-    const ids = this.matchingIds(query, query.limit);
+    const ids = this.pageIds(query);
     return ids.map((id) => this.stmts.byId.get(id)).filter((r): r is ArticleRow => r !== undefined).map((r) => this.toArticle(r));
   }
 
@@ -374,20 +395,38 @@ class SqliteStore implements ArticleStore {
     return { where: clauses.join(' AND '), params };
   }
 
+  /**
+   * The version of exactly what the query returns: its page of ids, their newest change, and the last
+   * deletion. It costs the page's own index scan plus an aggregate over at most `limit` rows, whatever
+   * the archive's size, and the ids it found are kept for the queryArticles call that usually follows.
+   */
   async queryVersion(query: ArticleQuery): Promise<QueryVersion> {
-    const { where, params } = this.filters(query, 'a.published', 'a.id');
-    const topics = [...new Set(query.topics ?? [])];
-    const inTopics = topics.length
-      ? `a.id IN (SELECT article_id FROM article_topics WHERE topic IN (${marks(topics)})) AND ` : '';
-    const row = this.prepared<{ r: number | null; c: number | null; n: number }>(
-      `SELECT max(a.revision) AS r, max(a.changed_at) AS c, count(*) AS n FROM articles a WHERE ${inTopics}${where}`,
-    ).get(...topics, ...params);
+    const ids = this.pageIds(query);
+    let revision = 0;
+    let changedAt = 0;
+    const hash = createHash('sha1');
+    for (const id of ids) {
+      const row = this.stmts.versionOf.get(id);
+      if (!row) continue;
+      revision = Math.max(revision, row.revision);
+      changedAt = Math.max(changedAt, row.changed_at);
+      hash.update(id).update('\n');
+    }
     // A deletion leaves no row behind to testify, so the last one counts for every query.
-    const deletedRevision = this.meta('deleted_revision');
     return {
-      tag: `${row?.r ?? 0}.${deletedRevision}.${row?.n ?? 0}`,
-      lastModified: new Date(Math.max(row?.c ?? 0, this.meta('deleted_at'))),
+      tag: `${revision}.${this.meta('deleted_revision')}.${hash.digest('base64url').slice(0, 16)}`,
+      lastModified: new Date(Math.max(changedAt, this.meta('deleted_at'))),
     };
+  }
+
+  /** matchingIds for one query object, remembered until the next write. */
+  private pageIds(query: ArticleQuery): string[] {
+    const revision = this.meta('revision');
+    const known = this.lastPage;
+    if (known && known.query === query && known.revision === revision) return known.ids;
+    const ids = this.matchingIds(query, query.limit);
+    this.lastPage = { query, revision, ids };
+    return ids;
   }
 
   async countByTopic(): Promise<Map<string, number>> {
