@@ -1,0 +1,139 @@
+// The xml-js element tree feed-fixes.ts edits: parse the `feed` package's output, find and change
+// elements, and write the tree back out with ./xml.ts's escaping (the one place that escapes).
+
+import { xml2js, type Element } from 'xml-js';
+import { escapeAttr, escapeText, XML_DECLARATION } from './xml.ts';
+
+export type { Element };
+
+/** Raised when `feed`'s output lacks an element the fixes rely on: a `feed` upgrade changed its shape. */
+export class FeedShapeError extends Error {
+  constructor(message: string) {
+    super(`render: feed output: ${message}`);
+    this.name = 'FeedShapeError';
+  }
+}
+
+/** The whole document; `compact: false` keeps element order and repeated elements as written. */
+export function parseXml(xml: string): Element {
+  // xml2js is typed to return either tree shape; the options pick the non-compact one.
+  return xml2js(xml, { compact: false }) as Element;
+}
+
+/**
+ * Writes the document back out. Not xml-js's own js2xml, which has the very writer defects `feed`'s output
+ * shows: its text writer turns a literal `&amp;` into `&` (it "desanitizes" before escaping), its attribute
+ * writer escapes only `"` (an `&` or `<` in an enclosure title makes the document ill-formed), and its
+ * CDATA writer splits only the first `]]>`. CDATA is written as escaped text: the same characters to an
+ * XML parser, and a CR survives as `&#13;`. One element per line, no indentation, like the other renderers.
+ */
+export function serializeXml(root: Element): string {
+  const top = (root.elements ?? []).filter((node) => node.type === 'element');
+  return `${XML_DECLARATION}\n${top.map(writeElement).join('\n')}\n`;
+}
+
+function writeElement(element: Element): string {
+  const name = element.name ?? '';
+  let open = `<${name}`;
+  for (const [attr, value] of Object.entries(element.attributes ?? {})) {
+    if (value !== undefined) open += ` ${attr}="${escapeAttr(String(value))}"`;
+  }
+  const children = (element.elements ?? []).filter((node) => node.type === 'element' || isCharData(node));
+  if (children.length === 0) return `${open}/>`;
+  // Text (or mixed content, which feeds do not use) is written exactly, with no added whitespace.
+  if (children.some(isCharData)) {
+    return `${open}>${children.map((c) => (isCharData(c) ? escapeText(charData(c)) : writeElement(c))).join('')}</${name}>`;
+  }
+  return `${open}>\n${children.map(writeElement).join('\n')}\n</${name}>`;
+}
+
+function isCharData(node: Element): boolean {
+  return node.type === 'text' || node.type === 'cdata';
+}
+
+function charData(node: Element): string {
+  return node.type === 'cdata' ? (node.cdata ?? '') : String(node.text ?? '');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading and editing
+
+/** Child elements, all or those with one name, in document order. */
+export function children(parent: Element, name?: string): Element[] {
+  return (parent.elements ?? []).filter((n) => n.type === 'element' && (name === undefined || n.name === name));
+}
+
+export function child(parent: Element, name: string): Element | undefined {
+  return (parent.elements ?? []).find((n) => n.type === 'element' && n.name === name);
+}
+
+export function requireChild(parent: Element, name: string): Element {
+  const found = child(parent, name);
+  if (found === undefined) throw new FeedShapeError(`<${parent.name ?? '#document'}> has no <${name}>`);
+  return found;
+}
+
+/** The `<name>` child, created as the first child when the writer left it out. */
+export function ensureChild(parent: Element, name: string): Element {
+  const found = child(parent, name);
+  if (found !== undefined) return found;
+  const created = newElement(name);
+  parent.elements = [created, ...(parent.elements ?? [])];
+  return created;
+}
+
+/** Replaces the element's content with one text node (CDATA becomes text). */
+export function setText(element: Element, text: string): void {
+  element.elements = [{ type: 'text', text }];
+}
+
+/** Sets attributes in the order given (later `undefined` values remove one). */
+export function setAttributes(element: Element, attributes: Record<string, string | number | undefined>): void {
+  const merged = { ...element.attributes };
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined) delete merged[name];
+    else merged[name] = value;
+  }
+  element.attributes = merged;
+}
+
+export function newElement(
+  name: string,
+  attributes: Record<string, string | number | undefined> = {},
+  text?: string,
+): Element {
+  const element: Element = { type: 'element', name };
+  setAttributes(element, attributes);
+  if (text !== undefined) setText(element, text);
+  return element;
+}
+
+/** Puts `nodes` right after `ref` (a child of `parent`), or at the end when `ref` is absent. */
+export function insertAfter(parent: Element, ref: Element | undefined, nodes: Element[]): void {
+  const list = parent.elements ?? [];
+  const at = ref === undefined ? -1 : list.indexOf(ref);
+  if (at < 0) list.push(...nodes);
+  else list.splice(at + 1, 0, ...nodes);
+  parent.elements = list;
+}
+
+/** Puts `nodes` right before the first `<name>` child, or at the end when there is none. */
+export function insertBefore(parent: Element, name: string, nodes: Element[]): void {
+  const list = parent.elements ?? [];
+  const at = list.findIndex((n) => n.type === 'element' && n.name === name);
+  if (at < 0) list.push(...nodes);
+  else list.splice(at, 0, ...nodes);
+  parent.elements = list;
+}
+
+/** Replaces `old` (a child of `parent`) with `nodes`, in its place. */
+export function replaceChild(parent: Element, old: Element, nodes: Element[]): void {
+  const list = parent.elements ?? [];
+  const at = list.indexOf(old);
+  if (at < 0) throw new FeedShapeError(`<${old.name ?? '?'}> is not a child of <${parent.name ?? '?'}>`);
+  list.splice(at, 1, ...nodes);
+}
+
+export function removeChildren(parent: Element, name: string): void {
+  parent.elements = (parent.elements ?? []).filter((n) => !(n.type === 'element' && n.name === name));
+}
