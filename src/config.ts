@@ -28,6 +28,8 @@ export interface EnvConfig {
   corsOrigin: string;
   /** Contact URL sent in the User-Agent of outgoing requests. */
   userAgentUrl?: string;
+  /** Run the built-in WebSub hub at `${baseUrl}/websub` and advertise it in every feed. */
+  websub: boolean;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -80,6 +82,11 @@ const envSchema = z.object({
     )
     .default('*'),
   USER_AGENT_URL: httpUrlVar.optional(),
+  WEBSUB: z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(['on', 'off'], { error: 'expected on or off' }))
+    .default('on'),
 });
 
 /** Reads the environment; throws TidingsError naming the first bad variable and its value. */
@@ -103,6 +110,7 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
     cacheMaxAgeSeconds: v.CACHE_MAX_AGE,
     corsOrigin: v.CORS_ORIGIN,
     ...(v.USER_AGENT_URL === undefined ? {} : { userAgentUrl: v.USER_AGENT_URL }),
+    websub: v.WEBSUB === 'on',
   };
 }
 

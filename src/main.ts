@@ -5,6 +5,8 @@
 import type { Server } from 'node:http';
 import { createCache } from './cache/cache.ts';
 import { createApp } from './app.ts';
+import type { HttpSettings } from './http/deps.ts';
+import { feedTopicResolver } from './http/websub.ts';
 import { loadEnvConfig, loadFeedsConfig, watchFeedsConfig, type FeedsConfig } from './config.ts';
 import { describeError } from './errors.ts';
 import { watchContentDir } from './fetch/local.ts';
@@ -17,9 +19,12 @@ import { openStore, type ArticleStore } from './store/store.ts';
 import { classify } from './classify/topics.ts';
 import { LOCAL_SOURCE_ID } from './normalize/normalize.ts';
 import { VERSION } from './version.ts';
+import { createHub } from './websub/hub.ts';
 
 const CACHE_MAX_ENTRIES = 5_000;
 const CACHE_MAX_BYTES = 128 * 1024 * 1024;
+/** How often the WebSub hub looks for new content (remote polls have no hook of their own). */
+const WEBSUB_NOTIFY_MS = 30_000;
 
 async function main(): Promise<void> {
   const env = loadEnvConfig(process.env);
@@ -27,10 +32,29 @@ async function main(): Promise<void> {
   let feeds: FeedsConfig = loadFeedsConfig(env.feedsDir);
   const store = await openStore(env.databaseUrl);
   const cache = await createCache({ maxEntries: CACHE_MAX_ENTRIES, maxBytes: CACHE_MAX_BYTES, ttlSeconds: 0 });
+  const settings: HttpSettings = {
+    baseUrl: env.baseUrl,
+    siteTitle: 'Tidings',
+    maxAgeSeconds: env.cacheMaxAgeSeconds,
+    staleWhileRevalidate: env.cacheMaxAgeSeconds,
+    corsOrigin: env.corsOrigin,
+    ...(env.websub ? { hubUrl: `${env.baseUrl}/websub` } : {}),
+  };
+  const websub = settings.hubUrl === undefined ? undefined : createHub({
+    store,
+    hubUrl: settings.hubUrl,
+    resolveTopic: feedTopicResolver({ store, catalog: () => feeds, settings }),
+    log: log.child({ module: 'websub' }),
+    userAgent: userAgent(VERSION, env.userAgentUrl ?? env.baseUrl),
+  });
+  // The hub's first look records each topic's version; it looks before ingestion, so what changes from
+  // here on is delivered.
+  await websub?.notify();
 
   const syncLocal = serialized(async () => {
     const result = await syncLocalContent({ store, contentDir: env.contentDir, baseUrl: env.baseUrl, compiled: () => feeds.compiled, log });
     log.info({ source: 'local', ...result }, 'local content synced');
+    void websub?.notify();
   }, log);
   await syncLocal();
 
@@ -44,6 +68,7 @@ async function main(): Promise<void> {
   const scheduler = createScheduler({ sources: enabled(feeds), store, pollSource, log });
   await scheduler.start();
 
+  const websubTimer = websub && setInterval(() => void websub.notify(), WEBSUB_NOTIFY_MS);
   const contentWatcher = watchContentDir(env.contentDir, () => void syncLocal());
   const feedsWatcher = watchFeedsConfig(
     env.feedsDir,
@@ -61,14 +86,9 @@ async function main(): Promise<void> {
     store,
     cache,
     catalog: () => feeds,
-    settings: {
-      baseUrl: env.baseUrl,
-      siteTitle: 'Tidings',
-      maxAgeSeconds: env.cacheMaxAgeSeconds,
-      staleWhileRevalidate: env.cacheMaxAgeSeconds,
-      corsOrigin: env.corsOrigin,
-    },
+    settings,
     log,
+    ...(websub ? { websub } : {}),
   });
   const server: Server = app.listen(env.port, () => log.info({ port: env.port, baseUrl: env.baseUrl }, 'Tidings listening'));
 
@@ -79,7 +99,8 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     server.close();
     server.closeIdleConnections();
-    await Promise.allSettled([contentWatcher.close(), feedsWatcher.close(), scheduler.stop()]);
+    clearInterval(websubTimer);
+    await Promise.allSettled([contentWatcher.close(), feedsWatcher.close(), scheduler.stop(), websub?.close()]);
     cache.close();
     await store.close();
     process.exit(0);

@@ -34,6 +34,7 @@ describe('loadEnvConfig', () => {
       logLevel: 'info',
       cacheMaxAgeSeconds: 300,
       corsOrigin: '*',
+      websub: true,
     });
   });
 
@@ -48,6 +49,7 @@ describe('loadEnvConfig', () => {
       CACHE_MAX_AGE: '0',
       CORS_ORIGIN: 'https://a.example, https://b.example',
       USER_AGENT_URL: 'https://news.example.org/about',
+      WEBSUB: 'OFF',
       UNRELATED: 'ignored',
     });
     assert.deepEqual(config, {
@@ -60,6 +62,7 @@ describe('loadEnvConfig', () => {
       cacheMaxAgeSeconds: 0,
       corsOrigin: 'https://a.example, https://b.example',
       userAgentUrl: 'https://news.example.org/about',
+      websub: false,
     });
   });
 
@@ -92,6 +95,7 @@ describe('loadEnvConfig', () => {
         'config: CORS_ORIGIN: expected * or a comma-separated list of origins like https://example.org, got "https://a.example/path"',
       ],
       [{ USER_AGENT_URL: 'mailto:me@example.org' }, 'config: USER_AGENT_URL: expected an absolute http(s) URL, got "mailto:me@example.org"'],
+      [{ WEBSUB: 'yes' }, 'config: WEBSUB: expected on or off, got "yes"'],
     ];
     for (const [env, message] of cases) assert.equal(envError(env), message);
   });
