@@ -7,9 +7,11 @@ import { get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import request from 'supertest';
+import { createApp } from '../src/app.ts';
+import { silentLogger } from '../src/log.ts';
 import type { Article } from '../src/model.ts';
 import { makeArticle } from './store.contract.ts';
-import { BASE_URL, startTestApp, type TestApp } from './helpers/app.ts';
+import { BASE_URL, startTestApp, topic, type TestApp } from './helpers/app.ts';
 
 const TRICKY_TITLE = 'Київ & Париж: <ППО> "сьогодні" — it\'s on';
 
@@ -321,4 +323,22 @@ test('a failing store is a 500 that hides the cause', async (t) => {
   assert.deepEqual(res.body, { error: 'internal', message: 'internal error; see the server log' });
   const health = await request(app).get('/healthz').expect(503);
   assert.equal(health.body.status, 'unavailable');
+});
+
+test('a config reload is seen at once, even for a URL answered a moment before', async (t) => {
+  const { store, cache } = await startTestApp(t);
+  await store.upsertArticles(seedArticles());
+  let catalog = { topics: [topic('ukraine', 'Україна')], sources: [] };
+  const app = createApp({
+    store, cache, catalog: () => catalog, log: silentLogger(),
+    settings: { baseUrl: BASE_URL, siteTitle: 'Tidings', maxAgeSeconds: 300, staleWhileRevalidate: 60, corsOrigin: '*' },
+  });
+  const before = await request(app).get('/feeds/ukraine.json').expect(200);
+  assert.equal(before.body.title, 'Tidings: Україна');
+  catalog = { topics: [topic('ukraine', 'Ukraine (renamed)')], sources: [] };
+  const after = await request(app).get('/feeds/ukraine.json').expect(200);
+  assert.equal(after.body.title, 'Tidings: Ukraine (renamed)');
+  assert.notEqual(after.headers.etag, before.headers.etag);
+  catalog = { topics: [], sources: [] };
+  await request(app).get('/feeds/ukraine.json').expect(404);
 });

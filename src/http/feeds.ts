@@ -13,7 +13,7 @@ import type { FeedDocument, Rendered } from '../render/types.ts';
 import type { QueryVersion } from '../store/store.ts';
 import { RENDERER_VERSION, VERSION } from '../version.ts';
 import { makeEtag, precheck, sendCached, type CachePolicy } from './conditional.ts';
-import type { AppDeps } from './deps.ts';
+import type { AppDeps, Catalog } from './deps.ts';
 import { feedUrl, topicPageUrl } from './links.ts';
 import { sendBadRequest, sendNotFound } from './problems.ts';
 
@@ -29,31 +29,45 @@ interface Validators {
   version: QueryVersion;
 }
 
+interface Resolved {
+  request: FeedRequest;
+  /** Canonical `format|topics?query`: part of the ETag and the cache key. */
+  key: string;
+  validators: Validators;
+  /** Set when the request depends on the clock (`since=24h`): valid within this minute only. */
+  minute?: number;
+}
+
 /**
- * Query versions of the current store revision. A new revision starts a new memo, so memory stays
- * bounded by the distinct queries asked between two writes (and a hard cap against query floods).
+ * Resolved requests of the current store revision and catalog, by raw URL. A write or a config reload
+ * starts a new memo, so memory stays bounded by the distinct URLs asked between two writes (and a
+ * hard cap against URL floods).
  */
-class VersionMemo {
+class RequestMemo {
   private revision = -1;
-  private entries = new Map<string, Validators>();
+  private catalog: Catalog | undefined;
+  private entries = new Map<string, Resolved>();
   private static readonly MAX_ENTRIES = 10_000;
 
-  get(revision: number, key: string): Validators | undefined {
-    if (revision !== this.revision) {
+  get(revision: number, catalog: Catalog, url: string, minute: number): Resolved | undefined {
+    if (revision !== this.revision || catalog !== this.catalog) {
       this.revision = revision;
+      this.catalog = catalog;
       this.entries = new Map();
+      return undefined;
     }
-    return this.entries.get(key);
+    const found = this.entries.get(url);
+    return found && (found.minute === undefined || found.minute === minute) ? found : undefined;
   }
 
-  set(key: string, value: Validators): void {
-    if (this.entries.size >= VersionMemo.MAX_ENTRIES) this.entries.clear();
-    this.entries.set(key, value);
+  set(url: string, value: Resolved): void {
+    if (this.entries.size >= RequestMemo.MAX_ENTRIES) this.entries.clear();
+    this.entries.set(url, value);
   }
 }
 
 export function feedHandler(deps: AppDeps): (req: Request, res: Response) => Promise<void> {
-  const memo = new VersionMemo();
+  const memo = new RequestMemo();
   const now = deps.now ?? (() => new Date());
   const policy: CachePolicy = {
     maxAgeSeconds: deps.settings.maxAgeSeconds,
@@ -62,27 +76,30 @@ export function feedHandler(deps: AppDeps): (req: Request, res: Response) => Pro
   };
 
   return async (req, res) => {
-    const topics = deps.catalog().topics;
-    const parsed = parseFeedRequest(String(req.params.spec ?? ''), req.query as Record<string, unknown>, {
-      knownTopics: new Set(topics.map((t) => t.id)),
-      now: now(),
-    });
-    if (parsed.kind === 'not-found') return sendNotFound(res, parsed.message, { topics: ['all', ...topics.map((t) => t.id)] });
-    if (parsed.kind === 'bad-request') return sendBadRequest(res, parsed.parameter, parsed.message);
-    const request = parsed.request;
+    const catalog = deps.catalog();
+    const revision = await deps.store.currentRevision();
+    const minute = Math.floor(now().getTime() / 60_000);
+    // Pollers repeat the same URL: between two writes its parsing and version are already known.
+    let resolved = memo.get(revision, catalog, req.url, minute);
+    if (!resolved) {
+      const parsed = parseFeedRequest(String(req.params.spec ?? ''), req.query as Record<string, unknown>, {
+        knownTopics: new Set(catalog.topics.map((t) => t.id)),
+        now: now(),
+      });
+      if (parsed.kind === 'not-found') return sendNotFound(res, parsed.message, { topics: ['all', ...catalog.topics.map((t) => t.id)] });
+      if (parsed.kind === 'bad-request') return sendBadRequest(res, parsed.parameter, parsed.message);
+      const request = parsed.request;
+      const key = `${request.format}|${request.topicPath}?${request.queryString}`;
+      const version = await deps.store.queryVersion(request.query);
+      const etag = makeEtag([version.tag, key, RENDERER_VERSION, deps.settings.baseUrl, feedTitle(topicsOf(request, catalog.topics)), deps.settings.hubUrl ?? '']);
+      resolved = { request, key, validators: { etag, lastModified: version.lastModified, version }, ...(request.dependsOnNow ? { minute } : {}) };
+      memo.set(req.url, resolved);
+    }
+    const { request, key, validators } = resolved;
     const { hubUrl, baseUrl } = deps.settings;
     // WebSub discovery (§4): the hub and the topic URL to subscribe to, on every response.
     if (hubUrl) res.setHeader('Link', `<${hubUrl}>; rel="hub", <${feedUrl(baseUrl, request.topicPath, request.format, request.queryString)}>; rel="self"`);
 
-    const key = `${request.format}|${request.topicPath}?${request.queryString}`;
-    const revision = await deps.store.currentRevision();
-    let validators = memo.get(revision, key);
-    if (!validators) {
-      const version = await deps.store.queryVersion(request.query);
-      const etag = makeEtag([version.tag, key, RENDERER_VERSION, deps.settings.baseUrl, feedTitle(topicsOf(request, topics)), hubUrl ?? '']);
-      validators = { etag, lastModified: version.lastModified, version };
-      memo.set(key, validators);
-    }
     if (precheck(req, res, validators.etag, validators.lastModified, policy)) return;
 
     const cacheKey = `${key}|${validators.etag}`;

@@ -22,6 +22,8 @@ export interface FeedRequest {
   filterString: string;
   /** Canonical query string including the cursor. */
   queryString: string;
+  /** The query reads the clock (a `since` duration): its meaning moves with time. */
+  dependsOnNow: boolean;
 }
 
 export type ParseResult =
@@ -73,6 +75,7 @@ export function parseFeedRequest(spec: string, params: Params, ctx: ParseContext
       topicPath: topics.length ? topics.join(',') : 'all',
       filterString: new URLSearchParams(filters).toString(),
       queryString: new URLSearchParams(canonical).toString(),
+      dependsOnNow: typeof params.since === 'string' && DURATION.test(params.since),
     },
   };
 }
