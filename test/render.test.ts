@@ -349,6 +349,64 @@ describe('Atom 1.0', () => {
   });
 });
 
+/**
+ * Values the `feed` package, which writes the RSS and Atom documents, gets wrong by itself: an IRI or
+ * non-URL link (new URL() percent-encodes or throws), a literal `&amp;` (xml-js drops it), two `]]>` in a
+ * body (xml-js splits only the first CDATA end), markup in an attribute (xml-js escapes only quotes), and a
+ * bare origin (new URL() adds a slash). src/render/feed-fixes.ts must hand every one back exactly.
+ */
+describe('what the feed package gets wrong stays corrected', () => {
+  const awkward: FeedDocument = {
+    ...doc,
+    title: 'AT&amp;T & friends',
+    generator: 'Tidings &amp; co',
+    homePageUrl: 'https://example.org',
+    articles: [
+      article({
+        id: 'urn:tidings:local:привіт',
+        url: 'https://example.org/статті/привіт',
+        title: 'Ampersand &amp; entity',
+        authors: [{ name: 'AT&amp;T <Labs>', url: 'https://example.org/люди/a' }],
+        contentHtml: '<p>a ]]> b ]]> c</p>',
+        enclosures: [{ url: 'https://example.org/media/a.mp3', type: 'audio/mpeg', title: 'Q&A <live> "now"' }],
+      }),
+      article({ id: 'not a url', url: 'not a url either', title: 'Unparseable' }),
+    ],
+  };
+  const rss = renderRss(awkward);
+  const atom = renderAtom(awkward);
+
+  it('RSS keeps IRI and non-URL links, literal &amp;, and a body with two ]]>', async (t) => {
+    assertWellFormed(t, rss);
+    const feed = await parser().parseString(rss);
+    assert.equal(feed.title, awkward.title);
+    assert.equal(feed.link, 'https://example.org');
+    assert.equal(Reflect.get(feed, 'generator'), awkward.generator);
+    assert.deepEqual(feed.items.map((i) => i.link), ['https://example.org/статті/привіт', 'not a url either']);
+    assert.deepEqual(feed.items.map((i) => nodeText(i.rawGuid?.[0])), ['urn:tidings:local:привіт', 'not a url']);
+    assert.deepEqual(feed.items.map((i) => i.title), ['Ampersand &amp; entity', 'Unparseable']);
+    assert.deepEqual((feed.items[0]?.creators ?? []).map(nodeText), ['AT&amp;T <Labs>']);
+    assert.equal(Reflect.get(feed.items[0] ?? {}, 'content:encoded'), '<p>a ]]> b ]]> c</p>');
+  });
+
+  it('Atom keeps them too, with an enclosure title full of markup, and stays valid', async (t) => {
+    assertWellFormed(t, atom);
+    assertAtomValid(t, atom);
+    const feed = await parser().parseString(atom);
+    assert.equal(feed.title, awkward.title);
+    assert.equal(rels(feed.rawLinks).alternate, 'https://example.org');
+    assert.deepEqual(feed.items.map((i) => i.id), ['urn:tidings:local:привіт', 'not a url']);
+    assert.deepEqual(feed.items.map((i) => i.link), ['https://example.org/статті/привіт', 'not a url either']);
+    assert.equal(feed.items[0]?.title, 'Ampersand &amp; entity');
+    assert.equal(feed.items[0]?.content, '<p>a ]]> b ]]> c</p>');
+    const author = feed.items[0]?.rawAuthors?.[0] as { name?: unknown[]; uri?: unknown[] } | undefined;
+    assert.equal(nodeText(author?.name?.[0]), 'AT&amp;T <Labs>');
+    assert.equal(nodeText(author?.uri?.[0]), 'https://example.org/люди/a');
+    const enclosure = (feed.items[0]?.rawLinks ?? []).map(nodeAttrs).find((l) => l.rel === 'enclosure');
+    assert.equal(enclosure?.title, 'Q&A <live> "now"');
+  });
+});
+
 describe('JSON Feed 1.1', () => {
   const text = renderJsonFeed(doc);
   const feed: unknown = JSON.parse(text);
