@@ -22,6 +22,8 @@ import { makeArticle } from './store.contract.ts';
 const HUB_URL = `${BASE_URL}/websub`;
 const UKRAINE_RSS = `${BASE_URL}/feeds/ukraine.rss`;
 const HUB_TIMEOUT_MS = 1_000;
+/** Every test ends: the slowest waits out three hub timeouts. */
+const BOUNDED = { timeout: 20_000 };
 
 interface HubApp {
   app: ReturnType<typeof createApp>;
@@ -136,7 +138,7 @@ async function publish(h: HubApp, n: number, topics: string[]): Promise<void> {
   await h.hub.idle();
 }
 
-test('subscribe: 202, a verification GET with a fresh challenge and the clamped lease, then stored', async (t) => {
+test('subscribe: 202, a verification GET with a fresh challenge and the clamped lease, then stored', BOUNDED, async (t) => {
   const h = await startHubApp(t);
   const sub = await startSubscriber(t);
   const res = await subscribe(h.app, { 'hub.callback': sub.callback, 'hub.lease_seconds': '60', 'hub.secret': 's3cret' }).expect(202);
@@ -163,7 +165,7 @@ test('subscribe: 202, a verification GET with a fresh challenge and the clamped 
   assert.notEqual(other.verifications[0]?.get('hub.challenge'), params.get('hub.challenge'));
 });
 
-test('a callback that does not echo the challenge, or refuses, is not subscribed, and the log says why', async (t) => {
+test('a callback that does not echo the challenge, or refuses, is not subscribed, and the log says why', BOUNDED, async (t) => {
   const h = await startHubApp(t);
   const wrong = await startSubscriber(t, { verify: 'wrong-echo' });
   const refusing = await startSubscriber(t, { verify: 'refuse' });
@@ -177,7 +179,7 @@ test('a callback that does not echo the challenge, or refuses, is not subscribed
   assert.ok(h.logs.some((l) => l.msg.includes('did not answer 2xx') && l.callback === refusing.callback));
 });
 
-test('a topic that is not one of our feeds is refused with 400 and a message, before any verification', async (t) => {
+test('a topic that is not one of our feeds is refused with 400 and a message, before any verification', BOUNDED, async (t) => {
   const h = await startHubApp(t);
   const sub = await startSubscriber(t);
   const cases: [string, RegExp][] = [
@@ -204,7 +206,7 @@ test('a topic that is not one of our feeds is refused with 400 and a message, be
   assert.equal(sub.verifications.length, 1, 'only the valid request was verified');
 });
 
-test('bad callbacks, modes, leases and secrets are refused with 400 naming the parameter', async (t) => {
+test('bad callbacks, modes, leases and secrets are refused with 400 naming the parameter', BOUNDED, async (t) => {
   const h = await startHubApp(t);
   const cases: [Record<string, string>, string, RegExp][] = [
     [{ 'hub.callback': 'ftp://127.0.0.1/cb' }, 'hub.callback', /absolute http\(s\) URL/],
@@ -226,7 +228,7 @@ test('bad callbacks, modes, leases and secrets are refused with 400 naming the p
   assert.deepEqual(await h.store.listSubscriptions(), []);
 });
 
-test('a new article in the topic is delivered once: the feed body, its Content-Type, Link and a valid signature', async (t) => {
+test('a new article in the topic is delivered once: the feed body, its Content-Type, Link and a valid signature', BOUNDED, async (t) => {
   const h = await startHubApp(t);
   const secret = 'ключ-42';
   const sub = await startSubscriber(t, { secret });
@@ -252,7 +254,7 @@ test('a new article in the topic is delivered once: the feed body, its Content-T
   assert.equal(sub.deliveries.length, 1, 'nothing new, nothing sent');
 });
 
-test('an article in another topic is not delivered; a subscriber without a secret gets no signature', async (t) => {
+test('an article in another topic is not delivered; a subscriber without a secret gets no signature', BOUNDED, async (t) => {
   const h = await startHubApp(t);
   const sub = await startSubscriber(t);
   await subscribed(h, sub, { 'hub.topic': `${BASE_URL}/feeds/ukraine.json` });
@@ -265,7 +267,7 @@ test('an article in another topic is not delivered; a subscriber without a secre
   assert.deepEqual((JSON.parse(sub.deliveries[0]!.body) as { items: { title: string }[] }).items.map((i) => i.title), ['News 2']);
 });
 
-test('unsubscribe is verified too, and ends deliveries', async (t) => {
+test('unsubscribe is verified too, and ends deliveries', BOUNDED, async (t) => {
   const h = await startHubApp(t);
   const sub = await startSubscriber(t);
   await subscribed(h, sub);
@@ -283,7 +285,7 @@ test('unsubscribe is verified too, and ends deliveries', async (t) => {
   assert.equal(sub.deliveries.length, 1, 'no delivery after unsubscribing');
 });
 
-test('a subscriber that hangs does not hold up another; its failure is retried, then logged with the cause', async (t) => {
+test('a subscriber that hangs does not hold up another; its failure is retried, then logged with the cause', BOUNDED, async (t) => {
   const h = await startHubApp(t);
   const hanging = await startSubscriber(t, { deliver: 'hang' });
   const failing = await startSubscriber(t, { deliver: 'fail' });
@@ -301,7 +303,7 @@ test('a subscriber that hangs does not hold up another; its failure is retried, 
   assert.equal((await h.store.listSubscriptions()).length, 3, 'failures alone do not end a subscription');
 });
 
-test('a subscriber answering 410 Gone is unsubscribed', async (t) => {
+test('a subscriber answering 410 Gone is unsubscribed', BOUNDED, async (t) => {
   const h = await startHubApp(t);
   const gone = await startSubscriber(t, { deliver: 'gone' });
   await subscribed(h, gone);
@@ -310,7 +312,7 @@ test('a subscriber answering 410 Gone is unsubscribed', async (t) => {
   assert.deepEqual(await h.store.listSubscriptions(), []);
 });
 
-test('feeds advertise the hub in RSS, Atom and JSON Feed, and in a Link header', async (t) => {
+test('feeds advertise the hub in RSS, Atom and JSON Feed, and in a Link header', BOUNDED, async (t) => {
   const h = await startHubApp(t);
   await h.store.upsertArticles([makeArticle(1, { topics: ['ukraine'] })]);
   const rss = await request(h.app).get('/feeds/ukraine.rss?limit=5').expect(200);
@@ -327,7 +329,7 @@ test('feeds advertise the hub in RSS, Atom and JSON Feed, and in a Link header',
     .expect('Link', `<${HUB_URL}>; rel="hub", <${BASE_URL}/feeds/ukraine.json>; rel="self"`);
 });
 
-test('with the hub off: no hub in feeds, no Link header, and POST /websub is 404', async (t) => {
+test('with the hub off: no hub in feeds, no Link header, and POST /websub is 404', BOUNDED, async (t) => {
   const store = await openStore('sqlite::memory:');
   const cache = await createCache({ maxEntries: 10, maxBytes: 1024 * 1024, ttlSeconds: 0 });
   t.after(async () => {
