@@ -24,6 +24,8 @@ export interface EnvConfig {
   logLevel: LogLevel;
   /** Cache-Control max-age of feed responses. */
   cacheMaxAgeSeconds: number;
+  /** Memory budget of the rendered-response cache (bodies plus their gzip and Brotli forms). */
+  cacheMaxBytes: number;
   /** `*` or a comma-separated list of origins. */
   corsOrigin: string;
   /** Contact URL sent in the User-Agent of outgoing requests. */
@@ -74,6 +76,7 @@ const envSchema = z.object({
     .pipe(z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }))
     .default('info'),
   CACHE_MAX_AGE: integerVar(0, ONE_YEAR_SECONDS).default(300),
+  CACHE_MAX_MB: integerVar(1, 65_536).default(64),
   CORS_ORIGIN: z
     .string()
     .refine(
@@ -108,6 +111,7 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
     contentDir: v.CONTENT_DIR,
     logLevel: v.LOG_LEVEL,
     cacheMaxAgeSeconds: v.CACHE_MAX_AGE,
+    cacheMaxBytes: v.CACHE_MAX_MB * 1024 * 1024,
     corsOrigin: v.CORS_ORIGIN,
     ...(v.USER_AGENT_URL === undefined ? {} : { userAgentUrl: v.USER_AGENT_URL }),
     websub: v.WEBSUB === 'on',

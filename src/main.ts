@@ -22,7 +22,6 @@ import { VERSION } from './version.ts';
 import { createHub } from './websub/hub.ts';
 
 const CACHE_MAX_ENTRIES = 5_000;
-const CACHE_MAX_BYTES = 128 * 1024 * 1024;
 /** How often the WebSub hub looks for new content (remote polls have no hook of their own). */
 const WEBSUB_NOTIFY_MS = 30_000;
 
@@ -31,7 +30,7 @@ async function main(): Promise<void> {
   const log = createLogger(env.logLevel);
   let feeds: FeedsConfig = loadFeedsConfig(env.feedsDir);
   const store = await openStore(env.databaseUrl);
-  const cache = await createCache({ maxEntries: CACHE_MAX_ENTRIES, maxBytes: CACHE_MAX_BYTES, ttlSeconds: 0 });
+  const cache = await createCache({ maxEntries: CACHE_MAX_ENTRIES, maxBytes: env.cacheMaxBytes, ttlSeconds: 0 });
   const settings: HttpSettings = {
     baseUrl: env.baseUrl,
     siteTitle: 'Tidings',

@@ -33,6 +33,7 @@ describe('loadEnvConfig', () => {
       contentDir: './content',
       logLevel: 'info',
       cacheMaxAgeSeconds: 300,
+      cacheMaxBytes: 64 * 1024 * 1024,
       corsOrigin: '*',
       websub: true,
     });
@@ -47,6 +48,7 @@ describe('loadEnvConfig', () => {
       CONTENT_DIR: '/srv/content',
       LOG_LEVEL: 'DEBUG',
       CACHE_MAX_AGE: '0',
+      CACHE_MAX_MB: '16',
       CORS_ORIGIN: 'https://a.example, https://b.example',
       USER_AGENT_URL: 'https://news.example.org/about',
       WEBSUB: 'OFF',
@@ -60,6 +62,7 @@ describe('loadEnvConfig', () => {
       contentDir: '/srv/content',
       logLevel: 'debug',
       cacheMaxAgeSeconds: 0,
+      cacheMaxBytes: 16 * 1024 * 1024,
       corsOrigin: 'https://a.example, https://b.example',
       userAgentUrl: 'https://news.example.org/about',
       websub: false,
@@ -77,6 +80,7 @@ describe('loadEnvConfig', () => {
   it('names the variable, the expectation and the value for each bad value', () => {
     const cases: [NodeJS.ProcessEnv, string][] = [
       [{ PORT: 'abc' }, 'config: PORT: expected an integer 1–65535, got "abc"'],
+      [{ CACHE_MAX_MB: '0' }, 'config: CACHE_MAX_MB: expected an integer 1–65536, got "0"'],
       [{ PORT: '0' }, 'config: PORT: expected an integer 1–65535, got "0"'],
       [{ PORT: '65536' }, 'config: PORT: expected an integer 1–65535, got "65536"'],
       [{ PORT: '80.5' }, 'config: PORT: expected an integer 1–65535, got "80.5"'],
