@@ -4,7 +4,7 @@
 import { Feed, type Author, type Enclosure as FeedEnclosure, type Item } from 'feed';
 import type { Enclosure, Person, StoredArticle } from '../model.ts';
 import { FALLBACK_AUTHOR_NAME, isLanguageTag } from './common.ts';
-import { feedBody, feedText, feedUrl } from './feed-fixes.ts';
+import { FEED_BODY_STAND_IN, feedText, feedUrl } from './feed-fixes.ts';
 import type { FeedDocument } from './types.ts';
 import { plainTextToHtml } from './xml.ts';
 
@@ -50,7 +50,7 @@ function item(article: StoredArticle, format: FeedFormat): Item {
     // Readers treat RSS <description> as HTML, so the plain-text summary is HTML-escaped (Atom's summary
     // is set to the plain text by feed-fixes.ts).
     description: article.summary === '' ? undefined : plainTextToHtml(feedText(article.summary)),
-    content: article.contentHtml === '' ? undefined : feedBody(article.contentHtml),
+    content: article.contentHtml === '' ? undefined : FEED_BODY_STAND_IN,
     author: people.map(author),
     // RSS writes a category's name, Atom its term: each format gets the field it reads.
     category: article.topics.map((topic) => (format === 'rss' ? { name: topic } : { term: topic })),
