@@ -32,6 +32,8 @@ export interface EnvConfig {
   userAgentUrl?: string;
   /** Run the built-in WebSub hub at `${baseUrl}/websub` and advertise it in every feed. */
   websub: boolean;
+  /** Lets the hub call back to loopback and private addresses (off: a public hub must not be an SSRF relay). */
+  websubAllowPrivateCallbacks: boolean;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -90,6 +92,11 @@ const envSchema = z.object({
     .transform((s) => s.toLowerCase())
     .pipe(z.enum(['on', 'off'], { error: 'expected on or off' }))
     .default('on'),
+  WEBSUB_ALLOW_PRIVATE_CALLBACKS: z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(['on', 'off'], { error: 'expected on or off' }))
+    .default('off'),
 });
 
 /** Reads the environment; throws TidingsError naming the first bad variable and its value. */
@@ -115,6 +122,7 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
     corsOrigin: v.CORS_ORIGIN,
     ...(v.USER_AGENT_URL === undefined ? {} : { userAgentUrl: v.USER_AGENT_URL }),
     websub: v.WEBSUB === 'on',
+    websubAllowPrivateCallbacks: v.WEBSUB_ALLOW_PRIVATE_CALLBACKS === 'on',
   };
 }
 

@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     resolveTopic: feedTopicResolver({ store, catalog: () => feeds, settings }),
     log: log.child({ module: 'websub' }),
     userAgent: userAgent(VERSION, env.userAgentUrl ?? env.baseUrl),
+    allowPrivateCallbacks: env.websubAllowPrivateCallbacks,
   });
   // The hub's first look records each topic's version; it looks before ingestion, so what changes from
   // here on is delivered.
@@ -64,7 +65,17 @@ async function main(): Promise<void> {
     userAgent: userAgent(VERSION, env.userAgentUrl ?? env.baseUrl),
     log,
   });
-  const scheduler = createScheduler({ sources: enabled(feeds), store, pollSource, log });
+  const scheduler = createScheduler({
+    sources: enabled(feeds),
+    store,
+    log,
+    // Subscribers hear of a source's new items as soon as they are stored, not at the next timer tick.
+    pollSource: async (source) => {
+      const result = await pollSource(source);
+      if (result.newItems > 0 || result.updatedItems > 0) void websub?.notify();
+      return result;
+    },
+  });
   await scheduler.start();
 
   const websubTimer = websub && setInterval(() => void websub.notify(), WEBSUB_NOTIFY_MS);

@@ -36,6 +36,7 @@ describe('loadEnvConfig', () => {
       cacheMaxBytes: 64 * 1024 * 1024,
       corsOrigin: '*',
       websub: true,
+      websubAllowPrivateCallbacks: false,
     });
   });
 
@@ -52,6 +53,7 @@ describe('loadEnvConfig', () => {
       CORS_ORIGIN: 'https://a.example, https://b.example',
       USER_AGENT_URL: 'https://news.example.org/about',
       WEBSUB: 'OFF',
+      WEBSUB_ALLOW_PRIVATE_CALLBACKS: 'on',
       UNRELATED: 'ignored',
     });
     assert.deepEqual(config, {
@@ -66,6 +68,7 @@ describe('loadEnvConfig', () => {
       corsOrigin: 'https://a.example, https://b.example',
       userAgentUrl: 'https://news.example.org/about',
       websub: false,
+      websubAllowPrivateCallbacks: true,
     });
   });
 

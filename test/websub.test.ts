@@ -15,6 +15,7 @@ import type { HttpSettings } from '../src/http/deps.ts';
 import { feedTopicResolver } from '../src/http/websub.ts';
 import { createLogger, silentLogger } from '../src/log.ts';
 import { openStore, type ArticleStore } from '../src/store/store.ts';
+import { refuseSpecialAddress } from '../src/websub/callback-guard.ts';
 import { createHub, type WebSubHub } from '../src/websub/hub.ts';
 import { BASE_URL, TEST_TOPICS } from './helpers/app.ts';
 import { makeArticle } from './store.contract.ts';
@@ -33,7 +34,7 @@ interface HubApp {
 }
 
 /** A fresh app with the hub on (short timeouts and retries), its log lines captured. */
-async function startHubApp(t: TestContext): Promise<HubApp> {
+async function startHubApp(t: TestContext, options: { allowPrivateCallbacks?: boolean } = {}): Promise<HubApp> {
   const store = await openStore('sqlite::memory:');
   const cache = await createCache({ maxEntries: 100, maxBytes: 8 * 1024 * 1024, ttlSeconds: 0 });
   const catalog = { topics: TEST_TOPICS, sources: [] };
@@ -54,6 +55,8 @@ async function startHubApp(t: TestContext): Promise<HubApp> {
     log: createLogger('debug', sink),
     timeoutMs: HUB_TIMEOUT_MS,
     retryDelaysMs: [20, 20],
+    // Subscribers in these tests listen on 127.0.0.1; the default refusal has its own test.
+    allowPrivateCallbacks: options.allowPrivateCallbacks ?? true,
   });
   const app = createApp({ store, cache, catalog: () => catalog, settings, log: silentLogger(), websub: hub });
   t.after(async () => {
@@ -346,4 +349,27 @@ test('with the hub off: no hub in feeds, no Link header, and POST /websub is 404
   const rss = await request(app).get('/feeds/ukraine.rss').expect(200);
   assert.doesNotMatch(rss.text, /rel="hub"/);
   await request(app).post('/websub').type('form').send({ 'hub.mode': 'subscribe' }).expect(404);
+});
+
+test('callbacks on loopback, private, link-local or reserved addresses are refused', BOUNDED, async () => {
+  for (const host of ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '[::1]', '[fd00::1]', '[fe80::1]', '[::ffff:127.0.0.1]', 'localhost']) {
+    const reason = await refuseSpecialAddress(`http://${host}:8080/cb`);
+    assert.ok(reason, `${host} must be refused`);
+    assert.match(reason, /loopback, private or reserved/);
+  }
+  for (const host of ['93.184.216.34', '[2606:4700::1111]']) {
+    assert.equal(await refuseSpecialAddress(`https://${host}/cb`), undefined, `${host} is public`);
+  }
+  assert.match((await refuseSpecialAddress('http://no-such-host.invalid/cb')) ?? '', /cannot resolve no-such-host\.invalid/);
+});
+
+test('by default the hub answers 400 to a callback on this machine and never calls it', BOUNDED, async (t) => {
+  const h = await startHubApp(t, { allowPrivateCallbacks: false });
+  const sub = await startSubscriber(t);
+  const res = await subscribe(h.app, { 'hub.mode': 'subscribe', 'hub.topic': UKRAINE_RSS, 'hub.callback': sub.callback }).expect(400);
+  assert.equal(res.body.parameter, 'hub.callback');
+  assert.match(res.body.message, /127\.0\.0\.1, a loopback, private or reserved address/);
+  await h.hub.idle();
+  assert.equal(sub.verifications.length, 0);
+  assert.equal(sub.attempts.length, 0);
 });

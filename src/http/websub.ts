@@ -12,7 +12,7 @@ import { sendBadRequest, sendNotFound } from './problems.ts';
 export function websubHandlers(deps: AppDeps): RequestHandler[] {
   // §5.1 requests carry five short parameters; anything larger is not one.
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
-  const handler = (req: Request, res: Response): void => {
+  const handler = async (req: Request, res: Response): Promise<void> => {
     const hub = deps.websub;
     if (!hub) return sendNotFound(res, 'this server runs no WebSub hub (WEBSUB=off)');
     if (!req.is('application/x-www-form-urlencoded')) {
@@ -20,6 +20,8 @@ export function websubHandlers(deps: AppDeps): RequestHandler[] {
     }
     const checked = hub.check(req.body as Record<string, unknown>);
     if (checked.kind === 'bad-request') return sendBadRequest(res, checked.parameter, checked.message);
+    const refused = await hub.refuseCallback(checked.request.callback);
+    if (refused) return sendBadRequest(res, 'hub.callback', `hub.callback: ${refused}; this hub only calls public addresses`);
     if (hub.request(checked.request) === 'busy') {
       res.status(503).setHeader('Retry-After', '60');
       res.type('application/json; charset=utf-8').send(JSON.stringify({ error: 'busy', message: 'too many pending verifications; retry later' }));

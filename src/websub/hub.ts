@@ -5,6 +5,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeError, TidingsError } from '../errors.ts';
+import { refuseSpecialAddress } from './callback-guard.ts';
 import type { Logger } from '../log.ts';
 import type { ArticleQuery } from '../model.ts';
 import type { Rendered } from '../render/types.ts';
@@ -52,12 +53,16 @@ export interface HubOptions {
   retryDelaysMs?: readonly number[];
   /** Requests to subscribers in flight at once. */
   concurrency?: number;
+  /** Lets callbacks on loopback and private networks through (tests, intranet deployments). */
+  allowPrivateCallbacks?: boolean;
 }
 
 export interface WebSubHub {
   readonly hubUrl: string;
   /** Checks a form-encoded subscription request (§5.1); the topic must be one of our feeds. */
   check(form: Record<string, unknown>): RequestCheck;
+  /** Why the hub will not send requests to this callback (see callback-guard.ts), or undefined. */
+  refuseCallback(callback: string): Promise<string | undefined>;
   /** Verifies a checked request's intent in the background (the caller answers 202), or says busy. */
   request(request: SubscriptionRequest): 'accepted' | 'busy';
   /**
@@ -202,9 +207,18 @@ class Hub implements WebSubHub {
     void tracked.finally(() => this.pending.delete(tracked));
   }
 
+  async refuseCallback(callback: string): Promise<string | undefined> {
+    return this.opts.allowPrivateCallbacks ? undefined : refuseSpecialAddress(callback);
+  }
+
   /** §5.3: GET the callback with a challenge; only an exact echo with a 2xx confirms the intent. */
   private async verify(request: SubscriptionRequest): Promise<void> {
     const { mode, topicUrl, callback } = request;
+    const refused = await this.refuseCallback(callback);
+    if (refused) {
+      this.log.warn({ mode, topic: topicUrl, callback, reason: refused }, 'websub: intent not verified: callback refused');
+      return;
+    }
     const challenge = randomBytes(24).toString('base64url');
     const url = new URL(callback);
     // The callback's own query parameters stay (§5.3); ours are appended.
@@ -322,6 +336,8 @@ class Hub implements WebSubHub {
 
   private async post(callback: string, body: Buffer, headers: Record<string, string>): Promise<Attempt> {
     if (this.closing.signal.aborted) return { kind: 'failed', reason: 'hub closing' };
+    const refused = await this.refuseCallback(callback);
+    if (refused) return { kind: 'failed', reason: `callback refused: ${refused}` };
     try {
       // A redirected POST would become a GET: a redirect is a failure, not something to follow.
       const res = await fetch(callback, { method: 'POST', body, headers, redirect: 'manual', signal: this.signal() });
