@@ -38,3 +38,20 @@ test('an unsupported DATABASE_URL is refused with a message naming it', async ()
   await assert.rejects(openStore('mysql://x/y'), /DATABASE_URL: unsupported scheme "mysql:"/);
   await assert.rejects(openStore('postgres://x/y'), /DATABASE_URL: PostgreSQL is not implemented/);
 });
+
+test('another process\'s writes to the same file are seen within a second', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidings-store-'));
+  try {
+    const url = `sqlite:${join(dir, 'db.sqlite')}`;
+    const server = await openStore(url);
+    const cli = await openStore(url);
+    const before = await server.currentRevision();
+    await cli.upsertArticles([makeArticle(1, { topics: ['a'] })]);
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.ok((await server.currentRevision()) > before);
+    assert.equal((await server.queryArticles({ topics: ['a'], limit: 5 })).length, 1);
+    await Promise.all([server.close(), cli.close()]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -25,19 +25,16 @@ export function mountRoutes(app: Express, deps: AppDeps): void {
 
   app.get('/', route(indexHandler(deps)));
   app.get('/healthz', route(healthHandler(deps)));
-  app.all('/feeds/:spec', shared);
-  app.get('/feeds/:spec', route(feedHandler(deps)));
-  app.all('/topics', shared);
-  app.get('/topics', route(topicsJsonHandler(deps)));
+  // CORS runs inside each shared route (GET, HEAD and the OPTIONS preflight): one route match per poll.
+  app.route('/feeds/:spec').options(shared).get(shared, route(feedHandler(deps)));
+  app.route('/topics').options(shared).get(shared, route(topicsJsonHandler(deps)));
   app.get('/topics/:id', route(topicPageHandler(deps)));
   app.get('/articles/:slug', route(articlePageHandler(deps)));
   app.get('/sources', route(sourcesHandler(deps)));
-  app.all('/opml', shared);
-  app.get('/opml', route(opmlHandler(deps)));
+  app.route('/opml').options(shared).get(shared, route(opmlHandler(deps)));
   app.post('/websub', websubHandlers(deps));
   // The script before the page: `/embed/ukraine.js` must not be read as a topic named `ukraine.js`.
-  app.all('/embed/:topics.js', shared);
-  app.get('/embed/:topics.js', route(embedScriptHandler(deps)));
+  app.route('/embed/:topics.js').options(shared).get(shared, route(embedScriptHandler(deps)));
   app.get('/embed/:topics', route(embedPageHandler(deps)));
 
   app.use((req: Request, res: Response) => sendNotFound(res, `nothing at ${req.method} ${req.path}`));

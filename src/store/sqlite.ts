@@ -59,6 +59,9 @@ interface SubscriptionRow {
 
 type Param = string | number;
 
+/** How stale currentRevision may be about writes made by another process. */
+const EXTERNAL_WRITE_LAG_MS = 1000;
+
 export function openSqliteStore(path: string): ArticleStore {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   let db: Db;
@@ -102,6 +105,7 @@ class SqliteStore implements ArticleStore {
   private readonly db: Db;
   private readonly stmts;
   private readonly statementCache = new Map<string, Statement<Param[], unknown>>();
+  private knownRevision = { value: 0, readAt: Number.NEGATIVE_INFINITY };
   /** Set when a write may have taken an article out of some topic (see markRemoval). */
   private topicsRewritten = false;
   /** The last page computed: queryVersion and queryArticles of one request share it. */
@@ -177,6 +181,7 @@ class SqliteStore implements ArticleStore {
   private nextRevision(): number {
     const revision = this.meta('revision') + 1;
     this.stmts.setMeta.run(revision, 'revision');
+    this.knownRevision = { value: revision, readAt: Date.now() };
     return revision;
   }
 
@@ -186,8 +191,14 @@ class SqliteStore implements ArticleStore {
     this.stmts.setMeta.run(at, 'deleted_at');
   }
 
+  /**
+   * Asked on every feed request, so it is answered from memory: this process's own writes update it at
+   * once; another process writing the same file (`npm run ingest`) is noticed within a second.
+   */
   async currentRevision(): Promise<number> {
-    return this.meta('revision');
+    const now = Date.now();
+    if (now - this.knownRevision.readAt >= EXTERNAL_WRITE_LAG_MS) this.knownRevision = { value: this.meta('revision'), readAt: now };
+    return this.knownRevision.value;
   }
 
   async upsertArticles(articles: Article[]): Promise<UpsertResult> {

@@ -78,7 +78,10 @@ export interface ArticleStore {
   removeSubscription(topicUrl: string, callback: string): Promise<boolean>;
   /** Unexpired subscriptions, of one topic URL or of all, ordered by topic then callback. */
   listSubscriptions(topicUrl?: string): Promise<Subscription[]>;
-  /** A number that grows with every write to the store (by this process or another). */
+  /**
+   * A number that grows with every write to the store: at once for this process's writes, within a
+   * second for another process's.
+   */
   currentRevision(): Promise<number>;
   close(): Promise<void>;
 }
