@@ -43,6 +43,14 @@ export interface CompiledTopic {
   readonly id: string;
   /** Every keyword of the topic as one alternation; absent when the topic has no keywords. */
   readonly keywords?: RegExp;
+  /**
+   * The same alternation without the leading word-start guard, sticky (`iuy`): classify finds word
+   * starts once per text and tries this only there, instead of evaluating the Unicode lookbehind of
+   * `keywords` at every character of the text for every topic.
+   */
+  readonly atWordStart?: RegExp;
+  /** The first letter of every keyword, as a case-insensitive class: which word starts can match at all. */
+  readonly firstLetters?: RegExp;
   /** Lowercased categories. */
   readonly categories: ReadonlySet<string>;
   readonly sources: ReadonlySet<string>;
@@ -51,6 +59,29 @@ export interface CompiledTopic {
 export interface CompiledTopics {
   /** In configuration order, which is also the order of classify()'s result. */
   readonly topics: readonly CompiledTopic[];
+}
+
+/**
+ * Per compiled configuration: topic id → configuration position, and code point → indexes of the
+ * topics whose keywords can start with it. The second is filled as code points are met (a text uses
+ * a few dozen distinct word-initial letters) because deciding it takes a Unicode case-insensitive
+ * test per topic; it is a pure function of the configuration, so caching it keeps classify() pure.
+ */
+interface TopicIndex {
+  readonly order: ReadonlyMap<string, number>;
+  readonly byFirst: Map<number, readonly number[]>;
+}
+const topicIndexes = new WeakMap<CompiledTopics, TopicIndex>();
+/** Distinct word-initial code points remembered per configuration; past it the table starts over. */
+const MAX_FIRST_LETTERS = 4096;
+
+function topicIndex(compiled: CompiledTopics): TopicIndex {
+  let index = topicIndexes.get(compiled);
+  if (!index) {
+    index = { order: new Map(compiled.topics.map((t, i) => [t.id, i])), byFirst: new Map() };
+    topicIndexes.set(compiled, index);
+  }
+  return index;
 }
 
 /** A rule that cannot compile; says which topic and which entry, so config can point at its line. */
@@ -95,8 +126,16 @@ function compileTopic(topic: Topic): CompiledTopic {
   if (alternatives.length === 0) return compiled;
   // Longest first so a phrase wins over its own first word when both are listed.
   alternatives.sort((a, b) => b.length - a.length);
-  const source = `${WORD_START}(?:${alternatives.join('|')})${WORD_END}`;
-  return { ...compiled, keywords: new RegExp(source, 'iu') };
+  const body = `(?:${alternatives.join('|')})${WORD_END}`;
+  // Every keyword begins with a letter or digit (VALID_WORD), so its first code point, compared
+  // case-insensitively like the alternation does, is a necessary condition for a match there.
+  const firsts = new Set(topic.rules.keywords.map((k) => String.fromCodePoint(k.trim().replace(/^=/, '').codePointAt(0) ?? 0)));
+  return {
+    ...compiled,
+    keywords: new RegExp(`${WORD_START}${body}`, 'iu'),
+    atWordStart: new RegExp(body, 'iuy'),
+    firstLetters: new RegExp(`^[${[...firsts].join('')}]$`, 'iu'),
+  };
 }
 
 export type KeywordPattern = { kind: 'ok'; pattern: string } | { kind: 'invalid'; reason: string };
@@ -174,15 +213,67 @@ function literal(word: string): string {
   return out;
 }
 
-function keywordScore(keywords: RegExp, title: string, prose: string): number {
-  let score = 0;
-  if (keywords.test(title)) score += TITLE_POINTS;
-  if (score >= KEYWORD_THRESHOLD) return score;
-  const all = new RegExp(keywords.source, keywords.flags.includes('g') ? keywords.flags : `${keywords.flags}g`);
-  for (const _ of prose.matchAll(all)) {
-    if (++score >= KEYWORD_THRESHOLD) break;
+/** A run of word characters; its start is a word start unless a Cyrillic letter and an apostrophe precede it. */
+const WORD_RUN = new RegExp(`[${WORD_CHAR}]+`, 'giu');
+/** Tried (sticky) only where an apostrophe precedes a run: the second half of WORD_START's guard. */
+const AFTER_CYRILLIC_APOSTROPHE = new RegExp(`(?<=\\p{Script=Cyrillic}[${APOSTROPHES}])`, 'iuy');
+
+/**
+ * For each topic (by index), the positions in `text` where WORD_START holds and one of the topic's
+ * keywords can begin, in increasing order. One pass over the text serves every topic; the same
+ * positions are exactly where `keywords` (which begins with WORD_START) could match.
+ */
+function candidateStarts(text: string, compiled: CompiledTopics, index: TopicIndex): number[][] {
+  const starts: number[][] = compiled.topics.map(() => []);
+  WORD_RUN.lastIndex = 0;
+  for (let m = WORD_RUN.exec(text); m !== null; m = WORD_RUN.exec(text)) {
+    const at = m.index;
+    const cp = text.codePointAt(at) ?? 0;
+    let topics = index.byFirst.get(cp);
+    if (topics === undefined) {
+      const ch = String.fromCodePoint(cp);
+      topics = [];
+      compiled.topics.forEach((t, i) => {
+        if (t.firstLetters?.test(ch)) (topics as number[]).push(i);
+      });
+      if (index.byFirst.size >= MAX_FIRST_LETTERS) index.byFirst.clear();
+      index.byFirst.set(cp, topics);
+    }
+    if (topics.length === 0) continue;
+    if (at > 0 && APOSTROPHES.includes(text.charAt(at - 1))) {
+      AFTER_CYRILLIC_APOSTROPHE.lastIndex = at;
+      if (AFTER_CYRILLIC_APOSTROPHE.test(text)) continue;
+    }
+    for (const i of topics) starts[i]?.push(at);
   }
-  return score;
+  return starts;
+}
+
+/** Whether `matcher` matches at one of `starts`. */
+function matchesAt(matcher: RegExp, text: string, starts: readonly number[]): boolean {
+  for (const at of starts) {
+    matcher.lastIndex = at;
+    if (matcher.test(text)) return true;
+  }
+  return false;
+}
+
+/**
+ * Non-overlapping matches of `matcher` at `starts`, counted up to `limit`: the count String.matchAll
+ * gives for the guarded `keywords` regex, because a search resumes where the last match ended and the
+ * leftmost start that matches wins.
+ */
+function countAt(matcher: RegExp, text: string, starts: readonly number[], limit: number): number {
+  let count = 0;
+  let from = 0;
+  for (const at of starts) {
+    if (at < from) continue;
+    matcher.lastIndex = at;
+    if (!matcher.test(text)) continue;
+    if (++count >= limit) break;
+    from = matcher.lastIndex;
+  }
+  return count;
 }
 
 function normalizeCategory(category: string): string {
@@ -204,19 +295,31 @@ const TITLE_POINTS = 2;
  */
 export function classify(article: Article, compiled: CompiledTopics, source?: Source, text?: string): string[] {
   const found = new Set<string>(article.topics);
+  const index = topicIndex(compiled);
   // Callers that already hold the article's text pass it; HTML is read only by normalize/html.ts.
   const body = text ?? htmlToText(article.contentHtml);
   // A summary derived from the body would count its words twice.
   const summary = article.summary.replace(/…$/u, '');
   const prose = body.includes(summary) ? body : `${summary}\n${body}`;
   const categories = article.categories.map(normalizeCategory);
+  // Word starts are found once per text, and only when some topic gets as far as its keywords.
+  let titleStarts: number[][] | undefined;
+  let proseStarts: number[][] | undefined;
 
-  for (const topic of compiled.topics) {
-    if (found.has(topic.id)) continue;
+  compiled.topics.forEach((topic, i) => {
+    if (found.has(topic.id)) return;
     if (topic.sources.has(article.sourceId)) found.add(topic.id);
     else if (categories.some((c) => topic.categories.has(c))) found.add(topic.id);
-    else if (topic.keywords && keywordScore(topic.keywords, article.title, prose) >= KEYWORD_THRESHOLD) found.add(topic.id);
-  }
+    else if (topic.atWordStart) {
+      titleStarts ??= candidateStarts(article.title, compiled, index);
+      let score = matchesAt(topic.atWordStart, article.title, titleStarts[i] ?? []) ? TITLE_POINTS : 0;
+      if (score < KEYWORD_THRESHOLD) {
+        proseStarts ??= candidateStarts(prose, compiled, index);
+        score += countAt(topic.atWordStart, prose, proseStarts[i] ?? [], KEYWORD_THRESHOLD - score);
+      }
+      if (score >= KEYWORD_THRESHOLD) found.add(topic.id);
+    }
+  });
   if (source) {
     for (const id of source.topics) found.add(id);
     for (const category of categories) {
@@ -224,7 +327,6 @@ export function classify(article: Article, compiled: CompiledTopics, source?: So
     }
   }
 
-  const order = new Map(compiled.topics.map((t, i) => [t.id, i]));
-  const rank = (id: string): number => order.get(id) ?? order.size;
+  const rank = (id: string): number => index.order.get(id) ?? index.order.size;
   return [...found].sort((a, b) => rank(a) - rank(b));
 }
