@@ -2,7 +2,7 @@
 // starts the real server and a bare Express baseline (bench/baseline.ts) as child processes, drives
 // both with autocannon side by side, and prints each figure against its target (PASS/MISS).
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
@@ -100,8 +100,15 @@ function rawGet(url: string, headers: Record<string, string> = {}): Promise<RawR
   });
 }
 
+function buildServer(): void {
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const built = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('npm run build failed: the bench measures the compiled server');
+}
+
 function startChild(name: string, entry: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  // Compiled JavaScript runs as production runs it (npm start, Procfile); TypeScript through tsx.
+  const child = spawn(process.execPath, entry.endsWith('.js') ? [entry] : ['--import', 'tsx', entry], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -318,7 +325,9 @@ async function main(): Promise<void> {
     const tidingsPort = await freePort();
     const tidingsUrl = `http://127.0.0.1:${tidingsPort}`;
     const stub = args.stub || args['stub-memo'];
-    const entry = stub ? 'bench/stub-server.ts' : 'src/main.ts';
+    // The real server is measured as it ships: compiled, without tsx's loader in the process.
+    if (!stub) buildServer();
+    const entry = stub ? 'bench/stub-server.ts' : 'dist/src/main.js';
     const tidings = startChild('tidings', entry, {
       PORT: String(tidingsPort),
       BASE_URL: tidingsUrl,
@@ -471,7 +480,7 @@ async function main(): Promise<void> {
     });
 
     console.log(
-      `\nTidings serving bench (${stub ? `STUB server${args['stub-memo'] ? ', memoized versions' : ''}` : 'src/main.ts'}): ${articleCount} articles, ${TOPICS} topics, ` +
+      `\nTidings serving bench (${stub ? `STUB server${args['stub-memo'] ? ', memoized versions' : ''}` : 'dist/src/main.js'}): ${articleCount} articles, ${TOPICS} topics, ` +
         `${connections} connections, ${duration}s per case in ${rounds} alternating rounds after 1s warm-up; feed ${FEED_PATH} = ${items} items, ` +
         `${plain.body.length} B (${br.body.length} B br)\n`,
     );
