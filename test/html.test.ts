@@ -62,6 +62,28 @@ test('htmlToText: tags gone, blocks separate words, entities decoded exactly onc
   assert.equal(htmlToText('  lots \n\n of   space '), 'lots of space');
 });
 
+test('htmlToText: text with no < or & skips the parse but reads the same', () => {
+  assert.equal(htmlToText(' Quotes "x" > y\u00a0z\r\n'), 'Quotes "x" > y z');
+  assert.equal(htmlToText('Київ —\tсьогодні'), 'Київ — сьогодні');
+  assert.equal(htmlToText(''), '');
+  // One `&` or `<` is enough to need the parser: entities and tags still go.
+  assert.equal(htmlToText('Tom &amp; Jerry'), 'Tom & Jerry');
+  assert.equal(htmlToText('a <b>bold</b> move'), 'a bold move');
+  assert.equal(htmlToText('1 < 2'), '1 < 2');
+});
+
+test('htmlToText: a repeated body (memoized) gives the same text every time', () => {
+  const body = '<p>Перший&nbsp;абзац</p><script>x()</script><p>second &amp;amp; third</p>';
+  const first = htmlToText(body);
+  assert.equal(first, 'Перший абзац second &amp; third');
+  for (let i = 0; i < 3; i++) assert.equal(htmlToText(body), first);
+  // An equal string built separately hits the same entry and reads the same.
+  assert.equal(htmlToText(['<p>Перший&nbsp;абзац</p>', '<script>x()</script><p>second &amp;amp; third</p>'].join('')), first);
+  // Thousands of other bodies later (the memo is bounded), it is computed again, still the same.
+  for (let i = 0; i < 3000; i++) htmlToText(`<p>body ${i}</p>`);
+  assert.equal(htmlToText(body), first);
+});
+
 test('excerpt cuts at a word boundary and marks the cut', () => {
   assert.equal(excerpt('short text', 50), 'short text');
   assert.equal(excerpt('hello wonderful world', 16), 'hello wonderful…');

@@ -173,16 +173,64 @@ const BLOCK_BOUNDARY =
  * exactly once, whitespace collapsed. `&amp;amp;` becomes the text `&amp;`, never `&`.
  */
 export function htmlToText(html: string): string {
+  // Without `<` there is no tag and without `&` no entity: the parse below would hand the characters
+  // back unchanged (it escapes text and decodeHTML undoes exactly that), so only whitespace changes.
+  // Titles, author names and most summaries take this path.
+  if (!html.includes('<') && !html.includes('&')) return collapseWhitespace(html);
+  const known = textMemo.get(html);
+  if (known !== undefined) {
+    // Re-inserted so the entries a batch still needs stay the newest.
+    textMemo.delete(html);
+    textMemo.set(html, known);
+    return known;
+  }
+  const text = parseToText(html);
+  remember(html, text);
+  return text;
+}
+
+function collapseWhitespace(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function parseToText(html: string): string {
   // Block boundaries become spaces so "<p>a</p><p>b</p>" reads "a b", not "ab".
   const spaced = html.replace(BLOCK_BOUNDARY, (tag) => ` ${tag} `);
   // sanitize-html parses (decoding entities) and re-escapes text on output; decoding its output
   // once therefore yields the text exactly as the HTML meant it.
-  const escapedText = sanitize(spaced, {
-    allowedTags: [],
-    allowedAttributes: {},
-    nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'template', 'head', 'title'],
-  });
-  return decodeHTML(escapedText).replace(/\s+/g, ' ').trim();
+  const escapedText = sanitize(spaced, TO_TEXT_OPTIONS);
+  return collapseWhitespace(decodeHTML(escapedText));
+}
+
+const TO_TEXT_OPTIONS: sanitize.IOptions = {
+  allowedTags: [],
+  allowedAttributes: {},
+  nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'template', 'head', 'title'],
+};
+
+/**
+ * The text of recently converted HTML. Ingest asks for the same body's text three times — normalize
+ * (title fallback, summary, language), classify and the store's full-text column — each a full
+ * sanitize-html parse. A memo here shares one parse among them without widening Article or the
+ * ArticleStore interface, and without callers having to thread the text through. It is bounded by
+ * entries and by characters (keys and texts), oldest first out: a whole batch of a large feed (its
+ * bodies and HTML summaries) fits, while a long run keeps only the last few feeds' worth alive.
+ */
+const textMemo = new Map<string, string>();
+const MEMO_MAX_ENTRIES = 2048;
+const MEMO_MAX_CHARS = 4_000_000;
+let memoChars = 0;
+
+function remember(html: string, text: string): void {
+  const size = html.length + text.length;
+  if (size > MEMO_MAX_CHARS / 8) return; // one huge page would flush everything else
+  textMemo.set(html, text);
+  memoChars += size;
+  for (const [oldHtml, oldText] of textMemo) {
+    if (textMemo.size <= MEMO_MAX_ENTRIES && memoChars <= MEMO_MAX_CHARS) break;
+    textMemo.delete(oldHtml);
+    memoChars -= oldHtml.length + oldText.length;
+  }
 }
 
 /** At most `maxChars` of `text`, cut at a word boundary, with "…" when anything was cut. */
