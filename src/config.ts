@@ -78,7 +78,7 @@ const envSchema = z.object({
     .pipe(z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }))
     .default('info'),
   CACHE_MAX_AGE: integerVar(0, ONE_YEAR_SECONDS).default(300),
-  CACHE_MAX_MB: integerVar(1, 65_536).default(64),
+  CACHE_MAX_MB: integerVar(1, 65_536).default(32),
   CORS_ORIGIN: z
     .string()
     .refine(

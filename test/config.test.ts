@@ -33,7 +33,7 @@ describe('loadEnvConfig', () => {
       contentDir: './content',
       logLevel: 'info',
       cacheMaxAgeSeconds: 300,
-      cacheMaxBytes: 64 * 1024 * 1024,
+      cacheMaxBytes: 32 * 1024 * 1024,
       corsOrigin: '*',
       websub: true,
       websubAllowPrivateCallbacks: false,
