@@ -12,7 +12,7 @@ import { describeError } from './errors.ts';
 import { watchContentDir } from './fetch/local.ts';
 import { userAgent } from './fetch/remote.ts';
 import { syncLocalContent } from './ingest/local.ts';
-import { createPollSource } from './ingest/pipeline.ts';
+import { pollSourceFromEnv } from './ingest/pipeline.ts';
 import { createScheduler } from './ingest/scheduler.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openStore, type ArticleStore } from './store/store.ts';
@@ -58,13 +58,7 @@ async function main(): Promise<void> {
   }, log);
   await syncLocal();
 
-  const pollSource = createPollSource({
-    store,
-    compiled: () => feeds.compiled,
-    baseUrl: env.baseUrl,
-    userAgent: userAgent(VERSION, env.userAgentUrl ?? env.baseUrl),
-    log,
-  });
+  const pollSource = pollSourceFromEnv(env, { store, compiled: () => feeds.compiled, log });
   const scheduler = createScheduler({
     sources: enabled(feeds),
     store,

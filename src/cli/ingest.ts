@@ -4,14 +4,12 @@
 
 import { loadEnvConfig, loadFeedsConfig } from '../config.ts';
 import { describeError } from '../errors.ts';
-import { userAgent } from '../fetch/remote.ts';
 import { syncLocalContent } from '../ingest/local.ts';
-import { createPollSource } from '../ingest/pipeline.ts';
+import { pollSourceFromEnv } from '../ingest/pipeline.ts';
 import { createScheduler } from '../ingest/scheduler.ts';
 import type { PollResult } from '../ingest/types.ts';
 import { createLogger } from '../log.ts';
 import { openStore } from '../store/store.ts';
-import { VERSION } from '../version.ts';
 import { createProgress } from './progress.ts';
 
 async function main(): Promise<number> {
@@ -25,13 +23,7 @@ async function main(): Promise<number> {
 
     const sources = feeds.sources.filter((s) => s.enabled);
     const progress = createProgress(sources.length, process.stdout);
-    const poll = createPollSource({
-      store,
-      compiled: () => feeds.compiled,
-      baseUrl: env.baseUrl,
-      userAgent: userAgent(VERSION, env.userAgentUrl ?? env.baseUrl),
-      log,
-    });
+    const poll = pollSourceFromEnv(env, { store, compiled: () => feeds.compiled, log });
     const scheduler = createScheduler({
       sources,
       store,

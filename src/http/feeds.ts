@@ -9,6 +9,7 @@ import { encodeCursor, parseFeedRequest, type FeedFormat, type FeedRequest } fro
 import { renderAtom, ATOM_CONTENT_TYPE } from '../render/atom.ts';
 import { renderJsonFeed, JSON_FEED_CONTENT_TYPE } from '../render/jsonfeed.ts';
 import { renderRss, RSS_CONTENT_TYPE } from '../render/rss.ts';
+import { commonLanguage } from '../render/common.ts';
 import type { FeedDocument, Rendered } from '../render/types.ts';
 import type { QueryVersion } from '../store/store.ts';
 import { RENDERER_VERSION, VERSION } from '../version.ts';
@@ -192,8 +193,3 @@ function newest(articles: StoredArticle[]): Date | undefined {
   return max;
 }
 
-/** A feed declares a language only when every article shares it. */
-function commonLanguage(articles: StoredArticle[]): string | undefined {
-  const first = articles[0]?.language;
-  return first && articles.every((a) => a.language === first) ? first : undefined;
-}

@@ -5,7 +5,9 @@
 import type { CompiledTopics } from '../classify/topics.ts';
 import { classify } from '../classify/topics.ts';
 import { describeError } from '../errors.ts';
-import { FetchError, fetchFeed, type CacheHints, type FetchOptions } from '../fetch/remote.ts';
+import type { EnvConfig } from '../config.ts';
+import { FetchError, fetchFeed, userAgent, type CacheHints, type FetchOptions } from '../fetch/remote.ts';
+import { VERSION } from '../version.ts';
 import type { Logger } from '../log.ts';
 import type { Article, Source } from '../model.ts';
 import { normalizeItem } from '../normalize/normalize.ts';
@@ -25,6 +27,14 @@ export interface PipelineDeps {
   fetchLimits?: Partial<Omit<FetchOptions, 'etag' | 'lastModified' | 'userAgent'>>;
   now?: () => Date;
   random?: () => number;
+}
+
+/** The pipeline as the server and `npm run ingest` both run it: limits from defaults, identity from the env. */
+export function pollSourceFromEnv(
+  env: Pick<EnvConfig, 'baseUrl' | 'userAgentUrl'>,
+  deps: Pick<PipelineDeps, 'store' | 'compiled' | 'log'>,
+): PollSource {
+  return createPollSource({ ...deps, baseUrl: env.baseUrl, userAgent: userAgent(VERSION, env.userAgentUrl ?? env.baseUrl) });
 }
 
 export function createPollSource(deps: PipelineDeps): PollSource {

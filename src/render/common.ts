@@ -29,3 +29,14 @@ export function isMediaType(type: string | undefined): type is string {
 
 /** What RSS `<enclosure type>` and JSON Feed `mime_type` (both required) say when the source did not. */
 export const UNKNOWN_MEDIA_TYPE = 'application/octet-stream';
+
+/** The language every article shares, if they all share one: a feed or page declares it only then. */
+export function commonLanguage(articles: readonly { language?: string | undefined }[]): string | undefined {
+  const first = articles[0]?.language;
+  return first && articles.every((a) => a.language === first) ? first : undefined;
+}
+
+/** A date as pages show it: the calendar day, YYYY-MM-DD. */
+export function dateLabel(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}

@@ -3,6 +3,8 @@
 // Format knowledge only: the HTTP layer decides status, caching and which articles to pass in.
 
 import type { StoredArticle } from '../model.ts';
+import { commonLanguage, dateLabel } from './common.ts';
+import { htmlDocument } from './html-document.ts';
 import { escapeAttr as attr, escapeText as text } from './xml.ts';
 
 /** Articles an embed shows when the site asks for no particular number. */
@@ -39,22 +41,15 @@ export function renderEmbedPage(page: EmbedPage): string {
   }).join('\n');
   // The page's own words are English; mark them so when the page itself is in another language.
   const en = lang === 'en' ? '' : ' lang="en"';
-  return `<!doctype html>
-<html lang="${attr(lang)}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${text(page.title)}</title>
-<style>${PAGE_STYLE}</style>
-</head>
-<body>
-<ul class="tidings-embed">
+  return htmlDocument({
+    lang,
+    title: page.title,
+    style: PAGE_STYLE,
+    body: `<ul class="tidings-embed">
 ${items || `<li${en}>No articles yet.</li>`}
 </ul>
-<p class="more"${en}><a href="${attr(page.moreUrl)}" target="_top">More on ${text(page.siteTitle)}</a></p>
-</body>
-</html>
-`;
+<p class="more"${en}><a href="${attr(page.moreUrl)}" target="_top">More on ${text(page.siteTitle)}</a></p>`,
+  });
 }
 
 /** The two snippets a site copies: a script tag and an iframe tag, both for `topicPath`. */
@@ -163,11 +158,3 @@ export function buildEmbedScript(baseUrl: string): string {
 }
 
 /** The page takes the articles' language when they all share one. */
-function commonLanguage(articles: readonly StoredArticle[]): string | undefined {
-  const first = articles[0]?.language;
-  return first && articles.every((a) => a.language === first) ? first : undefined;
-}
-
-function dateLabel(date: Date): string {
-  return date.toISOString().slice(0, 10);
-}

@@ -4,6 +4,8 @@
 
 import type { StoredArticle, Topic } from '../model.ts';
 import { embedSnippets } from './embed.ts';
+import { dateLabel } from './common.ts';
+import { htmlDocument } from './html-document.ts';
 import { escapeAttr as attr, escapeText as text } from './xml.ts';
 
 export interface TopicLinks {
@@ -33,19 +35,7 @@ a{color:#0b5cad}h1{font-size:1.6rem}li{margin:.6rem 0}.meta{color:#666;font-size
 article img{max-width:100%;height:auto}code{background:#f3f3f3;padding:.1rem .3rem}`;
 
 function page(opts: { lang: string; title: string; head?: string; body: string }): string {
-  return `<!doctype html>
-<html lang="${attr(opts.lang)}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${text(opts.title)}</title>
-${opts.head ?? ''}<style>${STYLE}</style>
-</head>
-<body>
-${opts.body}
-</body>
-</html>
-`;
+  return htmlDocument({ ...opts, style: STYLE });
 }
 
 function alternateLinks(links: TopicLinks): string {
@@ -123,8 +113,4 @@ ${article.image ? `<p><img src="${attr(article.image)}" alt=""></p>\n` : ''}${ar
 
 export function renderNotFoundPage(site: SiteInfo, message: string): string {
   return page({ lang: 'en', title: `Not found — ${site.title}`, body: `<h1>Not found</h1>\n<p>${text(message)}</p>\n<p><a href="${attr(`${site.baseUrl}/`)}">${text(site.title)}</a></p>` });
-}
-
-function dateLabel(date: Date): string {
-  return date.toISOString().slice(0, 10);
 }
