@@ -250,6 +250,14 @@ test('XML-illegal control characters are stripped from every text field', () => 
   assert.equal(stripXmlIllegal('😀'), '😀', 'a surrogate pair is kept');
 });
 
+test('stripXmlIllegal: clean text skips the exact pattern; anything it might remove still meets it', () => {
+  assert.equal(stripXmlIllegal('Київ, clean text'), 'Київ, clean text');
+  // A valid pair alongside a lone half and a control character: the pre-test flags it, the pattern decides.
+  assert.equal(stripXmlIllegal('😀 a\uDC00b\u0007c 😀'), '😀 abc 😀');
+  assert.equal(stripXmlIllegal('end\uD83D'), 'end');
+  assert.equal(stripXmlIllegal('\uFFFE\uFFFFx'), 'x');
+});
+
 test('categories are trimmed and deduplicated; empty authors are dropped', () => {
   const a = normalizeItem(
     item({

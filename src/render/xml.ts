@@ -9,9 +9,13 @@
 const ILLEGAL_XML_CHARS =
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+const MAYBE_ILLEGAL_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/;
+
 /** Removes XML-illegal characters. JSON Feed uses it too, so every format publishes the same title. */
 export function stripIllegalXmlChars(value: string): string {
-  return value.replace(ILLEGAL_XML_CHARS, '');
+  // A plain scan for any code unit the pattern above could remove (surrogates of valid pairs too) is
+  // several times cheaper than its lookarounds; clean text, nearly all text, skips the replace.
+  return MAYBE_ILLEGAL_XML_CHARS.test(value) ? value.replace(ILLEGAL_XML_CHARS, '') : value;
 }
 
 /**
