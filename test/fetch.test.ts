@@ -2,6 +2,7 @@
 // compression, and character sets encoded into real bytes with iconv-lite.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
@@ -468,4 +469,40 @@ test('JSON Feed is UTF-8 unless a BOM or HTTP says otherwise', async (t) => {
   assert.equal(legacy.text, json);
   const bom = await serveBytes(t, iconv.encode(json, 'utf-16le', { addBOM: true }), 'application/feed+json');
   assert.equal(bom.text, json);
+});
+
+/**
+ * A listener that never accepts: it fills its own accept queue (backlog 0), so the kernel drops
+ * further SYNs and a client's connect hangs, as against a host that does not answer. Python, because
+ * Node's net.Server always accepts.
+ */
+async function unansweringListener(t: TestContext): Promise<number> {
+  const script = [
+    'import socket, sys, time',
+    's = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)',
+    'held = []',
+    'for _ in range(4):',
+    '    try: held.append(socket.create_connection(s.getsockname(), timeout=0.3))',
+    '    except OSError: pass',
+    'print(s.getsockname()[1], flush=True)',
+    'time.sleep(30)',
+  ].join('\n');
+  const child = spawn('/usr/bin/python3', ['-c', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => child.kill());
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+    child.once('error', reject);
+  });
+  return port;
+}
+
+test('a host that never completes the connection is given up after the connect timeout', { timeout: 15_000 }, async (t) => {
+  const port = await unansweringListener(t);
+  const started = Date.now();
+  await fetchFails(`http://127.0.0.1:${port}/feed.xml`, /no connection to 127\.0\.0\.1:\d+ within 300 ms/, {
+    connectTimeoutMs: 300,
+    headersTimeoutMs: 5_000,
+    totalTimeoutMs: 8_000,
+  });
+  assert.ok(Date.now() - started < 4_000, 'it did not wait for the headers or total timeout');
 });

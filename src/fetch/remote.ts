@@ -4,6 +4,7 @@
 
 import { TidingsError } from '../errors.ts';
 import { decodeFeedBody } from './charset.ts';
+import { Agent, fetch, type Response } from 'undici';
 
 /** What the response says about how long its content stays fresh; the scheduler polls no sooner. */
 export interface CacheHints {
@@ -26,6 +27,8 @@ export interface FetchOptions {
    * timeout without the undici package; its own dispatcher already gives up connecting after 10 s.
    */
   headersTimeoutMs?: number;
+  /** Time to establish the TCP (and TLS) connection. */
+  connectTimeoutMs?: number;
   /** Time allowed for everything: every redirect hop and the whole body (default 30 s). */
   totalTimeoutMs?: number;
   /** Largest body accepted, counted after decompression (default 10 MB). */
@@ -36,6 +39,7 @@ export interface FetchOptions {
 
 export const FETCH_DEFAULTS = {
   headersTimeoutMs: 10_000,
+  connectTimeoutMs: 10_000,
   totalTimeoutMs: 30_000,
   maxBytes: 10 * 1024 * 1024,
   maxRedirects: 5,
@@ -97,6 +101,7 @@ const PERMANENT_STATUSES = new Set([301, 308]);
 export async function fetchFeed(url: string, opts: FetchOptions): Promise<FetchOutcome> {
   const limits = {
     headersTimeoutMs: opts.headersTimeoutMs ?? FETCH_DEFAULTS.headersTimeoutMs,
+    connectTimeoutMs: opts.connectTimeoutMs ?? FETCH_DEFAULTS.connectTimeoutMs,
     totalTimeoutMs: opts.totalTimeoutMs ?? FETCH_DEFAULTS.totalTimeoutMs,
     maxBytes: opts.maxBytes ?? FETCH_DEFAULTS.maxBytes,
     maxRedirects: opts.maxRedirects ?? FETCH_DEFAULTS.maxRedirects,
@@ -133,7 +138,7 @@ async function fetchWithin(url: string, opts: FetchOptions, limits: Limits, tota
   const visited = new Set([current.href]);
   let allPermanent = true;
   let hops = 0;
-  let res = await requestHeaders(url, current, headers, total, limits.headersTimeoutMs);
+  let res = await requestHeaders(url, current, headers, total, limits);
   while (REDIRECT_STATUSES.has(res.status)) {
     const location = res.headers.get('location');
     await res.body?.cancel();
@@ -147,7 +152,7 @@ async function fetchWithin(url: string, opts: FetchOptions, limits: Limits, tota
     allPermanent &&= PERMANENT_STATUSES.has(res.status);
     hops += 1;
     current = next;
-    res = await requestHeaders(url, current, headers, total, limits.headersTimeoutMs);
+    res = await requestHeaders(url, current, headers, total, limits);
   }
 
   const finalUrl = current.href;
@@ -192,26 +197,53 @@ function httpUrl(url: string, target: string, problem: string, base?: URL): URL 
   return parsed;
 }
 
+/**
+ * undici's own fetch, because Node's built-in one takes no connect timeout: one Agent per timeout
+ * value (in practice one), so connections are pooled and kept alive across polls.
+ */
+const agents = new Map<number, Agent>();
+function agentFor(connectTimeoutMs: number): Agent {
+  let agent = agents.get(connectTimeoutMs);
+  if (!agent) {
+    agent = new Agent({ connect: { timeout: connectTimeoutMs } });
+    agents.set(connectTimeoutMs, agent);
+  }
+  return agent;
+}
+
 /** One request, resolved when its headers arrive; the body stays under the total signal only. */
 async function requestHeaders(
   url: string,
   target: URL,
   headers: Record<string, string>,
   total: AbortSignal,
-  headersTimeoutMs: number,
+  limits: Pick<Limits, 'headersTimeoutMs' | 'connectTimeoutMs'>,
 ): Promise<Response> {
   const hop = new AbortController();
-  const timer = setTimeout(() => hop.abort(), headersTimeoutMs);
+  const timer = setTimeout(() => hop.abort(), limits.headersTimeoutMs);
   try {
-    return await fetch(target, { headers, redirect: 'manual', signal: AbortSignal.any([total, hop.signal]) });
+    return await fetch(target, {
+      headers,
+      redirect: 'manual',
+      signal: AbortSignal.any([total, hop.signal]),
+      dispatcher: agentFor(limits.connectTimeoutMs),
+    });
   } catch (err) {
     if (hop.signal.aborted && !total.aborted) {
-      throw new FetchError(url, `no response headers from ${target.href} within ${headersTimeoutMs} ms`, { cause: err });
+      throw new FetchError(url, `no response headers from ${target.href} within ${limits.headersTimeoutMs} ms`, { cause: err });
+    }
+    if (connectTimedOut(err)) {
+      throw new FetchError(url, `no connection to ${target.host} within ${limits.connectTimeoutMs} ms`, { cause: err });
     }
     throw err;
   } finally {
     clearTimeout(timer);
   }
+}
+
+function connectTimedOut(err: unknown): boolean {
+  const cause = err instanceof Error ? err.cause : undefined;
+  return typeof cause === 'object' && cause !== null && 'code' in cause && cause.code === 'UND_ERR_CONNECT_TIMEOUT';
 }
 
 function statusError(url: string, finalUrl: string, res: Response, now: Date): FetchError {
