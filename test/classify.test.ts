@@ -124,6 +124,19 @@ describe('keywords: word boundaries', () => {
     assert.ok(matches("перемир'я", 'режим перемир’я'));
     assert.ok(matches("перемир'я", 'про перемирʼя'));
   });
+
+  it('letters outside the Basic Multilingual Plane are word characters; emoji and lone surrogates are not', () => {
+    assert.equal(matches('Kyiv', '𝐀Kyiv'), false);
+    assert.ok(matches('Kyiv', '😀Kyiv'));
+    assert.ok(matches('Kyiv', '\uD835Kyiv'));
+    assert.equal(matches('Kyiv', 'Kyiv\u0301'), false, 'a combining mark continues the word');
+  });
+
+  it('a phrase match is counted once, not again for its own last word', () => {
+    const compiled = compileTopics([topic('t', { keywords: ['air defence', 'defence'] })]);
+    assert.deepEqual(classify(article({ contentHtml: '<p>air defence</p>' }), compiled), []);
+    assert.deepEqual(classify(article({ contentHtml: '<p>air defence, defence</p>' }), compiled), ['t']);
+  });
 });
 
 describe('keywords: syntax', () => {

@@ -213,8 +213,34 @@ function literal(word: string): string {
   return out;
 }
 
-/** A run of word characters; its start is a word start unless a Cyrillic letter and an apostrophe precede it. */
-const WORD_RUN = new RegExp(`[${WORD_CHAR}]+`, 'giu');
+// A word start is where a run of word characters begins, unless a Cyrillic letter and an apostrophe
+// precede it. The text is walked by code point with a table of which code points are word
+// characters: a regular expression per word (even a sticky skip) cost more than all the matching.
+const IS_WORD_CHAR = new RegExp(`^[${WORD_CHAR}]$`, 'iu');
+/** Basic Multilingual Plane code point → 1 word character, 2 not, 0 not yet asked; filled on use. */
+const bmpWordChar = new Uint8Array(0x10000);
+const astralWordChar = new Map<number, boolean>();
+
+/** WORD_CHAR's class, flags included, for one code point (a lone surrogate is one too, and not a word character). */
+function isWordChar(cp: number): boolean {
+  if (cp < 0x10000) {
+    let known = bmpWordChar[cp] ?? 0;
+    if (known === 0) {
+      known = IS_WORD_CHAR.test(String.fromCharCode(cp)) ? 1 : 2;
+      bmpWordChar[cp] = known;
+    }
+    return known === 1;
+  }
+  let known = astralWordChar.get(cp);
+  if (known === undefined) {
+    known = IS_WORD_CHAR.test(String.fromCodePoint(cp));
+    // Bounded like any cache fed by input; astral letters are rare in news text.
+    if (astralWordChar.size >= MAX_FIRST_LETTERS) astralWordChar.clear();
+    astralWordChar.set(cp, known);
+  }
+  return known;
+}
+
 /** Tried (sticky) only where an apostrophe precedes a run: the second half of WORD_START's guard. */
 const AFTER_CYRILLIC_APOSTROPHE = new RegExp(`(?<=\\p{Script=Cyrillic}[${APOSTROPHES}])`, 'iuy');
 
@@ -225,10 +251,15 @@ const AFTER_CYRILLIC_APOSTROPHE = new RegExp(`(?<=\\p{Script=Cyrillic}[${APOSTRO
  */
 function candidateStarts(text: string, compiled: CompiledTopics, index: TopicIndex): number[][] {
   const starts: number[][] = compiled.topics.map(() => []);
-  WORD_RUN.lastIndex = 0;
-  for (let m = WORD_RUN.exec(text); m !== null; m = WORD_RUN.exec(text)) {
-    const at = m.index;
+  let previousIsWord = false;
+  for (let at = 0; at < text.length; ) {
+    const start = at;
     const cp = text.codePointAt(at) ?? 0;
+    at += cp > 0xffff ? 2 : 1;
+    const isWord = isWordChar(cp);
+    const begins = isWord && !previousIsWord;
+    previousIsWord = isWord;
+    if (!begins) continue;
     let topics = index.byFirst.get(cp);
     if (topics === undefined) {
       const ch = String.fromCodePoint(cp);
@@ -240,11 +271,11 @@ function candidateStarts(text: string, compiled: CompiledTopics, index: TopicInd
       index.byFirst.set(cp, topics);
     }
     if (topics.length === 0) continue;
-    if (at > 0 && APOSTROPHES.includes(text.charAt(at - 1))) {
-      AFTER_CYRILLIC_APOSTROPHE.lastIndex = at;
+    if (start > 0 && APOSTROPHES.includes(text.charAt(start - 1))) {
+      AFTER_CYRILLIC_APOSTROPHE.lastIndex = start;
       if (AFTER_CYRILLIC_APOSTROPHE.test(text)) continue;
     }
-    for (const i of topics) starts[i]?.push(at);
+    for (const i of topics) starts[i]?.push(start);
   }
   return starts;
 }
