@@ -84,6 +84,19 @@ test('htmlToText: a repeated body (memoized) gives the same text every time', ()
   assert.equal(htmlToText(body), first);
 });
 
+test('htmlToText: a body long enough to be memoized reads the same on every call, before and after it is dropped', () => {
+  const paragraph = '<p>Київ &amp; Львів: <b>текст</b> статті&nbsp;тут.</p><script>x()</script>';
+  const body = paragraph.repeat(8);
+  assert.ok(body.length >= 256);
+  const expected = Array.from({ length: 8 }, () => 'Київ & Львів: текст статті тут.').join(' ');
+  // Normalize, classify and the store each ask once; a fourth caller gets a fresh parse.
+  for (let i = 0; i < 5; i++) assert.equal(htmlToText(body), expected);
+  // Other long bodies never read again push old entries out; the answer does not change.
+  for (let i = 0; i < 2100; i++) htmlToText(`<p>${i} ${'x'.repeat(300)}</p>`);
+  assert.equal(htmlToText(body), expected);
+  assert.equal(htmlToText(body), expected);
+});
+
 test('excerpt cuts at a word boundary and marks the cut', () => {
   assert.equal(excerpt('short text', 50), 'short text');
   assert.equal(excerpt('hello wonderful world', 16), 'hello wonderful…');

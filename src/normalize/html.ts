@@ -179,13 +179,12 @@ export function htmlToText(html: string): string {
   if (!html.includes('<') && !html.includes('&')) return collapseWhitespace(html);
   const known = textMemo.get(html);
   if (known !== undefined) {
-    // Re-inserted so the entries a batch still needs stay the newest.
-    textMemo.delete(html);
-    textMemo.set(html, known);
-    return known;
+    known.reads += 1;
+    if (known.reads >= MEMO_READS) forget(html, known);
+    return known.text;
   }
   const text = parseToText(html);
-  remember(html, text);
+  if (html.length >= MEMO_MIN_CHARS) remember(html, text);
   return text;
 }
 
@@ -209,14 +208,23 @@ const TO_TEXT_OPTIONS: sanitize.IOptions = {
 };
 
 /**
- * The text of recently converted HTML. Ingest asks for the same body's text three times — normalize
- * (title fallback, summary, language), classify and the store's full-text column — each a full
- * sanitize-html parse. A memo here shares one parse among them without widening Article or the
- * ArticleStore interface, and without callers having to thread the text through. It is bounded by
- * entries and by characters (keys and texts), oldest first out: a whole batch of a large feed (its
- * bodies and HTML summaries) fits, while a long run keeps only the last few feeds' worth alive.
+ * The text of recently converted bodies. Ingest asks for a body's text three times — normalize (title
+ * fallback, summary, language), classify, and the store's full-text column — each a full sanitize-html
+ * parse. A memo here shares one parse among them without widening Article or the ArticleStore
+ * interface, and without every caller having to thread the text through.
+ * Memory, not speed, shapes it (a 1,000-feed run's peak RSS has a budget): an entry is dropped once
+ * read MEMO_READS times, which is when classify and the store have both had it, so between batches
+ * almost nothing stays; short HTML (titles, most summaries) is cheap to parse again and is not kept;
+ * and entries and characters are capped, oldest out, for bodies nobody comes back for. Keeping entries
+ * until evicted instead cost the scale run ~30 MB more peak RSS.
  */
-const textMemo = new Map<string, string>();
+interface MemoEntry {
+  readonly text: string;
+  reads: number;
+}
+const textMemo = new Map<string, MemoEntry>();
+const MEMO_READS = 2;
+const MEMO_MIN_CHARS = 256;
 const MEMO_MAX_ENTRIES = 2048;
 const MEMO_MAX_CHARS = 4_000_000;
 let memoChars = 0;
@@ -224,13 +232,17 @@ let memoChars = 0;
 function remember(html: string, text: string): void {
   const size = html.length + text.length;
   if (size > MEMO_MAX_CHARS / 8) return; // one huge page would flush everything else
-  textMemo.set(html, text);
+  textMemo.set(html, { text, reads: 0 });
   memoChars += size;
-  for (const [oldHtml, oldText] of textMemo) {
+  for (const [oldHtml, old] of textMemo) {
     if (textMemo.size <= MEMO_MAX_ENTRIES && memoChars <= MEMO_MAX_CHARS) break;
-    textMemo.delete(oldHtml);
-    memoChars -= oldHtml.length + oldText.length;
+    forget(oldHtml, old);
   }
+}
+
+function forget(html: string, entry: MemoEntry): void {
+  textMemo.delete(html);
+  memoChars -= html.length + entry.text.length;
 }
 
 /** At most `maxChars` of `text`, cut at a word boundary, with "…" when anything was cut. */
