@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { escapeHtml, excerpt, htmlToText, sanitizeHtml } from '../src/normalize/html.ts';
+import { escapeHtml, excerpt, htmlToText, sanitizedHtmlToText, sanitizeHtml } from '../src/normalize/html.ts';
 
 test('scripts and styles are removed with their contents', () => {
   assert.equal(sanitizeHtml('<p>a</p><script>alert("x")</script><style>p{color:red}</style><p>b</p>'), '<p>a</p><p>b</p>');
@@ -95,6 +95,26 @@ test('htmlToText: a body long enough to be memoized reads the same on every call
   for (let i = 0; i < 2100; i++) htmlToText(`<p>${i} ${'x'.repeat(300)}</p>`);
   assert.equal(htmlToText(body), expected);
   assert.equal(htmlToText(body), expected);
+});
+
+test('sanitizedHtmlToText reads sanitizeHtml output exactly as htmlToText does, without a second parse', () => {
+  const inputs = [
+    '<p>Fish &amp;amp; chips</p><p>second&nbsp;para</p>',
+    '<div><p>a &lt;b&gt; c</p><script>x()</script><style>p{}</style>visible</div>',
+    'one<br>two<li>three</li><ul><li>four</ul>',
+    '<a href="/x?a=1&b=2" title="a>b<c" onclick="x()">link &quot;text&quot;</a> &copy &bogus; a&b <3',
+    '<img src="https://img.example/a.png" alt="&lt;p&gt;"><img src="https://pixel.wp.com/g.gif" width="1" height="1">',
+    '<iframe src="https://www.youtube.com/embed/x">fallback &amp; more</iframe><iframe src="https://evil.example/">gone</iframe>',
+    '<textarea>&amp;raw</textarea><option>&lt;opt</option><noscript><p>ns</p></noscript><template><b>t</b></template>',
+    '<!-- comment --><![CDATA[x<y]]><?pi x?><!DOCTYPE html><h1>Title</h1>&#60;b&#62; &#x3c;/p&#x3e;',
+    '<table><tr><td>a</td><td>b</td></tr></table><figure><figcaption>cap</figcaption></figure>\u0000 \u00a0 😀',
+    '<p>Київ — <strong>Львів</strong></p><details><summary>s</summary>d</details>',
+  ];
+  for (const input of inputs) {
+    const html = sanitizeHtml(input, 'https://news.example/a/');
+    // A string htmlToText has not seen, so its answer comes from a full parse, not the memo.
+    assert.equal(sanitizedHtmlToText(html), htmlToText(`${html} `), input);
+  }
 });
 
 test('excerpt cuts at a word boundary and marks the cut', () => {

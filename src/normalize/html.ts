@@ -188,6 +188,30 @@ export function htmlToText(html: string): string {
   return text;
 }
 
+/**
+ * htmlToText for HTML that sanitizeHtml produced, without parsing it again: its text carries no raw
+ * `<` or `>` and no entity but &amp; &lt; &gt; (sanitize-html escapes decoded text), its attribute values
+ * no raw `<` or `>`, and it holds no comment, CDATA, script, style or other raw-text element. So every
+ * `<…>` is a tag, and dropping tags (block ones becoming spaces, as BLOCK_BOUNDARY does) and decoding
+ * what is left is what the parse would give. The text is remembered like htmlToText's, so classify and
+ * the store, which get the same string, find it. test/html.test.ts pins the equality.
+ */
+export function sanitizedHtmlToText(sanitized: string): string {
+  if (!sanitized.includes('<') && !sanitized.includes('&')) return collapseWhitespace(sanitized);
+  const known = textMemo.get(sanitized);
+  if (known !== undefined) {
+    known.reads += 1;
+    if (known.reads >= MEMO_READS) forget(sanitized, known);
+    return known.text;
+  }
+  const text = collapseWhitespace(decodeHTML(sanitized.replace(BLOCK_BOUNDARY, ' ').replace(ANY_TAG, '')));
+  if (sanitized.length >= MEMO_MIN_CHARS) remember(sanitized, text);
+  return text;
+}
+
+/** Any tag of sanitizeHtml's output (see sanitizedHtmlToText for why nothing else starts with `<`). */
+const ANY_TAG = /<[^>]*>/g;
+
 function collapseWhitespace(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }

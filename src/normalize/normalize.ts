@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Article, Enclosure, Person } from '../model.ts';
 import type { ParsedItem } from '../parse/types.ts';
-import { escapeHtml, excerpt, htmlToText, sanitizeHtml } from './html.ts';
+import { escapeHtml, excerpt, htmlToText, sanitizedHtmlToText, sanitizeHtml } from './html.ts';
 import { detectLanguage } from './language.ts';
 import { slugify } from './slug.ts';
 
@@ -280,7 +280,9 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): Article 
     item.summaryHtml?.trim() ||
     (item.contentText?.trim() ? textParagraphsHtml(item.contentText) : '');
   const contentHtml = stripXmlIllegal(sanitizeHtml(stripXmlIllegal(rawContentHtml), contentBase));
-  const contentPlain = htmlToText(contentHtml);
+  // Sanitized output needs no second parse for its text (dropping control characters and lone
+  // surrogates cannot make a tag or an entity); classify and the store then find this text remembered.
+  const contentPlain = sanitizedHtmlToText(contentHtml);
 
   // --- title, in order: the item's title as plain text; the first words of its text; a placeholder
   // (Article.title must never be empty).
