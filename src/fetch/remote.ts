@@ -5,6 +5,7 @@
 import { TidingsError } from '../errors.ts';
 import { decodeFeedBody } from './charset.ts';
 import { Agent, fetch, type Response } from 'undici';
+import { readUpTo } from './body.ts';
 
 /** What the response says about how long its content stays fresh; the scheduler polls no sooner. */
 export interface CacheHints {
@@ -268,21 +269,9 @@ async function readCapped(url: string, res: Response, maxBytes: number): Promise
     await res.body?.cancel();
     throw tooLarge();
   }
-  if (!res.body) return new Uint8Array(0);
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, size);
+  const bytes = await readUpTo(res, maxBytes);
+  if (bytes === undefined) throw tooLarge();
+  return bytes;
 }
 
 /** Retry-After as delay-seconds or an HTTP date; undefined when absent or unreadable. */

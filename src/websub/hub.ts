@@ -5,6 +5,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeError, TidingsError } from '../errors.ts';
+import { readUpTo } from '../fetch/body.ts';
 import { refuseSpecialAddress } from './callback-guard.ts';
 import type { Logger } from '../log.ts';
 import type { ArticleQuery } from '../model.ts';
@@ -380,23 +381,10 @@ class Hub implements WebSubHub {
   }
 }
 
-/** Reads at most `max` bytes of a body; undefined when it is longer. */
+/** A challenge echo as text, or undefined when the answer is longer than any echo could be. */
 async function readCapped(res: Response, max: number): Promise<string | undefined> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > max) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const bytes = await readUpTo(res, max);
+  return bytes && Buffer.from(bytes).toString('utf8');
 }
 
 /** At most `max` tasks run at once; the rest wait in arrival order. */
