@@ -50,6 +50,14 @@ export function sendCached(req: Request, res: Response, entry: CachedResponse, p
     res.status(304).end();
     return;
   }
+  sendEntry(req, res, entry);
+}
+
+/**
+ * The 200 alone: the form of the entry the client accepts. For a route that already ran precheck,
+ * which set the caching headers and ruled out a 304, so neither is done twice per request.
+ */
+export function sendEntry(req: Request, res: Response, entry: CachedResponse): void {
   const encoding = pickEncoding(req.headers['accept-encoding'], availableEncodings(entry));
   const payload = bufferFor(entry, encoding);
   res.setHeader('Content-Type', entry.contentType);

@@ -11,9 +11,8 @@ import { renderJsonFeed, JSON_FEED_CONTENT_TYPE } from '../render/jsonfeed.ts';
 import { renderRss, RSS_CONTENT_TYPE } from '../render/rss.ts';
 import { commonLanguage } from '../render/common.ts';
 import type { FeedDocument, Rendered } from '../render/types.ts';
-import type { QueryVersion } from '../store/store.ts';
 import { RENDERER_VERSION, VERSION } from '../version.ts';
-import { makeEtag, precheck, sendCached, type CachePolicy } from './conditional.ts';
+import { makeEtag, precheck, sendEntry, type CachePolicy } from './conditional.ts';
 import type { AppDeps, Catalog } from './deps.ts';
 import { feedUrl, topicPageUrl } from './links.ts';
 import { sendBadRequest, sendNotFound } from './problems.ts';
@@ -27,7 +26,6 @@ const RENDERERS: Record<FeedFormat, { render: (doc: FeedDocument) => string; con
 interface Validators {
   etag: string;
   lastModified: Date;
-  version: QueryVersion;
 }
 
 interface Resolved {
@@ -93,7 +91,7 @@ export function feedHandler(deps: AppDeps): (req: Request, res: Response) => Pro
       const key = `${request.format}|${request.topicPath}?${request.queryString}`;
       const version = await deps.store.queryVersion(request.query);
       const etag = makeEtag([version.tag, key, RENDERER_VERSION, deps.settings.baseUrl, feedTitle(topicsOf(request, catalog.topics)), deps.settings.hubUrl ?? '']);
-      resolved = { request, key, validators: { etag, lastModified: version.lastModified, version }, ...(request.dependsOnNow ? { minute } : {}) };
+      resolved = { request, key, validators: { etag, lastModified: version.lastModified }, ...(request.dependsOnNow ? { minute } : {}) };
       memo.set(req.url, resolved);
     }
     const { request, key, validators } = resolved;
@@ -114,7 +112,7 @@ export function feedHandler(deps: AppDeps): (req: Request, res: Response) => Pro
       });
       deps.cache.set(cacheKey, entry);
     }
-    sendCached(req, res, entry, policy);
+    sendEntry(req, res, entry);
   };
 }
 
