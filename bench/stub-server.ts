@@ -3,7 +3,7 @@
 // renderer, so the harness and those parts can be measured before the HTTP layer lands.
 
 import express from 'express';
-import { createCache, prepareResponse } from '../src/cache/cache.ts';
+import { addForm, createCache, missingForm, prepareResponse } from '../src/cache/cache.ts';
 import { makeEtag, precheck, sendCached, type CachePolicy } from '../src/http/conditional.ts';
 import type { ArticleQuery } from '../src/model.ts';
 import { RSS_CONTENT_TYPE, renderRss } from '../src/render/rss.ts';
@@ -69,7 +69,12 @@ app.get('/feeds/:file', async (req, res) => {
       baseUrl,
       articles,
     });
-    entry = await prepareResponse(body, { etag, lastModified: version.lastModified, contentType: RSS_CONTENT_TYPE });
+    entry = prepareResponse(body, { etag, lastModified: version.lastModified, contentType: RSS_CONTENT_TYPE });
+    cache.set(etag, entry);
+  }
+  const form = missingForm(entry, req.headers['accept-encoding']);
+  if (form) {
+    await addForm(entry, form);
     cache.set(etag, entry);
   }
   sendCached(req, res, entry, policy);

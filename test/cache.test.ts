@@ -1,12 +1,15 @@
 // The response cache: bounds by entry count and bytes, TTL, entries kept by reference, compression
-// done once at fill time, and the Accept-Encoding choice.
+// done once per coding when first asked for, and the Accept-Encoding choice.
 
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { afterEach, describe, it, mock } from 'node:test';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import {
   MIN_COMPRESS_BYTES,
+  addForm,
   createCache,
+  missingForm,
   pickEncoding,
   prepareResponse,
   type CacheOptions,
@@ -71,39 +74,61 @@ describe('pickEncoding', () => {
   });
 });
 
-describe('prepareResponse', () => {
-  it('compresses a large body once into gzip and br forms that decode to the same bytes', async () => {
+const META = { etag: '"e"', lastModified: new Date(0), contentType: 'application/rss+xml; charset=utf-8' };
+
+describe('prepareResponse and addForm', () => {
+  it('makes no compressed form until one is asked for, then only that one', async () => {
     const xml = '<rss>' + '<item><title>Hello, світ</title></item>'.repeat(200) + '</rss>';
-    const prepared = await prepareResponse(xml, {
-      etag: '"e"',
-      lastModified: new Date(0),
-      contentType: 'application/rss+xml; charset=utf-8',
-    });
-    assert.ok(prepared.gzip && prepared.br);
-    assert.deepEqual(gunzipSync(prepared.gzip), Buffer.from(xml));
+    const prepared = prepareResponse(xml, META);
+    assert.equal(missingForm(prepared, 'gzip'), 'gzip');
+    assert.equal(missingForm(prepared, 'gzip, br'), 'br');
+    await addForm(prepared, 'br');
+    assert.ok(prepared.br);
     assert.deepEqual(brotliDecompressSync(prepared.br), Buffer.from(xml));
     assert.ok(prepared.br.length < prepared.body.length);
+    assert.equal(missingForm(prepared, 'gzip'), 'gzip', 'gzip is made only when a client wants it');
+    assert.equal(missingForm(prepared, 'gzip, br'), undefined);
+    assert.equal(missingForm(prepared, undefined), undefined, 'identity is always there');
+    await addForm(prepared, 'gzip');
+    assert.ok(prepared.gzip);
+    assert.deepEqual(gunzipSync(prepared.gzip), Buffer.from(xml));
     assert.equal(prepared.etag, '"e"');
+  });
+
+  it('compresses once when many requests ask for the same new form at once', async () => {
+    const prepared = prepareResponse('<item>абв</item>'.repeat(500), META);
+    await Promise.all([addForm(prepared, 'gzip'), addForm(prepared, 'gzip'), addForm(prepared, 'gzip')]);
+    const made = prepared.gzip;
+    assert.ok(made);
+    await addForm(prepared, 'gzip');
+    assert.equal(prepared.gzip, made, 'an existing form is never made again');
   });
 
   it('compresses a body larger than the smallest Brotli window losslessly', async () => {
     const rand = (i: number): string => ((i * 2654435761) >>> 0).toString(36);
     const text = Array.from({ length: 40_000 }, (_, i) => rand(i)).join(' ');
-    const prepared = await prepareResponse(text, { etag: '"e"', lastModified: new Date(0), contentType: 'text/plain' });
+    const prepared = prepareResponse(text, { ...META, contentType: 'text/plain' });
     assert.ok(prepared.body.length > 256 * 1024);
+    await Promise.all([addForm(prepared, 'br'), addForm(prepared, 'gzip')]);
     assert.ok(prepared.br && prepared.gzip);
     assert.deepEqual(brotliDecompressSync(prepared.br), prepared.body);
     assert.deepEqual(gunzipSync(prepared.gzip), prepared.body);
   });
 
-  it('leaves a body under 1 KB uncompressed', async () => {
-    const prepared = await prepareResponse(Buffer.alloc(MIN_COMPRESS_BYTES - 1, 'z'), {
-      etag: '"e"',
-      lastModified: new Date(0),
-      contentType: 'text/plain',
-    });
-    assert.equal(prepared.gzip, undefined);
-    assert.equal(prepared.br, undefined);
+  it('never compresses a body under 1 KB', () => {
+    const prepared = prepareResponse(Buffer.alloc(MIN_COMPRESS_BYTES - 1, 'z'), { ...META, contentType: 'text/plain' });
+    assert.equal(prepared.gzip, null);
+    assert.equal(prepared.br, null);
+    assert.equal(missingForm(prepared, 'br, gzip'), undefined);
+  });
+
+  it('keeps no form that is not smaller than the body', async () => {
+    // Random bytes do not compress: sending them "compressed" would only add bytes.
+    const noise = randomBytes(4096);
+    const prepared = prepareResponse(noise, { ...META, contentType: 'application/octet-stream' });
+    await addForm(prepared, 'gzip');
+    assert.equal(prepared.gzip, null);
+    assert.equal(missingForm(prepared, 'gzip'), undefined, 'a form found useless is not tried again');
   });
 });
 

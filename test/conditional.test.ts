@@ -6,7 +6,7 @@ import { beforeEach, describe, it } from 'node:test';
 import express, { type Express } from 'express';
 import request from 'supertest';
 import type { Response as AgentResponse } from 'superagent';
-import { prepareResponse, type CachedResponse } from '../src/cache/cache.ts';
+import { addForm, prepareResponse, type CachedResponse } from '../src/cache/cache.ts';
 import { makeEtag, precheck, sendCached, type CachePolicy } from '../src/http/conditional.ts';
 
 const policy: CachePolicy = { maxAgeSeconds: 300, staleWhileRevalidate: 60, corsOrigin: '*' };
@@ -23,7 +23,8 @@ interface Harness {
 
 async function buildApp(body: string = xml): Promise<Harness> {
   const etag = makeEtag(['v1', 'topic=tech&limit=50', 'rss@1']);
-  const entry = await prepareResponse(body, { etag, lastModified, contentType: 'application/rss+xml; charset=utf-8' });
+  const entry = prepareResponse(body, { etag, lastModified, contentType: 'application/rss+xml; charset=utf-8' });
+  await Promise.all([addForm(entry, 'gzip'), addForm(entry, 'br')]);
   let renders = 0;
   const app = express();
   app.get('/feed', (req, res) => {
@@ -147,7 +148,7 @@ describe('encoded answers', () => {
     h = await buildApp();
   });
 
-  const cases: Array<[string, 'br' | 'gzip' | undefined, (e: CachedResponse) => Buffer | undefined]> = [
+  const cases: Array<[string, 'br' | 'gzip' | undefined, (e: CachedResponse) => Buffer | null | undefined]> = [
     ['gzip, deflate, br', 'br', (e) => e.br],
     ['gzip', 'gzip', (e) => e.gzip],
     ['br;q=0, gzip', 'gzip', (e) => e.gzip],

@@ -252,6 +252,45 @@ test('compressed forms decode to the same bytes', async (t) => {
   assert.deepEqual(brotliDecompressSync(br.body), plain.body);
 });
 
+test('concurrent misses on one feed render it once; each compressed form is made when first asked for', async (t) => {
+  const { app, store, cache } = await seeded(t);
+  // A slow query keeps every request in flight together, as a burst of pollers right after a write is.
+  let renders = 0;
+  const queryArticles = store.queryArticles.bind(store);
+  store.queryArticles = async (query) => {
+    renders++;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return queryArticles(query);
+  };
+  const server = app.listen(0, '127.0.0.1');
+  t.after(() => server.close());
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const fetchRaw = (encoding: string) => new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path: '/feeds/all.atom', headers: { 'Accept-Encoding': encoding } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+
+  const burst = await Promise.all(Array.from({ length: 8 }, () => fetchRaw('br')));
+  assert.equal(renders, 1, 'one render served the whole burst');
+  const plain = brotliDecompressSync(burst[0]!.body);
+  for (const res of burst) {
+    assert.equal(res.encoding, 'br');
+    assert.deepEqual(brotliDecompressSync(res.body), plain);
+  }
+  assert.ok(plain.toString('utf8').includes('<feed'));
+
+  const bytesBefore = cache.stats().bytes;
+  const gz = await fetchRaw('gzip');
+  assert.equal(gz.encoding, 'gzip');
+  assert.deepEqual(gunzipSync(gz.body), plain);
+  assert.equal(renders, 1, 'a new coding of a cached feed needs no render');
+  assert.ok(cache.stats().bytes > bytesBefore, 'the gzip form is accounted to the cache once made');
+});
+
 test('CORS: feeds and /topics allow any origin and answer preflight', async (t) => {
   const { app } = await seeded(t);
   const res = await request(app).get('/feeds/all.json').set('Origin', 'https://site.example').expect(200);

@@ -1,19 +1,22 @@
 // The response-cache seam: what a cached feed response is, the ResponseCache interface, createCache()
-// that picks a backend, prepareResponse() that compresses a rendered body once when an entry is
-// filled, and pickEncoding() that chooses which precompressed form a request gets.
+// that picks a backend, prepareResponse() that makes an entry of a rendered body, addForm() that
+// compresses it once per coding when a client first asks for that coding, and pickEncoding() that
+// chooses which form a request gets.
 
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 import { TidingsError } from '../errors.ts';
 
-/** A rendered response, ready to be sent many times without rendering or compressing again. */
+/**
+ * A rendered response, ready to be sent many times without rendering again. Each compressed form is
+ * made once, by addForm(), the first time a client asks for it: undefined until then, null when it is
+ * not worth sending (the body is too small, or does not shrink).
+ */
 export interface CachedResponse {
   /** The identity (uncompressed) body. */
   body: Buffer;
-  /** gzip form; undefined when the body is too small (or compresses badly) to be worth it. */
-  gzip?: Buffer | undefined;
-  /** Brotli form; undefined under the same rule as gzip. */
-  br?: Buffer | undefined;
+  gzip?: Buffer | null | undefined;
+  br?: Buffer | null | undefined;
   /** A strong, quoted ETag (`"…"`), the same for every encoding: see makeEtag in src/http/conditional.ts. */
   etag: string;
   lastModified: Date;
@@ -72,43 +75,68 @@ export async function createCache(opts: CacheOptions): Promise<ResponseCache> {
 /** Bodies below this size are sent as they are: compression would save less than the headers cost. */
 export const MIN_COMPRESS_BYTES = 1024;
 
+export type CompressedEncoding = 'br' | 'gzip';
+
 const gzipAsync = promisify(gzip);
 const brotliAsync = promisify(brotliCompress);
 
-/**
- * Builds a cache entry from a rendered body, compressing it once with gzip and Brotli in parallel on
- * the libuv thread pool (so the event loop keeps answering cached requests meanwhile). Cache misses
- * (distinct `q`/`since` queries) pay this on the request path, so the settings are the balance points
- * measured on a 72 KB 50-item RSS feed: gzip level 4 is within 0.2% of level 6's size in 43% of its
- * time; Brotli quality 5 is within 1.5% of quality 9's size in a quarter of its time, and a window
- * just large enough for the body (instead of the default 4 MB) trims another fifth off that time.
- */
-export async function prepareResponse(
+/** An entry of a rendered body with no compressed form yet (none ever, when it is too small to gain). */
+export function prepareResponse(
   body: Buffer | string,
   meta: { etag: string; lastModified: Date; contentType: string },
-): Promise<CachedResponse> {
+): CachedResponse {
   const identity = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  if (identity.length < MIN_COMPRESS_BYTES) {
-    return { body: identity, gzip: undefined, br: undefined, ...meta };
-  }
-  const [gz, br] = await compressionSlot(() => Promise.all([
-    gzipAsync(identity, { level: 4 }),
-    brotliAsync(identity, {
-      params: {
-        [zlibConstants.BROTLI_PARAM_MODE]: zlibConstants.BROTLI_MODE_TEXT,
-        [zlibConstants.BROTLI_PARAM_QUALITY]: 5,
-        [zlibConstants.BROTLI_PARAM_LGWIN]: brotliWindowBits(identity.length),
-        [zlibConstants.BROTLI_PARAM_SIZE_HINT]: identity.length,
-      },
-    }),
-  ]));
-  // A form that is not smaller than the original is useless to send.
-  return {
-    body: identity,
-    gzip: gz.length < identity.length ? gz : undefined,
-    br: br.length < identity.length ? br : undefined,
-    ...meta,
-  };
+  if (identity.length < MIN_COMPRESS_BYTES) return { body: identity, gzip: null, br: null, ...meta };
+  return { body: identity, ...meta };
+}
+
+/**
+ * The compressed form a client with this Accept-Encoding header would get that the entry does not
+ * have yet, if any. Cheap (the header's choice is memoized), so the cached path asks on every request.
+ */
+export function missingForm(entry: CachedResponse, acceptEncoding: string | undefined): CompressedEncoding | undefined {
+  const wanted = pickEncoding(acceptEncoding);
+  return wanted !== 'identity' && entry[wanted] === undefined ? wanted : undefined;
+}
+
+/** Compressions under way, so that concurrent requests for one new form share a single compression. */
+const compressing = new WeakMap<CachedResponse, Partial<Record<CompressedEncoding, Promise<void>>>>();
+
+/**
+ * Makes the entry's `encoding` form, once, off the event loop (the libuv thread pool), so cached
+ * requests keep being answered meanwhile. Only the form a client asked for is made: a cache miss for
+ * a one-off query (a distinct `q` or `since`) pays for one compression, not two, and a feed polled in
+ * both codings pays for each once. The settings are the balance points measured on a 72 KB 50-item
+ * RSS feed: gzip level 4 is within 0.2% of level 6's size in 43% of its time; Brotli quality 4 takes
+ * 1.1 ms where quality 5 takes 3.1 ms, for 5.8% more bytes; a window just large enough for the body
+ * (instead of the default 4 MB) costs less memory to set up and gives the same output.
+ */
+export function addForm(entry: CachedResponse, encoding: CompressedEncoding): Promise<void> {
+  if (entry[encoding] !== undefined) return Promise.resolve();
+  const pending = compressing.get(entry) ?? {};
+  const known = pending[encoding];
+  if (known) return known;
+  const made = compressionSlot(() => compress(entry.body, encoding)).then((form) => {
+    // A form that is not smaller than the original is useless to send.
+    entry[encoding] = form.length < entry.body.length ? form : null;
+  }).finally(() => {
+    delete pending[encoding];
+  });
+  pending[encoding] = made;
+  compressing.set(entry, pending);
+  return made;
+}
+
+function compress(body: Buffer, encoding: CompressedEncoding): Promise<Buffer> {
+  if (encoding === 'gzip') return gzipAsync(body, { level: 4 });
+  return brotliAsync(body, {
+    params: {
+      [zlibConstants.BROTLI_PARAM_MODE]: zlibConstants.BROTLI_MODE_TEXT,
+      [zlibConstants.BROTLI_PARAM_QUALITY]: 4,
+      [zlibConstants.BROTLI_PARAM_LGWIN]: brotliWindowBits(body.length),
+      [zlibConstants.BROTLI_PARAM_SIZE_HINT]: body.length,
+    },
+  });
 }
 
 /**
@@ -118,16 +146,16 @@ export async function prepareResponse(
  * kept afterwards. Two match this machine's cores; the rest wait their turn.
  */
 const COMPRESSIONS_AT_ONCE = 2;
-let compressing = 0;
+let compressionsRunning = 0;
 const compressionQueue: (() => void)[] = [];
 
 async function compressionSlot<T>(work: () => Promise<T>): Promise<T> {
-  if (compressing >= COMPRESSIONS_AT_ONCE) await new Promise<void>((resolve) => compressionQueue.push(resolve));
-  compressing++;
+  if (compressionsRunning >= COMPRESSIONS_AT_ONCE) await new Promise<void>((resolve) => compressionQueue.push(resolve));
+  compressionsRunning++;
   try {
     return await work();
   } finally {
-    compressing--;
+    compressionsRunning--;
     compressionQueue.shift()?.();
   }
 }

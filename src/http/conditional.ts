@@ -55,11 +55,14 @@ export function sendCached(req: Request, res: Response, entry: CachedResponse, p
 
 /**
  * The 200 alone: the form of the entry the client accepts. For a route that already ran precheck,
- * which set the caching headers and ruled out a 304, so neither is done twice per request.
+ * which set the caching headers and ruled out a 304, so neither is done twice per request. A form the
+ * entry lacks (not made yet, or not worth making) gives way to the client's next choice.
  */
 export function sendEntry(req: Request, res: Response, entry: CachedResponse): void {
-  const encoding = pickEncoding(req.headers['accept-encoding'], availableEncodings(entry));
-  const payload = bufferFor(entry, encoding);
+  const header = req.headers['accept-encoding'];
+  const wanted = pickEncoding(header);
+  const encoding = formOf(entry, wanted) ? wanted : pickEncoding(header, availableEncodings(entry));
+  const payload = formOf(entry, encoding) ?? entry.body;
   res.setHeader('Content-Type', entry.contentType);
   if (encoding !== 'identity') res.setHeader('Content-Encoding', encoding);
   res.setHeader('Content-Length', payload.length);
@@ -93,16 +96,15 @@ const IDENTITY_ONLY: readonly Encoding[] = ['identity'];
 const GZIP_ONLY: readonly Encoding[] = ['gzip', 'identity'];
 const BR_ONLY: readonly Encoding[] = ['br', 'identity'];
 
-/** Returns the shared list pickEncoding memoizes on when both forms exist (the common case). */
+/** Returns the shared list pickEncoding memoizes on when both forms exist. */
 function availableEncodings(entry: CachedResponse): readonly Encoding[] | undefined {
-  if (entry.br !== undefined && entry.gzip !== undefined) return undefined;
-  if (entry.br !== undefined) return BR_ONLY;
-  if (entry.gzip !== undefined) return GZIP_ONLY;
+  if (entry.br && entry.gzip) return undefined;
+  if (entry.br) return BR_ONLY;
+  if (entry.gzip) return GZIP_ONLY;
   return IDENTITY_ONLY;
 }
 
-function bufferFor(entry: CachedResponse, encoding: Encoding): Buffer {
-  if (encoding === 'br' && entry.br !== undefined) return entry.br;
-  if (encoding === 'gzip' && entry.gzip !== undefined) return entry.gzip;
-  return entry.body;
+function formOf(entry: CachedResponse, encoding: Encoding): Buffer | undefined {
+  if (encoding === 'identity') return entry.body;
+  return entry[encoding] ?? undefined;
 }

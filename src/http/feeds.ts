@@ -3,7 +3,7 @@
 // query or a render; a 200 comes from the cache of rendered, precompressed bodies when it can.
 
 import type { Request, Response } from 'express';
-import { prepareResponse } from '../cache/cache.ts';
+import { addForm, missingForm, prepareResponse, type CachedResponse } from '../cache/cache.ts';
 import type { StoredArticle, Topic } from '../model.ts';
 import { encodeCursor, parseFeedRequest, type FeedFormat, type FeedRequest } from '../query/feed-query.ts';
 import { renderAtom, ATOM_CONTENT_TYPE } from '../render/atom.ts';
@@ -67,6 +67,7 @@ class RequestMemo {
 
 export function feedHandler(deps: AppDeps): (req: Request, res: Response) => Promise<void> {
   const memo = new RequestMemo();
+  const fills = new SingleFlight<CachedResponse>();
   const now = deps.now ?? (() => new Date());
   const policy: CachePolicy = {
     maxAgeSeconds: deps.settings.maxAgeSeconds,
@@ -102,18 +103,39 @@ export function feedHandler(deps: AppDeps): (req: Request, res: Response) => Pro
     if (precheck(req, res, validators.etag, validators.lastModified, policy)) return;
 
     const cacheKey = `${key}|${validators.etag}`;
-    let entry = deps.cache.get(cacheKey);
-    if (!entry) {
-      const rendered = await renderFeed(deps, request, validators.lastModified);
-      entry = await prepareResponse(rendered.body, {
-        etag: validators.etag,
-        lastModified: validators.lastModified,
-        contentType: rendered.contentType,
-      });
+    const entry = deps.cache.get(cacheKey) ?? (await fills.run(cacheKey, () => fillEntry(deps, request, validators, cacheKey)));
+    const form = missingForm(entry, req.headers['accept-encoding']);
+    if (form) {
+      await addForm(entry, form);
+      // The entry grew: storing it again keeps the cache's byte accounting true.
       deps.cache.set(cacheKey, entry);
     }
     sendEntry(req, res, entry);
   };
+}
+
+async function fillEntry(deps: AppDeps, request: FeedRequest, validators: Validators, cacheKey: string): Promise<CachedResponse> {
+  const rendered = await renderFeed(deps, request, validators.lastModified);
+  const entry = prepareResponse(rendered.body, { ...validators, contentType: rendered.contentType });
+  deps.cache.set(cacheKey, entry);
+  return entry;
+}
+
+/**
+ * One render per cache key at a time. A write changes the version of the feeds every poller asks for,
+ * so right after it many requests miss on the same key at once; they all wait for the first one's
+ * render instead of each rendering the same bytes.
+ */
+class SingleFlight<T> {
+  private readonly running = new Map<string, Promise<T>>();
+
+  run(key: string, work: () => Promise<T>): Promise<T> {
+    const known = this.running.get(key);
+    if (known) return known;
+    const started = work().finally(() => this.running.delete(key));
+    this.running.set(key, started);
+    return started;
+  }
 }
 
 /** Queries and renders one feed: the body GET /feeds serves and the WebSub hub distributes. */
