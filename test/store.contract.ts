@@ -188,6 +188,8 @@ export function runStoreContract(name: string, open: OpenFreshStore): void {
       const got = await store.getArticle(first.id);
       assert.deepEqual(got?.sources, ['s1', 's2']);
       assert.deepEqual((await store.queryArticles({ topics: ['b'], limit: 5 })).map((a) => a.id), [first.id]);
+      // A page of articles reads its sources in one go: the result must be the same as one by one.
+      assert.deepEqual((await store.queryArticles({ topics: ['a'], limit: 5 }))[0]?.sources, ['s1', 's2']);
       assert.deepEqual((await store.queryArticles({ sources: ['s2'], limit: 5 })).map((a) => a.id), [first.id]);
     }));
 

@@ -35,6 +35,11 @@ interface ArticleRow {
   sources: string | null;
 }
 
+/** What an article page needs of a row: no full-text column, no bookkeeping. */
+const PUBLISHED_COLUMNS = 'id, slug, title, url, summary, content_html, published, updated, authors, language, source_id, categories, topics, image, enclosures';
+type PublishedRow = Pick<ArticleRow, 'id' | 'slug' | 'title' | 'url' | 'summary' | 'content_html' | 'published' | 'updated' |
+  'authors' | 'language' | 'source_id' | 'categories' | 'topics' | 'image' | 'enclosures'>;
+
 interface SourceStateRow {
   source_id: string;
   url: string;
@@ -115,9 +120,10 @@ class SqliteStore implements ArticleStore {
     this.db = db;
     this.stmts = {
       byId: db.prepare<[string], ArticleRow>(`SELECT rowid, * FROM articles WHERE id = ?`),
+      publishedById: db.prepare<[string], PublishedRow>(`SELECT ${PUBLISHED_COLUMNS} FROM articles WHERE id = ?`),
       versionOf: db.prepare<[string], { revision: number; changed_at: number }>(`SELECT revision, changed_at FROM articles WHERE id = ?`),
       byUrl: db.prepare<[string], ArticleRow>(`SELECT rowid, * FROM articles WHERE url = ? LIMIT 1`),
-      bySlug: db.prepare<[string], ArticleRow>(`SELECT rowid, * FROM articles WHERE slug = ?`),
+      bySlug: db.prepare<[string], PublishedRow>(`SELECT ${PUBLISHED_COLUMNS} FROM articles WHERE slug = ?`),
       insert: db.prepare(`INSERT INTO articles (id, slug, title, url, summary, content_html, body_text, published,
         updated, authors, language, source_id, categories, topics, image, enclosures, content_hash, revision, changed_at)
         VALUES (@id, @slug, @title, @url, @summary, @content_html, @body_text, @published, @updated, @authors,
@@ -310,7 +316,7 @@ class SqliteStore implements ArticleStore {
       const rows = page.all(after);
       if (rows.length === 0) return changed;
       after = rows[rows.length - 1]!.rowid;
-      const updates = rows.map((row) => this.toArticle(row)).filter(select)
+      const updates = rows.map((row) => this.toArticle(row, this.sourcesOf(row.id))).filter(select)
         .map((article) => ({ article, topics: [...new Set(topicsOf(article))] }))
         .filter(({ article, topics }) => !sameSet(article.topics, topics));
       if (updates.length === 0) continue;
@@ -328,18 +334,39 @@ class SqliteStore implements ArticleStore {
   }
 
   async getArticle(id: string): Promise<StoredArticle | undefined> {
-    const row = this.stmts.byId.get(id);
-    return row && this.toArticle(row);
+    const row = this.stmts.publishedById.get(id);
+    return row && this.toArticle(row, this.sourcesOf(id));
   }
 
   async getArticleBySlug(slug: string): Promise<StoredArticle | undefined> {
     const row = this.stmts.bySlug.get(slug);
-    return row && this.toArticle(row);
+    return row && this.toArticle(row, this.sourcesOf(row.id));
   }
 
   async queryArticles(query: ArticleQuery): Promise<StoredArticle[]> {
     const ids = this.pageIds(query);
-    return ids.map((id) => this.stmts.byId.get(id)).filter((r): r is ArticleRow => r !== undefined).map((r) => this.toArticle(r));
+    const rows = ids.map((id) => this.stmts.publishedById.get(id)).filter((r): r is PublishedRow => r !== undefined);
+    const sources = this.sourcesOfPage(ids);
+    return rows.map((r) => this.toArticle(r, sources.get(r.id) ?? []));
+  }
+
+  private sourcesOf(id: string): string[] {
+    return this.stmts.sourcesOf.all(id).map((r) => r.source_id);
+  }
+
+  /** The sources of a page of articles in one statement, instead of one per article. */
+  private sourcesOfPage(ids: readonly string[]): Map<string, string[]> {
+    const byArticle = new Map<string, string[]>();
+    if (ids.length === 0) return byArticle;
+    const rows = this.prepared<{ article_id: string; source_id: string }>(
+      `SELECT article_id, source_id FROM article_sources WHERE article_id IN (${marks(ids)}) ORDER BY article_id, source_id`,
+    ).all(...ids);
+    for (const { article_id: id, source_id: source } of rows) {
+      const list = byArticle.get(id);
+      if (list) list.push(source);
+      else byArticle.set(id, [source]);
+    }
+    return byArticle;
   }
 
   /**
@@ -504,7 +531,7 @@ class SqliteStore implements ArticleStore {
     if (this.db.open) this.db.close();
   }
 
-  private toArticle(row: ArticleRow): StoredArticle {
+  private toArticle(row: PublishedRow, sources: string[]): StoredArticle {
     const article: StoredArticle = {
       id: row.id,
       title: row.title,
@@ -518,7 +545,7 @@ class SqliteStore implements ArticleStore {
       categories: JSON.parse(row.categories) as string[],
       topics: JSON.parse(row.topics) as string[],
       enclosures: JSON.parse(row.enclosures) as StoredArticle['enclosures'],
-      sources: this.stmts.sourcesOf.all(row.id).map((r) => r.source_id),
+      sources,
     };
     if (row.language !== null) article.language = row.language;
     if (row.image !== null) article.image = row.image;
