@@ -1,23 +1,17 @@
-// The xml-js element tree feed-fixes.ts edits: parse the `feed` package's output, find and change
-// elements, and write the tree back out with ./xml.ts's escaping (the one place that escapes).
+// The xml-js element tree feed-fixes.ts edits: read the `feed` package's output (./feed-xml-reader.ts),
+// find and change elements, and write the tree back out with ./xml.ts's escaping (the one place that
+// escapes).
 
-import { xml2js, type Element } from 'xml-js';
+import type { Element } from 'xml-js';
+import { FeedShapeError, readFeedXml } from './feed-xml-reader.ts';
 import { escapeAttr, escapeText, XML_DECLARATION } from './xml.ts';
 
 export type { Element };
+export { FeedShapeError };
 
-/** Raised when `feed`'s output lacks an element the fixes rely on: a `feed` upgrade changed its shape. */
-export class FeedShapeError extends Error {
-  constructor(message: string) {
-    super(`render: feed output: ${message}`);
-    this.name = 'FeedShapeError';
-  }
-}
-
-/** The whole document; `compact: false` keeps element order and repeated elements as written. */
+/** The whole document, in xml-js's non-compact shape: element order and repeated elements as written. */
 export function parseXml(xml: string): Element {
-  // xml2js is typed to return either tree shape; the options pick the non-compact one.
-  return xml2js(xml, { compact: false }) as Element;
+  return readFeedXml(xml);
 }
 
 /**
