@@ -6,6 +6,7 @@
 import type { Enclosure, Person, StoredArticle } from '../model.ts';
 import { isLanguageTag, isMediaType, UNKNOWN_MEDIA_TYPE } from './common.ts';
 import {
+  child,
   children,
   ensureChild,
   FeedShapeError,
@@ -110,7 +111,7 @@ function plainTextTitles(head: Element, doc: FeedDocument): void {
   const write = head.name === 'feed' ? setPlainText : setText;
   write(requireChild(head, 'title'), doc.title);
   // RSS channel <description> is required (feed writes it even when empty); Atom's <subtitle> only if any.
-  const description = head.name === 'channel' ? requireChild(head, 'description') : children(head, 'subtitle')[0];
+  const description = head.name === 'channel' ? requireChild(head, 'description') : child(head, 'subtitle');
   if (description !== undefined) write(description, doc.description);
   setText(requireChild(head, 'generator'), doc.generator);
 }
@@ -172,7 +173,7 @@ function guidPermaLink(item: Element, article: StoredArticle): void {
 
 /** The body feed wrote as a stand-in (see `FEED_BODY_STAND_IN`) gets the article's HTML. */
 function bodies(parent: Element, article: StoredArticle, name: string): void {
-  const body = children(parent, name)[0];
+  const body = child(parent, name);
   if (body !== undefined) setText(body, article.contentHtml);
 }
 
@@ -182,7 +183,7 @@ function bodies(parent: Element, article: StoredArticle, name: string): void {
  */
 function replaceRssAuthorWithDcCreator(item: Element, article: StoredArticle): void {
   const creators = article.authors.map((a) => newElement('dc:creator', {}, a.name));
-  const first = children(item, 'author')[0];
+  const first = child(item, 'author');
   if (first === undefined) {
     insertAfter(item, undefined, creators);
     return;
@@ -198,7 +199,7 @@ function replaceRssAuthorWithDcCreator(item: Element, article: StoredArticle): v
  * Board recommends; Atom and JSON Feed carry the rest.
  */
 function rssEnclosureType(item: Element, article: StoredArticle): void {
-  const element = children(item, 'enclosure')[0];
+  const element = child(item, 'enclosure');
   const given = article.enclosures[0];
   if (element === undefined || given === undefined) return;
   element.attributes = {
@@ -258,7 +259,7 @@ function restoreIds(parent: Element, id: string): void {
 /** `plainTextTitles` for an entry: its title and summary as exact text, type="text" (see above). */
 function plainTextEntry(entry: Element, article: StoredArticle): void {
   setPlainText(requireChild(entry, 'title'), article.title);
-  const summary = children(entry, 'summary')[0];
+  const summary = child(entry, 'summary');
   if (summary !== undefined) setPlainText(summary, article.summary);
 }
 
