@@ -9,8 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import Parser from 'rss-parser';
+import { xml2js, type Element } from 'xml-js';
 import type { StoredArticle } from '../src/model.ts';
 import { renderAtom } from '../src/render/atom.ts';
+import { buildFeed } from '../src/render/feed-library.ts';
+import { FeedShapeError, readFeedXml } from '../src/render/feed-xml-reader.ts';
 import { articleToJsonFeedItem, renderJsonFeed } from '../src/render/jsonfeed.ts';
 import { renderOpml } from '../src/render/opml.ts';
 import { renderRss } from '../src/render/rss.ts';
@@ -404,6 +407,49 @@ describe('what the feed package gets wrong stays corrected', () => {
     assert.equal(nodeText(author?.uri?.[0]), 'https://example.org/люди/a');
     const enclosure = (feed.items[0]?.rawLinks ?? []).map(nodeAttrs).find((l) => l.rel === 'enclosure');
     assert.equal(enclosure?.title, 'Q&A <live> "now"');
+  });
+});
+
+/**
+ * src/render/feed-xml-reader.ts reads `feed`'s output instead of xml-js's xml2js, for speed: it must build
+ * the very tree xml2js builds (whitespace-only text dropped, CDATA kept, entities decoded), and refuse
+ * what `feed` never writes rather than guess.
+ */
+describe("reading the feed package's output back", () => {
+  const XML_DECL = '<?xml version="1.0" encoding="utf-8"?>';
+  const xml2jsTree = (xml: string): unknown => (xml2js(xml, { compact: false }) as Element).elements;
+
+  it('builds the same tree as xml-js xml2js from what feed writes', () => {
+    for (const document of [doc, { ...doc, articles: [] }]) {
+      for (const xml of [buildFeed(document, 'rss').rss2(), buildFeed(document, 'atom').atom1()]) {
+        assert.deepEqual(readFeedXml(xml).elements, xml2jsTree(xml));
+      }
+    }
+  });
+
+  it('decodes entities and character references and drops whitespace-only text as xml2js does', () => {
+    const xml = `${XML_DECL}\n<a x="1 &amp; &lt;2&gt; &quot;q&quot; <raw>">
+    <b> \u00A0 </b><c><![CDATA[  ]]></c><d> t &#13;&#x41;&apos; </d><e/><f><![CDATA[]]></f>
+</a>`;
+    assert.deepEqual(readFeedXml(xml).elements, xml2jsTree(xml));
+  });
+
+  it('throws FeedShapeError on markup feed never writes', () => {
+    const bad = [
+      '<a/>', // no declaration
+      `${XML_DECL}<a><!-- c --></a>`,
+      `${XML_DECL}<!DOCTYPE a><a/>`,
+      `${XML_DECL}<a>&nbsp;</a>`,
+      `${XML_DECL}<a>&#0;</a>`,
+      `${XML_DECL}<a>AT&T</a>`,
+      `${XML_DECL}<a><b></a>`,
+      `${XML_DECL}<a>`,
+      `${XML_DECL}<a x='1'/>`,
+      `${XML_DECL}<a><![CDATA[x</a>`,
+      `${XML_DECL}text<a/>`,
+      `${XML_DECL}<a/><b/>`,
+    ];
+    for (const xml of bad) assert.throws(() => readFeedXml(xml), FeedShapeError, xml);
   });
 });
 

@@ -1,23 +1,17 @@
-// The xml-js element tree feed-fixes.ts edits: parse the `feed` package's output, find and change
-// elements, and write the tree back out with ./xml.ts's escaping (the one place that escapes).
+// The xml-js element tree feed-fixes.ts edits: read the `feed` package's output (./feed-xml-reader.ts),
+// find and change elements, and write the tree back out with ./xml.ts's escaping (the one place that
+// escapes).
 
-import { xml2js, type Element } from 'xml-js';
+import type { Element } from 'xml-js';
+import { FeedShapeError, readFeedXml } from './feed-xml-reader.ts';
 import { escapeAttr, escapeText, XML_DECLARATION } from './xml.ts';
 
 export type { Element };
+export { FeedShapeError };
 
-/** Raised when `feed`'s output lacks an element the fixes rely on: a `feed` upgrade changed its shape. */
-export class FeedShapeError extends Error {
-  constructor(message: string) {
-    super(`render: feed output: ${message}`);
-    this.name = 'FeedShapeError';
-  }
-}
-
-/** The whole document; `compact: false` keeps element order and repeated elements as written. */
+/** The whole document, in xml-js's non-compact shape: element order and repeated elements as written. */
 export function parseXml(xml: string): Element {
-  // xml2js is typed to return either tree shape; the options pick the non-compact one.
-  return xml2js(xml, { compact: false }) as Element;
+  return readFeedXml(xml);
 }
 
 /**
@@ -28,23 +22,37 @@ export function parseXml(xml: string): Element {
  * XML parser, and a CR survives as `&#13;`. One element per line, no indentation, like the other renderers.
  */
 export function serializeXml(root: Element): string {
-  const top = (root.elements ?? []).filter((node) => node.type === 'element');
-  return `${XML_DECLARATION}\n${top.map(writeElement).join('\n')}\n`;
+  const top: string[] = [];
+  for (const node of root.elements ?? []) if (node.type === 'element') top.push(writeElement(node));
+  return `${XML_DECLARATION}\n${top.join('\n')}\n`;
 }
 
+// One pass per element, no intermediate arrays: the writer runs over every node of every miss.
 function writeElement(element: Element): string {
   const name = element.name ?? '';
-  let open = `<${name}`;
-  for (const [attr, value] of Object.entries(element.attributes ?? {})) {
-    if (value !== undefined) open += ` ${attr}="${escapeAttr(String(value))}"`;
-  }
-  const children = (element.elements ?? []).filter((node) => node.type === 'element' || isCharData(node));
-  if (children.length === 0) return `${open}/>`;
+  const open = `<${name}${writeAttributes(element.attributes)}`;
+  const nodes = element.elements ?? [];
   // Text (or mixed content, which feeds do not use) is written exactly, with no added whitespace.
-  if (children.some(isCharData)) {
-    return `${open}>${children.map((c) => (isCharData(c) ? escapeText(charData(c)) : writeElement(c))).join('')}</${name}>`;
+  if (nodes.some(isCharData)) {
+    let content = '';
+    for (const node of nodes) {
+      if (isCharData(node)) content += escapeText(charData(node));
+      else if (node.type === 'element') content += writeElement(node);
+    }
+    return `${open}>${content}</${name}>`;
   }
-  return `${open}>\n${children.map(writeElement).join('\n')}\n</${name}>`;
+  let content = '';
+  for (const node of nodes) if (node.type === 'element') content += `\n${writeElement(node)}`;
+  return content === '' ? `${open}/>` : `${open}>${content}\n</${name}>`;
+}
+
+function writeAttributes(attributes: Element['attributes']): string {
+  let out = '';
+  for (const name in attributes) {
+    const value = attributes[name];
+    if (value !== undefined) out += ` ${name}="${escapeAttr(String(value))}"`;
+  }
+  return out;
 }
 
 function isCharData(node: Element): boolean {
