@@ -3,7 +3,7 @@
 // both with autocannon side by side, and prints each figure against its target (PASS/MISS).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { createServer } from 'node:net';
@@ -106,9 +106,16 @@ function buildServer(): void {
   if (built.status !== 0) throw new Error('npm run build failed: the bench measures the compiled server');
 }
 
+/** The node options of the Procfile's `web:` line, so the bench measures the server as it is deployed. */
+function productionNodeOptions(): string[] {
+  const web = /^web:\s*node\s+(.*)$/m.exec(readFileSync(join(ROOT, 'Procfile'), 'utf8'));
+  if (!web?.[1]) throw new Error('Procfile has no "web: node …" line');
+  return web[1].trim().split(/\s+/).filter((arg) => arg.startsWith('--'));
+}
+
 function startChild(name: string, entry: string, env: Record<string, string>): ChildProcess {
-  // Compiled JavaScript runs as production runs it (npm start, Procfile); TypeScript through tsx.
-  const child = spawn(process.execPath, entry.endsWith('.js') ? [entry] : ['--import', 'tsx', entry], {
+  // Compiled JavaScript runs as production runs it (the Procfile's node options); TypeScript through tsx.
+  const child = spawn(process.execPath, entry.endsWith('.js') ? [...productionNodeOptions(), entry] : ['--import', 'tsx', entry], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -4,7 +4,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,21 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** The node options a command line gives before the script it runs (`node --x=1 dist/src/main.js`). */
+function nodeOptionsOf(commandLine: string): string[] {
+  const node = /\bnode\s+((?:--\S+\s+)*)\S+\.js\b/.exec(commandLine);
+  assert.ok(node, `no "node … <script>.js" in ${JSON.stringify(commandLine)}`);
+  return (node[1] ?? '').trim().split(/\s+/).filter((arg) => arg !== '');
+}
+
+/** The Procfile's `web:` line is how production starts the server; these tests start it the same way. */
+const PRODUCTION_NODE_OPTIONS = nodeOptionsOf(readFileSync('Procfile', 'utf8'));
+
+test('npm start and the Procfile run the server with the same node options', () => {
+  const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+  assert.deepEqual(nodeOptionsOf(scripts.start ?? ''), PRODUCTION_NODE_OPTIONS);
+});
+
 interface Running {
   url: string;
   child: ChildProcess;
@@ -51,7 +66,7 @@ interface Running {
 
 async function startServer(t: TestContext, env: Record<string, string>): Promise<Running> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...PRODUCTION_NODE_OPTIONS, '--import', 'tsx', 'src/main.ts'], {
     env: { ...process.env, PORT: String(port), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
