@@ -225,20 +225,33 @@ test('HEAD answers like GET without a body', async (t) => {
   assert.equal(head.text, undefined);
 });
 
-test('compressed forms decode to the same bytes', async (t) => {
-  const { app } = await seeded(t);
-  // A raw client: supertest would decompress gzip itself and hide what was on the wire.
+interface RawAnswer {
+  encoding: string | undefined;
+  body: Buffer;
+}
+
+/**
+ * Serves the app on a real port and returns a raw GET: supertest would decompress gzip itself and hide
+ * what was on the wire.
+ */
+async function rawClient(t: Parameters<typeof startTestApp>[0], app: TestApp['app']): Promise<(path: string, encoding: string) => Promise<RawAnswer>> {
   const server = app.listen(0, '127.0.0.1');
   t.after(() => server.close());
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
-  const fetchRaw = (encoding: string) => new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path: '/feeds/all.rss', headers: { 'Accept-Encoding': encoding } }, (res) => {
+  return (path, encoding) => new Promise<RawAnswer>((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path, headers: { 'Accept-Encoding': encoding } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
     }).on('error', reject);
   });
+}
+
+test('compressed forms decode to the same bytes', async (t) => {
+  const { app } = await seeded(t);
+  const raw = await rawClient(t, app);
+  const fetchRaw = (encoding: string) => raw('/feeds/all.rss', encoding);
   const plain = await fetchRaw('identity');
   const gz = await fetchRaw('gzip');
   const br = await fetchRaw('gzip, br');
@@ -262,17 +275,8 @@ test('concurrent misses on one feed render it once; each compressed form is made
     await new Promise((resolve) => setTimeout(resolve, 50));
     return queryArticles(query);
   };
-  const server = app.listen(0, '127.0.0.1');
-  t.after(() => server.close());
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  const fetchRaw = (encoding: string) => new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path: '/feeds/all.atom', headers: { 'Accept-Encoding': encoding } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
-    }).on('error', reject);
-  });
+  const raw = await rawClient(t, app);
+  const fetchRaw = (encoding: string) => raw('/feeds/all.atom', encoding);
 
   const burst = await Promise.all(Array.from({ length: 8 }, () => fetchRaw('br')));
   assert.equal(renders, 1, 'one render served the whole burst');
