@@ -40,6 +40,14 @@ const PUBLISHED_COLUMNS = 'id, slug, title, url, summary, content_html, publishe
 type PublishedRow = Pick<ArticleRow, 'id' | 'slug' | 'title' | 'url' | 'summary' | 'content_html' | 'published' | 'updated' |
   'authors' | 'language' | 'source_id' | 'categories' | 'topics' | 'image' | 'enclosures'>;
 
+/** A page's article with what its version is made of, read by the query that finds the page. */
+interface PageRow {
+  id: string;
+  revision: number;
+  changed_at: number;
+}
+const PAGE_VERSION_COLUMNS = 'a.revision AS revision, a.changed_at AS changed_at';
+
 interface SourceStateRow {
   source_id: string;
   url: string;
@@ -114,14 +122,13 @@ class SqliteStore implements ArticleStore {
   /** Set when a write may have taken an article out of some topic (see markRemoval). */
   private topicsRewritten = false;
   /** The last page computed: queryVersion and queryArticles of one request share it. */
-  private lastPage: { query: ArticleQuery; revision: number; ids: string[] } | undefined;
+  private lastPage: { query: ArticleQuery; revision: number; rows: PageRow[] } | undefined;
 
   constructor(db: Db) {
     this.db = db;
     this.stmts = {
       byId: db.prepare<[string], ArticleRow>(`SELECT rowid, * FROM articles WHERE id = ?`),
       publishedById: db.prepare<[string], PublishedRow>(`SELECT ${PUBLISHED_COLUMNS} FROM articles WHERE id = ?`),
-      versionOf: db.prepare<[string], { revision: number; changed_at: number }>(`SELECT revision, changed_at FROM articles WHERE id = ?`),
       byUrl: db.prepare<[string], ArticleRow>(`SELECT rowid, * FROM articles WHERE url = ? LIMIT 1`),
       bySlug: db.prepare<[string], PublishedRow>(`SELECT ${PUBLISHED_COLUMNS} FROM articles WHERE slug = ?`),
       insert: db.prepare(`INSERT INTO articles (id, slug, title, url, summary, content_html, body_text, published,
@@ -344,7 +351,7 @@ class SqliteStore implements ArticleStore {
   }
 
   async queryArticles(query: ArticleQuery): Promise<StoredArticle[]> {
-    const ids = this.pageIds(query);
+    const ids = this.pageRows(query).map((r) => r.id);
     const rows = ids.map((id) => this.stmts.publishedById.get(id)).filter((r): r is PublishedRow => r !== undefined);
     const sources = this.sourcesOfPage(ids);
     return rows.map((r) => this.toArticle(r, sources.get(r.id) ?? []));
@@ -370,31 +377,33 @@ class SqliteStore implements ArticleStore {
   }
 
   /**
-   * Ids of the newest matching articles. A topic union merges each topic's own index range (fast on any
-   * archive size) instead of one `IN (…) ORDER BY` over the join table, which sorts every match.
+   * The newest matching articles, with what their version needs. A topic union merges each topic's own
+   * index range (fast on any archive size) instead of one `IN (…) ORDER BY` over the join table, which
+   * sorts every match.
    */
-  private matchingIds(query: ArticleQuery, limit: number): string[] {
+  private matchingRows(query: ArticleQuery, limit: number): PageRow[] {
     const topics = query.topics ?? [];
     // Paging back (`after`) reads upwards from the cursor, then turns the page newest-first.
     const dir = query.after ? 'ASC' : 'DESC';
     if (topics.length === 0) {
       const { where, params } = this.filters(query, 'a.published', 'a.id');
-      const sql = `SELECT a.id AS id FROM articles a WHERE ${where} ORDER BY a.published ${dir}, a.id ${dir} LIMIT ?`;
-      const ids = this.prepared<{ id: string }>(sql).all(...params, limit).map((r) => r.id);
-      return query.after ? ids.reverse() : ids;
+      const sql = `SELECT a.id AS id, ${PAGE_VERSION_COLUMNS} FROM articles a WHERE ${where} ORDER BY a.published ${dir}, a.id ${dir} LIMIT ?`;
+      const rows = this.prepared<PageRow>(sql).all(...params, limit);
+      return query.after ? rows.reverse() : rows;
     }
     const { where, params } = this.filters(query, 't.published', 't.article_id');
-    const stmt = this.prepared<{ id: string; published: number }>(
-      `SELECT t.article_id AS id, t.published AS published FROM article_topics t JOIN articles a ON a.id = t.article_id
+    const stmt = this.prepared<PageRow & { published: number }>(
+      `SELECT t.article_id AS id, t.published AS published, ${PAGE_VERSION_COLUMNS} FROM article_topics t
+       JOIN articles a ON a.id = t.article_id
        WHERE t.topic = ? AND ${where} ORDER BY t.published ${dir}, t.article_id ${dir} LIMIT ?`);
-    const merged = new Map<string, number>();
+    const merged = new Map<string, PageRow & { published: number }>();
     for (const topic of new Set(topics)) {
-      for (const row of stmt.all(topic, ...params, limit)) merged.set(row.id, row.published);
+      for (const row of stmt.all(topic, ...params, limit)) merged.set(row.id, row);
     }
-    const newestFirst = ([ida, pa]: [string, number], [idb, pb]: [string, number]) => pb - pa || (idb < ida ? -1 : idb > ida ? 1 : 0);
-    const sorted = [...merged].sort(newestFirst);
-    const page = query.after ? sorted.slice(Math.max(0, sorted.length - limit)) : sorted.slice(0, limit);
-    return page.map(([id]) => id);
+    const newestFirst = (a: { id: string; published: number }, b: { id: string; published: number }) =>
+      b.published - a.published || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0);
+    const sorted = [...merged.values()].sort(newestFirst);
+    return query.after ? sorted.slice(Math.max(0, sorted.length - limit)) : sorted.slice(0, limit);
   }
 
   /** WHERE clause for everything but the topic union; `published`/`id` name the ordered columns. */
@@ -439,16 +448,13 @@ class SqliteStore implements ArticleStore {
    * the archive's size, and the ids it found are kept for the queryArticles call that usually follows.
    */
   async queryVersion(query: ArticleQuery): Promise<QueryVersion> {
-    const ids = this.pageIds(query);
     let revision = 0;
     let changedAt = 0;
     const hash = createHash('sha1');
-    for (const id of ids) {
-      const row = this.stmts.versionOf.get(id);
-      if (!row) continue;
+    for (const row of this.pageRows(query)) {
       revision = Math.max(revision, row.revision);
       changedAt = Math.max(changedAt, row.changed_at);
-      hash.update(id).update('\n');
+      hash.update(row.id).update('\n');
     }
     // A deletion leaves no row behind to testify, so the last one counts for every query.
     return {
@@ -457,14 +463,14 @@ class SqliteStore implements ArticleStore {
     };
   }
 
-  /** matchingIds for one query object, remembered until the next write. */
-  private pageIds(query: ArticleQuery): string[] {
+  /** matchingRows for one query object, remembered until the next write. */
+  private pageRows(query: ArticleQuery): PageRow[] {
     const revision = this.meta('revision');
     const known = this.lastPage;
-    if (known && known.query === query && known.revision === revision) return known.ids;
-    const ids = this.matchingIds(query, query.limit);
-    this.lastPage = { query, revision, ids };
-    return ids;
+    if (known && known.query === query && known.revision === revision) return known.rows;
+    const rows = this.matchingRows(query, query.limit);
+    this.lastPage = { query, revision, rows };
+    return rows;
   }
 
   async countByTopic(): Promise<Map<string, number>> {
