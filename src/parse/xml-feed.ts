@@ -102,7 +102,15 @@ export function prepareXml(xml: string): string {
   return out.join('');
 }
 
+/**
+ * An `&` that fixEntities would rewrite: not the start of a numeric reference or of one of XML's five
+ * named entities. Escaped HTML (Atom content, most RSS descriptions) is full of &lt; and &quot;, which
+ * stay as they are; testing for this first spares the replace callback for each of them.
+ */
+const AMP_TO_FIX = /&(?!#\d+;|#x[0-9a-fA-F]+;|(?:amp|lt|gt|quot|apos);)/;
+
 function fixEntities(text: string): string {
+  if (!AMP_TO_FIX.test(text)) return text;
   return text.replace(/&(#\d+;|#x[0-9a-fA-F]+;|([A-Za-z][A-Za-z0-9]*);)?/g, (whole, ref, name) => {
     if (ref === undefined) return '&amp;';
     if (name === undefined || ['amp', 'lt', 'gt', 'quot', 'apos'].includes(name)) return whole;
