@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { migrations } from '../src/store/migrations.ts';
 import { openStore } from '../src/store/store.ts';
 import { makeArticle, runStoreContract } from './store.contract.ts';
 
@@ -29,6 +31,28 @@ test('a SQLite file keeps its articles across reopen, and migrations run once', 
     assert.equal(await second.countArticles(), 1);
     assert.deepEqual(await second.upsertArticles([makeArticle(1, { topics: ['a'] })]), { inserted: 0, updated: 0, unchanged: 1 });
     await second.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a database from schema 3 migrates: the unused article indexes go, its articles stay', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidings-store-'));
+  try {
+    const path = join(dir, 'db.sqlite');
+    const old = new Database(path);
+    for (const sql of migrations.slice(0, 3)) old.exec(sql);
+    old.pragma('user_version = 3');
+    old.close();
+    const store = await openStore(`sqlite:${path}`);
+    await store.upsertArticles([makeArticle(1, { topics: ['a'] })]);
+    assert.equal((await store.queryArticles({ topics: ['a'], q: 'article', limit: 5 })).length, 1);
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    assert.equal(db.pragma('user_version', { simple: true }), migrations.length);
+    const indexes = db.prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'articles'`).all();
+    assert.deepEqual(indexes.map((i) => i.name).filter((n) => !n.startsWith('sqlite_autoindex')).sort(), ['articles_by_date', 'articles_by_url']);
+    db.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -225,7 +225,8 @@ class SqliteStore implements ArticleStore {
     const existing = this.stmts.byId.get(article.id) ?? (article.slug ? undefined : this.stmts.byUrl.get(article.url));
     if (!existing) {
       this.stmts.insert.run(this.articleParams(article, hash, article.updated.getTime(), revision, now));
-      this.writeTopics(article.id, article.topics, article.published.getTime());
+      // A new id has no topic rows yet (deleting an article deletes its topics first): nothing to clear.
+      this.insertTopics(article.id, article.topics, article.published.getTime());
       this.stmts.addSource.run(article.id, article.sourceId);
       return 'inserted';
     }
@@ -258,6 +259,10 @@ class SqliteStore implements ArticleStore {
 
   private writeTopics(id: string, topics: string[], published: number): void {
     this.stmts.deleteTopics.run(id);
+    this.insertTopics(id, topics, published);
+  }
+
+  private insertTopics(id: string, topics: string[], published: number): void {
     for (const topic of topics) this.stmts.insertTopic.run(topic, published, id);
   }
 
