@@ -36,22 +36,35 @@ test('a SQLite file keeps its articles across reopen, and migrations run once', 
   }
 });
 
-test('a database from schema 3 migrates: the unused article indexes go, its articles stay', async () => {
+test('a database from schema 3 migrates: unused indexes go, the search index keeps no text copy, articles stay searchable', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tidings-store-'));
   try {
     const path = join(dir, 'db.sqlite');
     const old = new Database(path);
     for (const sql of migrations.slice(0, 3)) old.exec(sql);
     old.pragma('user_version = 3');
+    // A row as schema 3 stored it, plain text included; its trigger filled the old index.
+    old.prepare(`INSERT INTO articles (id, title, url, summary, content_html, body_text, published, updated, authors,
+      source_id, categories, topics, enclosures, content_hash, revision, changed_at)
+      VALUES ('urn:old:1', 'Old title', 'https://e/1', 'Old summary', '<p>Body from before</p>', 'Body from before',
+      1, 1, '[]', 'src', '[]', '[]', '[]', 'h', 1, 1)`).run();
+    old.prepare(`INSERT INTO article_sources (article_id, source_id) VALUES ('urn:old:1', 'src')`).run();
     old.close();
     const store = await openStore(`sqlite:${path}`);
+    const titles = async (q: string) => (await store.queryArticles({ q, limit: 5 })).map((a) => a.title);
+    assert.deepEqual(await titles('before'), ['Old title']);
+    assert.deepEqual(await titles('summary'), ['Old title']);
     await store.upsertArticles([makeArticle(1, { topics: ['a'] })]);
-    assert.equal((await store.queryArticles({ topics: ['a'], q: 'article', limit: 5 })).length, 1);
+    assert.deepEqual(await titles('body'), ['Article 1', 'Old title']);
+    assert.equal(await store.removeArticlesNotIn('src', []), 1);
+    assert.deepEqual(await titles('before'), []);
     await store.close();
     const db = new Database(path, { readonly: true });
     assert.equal(db.pragma('user_version', { simple: true }), migrations.length);
     const indexes = db.prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'articles'`).all();
     assert.deepEqual(indexes.map((i) => i.name).filter((n) => !n.startsWith('sqlite_autoindex')).sort(), ['articles_by_date', 'articles_by_url']);
+    const columns = db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('articles')`).all().map((c) => c.name);
+    assert.ok(!columns.includes('body_text'));
     db.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -107,4 +107,24 @@ export const migrations: readonly string[] = [
   DROP INDEX articles_by_source;
   DROP INDEX articles_by_revision;
   `,
+  // 5: the full-text index keeps no second copy of the text. An external-content index needed the
+  // article row to carry its plain text (body_text) for the index to delete it again; a contentless
+  // one with contentless_delete deletes by rowid, so the row no longer stores a column nothing reads.
+  // The store writes the index beside each insert and update; deletion stays a trigger.
+  `
+  DROP TRIGGER articles_fts_insert;
+  DROP TRIGGER articles_fts_delete;
+  DROP TRIGGER articles_fts_update;
+  DROP TABLE articles_fts;
+  CREATE VIRTUAL TABLE articles_fts USING fts5 (
+    title, summary, body_text,
+    content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2'
+  );
+  INSERT INTO articles_fts (rowid, title, summary, body_text) SELECT rowid, title, summary, body_text FROM articles;
+  ALTER TABLE articles DROP COLUMN body_text;
+  CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+    DELETE FROM articles_fts WHERE rowid = old.rowid;
+  END;
+  `,
 ];
