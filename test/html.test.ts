@@ -72,6 +72,13 @@ test('htmlToText: text with no < or & skips the parse but reads the same', () =>
   assert.equal(htmlToText('1 < 2'), '1 < 2');
 });
 
+test('htmlToText and excerpt collapse every whitespace run, of any kind and length, to one space', () => {
+  const messy = ' a b  c\td\r\ne \u00a0f\u2028g\n\n h\u3000i  ';
+  assert.equal(htmlToText(messy), 'a b c d e f g h i');
+  assert.equal(htmlToText(`<p>${messy}</p>`), 'a b c d e f g h i');
+  assert.equal(excerpt(messy, 100), 'a b c d e f g h i');
+});
+
 test('htmlToText: a repeated body (memoized) gives the same text every time', () => {
   const body = '<p>Перший&nbsp;абзац</p><script>x()</script><p>second &amp;amp; third</p>';
   const first = htmlToText(body);

@@ -256,8 +256,14 @@ export function sanitizedHtmlToText(sanitized: string): string {
 /** Any tag of sanitizeHtml's output (see sanitizedHtmlToText for why nothing else starts with `<`). */
 const ANY_TAG = /<[^>]*>/g;
 
+/**
+ * Whitespace runs of two or more, or of one character other than a space: what collapsing has to
+ * rewrite. A body has a single space between most words, and `/\s+/g` rewrote each of them to itself.
+ */
+const WHITESPACE_TO_COLLAPSE = /\s{2,}|[^\S ]/g;
+
 function collapseWhitespace(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+  return text.replace(WHITESPACE_TO_COLLAPSE, ' ').trim();
 }
 
 function parseToText(html: string): string {
@@ -315,7 +321,7 @@ function forget(html: string, entry: MemoEntry): void {
 
 /** At most `maxChars` of `text`, cut at a word boundary, with "…" when anything was cut. */
 export function excerpt(text: string, maxChars: number): string {
-  const clean = text.replace(/\s+/g, ' ').trim();
+  const clean = collapseWhitespace(text);
   if (clean.length <= maxChars) return clean;
   const room = Math.max(1, maxChars - 1); // leave a place for the ellipsis
   const hard = clean.slice(0, room + 1);
