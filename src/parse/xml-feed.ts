@@ -134,7 +134,10 @@ function toCdata(inner: string): string {
   return `<![CDATA[${html.replace(/\]\]>/g, ']]]]><![CDATA[>')}]]>`;
 }
 
-/** Every element we read ourselves, kept raw (all occurrences) through rss-parser's customFields; HIDDEN ones under their new name. */
+/**
+ * Every element we read ourselves, kept raw (all occurrences) through rss-parser's customFields; `raw`
+ * names a HIDDEN one by its new name, the one rss-parser sees.
+ */
 const RAW_FEED_FIELDS = [
   '$', 'title', 'subtitle', 'tagline', 'description', 'language', 'ttl', 'image', 'logo', 'icon',
   'managingEditor', 'webMaster', 'author', 'id', 'link', 'updated', 'modified', 'lastBuildDate',
