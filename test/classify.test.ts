@@ -139,6 +139,41 @@ describe('keywords: word boundaries', () => {
   });
 });
 
+describe('keywords: where a match may begin', () => {
+  it('a one-character keyword matches the word alone, also at the very end of the text', () => {
+    assert.ok(matches('X', 'Twitter, now X'));
+    assert.ok(matches('X', 'X, formerly Twitter'));
+    assert.equal(matches('X', 'Xbox sales'), false);
+    assert.ok(matches('X files', 'the X files return'));
+  });
+
+  it('a keyword whose second character is an apostrophe matches any apostrophe there', () => {
+    assert.ok(matches("О'Ніл", 'заява О’Ніла'));
+    assert.ok(matches("О'Ніл", 'заява Оʼніла'));
+    assert.equal(matches("О'Ніл", 'заява Оніла'), false);
+  });
+
+  it('the first two letters compare case-insensitively, as the keyword does (two-letter words too)', () => {
+    assert.ok(matches('Kyiv', 'kYIV today'));
+    assert.ok(matches('AI', 'rules for ai'));
+    assert.ok(matches('ЄС', 'рішення єс'));
+    assert.ok(matches('AI', 'AI'));
+    // Unicode case folding, like the keyword's own expression: long s is s, the Kelvin sign is k.
+    assert.ok(matches('sanction', 'new ſanctions'));
+    assert.ok(matches('Kyiv', '\u212Ayiv'));
+  });
+
+  it('a word start shared by many keywords of several topics finds each topic', () => {
+    const compiled = compileTopics([
+      topic('a', { keywords: ['defence', 'deal'] }),
+      topic('b', { keywords: ['debt*'] }),
+      topic('c', { keywords: ['=de'] }),
+    ]);
+    assert.deepEqual(classify(article({ title: 'Debts and the defence deal' }), compiled), ['a', 'b']);
+    assert.deepEqual(classify(article({ title: 'de' }), compiled), ['c']);
+  });
+});
+
 describe('keywords: syntax', () => {
   it('=word matches exactly', () => {
     assert.ok(matches('=Paris', 'in Paris today'));

@@ -72,6 +72,13 @@ test('htmlToText: text with no < or & skips the parse but reads the same', () =>
   assert.equal(htmlToText('1 < 2'), '1 < 2');
 });
 
+test('htmlToText and excerpt collapse every whitespace run, of any kind and length, to one space', () => {
+  const messy = ' a b  c\td\r\ne \u00a0f\u2028g\n\n h\u3000i  ';
+  assert.equal(htmlToText(messy), 'a b c d e f g h i');
+  assert.equal(htmlToText(`<p>${messy}</p>`), 'a b c d e f g h i');
+  assert.equal(excerpt(messy, 100), 'a b c d e f g h i');
+});
+
 test('htmlToText: a repeated body (memoized) gives the same text every time', () => {
   const body = '<p>Перший&nbsp;абзац</p><script>x()</script><p>second &amp;amp; third</p>';
   const first = htmlToText(body);
@@ -95,6 +102,26 @@ test('htmlToText: a body long enough to be memoized reads the same on every call
   for (let i = 0; i < 2100; i++) htmlToText(`<p>${i} ${'x'.repeat(300)}</p>`);
   assert.equal(htmlToText(body), expected);
   assert.equal(htmlToText(body), expected);
+});
+
+test('htmlToText: simple markup read without the parser gives what the parser gives', () => {
+  const inputs = [
+    '<p>Officials in Kyiv announced repairs to bridges.</p>',
+    '<P>Upper<BR/>case</P><Strong>bold</Strong>er',
+    '<p class="lead" data-x=\'1\' hidden>a</p><a href="https://x.example/?a=1&amp;b=2" title="a>b">link</a>tail',
+    '<p>Fish &amp;amp; chips &nbsp;&copy &notit; &#60;b&#62; &#x3c;/p&#x3e; a&b &bogus; &amp</p>',
+    'word<b>inline</b>word<br>next<li>item</li><h2>Head</h2><img src="a.png" alt="x">after',
+    '<p>Київ — <em>Львів</em></p>\n\n<blockquote><p>«Цитата»</p></blockquote>',
+    '</p>stray close<br></br><hr/>',
+    // Not simple: each must still read as the parser reads it.
+    '1 < 2 and <3', '<p-x>custom</p-x>', '<p title="a"b="c">x</p>', '</p title="a>b">x', '<p\u00a0class="x">y</p>',
+    '<textarea>&amp;raw</textarea><title>t</title><svg><title>s</title></svg>x', '<script>a</script>b',
+  ];
+  for (const input of inputs) {
+    // A trailing comment sends the same HTML through the full parse and adds no text.
+    assert.equal(htmlToText(input), htmlToText(`${input}<!---->`), input);
+  }
+  assert.equal(htmlToText('<p>One</p><p>two &amp; <b>thr</b>ee</p>'), 'One two & three');
 });
 
 test('sanitizedHtmlToText reads sanitizeHtml output exactly as htmlToText does, without a second parse', () => {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { TidingsError } from '../src/errors.ts';
 import { parseFeed } from '../src/parse/index.ts';
+import { prepareXml } from '../src/parse/xml-feed.ts';
 import type { ParsedFeed } from '../src/parse/types.ts';
 
 const FIXTURES = new URL('./fixtures/feeds/', import.meta.url);
@@ -376,4 +377,14 @@ test('empty <entry/> and <item/> are empty items, not a crash (rss-parser would 
     rss.items.map((i) => i.title),
     [undefined, 'B'],
   );
+});
+
+test('prepareXml leaves XML entities and numeric references alone and repairs every other ampersand', () => {
+  const untouched = '<t>&lt;p&gt; &amp; &quot;a&quot; &apos;b&apos; &#38; &#x26; &#X26</t>';
+  // `&#X26` (capital X, no semicolon) is no reference: only its ampersand is escaped.
+  assert.equal(prepareXml(untouched), untouched.replace('&#X26', '&amp;#X26'));
+  assert.equal(prepareXml('<t>a &lt; b &nbsp;c</t>'), '<t>a &lt; b &#160;c</t>');
+  // `&ampx;` is the legacy HTML reference &amp followed by "x;": each character becomes a reference.
+  assert.equal(prepareXml('<t>AT&T &amp;&unknown; &ampx; &lt</t>'), '<t>AT&amp;T &amp;&amp;unknown; &#38;&#120;&#59; &amp;lt</t>');
+  assert.equal(prepareXml('<t a="x&y">&#12a;</t>'), '<t a="x&amp;y">&amp;#12a;</t>');
 });

@@ -143,6 +143,23 @@ export function runStoreContract(name: string, open: OpenFreshStore): void {
       assert.deepEqual(await titles('"unbalanced (query OR'), [], 'FTS syntax in user input is not an error');
     }));
 
+    test('full-text search follows an article through update and removal', () => withStore(open, async (store) => {
+      const titles = async (q: string) => (await store.queryArticles({ q, limit: 50 })).map((a) => a.title);
+      const first = makeArticle(1, { sourceId: 'local', title: 'Harbour news', summary: 'Ferries', contentHtml: '<p>Old pier</p>' });
+      await store.upsertArticles([first, makeArticle(2, { sourceId: 'local', title: 'Pier two', contentHtml: '<p>Pier</p>' })]);
+      assert.deepEqual(await titles('ferries'), ['Harbour news']);
+      assert.deepEqual((await titles('pier')).sort(), ['Harbour news', 'Pier two']);
+      const edited = { ...first, title: 'Harbour update', summary: 'Boats', contentHtml: '<p>New quay</p>' };
+      assert.deepEqual(await store.upsertArticles([edited]), { inserted: 0, updated: 1, unchanged: 0 });
+      assert.deepEqual(await titles('quay'), ['Harbour update']);
+      assert.deepEqual(await titles('boats'), ['Harbour update']);
+      assert.deepEqual(await titles('ferries'), [], 'the old summary is no longer found');
+      assert.deepEqual(await titles('pier'), ['Pier two'], 'nor the old body');
+      assert.equal(await store.removeArticlesNotIn('local', [first.id]), 1);
+      assert.deepEqual(await titles('pier'), []);
+      assert.deepEqual(await titles('harbour'), ['Harbour update']);
+    }));
+
     test('a cursor walks the whole archive exactly once, ties on date broken by id', () => withStore(open, async (store) => {
       const sameDay = new Date(base);
       const batch = [

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { migrations } from '../src/store/migrations.ts';
 import { openStore } from '../src/store/store.ts';
 import { makeArticle, runStoreContract } from './store.contract.ts';
 
@@ -29,6 +31,41 @@ test('a SQLite file keeps its articles across reopen, and migrations run once', 
     assert.equal(await second.countArticles(), 1);
     assert.deepEqual(await second.upsertArticles([makeArticle(1, { topics: ['a'] })]), { inserted: 0, updated: 0, unchanged: 1 });
     await second.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a database from schema 3 migrates: unused indexes go, the search index keeps no text copy, articles stay searchable', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidings-store-'));
+  try {
+    const path = join(dir, 'db.sqlite');
+    const old = new Database(path);
+    for (const sql of migrations.slice(0, 3)) old.exec(sql);
+    old.pragma('user_version = 3');
+    // A row as schema 3 stored it, plain text included; its trigger filled the old index.
+    old.prepare(`INSERT INTO articles (id, title, url, summary, content_html, body_text, published, updated, authors,
+      source_id, categories, topics, enclosures, content_hash, revision, changed_at)
+      VALUES ('urn:old:1', 'Old title', 'https://e/1', 'Old summary', '<p>Body from before</p>', 'Body from before',
+      1, 1, '[]', 'src', '[]', '[]', '[]', 'h', 1, 1)`).run();
+    old.prepare(`INSERT INTO article_sources (article_id, source_id) VALUES ('urn:old:1', 'src')`).run();
+    old.close();
+    const store = await openStore(`sqlite:${path}`);
+    const titles = async (q: string) => (await store.queryArticles({ q, limit: 5 })).map((a) => a.title);
+    assert.deepEqual(await titles('before'), ['Old title']);
+    assert.deepEqual(await titles('summary'), ['Old title']);
+    await store.upsertArticles([makeArticle(1, { topics: ['a'] })]);
+    assert.deepEqual(await titles('body'), ['Article 1', 'Old title']);
+    assert.equal(await store.removeArticlesNotIn('src', []), 1);
+    assert.deepEqual(await titles('before'), []);
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    assert.equal(db.pragma('user_version', { simple: true }), migrations.length);
+    const indexes = db.prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'articles'`).all();
+    assert.deepEqual(indexes.map((i) => i.name).filter((n) => !n.startsWith('sqlite_autoindex')).sort(), ['articles_by_date', 'articles_by_url']);
+    const columns = db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('articles')`).all().map((c) => c.name);
+    assert.ok(!columns.includes('body_text'));
+    db.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

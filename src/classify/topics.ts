@@ -49,8 +49,11 @@ export interface CompiledTopic {
    * `keywords` at every character of the text for every topic.
    */
   readonly atWordStart?: RegExp;
-  /** The first letter of every keyword, as a case-insensitive class: which word starts can match at all. */
-  readonly firstLetters?: RegExp;
+  /**
+   * The first two characters every match begins with (one, for a keyword of one character), matched
+   * case-insensitively like the alternation: which word starts can match at all.
+   */
+  readonly heads?: RegExp;
   /** Lowercased categories. */
   readonly categories: ReadonlySet<string>;
   readonly sources: ReadonlySet<string>;
@@ -62,23 +65,32 @@ export interface CompiledTopics {
 }
 
 /**
- * Per compiled configuration: topic id → configuration position, and code point → indexes of the
- * topics whose keywords can start with it. The second is filled as code points are met (a text uses
- * a few dozen distinct word-initial letters) because deciding it takes a Unicode case-insensitive
- * test per topic; it is a pure function of the configuration, so caching it keeps classify() pure.
+ * Per compiled configuration: topic id → configuration position, and the first two code points of a
+ * word (headKey) → indexes of the topics whose keywords can start with them. The second is filled as
+ * pairs are met (a text uses a few hundred distinct word beginnings) because deciding it takes a
+ * Unicode case-insensitive test per topic; it is a pure function of the configuration, so caching it
+ * keeps classify() pure. Two characters rather than one turn away most word starts before any
+ * keyword alternation is tried there.
  */
 interface TopicIndex {
   readonly order: ReadonlyMap<string, number>;
-  readonly byFirst: Map<number, readonly number[]>;
+  readonly byHead: Map<number, readonly number[]>;
 }
 const topicIndexes = new WeakMap<CompiledTopics, TopicIndex>();
-/** Distinct word-initial code points remembered per configuration; past it the table starts over. */
-const MAX_FIRST_LETTERS = 4096;
+/** Distinct word beginnings remembered per configuration; past it the table starts over. */
+const MAX_HEADS = 16384;
+/** Astral code points met in text, remembered as word characters or not; past it the table starts over. */
+const MAX_ASTRAL = 4096;
+
+/** One number for a word's first code point and the one after it (0 at the end of the text). */
+function headKey(first: number, second: number): number {
+  return first * 0x110000 + second;
+}
 
 function topicIndex(compiled: CompiledTopics): TopicIndex {
   let index = topicIndexes.get(compiled);
   if (!index) {
-    index = { order: new Map(compiled.topics.map((t, i) => [t.id, i])), byFirst: new Map() };
+    index = { order: new Map(compiled.topics.map((t, i) => [t.id, i])), byHead: new Map() };
     topicIndexes.set(compiled, index);
   }
   return index;
@@ -127,14 +139,15 @@ function compileTopic(topic: Topic): CompiledTopic {
   // Longest first so a phrase wins over its own first word when both are listed.
   alternatives.sort((a, b) => b.length - a.length);
   const body = `(?:${alternatives.join('|')})${WORD_END}`;
-  // Every keyword begins with a letter or digit (VALID_WORD), so its first code point, compared
-  // case-insensitively like the alternation does, is a necessary condition for a match there.
-  const firsts = new Set(topic.rules.keywords.map((k) => String.fromCodePoint(k.trim().replace(/^=/, '').codePointAt(0) ?? 0)));
+  // Every alternative begins with the literal text of its keyword's first word (or that word's stem),
+  // so the first two characters of it, compared like the alternation compares them, are a necessary
+  // condition for a match at a word start.
+  const heads = new Set(topic.rules.keywords.map((k) => literal([...leadingLiteral(k)].slice(0, 2).join(''))));
   return {
     ...compiled,
     keywords: new RegExp(`${WORD_START}${body}`, 'iu'),
     atWordStart: new RegExp(body, 'iuy'),
-    firstLetters: new RegExp(`^[${[...firsts].join('')}]$`, 'iu'),
+    heads: new RegExp(`^(?:${[...heads].join('|')})`, 'iu'),
   };
 }
 
@@ -156,10 +169,15 @@ export function keywordPattern(keyword: string): KeywordPattern {
   return { kind: 'ok', pattern: parts.join(String.raw`\s+`) };
 }
 
-function wordPattern(raw: string): KeywordPattern {
+/** One word of a keyword: its letters, and whether `=` or `*` marked it. */
+function keywordWord(raw: string): { word: string; exact: boolean; prefix: boolean } {
   const exact = raw.startsWith('=');
   const prefix = raw.endsWith('*');
-  const word = raw.slice(exact ? 1 : 0, prefix ? -1 : undefined);
+  return { word: raw.slice(exact ? 1 : 0, prefix ? -1 : undefined), exact, prefix };
+}
+
+function wordPattern(raw: string): KeywordPattern {
+  const { word, exact, prefix } = keywordWord(raw);
   if (exact && prefix) return { kind: 'invalid', reason: 'both exact (=) and a prefix (*)' };
   if (word === '') return { kind: 'invalid', reason: 'no letters or digits' };
   if (!VALID_WORD.test(word)) {
@@ -168,6 +186,12 @@ function wordPattern(raw: string): KeywordPattern {
   if (prefix) return { kind: 'ok', pattern: `${literal(word)}[${WORD_CHAR}]*` };
   if (exact || isExactByShape(word)) return { kind: 'ok', pattern: literal(word) };
   return { kind: 'ok', pattern: `${literal(stem(word))}\\p{L}{0,${MAX_ENDING}}` };
+}
+
+/** The text wordPattern's pattern for a valid keyword's first word begins with: the word, or its stem. */
+function leadingLiteral(keyword: string): string {
+  const { word, exact, prefix } = keywordWord(keyword.trim().split(/\s+/u)[0] ?? '');
+  return prefix || exact || isExactByShape(word) ? word : stem(word);
 }
 
 /** Abbreviations and codes (ЄС, EU, G7, NATO, ППО) have no endings to strip. */
@@ -235,7 +259,7 @@ function isWordChar(cp: number): boolean {
   if (known === undefined) {
     known = IS_WORD_CHAR.test(String.fromCodePoint(cp));
     // Bounded like any cache fed by input; astral letters are rare in news text.
-    if (astralWordChar.size >= MAX_FIRST_LETTERS) astralWordChar.clear();
+    if (astralWordChar.size >= MAX_ASTRAL) astralWordChar.clear();
     astralWordChar.set(cp, known);
   }
   return known;
@@ -260,16 +284,8 @@ function candidateStarts(text: string, compiled: CompiledTopics, index: TopicInd
     const begins = isWord && !previousIsWord;
     previousIsWord = isWord;
     if (!begins) continue;
-    let topics = index.byFirst.get(cp);
-    if (topics === undefined) {
-      const ch = String.fromCodePoint(cp);
-      topics = [];
-      compiled.topics.forEach((t, i) => {
-        if (t.firstLetters?.test(ch)) (topics as number[]).push(i);
-      });
-      if (index.byFirst.size >= MAX_FIRST_LETTERS) index.byFirst.clear();
-      index.byFirst.set(cp, topics);
-    }
+    const next = text.codePointAt(at) ?? 0;
+    const topics = topicsByHead(compiled, index, cp, next);
     if (topics.length === 0) continue;
     if (start > 0 && APOSTROPHES.includes(text.charAt(start - 1))) {
       AFTER_CYRILLIC_APOSTROPHE.lastIndex = start;
@@ -278,6 +294,24 @@ function candidateStarts(text: string, compiled: CompiledTopics, index: TopicInd
     for (const i of topics) starts[i]?.push(start);
   }
   return starts;
+}
+
+/** Indexes of the topics some keyword of which can begin with code points `first`, `second`. */
+function topicsByHead(compiled: CompiledTopics, index: TopicIndex, first: number, second: number): readonly number[] {
+  const key = headKey(first, second);
+  let topics = index.byHead.get(key);
+  if (topics === undefined) {
+    // At the end of the text (second 0) the head is one character: only one-character keywords fit.
+    const head = String.fromCodePoint(first) + (second === 0 ? '' : String.fromCodePoint(second));
+    const found: number[] = [];
+    compiled.topics.forEach((t, i) => {
+      if (t.heads?.test(head)) found.push(i);
+    });
+    if (index.byHead.size >= MAX_HEADS) index.byHead.clear();
+    index.byHead.set(key, found);
+    topics = found;
+  }
+  return topics;
 }
 
 /** Whether `matcher` matches at one of `starts`. */

@@ -165,8 +165,12 @@ export function sanitizeHtml(html: string, baseUrl?: string): string {
 }
 
 /** Block-level tags whose boundaries separate words in plain text. */
-const BLOCK_BOUNDARY =
-  /<\/?(?:p|div|br|hr|li|ul|ol|dd|dt|dl|tr|td|th|table|h[1-6]|blockquote|pre|figure|figcaption|section|article|header|footer|aside|nav|summary|details)\b[^>]*>/gi;
+const BLOCK_TAGS = [
+  'p', 'div', 'br', 'hr', 'li', 'ul', 'ol', 'dd', 'dt', 'dl', 'tr', 'td', 'th', 'table', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6',
+  'blockquote', 'pre', 'figure', 'figcaption', 'section', 'article', 'header', 'footer', 'aside', 'nav', 'summary', 'details',
+];
+const BLOCK_TAG_SET = new Set(BLOCK_TAGS);
+const BLOCK_BOUNDARY = new RegExp(`<\\/?(?:${BLOCK_TAGS.join('|')})\\b[^>]*>`, 'gi');
 
 /**
  * Plain text of an HTML fragment: tags removed (script/style contents too), entities decoded
@@ -183,9 +187,49 @@ export function htmlToText(html: string): string {
     if (known.reads >= MEMO_READS) forget(html, known);
     return known.text;
   }
-  const text = parseToText(html);
+  const text = plainMarkupText(html) ?? parseToText(html);
   if (html.length >= MEMO_MIN_CHARS) remember(html, text);
   return text;
+}
+
+/**
+ * Elements whose content the HTML parser reads as ordinary text and sanitize-html (with TO_TEXT_OPTIONS)
+ * keeps: no raw-text or RCDATA element (script, style, textarea, title, xmp…), no non-text tag, no foreign
+ * (svg, math) or form element.
+ */
+const PLAIN_TAG_SET = new Set([
+  ...BLOCK_TAGS, 'a', 'abbr', 'b', 'bdi', 'bdo', 'big', 'cite', 'code', 'del', 'dfn', 'em', 'i', 'img', 'ins',
+  'kbd', 'main', 'mark', 'q', 's', 'samp', 'small', 'span', 'strong', 'sub', 'sup', 'tbody', 'tfoot', 'thead',
+  'time', 'u', 'caption',
+]);
+
+/**
+ * A tag exactly as htmlparser2 reads one (only HTML whitespace separates; an opening tag's quoted values
+ * may hold `>`; a closing tag has no attributes), written conservatively: anything odd does not match.
+ */
+const PLAIN_TAG =
+  /<([a-zA-Z][a-zA-Z0-9]*)(?:[ \t\n\f\r]+[^ \t\n\f\r"'<>/=]+(?:[ \t\n\f\r]*=[ \t\n\f\r]*(?:"[^"]*"|'[^']*'|[^ \t\n\f\r"'=<>`]+))?)*[ \t\n\f\r]*\/?>|<\/([a-zA-Z][a-zA-Z0-9]*)[ \t\n\f\r]*>/y;
+
+/**
+ * parseToText without the parser, for the common simple HTML (summaries like `<p>…</p>`, links,
+ * emphasis): when every `<` opens a PLAIN_TAG of a PLAIN_TAG_SET element, the parse would only drop the
+ * tags (a block one leaving a space) and decode each text run between them, which this does directly;
+ * undefined when the HTML is anything else. test/html.test.ts pins the equality.
+ */
+function plainMarkupText(html: string): string | undefined {
+  let text = '';
+  let at = 0;
+  for (;;) {
+    const lt = html.indexOf('<', at);
+    text += decodeHTML(lt === -1 ? html.slice(at) : html.slice(at, lt));
+    if (lt === -1) return collapseWhitespace(text);
+    PLAIN_TAG.lastIndex = lt;
+    const tag = PLAIN_TAG.exec(html);
+    const name = (tag?.[1] ?? tag?.[2])?.toLowerCase();
+    if (name === undefined || !PLAIN_TAG_SET.has(name)) return undefined;
+    if (BLOCK_TAG_SET.has(name)) text += ' ';
+    at = PLAIN_TAG.lastIndex;
+  }
 }
 
 /**
@@ -212,8 +256,14 @@ export function sanitizedHtmlToText(sanitized: string): string {
 /** Any tag of sanitizeHtml's output (see sanitizedHtmlToText for why nothing else starts with `<`). */
 const ANY_TAG = /<[^>]*>/g;
 
+/**
+ * Whitespace runs of two or more, or of one character other than a space: what collapsing has to
+ * rewrite. A body has a single space between most words, and `/\s+/g` rewrote each of them to itself.
+ */
+const WHITESPACE_TO_COLLAPSE = /\s{2,}|[^\S ]/g;
+
 function collapseWhitespace(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+  return text.replace(WHITESPACE_TO_COLLAPSE, ' ').trim();
 }
 
 function parseToText(html: string): string {
@@ -271,7 +321,7 @@ function forget(html: string, entry: MemoEntry): void {
 
 /** At most `maxChars` of `text`, cut at a word boundary, with "…" when anything was cut. */
 export function excerpt(text: string, maxChars: number): string {
-  const clean = text.replace(/\s+/g, ' ').trim();
+  const clean = collapseWhitespace(text);
   if (clean.length <= maxChars) return clean;
   const room = Math.max(1, maxChars - 1); // leave a place for the ellipsis
   const hard = clean.slice(0, room + 1);

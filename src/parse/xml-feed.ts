@@ -27,13 +27,19 @@ export interface RawFeed {
  */
 export const MARKUP_ATTR = 'tidings-markup';
 
-// rss-parser reads these itself and crashes on legal-but-odd input: `new Date(x).toISOString()` throws
+// rss-parser reads these itself. It crashes on legal-but-odd input: `new Date(x).toISOString()` throws
 // RangeError on a bad Atom <published>/<updated> (losing the WHOLE feed), and Atom getLink() throws on
-// a <link> without attributes. Renaming them means rss-parser never touches them; we read them raw.
+// a <link> without attributes. And it strips the HTML of every description, content:encoded and Atom
+// content into a "snippet" with a few regular expressions over the whole body, which nothing here reads.
+// Renaming them means rss-parser never touches them; we read them raw.
 const HIDDEN: Record<string, string> = {
   published: 'tidings:published',
   updated: 'tidings:updated',
   link: 'tidings:link',
+  description: 'tidings:description',
+  'content:encoded': 'tidings:content-encoded',
+  content: 'tidings:content',
+  summary: 'tidings:summary',
 };
 export function rawName(name: string): string {
   return HIDDEN[name] ?? name;
@@ -102,7 +108,15 @@ export function prepareXml(xml: string): string {
   return out.join('');
 }
 
+/**
+ * An `&` that fixEntities would rewrite: not the start of a numeric reference or of one of XML's five
+ * named entities. Escaped HTML (Atom content, most RSS descriptions) is full of &lt; and &quot;, which
+ * stay as they are; testing for this first spares the replace callback for each of them.
+ */
+const AMP_TO_FIX = /&(?!#\d+;|#x[0-9a-fA-F]+;|(?:amp|lt|gt|quot|apos);)/;
+
 function fixEntities(text: string): string {
+  if (!AMP_TO_FIX.test(text)) return text;
   return text.replace(/&(#\d+;|#x[0-9a-fA-F]+;|([A-Za-z][A-Za-z0-9]*);)?/g, (whole, ref, name) => {
     if (ref === undefined) return '&amp;';
     if (name === undefined || ['amp', 'lt', 'gt', 'quot', 'apos'].includes(name)) return whole;
@@ -120,23 +134,26 @@ function toCdata(inner: string): string {
   return `<![CDATA[${html.replace(/\]\]>/g, ']]]]><![CDATA[>')}]]>`;
 }
 
-/** Every element we read ourselves, kept raw (all occurrences) through rss-parser's customFields. */
+/**
+ * Every element we read ourselves, kept raw (all occurrences) through rss-parser's customFields; `raw`
+ * names a HIDDEN one by its new name, the one rss-parser sees.
+ */
 const RAW_FEED_FIELDS = [
   '$', 'title', 'subtitle', 'tagline', 'description', 'language', 'ttl', 'image', 'logo', 'icon',
-  'managingEditor', 'webMaster', 'author', 'id', 'tidings:link', 'tidings:updated', 'modified', 'lastBuildDate',
+  'managingEditor', 'webMaster', 'author', 'id', 'link', 'updated', 'modified', 'lastBuildDate',
   'pubDate', 'dc:title', 'dc:description', 'dc:language', 'dc:creator', 'dc:author', 'dc:date',
   'atom:link', 'itunes:author', 'itunes:subtitle', 'itunes:summary', 'itunes:image', 'media:thumbnail',
   'media:content', 'category',
 ];
 const RAW_ITEM_FIELDS = [
-  '$', 'title', 'tidings:link', 'guid', 'id', 'description', 'summary', 'content', 'content:encoded',
-  'pubDate', 'tidings:published', 'tidings:updated', 'issued', 'created', 'modified', 'author',
+  '$', 'title', 'link', 'guid', 'id', 'description', 'summary', 'content', 'content:encoded',
+  'pubDate', 'published', 'updated', 'issued', 'created', 'modified', 'author',
   'category', 'enclosure', 'source', 'dc:title', 'dc:description', 'dc:creator', 'dc:author', 'dc:date',
   'dc:modified', 'dc:language', 'dc:subject', 'atom:link', 'atom:author', 'atom:published',
   'atom:updated', 'atom:category', 'atom:content', 'atom:summary', 'itunes:author', 'itunes:summary', 'itunes:image', 'media:thumbnail',
   'media:content', 'media:group',
 ];
-const raw = (f: string): [string, string, { keepArray: boolean }] => [f, `raw:${f}`, { keepArray: true }];
+const raw = (f: string): [string, string, { keepArray: boolean }] => [rawName(f), `raw:${rawName(f)}`, { keepArray: true }];
 
 function makeParser(): Parser<RawRecord, RawRecord> {
   return new Parser<RawRecord, RawRecord>({

@@ -101,4 +101,30 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX websub_subscriptions_by_expiry ON websub_subscriptions (expires_at);
   `,
+  // 4: indexes no query reads. Sources are filtered through article_sources (an article can have
+  // several) and versions are read per id, yet every insert paid for both.
+  `
+  DROP INDEX articles_by_source;
+  DROP INDEX articles_by_revision;
+  `,
+  // 5: the full-text index keeps no second copy of the text. An external-content index needed the
+  // article row to carry its plain text (body_text) for the index to delete it again; a contentless
+  // one with contentless_delete deletes by rowid, so the row no longer stores a column nothing reads.
+  // The store writes the index beside each insert and update; deletion stays a trigger.
+  `
+  DROP TRIGGER articles_fts_insert;
+  DROP TRIGGER articles_fts_delete;
+  DROP TRIGGER articles_fts_update;
+  DROP TABLE articles_fts;
+  CREATE VIRTUAL TABLE articles_fts USING fts5 (
+    title, summary, body_text,
+    content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2'
+  );
+  INSERT INTO articles_fts (rowid, title, summary, body_text) SELECT rowid, title, summary, body_text FROM articles;
+  ALTER TABLE articles DROP COLUMN body_text;
+  CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+    DELETE FROM articles_fts WHERE rowid = old.rowid;
+  END;
+  `,
 ];

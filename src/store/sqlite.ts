@@ -32,10 +32,9 @@ interface ArticleRow {
   enclosures: string;
   content_hash: string;
   revision: number;
-  sources: string | null;
 }
 
-/** What an article page needs of a row: no full-text column, no bookkeeping. */
+/** What an article page needs of a row: not the bookkeeping (content hash, revision, change time). */
 const PUBLISHED_COLUMNS = 'id, slug, title, url, summary, content_html, published, updated, authors, language, source_id, categories, topics, image, enclosures';
 type PublishedRow = Pick<ArticleRow, 'id' | 'slug' | 'title' | 'url' | 'summary' | 'content_html' | 'published' | 'updated' |
   'authors' | 'language' | 'source_id' | 'categories' | 'topics' | 'image' | 'enclosures'>;
@@ -85,6 +84,9 @@ export function openSqliteStore(path: string): ArticleStore {
   }
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
+  // Checkpoint after ~40 MB of WAL instead of the default ~4 MB: one feed's batch rewrites the same
+  // index and full-text pages many times over, and a rarer checkpoint copies each of them back once.
+  db.pragma('wal_autocheckpoint = 10000');
   db.pragma('foreign_keys = ON');
   migrate(db, path);
   return new SqliteStore(db);
@@ -131,15 +133,18 @@ class SqliteStore implements ArticleStore {
       publishedById: db.prepare<[string], PublishedRow>(`SELECT ${PUBLISHED_COLUMNS} FROM articles WHERE id = ?`),
       byUrl: db.prepare<[string], ArticleRow>(`SELECT rowid, * FROM articles WHERE url = ? LIMIT 1`),
       bySlug: db.prepare<[string], PublishedRow>(`SELECT ${PUBLISHED_COLUMNS} FROM articles WHERE slug = ?`),
-      insert: db.prepare(`INSERT INTO articles (id, slug, title, url, summary, content_html, body_text, published,
+      insert: db.prepare(`INSERT INTO articles (id, slug, title, url, summary, content_html, published,
         updated, authors, language, source_id, categories, topics, image, enclosures, content_hash, revision, changed_at)
-        VALUES (@id, @slug, @title, @url, @summary, @content_html, @body_text, @published, @updated, @authors,
+        VALUES (@id, @slug, @title, @url, @summary, @content_html, @published, @updated, @authors,
         @language, @source_id, @categories, @topics, @image, @enclosures, @content_hash, @revision, @changed_at)`),
       update: db.prepare(`UPDATE articles SET slug = @slug, title = @title, url = @url, summary = @summary,
-        content_html = @content_html, body_text = @body_text, published = @published, updated = @updated,
+        content_html = @content_html, published = @published, updated = @updated,
         authors = @authors, language = @language, source_id = @source_id, categories = @categories,
         topics = @topics, image = @image, enclosures = @enclosures, content_hash = @content_hash,
         revision = @revision, changed_at = @changed_at WHERE id = @id`),
+      indexText: db.prepare<[number | bigint, string, string, string]>(
+        `INSERT INTO articles_fts (rowid, title, summary, body_text) VALUES (?, ?, ?, ?)`),
+      unindexText: db.prepare<[number]>(`DELETE FROM articles_fts WHERE rowid = ?`),
       setTopics: db.prepare(`UPDATE articles SET topics = ?, revision = ?, changed_at = ? WHERE id = ?`),
       deleteTopics: db.prepare(`DELETE FROM article_topics WHERE article_id = ?`),
       insertTopic: db.prepare(`INSERT OR IGNORE INTO article_topics (topic, published, article_id) VALUES (?, ?, ?)`),
@@ -237,8 +242,10 @@ class SqliteStore implements ArticleStore {
     // The same article reached through another source (another guid, same canonical URL) is one article.
     const existing = this.stmts.byId.get(article.id) ?? (article.slug ? undefined : this.stmts.byUrl.get(article.url));
     if (!existing) {
-      this.stmts.insert.run(this.articleParams(article, hash, article.updated.getTime(), revision, now));
-      this.writeTopics(article.id, article.topics, article.published.getTime());
+      const { lastInsertRowid } = this.stmts.insert.run(this.articleParams(article, hash, article.updated.getTime(), revision, now));
+      this.indexText(lastInsertRowid, article);
+      // A new id has no topic rows yet (deleting an article deletes its topics first): nothing to clear.
+      this.insertTopics(article.id, article.topics, article.published.getTime());
       this.stmts.addSource.run(article.id, article.sourceId);
       return 'inserted';
     }
@@ -265,12 +272,23 @@ class SqliteStore implements ArticleStore {
     // Changed: `updated` must move forward even when the source does not say so.
     const updated = article.updated.getTime() > existing.updated ? article.updated.getTime() : Math.max(now, existing.updated + 1);
     this.stmts.update.run(this.articleParams({ ...article, id: existing.id }, hash, updated, revision, now));
+    this.stmts.unindexText.run(existing.rowid);
+    this.indexText(existing.rowid, article);
     this.writeTopics(existing.id, article.topics, article.published.getTime());
     return 'updated';
   }
 
+  /** What `q` searches: the title, the summary and the plain text of the body. */
+  private indexText(rowid: number | bigint, a: Article): void {
+    this.stmts.indexText.run(rowid, a.title, a.summary, htmlToText(a.contentHtml));
+  }
+
   private writeTopics(id: string, topics: string[], published: number): void {
     this.stmts.deleteTopics.run(id);
+    this.insertTopics(id, topics, published);
+  }
+
+  private insertTopics(id: string, topics: string[], published: number): void {
     for (const topic of topics) this.stmts.insertTopic.run(topic, published, id);
   }
 
@@ -282,7 +300,6 @@ class SqliteStore implements ArticleStore {
       url: a.url,
       summary: a.summary,
       content_html: a.contentHtml,
-      body_text: htmlToText(a.contentHtml),
       published: a.published.getTime(),
       updated: Math.max(updated, a.published.getTime()),
       authors: JSON.stringify(a.authors),
