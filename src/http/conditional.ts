@@ -8,11 +8,11 @@ import { pickEncoding, type CachedResponse, type Encoding } from '../cache/cache
 
 export interface CachePolicy {
   /** Cache-Control max-age, in seconds. */
-  maxAgeSeconds: number;
+  readonly maxAgeSeconds: number;
   /** Cache-Control stale-while-revalidate, in seconds (0 leaves the directive out). */
-  staleWhileRevalidate: number;
+  readonly staleWhileRevalidate: number;
   /** Access-Control-Allow-Origin value (`*` for public feeds); absent sends no CORS header. */
-  corsOrigin?: string | undefined;
+  readonly corsOrigin?: string | undefined;
 }
 
 /**
@@ -74,7 +74,7 @@ export function sendEntry(req: Request, res: Response, entry: CachedResponse): v
 // setHeader, not res.set(): Express's set() rewrites Content-Type and checks arrays, work we don't need.
 function setCachingHeaders(res: Response, etag: string, lastModified: Date, policy: CachePolicy): void {
   res.setHeader('ETag', etag);
-  res.setHeader('Last-Modified', lastModified.toUTCString());
+  res.setHeader('Last-Modified', httpDate(lastModified));
   res.setHeader('Cache-Control', cacheControl(policy));
   // The body differs by Accept-Encoding, so shared caches must key on it.
   // Kept beside any Vary already set (CORS adds Origin); precheck and sendCached both get here.
@@ -86,10 +86,26 @@ function setCachingHeaders(res: Response, etag: string, lastModified: Date, poli
   }
 }
 
+/** Header values worked out once per policy: a feed route sets them on every response. */
+const cacheControlOf = new WeakMap<CachePolicy, string>();
+
 function cacheControl(policy: CachePolicy): string {
+  const known = cacheControlOf.get(policy);
+  if (known !== undefined) return known;
   const maxAge = Math.max(0, Math.floor(policy.maxAgeSeconds));
   const swr = Math.max(0, Math.floor(policy.staleWhileRevalidate));
-  return swr > 0 ? `public, max-age=${maxAge}, stale-while-revalidate=${swr}` : `public, max-age=${maxAge}`;
+  const value = swr > 0 ? `public, max-age=${maxAge}, stale-while-revalidate=${swr}` : `public, max-age=${maxAge}`;
+  cacheControlOf.set(policy, value);
+  return value;
+}
+
+/** The last Last-Modified written: pollers of one feed ask for the same instant over and over. */
+let lastHttpDate = { time: Number.NaN, text: '' };
+
+function httpDate(date: Date): string {
+  const time = date.getTime();
+  if (time !== lastHttpDate.time) lastHttpDate = { time, text: date.toUTCString() };
+  return lastHttpDate.text;
 }
 
 const IDENTITY_ONLY: readonly Encoding[] = ['identity'];

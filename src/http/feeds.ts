@@ -30,9 +30,11 @@ interface Validators {
 
 interface Resolved {
   request: FeedRequest;
-  /** Canonical `format|topics?query`: part of the ETag and the cache key. */
-  key: string;
   validators: Validators;
+  /** Canonical `format|topics?query` and the ETag: the rendered feed's key in the response cache. */
+  cacheKey: string;
+  /** WebSub discovery (§4): the hub and the topic URL to subscribe to; absent when the hub is off. */
+  link?: string;
   /** Set when the request depends on the clock (`since=24h`): valid within this minute only. */
   minute?: number;
 }
@@ -68,6 +70,7 @@ class RequestMemo {
 export function feedHandler(deps: AppDeps): (req: Request, res: Response) => Promise<void> {
   const memo = new RequestMemo();
   const fills = new SingleFlight<CachedResponse>();
+  const { hubUrl } = deps.settings;
   const now = deps.now ?? (() => new Date());
   const policy: CachePolicy = {
     maxAgeSeconds: deps.settings.maxAgeSeconds,
@@ -92,17 +95,20 @@ export function feedHandler(deps: AppDeps): (req: Request, res: Response) => Pro
       const key = `${request.format}|${request.topicPath}?${request.queryString}`;
       const version = await deps.store.queryVersion(request.query);
       const etag = makeEtag([version.tag, key, RENDERER_VERSION, deps.settings.baseUrl, feedTitle(topicsOf(request, catalog.topics)), deps.settings.hubUrl ?? '']);
-      resolved = { request, key, validators: { etag, lastModified: version.lastModified }, ...(request.dependsOnNow ? { minute } : {}) };
+      resolved = {
+        request,
+        validators: { etag, lastModified: version.lastModified },
+        cacheKey: `${key}|${etag}`,
+        ...(hubUrl ? { link: hubLink(hubUrl, feedUrl(deps.settings.baseUrl, request.topicPath, request.format, request.queryString)) } : {}),
+        ...(request.dependsOnNow ? { minute } : {}),
+      };
       memo.set(req.url, resolved);
     }
-    const { request, key, validators } = resolved;
-    const { hubUrl, baseUrl } = deps.settings;
-    // WebSub discovery (§4): the hub and the topic URL to subscribe to, on every response.
-    if (hubUrl) res.setHeader('Link', `<${hubUrl}>; rel="hub", <${feedUrl(baseUrl, request.topicPath, request.format, request.queryString)}>; rel="self"`);
-
+    // Everything a repeated URL needs was worked out once per store revision, above.
+    const { request, validators, cacheKey, link } = resolved;
+    if (link) res.setHeader('Link', link);
     if (precheck(req, res, validators.etag, validators.lastModified, policy)) return;
 
-    const cacheKey = `${key}|${validators.etag}`;
     const entry = deps.cache.get(cacheKey) ?? (await fills.run(cacheKey, () => fillEntry(deps, request, validators, cacheKey)));
     const form = missingForm(entry, req.headers['accept-encoding']);
     if (form) {
@@ -112,6 +118,10 @@ export function feedHandler(deps: AppDeps): (req: Request, res: Response) => Pro
     }
     sendEntry(req, res, entry);
   };
+}
+
+function hubLink(hubUrl: string, selfUrl: string): string {
+  return `<${hubUrl}>; rel="hub", <${selfUrl}>; rel="self"`;
 }
 
 async function fillEntry(deps: AppDeps, request: FeedRequest, validators: Validators, cacheKey: string): Promise<CachedResponse> {
