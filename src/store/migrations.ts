@@ -102,7 +102,7 @@ export const migrations: readonly string[] = [
   CREATE INDEX websub_subscriptions_by_expiry ON websub_subscriptions (expires_at);
   `,
   // 4: indexes no query reads. Sources are filtered through article_sources (an article can have
-  // several) and versions are read per id, yet every insert paid for both.
+  // several) and versions are read with each page's rows, yet every insert paid for both.
   `
   DROP INDEX articles_by_source;
   DROP INDEX articles_by_revision;
