@@ -71,7 +71,10 @@ export function feedHandler(deps: AppDeps): (req: Request, res: Response) => Pro
   const memo = new RequestMemo();
   const fills = new SingleFlight<CachedResponse>();
   const { hubUrl } = deps.settings;
-  const now = deps.now ?? (() => new Date());
+  const clock = deps.now;
+  const now = clock ?? (() => new Date());
+  // The clock read by every request; without a test clock, no Date is made for it.
+  const nowMs = clock ? () => clock().getTime() : Date.now;
   const policy: CachePolicy = {
     maxAgeSeconds: deps.settings.maxAgeSeconds,
     staleWhileRevalidate: deps.settings.staleWhileRevalidate,
@@ -81,7 +84,7 @@ export function feedHandler(deps: AppDeps): (req: Request, res: Response) => Pro
   return async (req, res) => {
     const catalog = deps.catalog();
     const revision = await deps.store.currentRevision();
-    const minute = Math.floor(now().getTime() / 60_000);
+    const minute = Math.floor(nowMs() / 60_000);
     // Pollers repeat the same URL: between two writes its parsing and version are already known.
     let resolved = memo.get(revision, catalog, req.url, minute);
     if (!resolved) {
