@@ -4,12 +4,12 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { jsonFeedValidator } from './jsonfeed-schema.ts';
+import { freePort } from './free-port.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
 const FIXTURE = join(REPO, 'test', 'fixtures', 'conformance');
@@ -121,18 +121,6 @@ interface Server {
   base: string;
   selfStarted: boolean;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolvePort(port));
-    });
-  });
 }
 
 async function startServer(work: string): Promise<Server> {
