@@ -177,9 +177,19 @@ const BLOCK_BOUNDARY = new RegExp(`<\\/?(?:${BLOCK_TAGS.join('|')})\\b[^>]*>`, '
  * exactly once, whitespace collapsed. `&amp;amp;` becomes the text `&amp;`, never `&`.
  */
 export function htmlToText(html: string): string {
-  // Without `<` there is no tag and without `&` no entity: the parse below would hand the characters
-  // back unchanged (it escapes text and decodeHTML undoes exactly that), so only whitespace changes.
-  // Titles, author names and most summaries take this path.
+  return rememberedText(html, anyHtmlText);
+}
+
+function anyHtmlText(html: string): string {
+  return plainMarkupText(html) ?? parseToText(html);
+}
+
+/**
+ * The text `convert` makes of `html`, shared through textMemo. Without `<` there is no tag and without
+ * `&` no entity: a parse would hand the characters back unchanged (it escapes text and decodeHTML undoes
+ * exactly that), so only whitespace changes. Titles, author names and most summaries take that path.
+ */
+function rememberedText(html: string, convert: (html: string) => string): string {
   if (!html.includes('<') && !html.includes('&')) return collapseWhitespace(html);
   const known = textMemo.get(html);
   if (known !== undefined) {
@@ -187,7 +197,7 @@ export function htmlToText(html: string): string {
     if (known.reads >= MEMO_READS) forget(html, known);
     return known.text;
   }
-  const text = plainMarkupText(html) ?? parseToText(html);
+  const text = convert(html);
   if (html.length >= MEMO_MIN_CHARS) remember(html, text);
   return text;
 }
@@ -241,16 +251,11 @@ function plainMarkupText(html: string): string | undefined {
  * the store, which get the same string, find it. test/html.test.ts pins the equality.
  */
 export function sanitizedHtmlToText(sanitized: string): string {
-  if (!sanitized.includes('<') && !sanitized.includes('&')) return collapseWhitespace(sanitized);
-  const known = textMemo.get(sanitized);
-  if (known !== undefined) {
-    known.reads += 1;
-    if (known.reads >= MEMO_READS) forget(sanitized, known);
-    return known.text;
-  }
-  const text = collapseWhitespace(decodeHTML(sanitized.replace(BLOCK_BOUNDARY, ' ').replace(ANY_TAG, '')));
-  if (sanitized.length >= MEMO_MIN_CHARS) remember(sanitized, text);
-  return text;
+  return rememberedText(sanitized, sanitizedText);
+}
+
+function sanitizedText(sanitized: string): string {
+  return collapseWhitespace(decodeHTML(sanitized.replace(BLOCK_BOUNDARY, ' ').replace(ANY_TAG, '')));
 }
 
 /** Any tag of sanitizeHtml's output (see sanitizedHtmlToText for why nothing else starts with `<`). */
