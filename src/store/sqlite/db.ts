@@ -126,7 +126,19 @@ export class SqliteDb {
   }
 }
 
+/** At open nothing is served yet, so waiting for another process's lock may block. */
+const OPEN_BUSY_TIMEOUT_MS = 10_000;
+
 export function migrate(db: Db, path: string): void {
+  db.pragma(`busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
+  try {
+    migrateLocked(db, path);
+  } finally {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
+}
+
+function migrateLocked(db: Db, path: string): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > migrations.length) {
     throw new TidingsError('store', path, `database is at schema ${current}, newer than this Tidings (${migrations.length})`);
