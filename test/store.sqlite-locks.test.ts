@@ -85,7 +85,10 @@ test('a write that cannot get the lock within its bound fails with a clear error
   const store = await openStore(`sqlite:${path}`, { writeWaitMs: 1500 });
   try {
     await store.upsertArticles([makeArticle(1)]);
+    await store.probe();
     const holder = await holdWriteLock(path, 4000);
+    const probed = await timed(() => assert.rejects(store.probe(), { message: /^store: .*db\.sqlite: the database stayed locked by another process for 1000 ms; write abandoned$/ }));
+    assert.ok(probed.ms < 1500, 'a health probe answers within about a second, unhealthy');
     const { ms } = await timed(() => assert.rejects(store.upsertArticles([makeArticle(2)]),
       { name: 'TidingsError', message: /^store: .*db\.sqlite: the database stayed locked by another process for 1500 ms; write abandoned$/ }));
     assert.ok(ms >= 1400 && ms < 3500, `gave up after its bound (${ms.toFixed(0)} ms)`);
