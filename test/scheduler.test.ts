@@ -11,7 +11,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger } from '../src/log.ts';
 import type { Source } from '../src/model.ts';
+import { compileTopics } from '../src/classify/topics.ts';
+import { createPollSource } from '../src/ingest/pipeline.ts';
 import { MAX_DELAY_MS, NEVER, createScheduler, nextPollAt } from '../src/ingest/scheduler.ts';
+import { startUpstream } from './helpers/upstream.ts';
 import type { NextPollInput, OnceOutcome, SchedulerDeps } from '../src/ingest/scheduler.ts';
 import type { PollOutcome, PollResult } from '../src/ingest/types.ts';
 import { openStore } from '../src/store/store.ts';
@@ -439,4 +442,48 @@ test('a long poll keeps its lease: another scheduler does not take the source me
   await sleep(2700);
   assert.equal(rec.overlaps(), 0, 'renewed every third of the lease, so B never got it');
   assert.deepEqual(rec.polls.map((p) => p.owner), ['A']);
+});
+
+// --- freshness kept across 304s ----------------------------------------------------------------
+
+test('an RSS <ttl> and a max-age hold across 304 responses, in the saved state', async (t) => {
+  const up = await startUpstream();
+  const store = await memoryStore(t);
+  t.after(() => up.close());
+  const feed = (ttl: string) => `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><link>https://t.example/</link>
+<description>d</description>${ttl}<item><guid>https://t.example/1</guid><title>One</title><link>https://t.example/1</link></item></channel></rss>`;
+  up.route('/ttl.xml', { body: feed('<ttl>180</ttl>'), etag: '"t1"' });
+  up.route('/maxage.xml', { body: feed(''), etag: '"m1"', headers: { 'cache-control': 'max-age=7200' } });
+  const poll = createPollSource({
+    store,
+    compiled: () => compileTopics([]),
+    baseUrl: 'http://tidings.test',
+    userAgent: 'tidings-test',
+    log: silentLogger(),
+    random: () => 0.5,
+  });
+  const src = (id: string): Source => ({ id, url: up.url(`/${id}.xml`), topics: [], categoryTopics: {}, intervalMinutes: 30, enabled: true });
+  const minutesAhead = (r: PollResult) => Math.round((r.nextPollAt.getTime() - Date.now()) / MIN);
+
+  const first = await poll(src('ttl'));
+  assert.equal(first.outcome, 'ok');
+  assert.equal(minutesAhead(first), 180);
+  const second = await poll(src('ttl'));
+  assert.equal(second.outcome, 'not-modified');
+  assert.equal(minutesAhead(second), 180, 'the 304 keeps the <ttl> of the body it confirms (the interval is 30 min)');
+  assert.equal((await store.getSourceState('ttl'))?.ttlMinutes, 180);
+
+  assert.equal(minutesAhead(await poll(src('maxage'))), 120);
+  // The publisher's 304s carry no Cache-Control: the max-age of the last full response still holds.
+  up.route('/maxage.xml', { body: feed(''), etag: '"m1"' });
+  const revalidated = await poll(src('maxage'));
+  assert.equal(revalidated.outcome, 'not-modified');
+  assert.equal(minutesAhead(revalidated), 120);
+  assert.equal((await store.getSourceState('maxage'))?.maxAgeSeconds, 7200);
+
+  // A new body without <ttl> drops it.
+  up.route('/ttl.xml', { body: feed(''), etag: '"t2"' });
+  const changed = await poll(src('ttl'));
+  assert.equal(changed.outcome, 'ok');
+  assert.equal(minutesAhead(changed), 30);
 });
