@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const log = createLogger(env.logLevel, { role: env.role });
   const metrics = createMetrics({ role: env.role });
   let feeds: FeedsConfig = loadFeedsConfig(env.feedsDir);
-  const store = await openStore(env.databaseUrl);
+  const store = await openStore(env.databaseUrl, env.databaseOptions);
   const settings: HttpSettings = {
     baseUrl: env.baseUrl,
     siteTitle: 'Tidings',

@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
   const env = loadEnvConfig(process.env);
   const log = createLogger(process.env.LOG_LEVEL ? env.logLevel : 'warn', { destination: process.stderr, role: 'ingest' });
   const feeds = loadFeedsConfig(env.feedsDir);
-  const store = await openStore(env.databaseUrl);
+  const store = await openStore(env.databaseUrl, env.databaseOptions);
   const owner = `ingest:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const leaseMs = env.sourceLeaseSeconds * 1000;
   try {

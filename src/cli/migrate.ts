@@ -9,7 +9,7 @@ import { openStore } from '../store/store.ts';
 async function main(): Promise<void> {
   const env = loadEnvConfig(process.env);
   const started = Date.now();
-  const store = await openStore(env.databaseUrl);
+  const store = await openStore(env.databaseUrl, env.databaseOptions);
   await store.close();
   process.stdout.write(`migrate: ${redacted(env.databaseUrl)} is up to date (${Date.now() - started} ms)\n`);
 }
