@@ -48,6 +48,12 @@ test('ingest polls every source once, reports each, and exits 1 when one failed'
   assert.match(failing.stdout, /^\[\d\/2\] down: FAILED fetch: .*down\.xml: .*500/m);
   assert.match(failing.stdout, /^2 sources: 1 new, 0 updated, 0 not modified, 1 failed, 0 not due, 0 busy elsewhere$/m);
   assert.match(failing.stderr, /"source":"down"/, 'log lines name the source');
+  const logged = failing.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { source?: string; msg: string; role?: string; err?: { type: string; stack: string } });
+  const failure = logged.find((l) => l.source === 'down');
+  assert.match(failure?.msg ?? '', /^fetch failed: fetch: .*down\.xml: .*500/, 'the message says why');
+  assert.equal(failure?.err?.type, 'FetchError', 'the error itself is logged, not only its message');
+  assert.match(failure?.err?.stack ?? '', /\n\s+at /, 'with its stack');
+  assert.equal(failure?.role, 'ingest');
 
   writeFileSync(join(root, 'feeds', 'sources.yaml'), sources(['good']));
   const soon = await runIngest(env);

@@ -152,7 +152,7 @@ async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, 
     if (feed.ttlMinutes !== undefined) result.ttlMinutes = feed.ttlMinutes;
     return result;
   } catch (err) {
-    log.error({ url: fetched.finalUrl, err: describeError(err) }, 'poll failed');
+    log.error({ url: fetched.finalUrl, err }, `poll failed: ${describeError(err)}`);
     return { ...base, error: describeError(err) };
   }
 }
@@ -160,10 +160,10 @@ async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, 
 function fetchFailure(base: PollResult, err: unknown, log: Logger): PollResult {
   const message = describeError(err);
   if (err instanceof FetchError && err.gone) {
-    log.warn({ err: message }, 'source is gone (410); it will not be polled again until its URL changes in feeds/');
+    log.warn({ err }, `source is gone (410); it will not be polled again until its URL changes in feeds/: ${message}`);
     return { ...base, outcome: 'gone', error: message };
   }
-  log.error({ err: message }, 'fetch failed');
+  log.error({ err }, `fetch failed: ${message}`);
   const hints: CacheHints = {};
   if (err instanceof FetchError && err.retryAfter) hints.retryAfter = err.retryAfter;
   return { ...base, error: message, cacheHints: hints };
