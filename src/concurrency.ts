@@ -52,3 +52,29 @@ export function createLimiter(limit: number, options: { perKey?: number } = {}):
     },
   };
 }
+
+/**
+ * Runs `task` one at a time: a call during a run gets that run's promise and makes exactly one more
+ * run follow it, however many calls came meanwhile. A task that throws ends the runs and rejects.
+ */
+export function serialized(task: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  let again = false;
+  return () => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      try {
+        do {
+          again = false;
+          await task();
+        } while (again);
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  };
+}

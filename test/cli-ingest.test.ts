@@ -2,14 +2,14 @@
 // failed, and the good source's articles stored all the same; it polls only what the store's schedule
 // says is due (the one the server follows), unless --force.
 
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../src/store/store.ts';
-import { startUpstream } from './helpers/upstream.ts';
+import { startUpstream, type Upstream } from './helpers/upstream.ts';
 
 const FEED = `<?xml version="1.0"?><rss version="2.0"><channel><title>Good</title><link>https://good.example/</link>
 <description>d</description><item><guid>https://good.example/1</guid><title>Перша новина</title>
@@ -26,18 +26,24 @@ function runIngest(env: Record<string, string>, args: string[] = []): Promise<{ 
   });
 }
 
-test('ingest polls every source once, reports each, and exits 1 when one failed', { timeout: 60_000 }, async (t) => {
+/** An upstream and a project directory (feeds/ with one topic, empty content/), removed after the test. */
+async function project(t: TestContext): Promise<{ up: Upstream; root: string }> {
   const up = await startUpstream();
   const root = mkdtempSync(join(tmpdir(), 'tidings-ingest-'));
   t.after(async () => {
     await up.close();
     rmSync(root, { recursive: true, force: true });
   });
-  up.route('/good.xml', { body: FEED, etag: '"g1"' });
-  up.route('/down.xml', { status: 500 });
   mkdirSync(join(root, 'feeds'));
   mkdirSync(join(root, 'content'));
   writeFileSync(join(root, 'feeds', 'topics.yaml'), 'topics:\n  - id: news\n    title: News\n    keywords: [новина]\n');
+  return { up, root };
+}
+
+test('ingest polls every source once, reports each, and exits 1 when one failed', { timeout: 60_000 }, async (t) => {
+  const { up, root } = await project(t);
+  up.route('/good.xml', { body: FEED, etag: '"g1"' });
+  up.route('/down.xml', { status: 500 });
   const sources = (list: string[]) => `sources:\n${list.map((id) => `  - id: ${id}\n    url: ${up.url(`/${id}.xml`)}\n`).join('')}`;
   writeFileSync(join(root, 'feeds', 'sources.yaml'), sources(['good', 'down']));
   const env = { FEEDS_DIR: join(root, 'feeds'), CONTENT_DIR: join(root, 'content'), DATABASE_URL: `sqlite:${join(root, 'db.sqlite')}` };
@@ -75,16 +81,8 @@ test('ingest polls every source once, reports each, and exits 1 when one failed'
 });
 
 test('ingest honours a Retry-After the server would honour, and --force overrides it', { timeout: 60_000 }, async (t) => {
-  const up = await startUpstream();
-  const root = mkdtempSync(join(tmpdir(), 'tidings-ingest-'));
-  t.after(async () => {
-    await up.close();
-    rmSync(root, { recursive: true, force: true });
-  });
+  const { up, root } = await project(t);
   up.route('/busy.xml', { status: 503, headers: { 'retry-after': '3600' } });
-  mkdirSync(join(root, 'feeds'));
-  mkdirSync(join(root, 'content'));
-  writeFileSync(join(root, 'feeds', 'topics.yaml'), 'topics:\n  - id: news\n    title: News\n');
   writeFileSync(join(root, 'feeds', 'sources.yaml'), `sources:\n  - id: busy\n    url: ${up.url('/busy.xml')}\n    interval: 1\n`);
   const env = { FEEDS_DIR: join(root, 'feeds'), CONTENT_DIR: join(root, 'content'), DATABASE_URL: `sqlite:${join(root, 'db.sqlite')}` };
 

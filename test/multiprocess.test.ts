@@ -17,6 +17,7 @@ import { freePort } from '../scripts/free-port.ts';
 import { openStore } from '../src/store/store.ts';
 import { findPgBin, missingPostgres, startPostgres } from './helpers/postgres.ts';
 import { startUpstream } from './helpers/upstream.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const skip = findPgBin() ? undefined : missingPostgres('PostgreSQL server binaries (initdb, pg_ctl) not found');
 
@@ -79,19 +80,6 @@ function spawnRole(name: string, env: Record<string, string>): Proc {
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
   const lines = (): Record<string, unknown>[] => output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
   return { name, child, output: () => output, lines };
-}
-
-async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, message: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) assert.fail(message());
-    await sleep(50);
-  }
 }
 
 test('two web and two worker processes on one PostgreSQL', { timeout: 120_000, ...(skip ? { skip } : {}) }, async (t) => {

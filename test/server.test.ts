@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../scripts/free-port.ts';
 import { startUpstream } from './helpers/upstream.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const TOPICS = `topics:
   - id: europe
@@ -75,19 +76,6 @@ async function startServer(t: TestContext, env: Record<string, string>): Promise
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 15_000, () => `server did not start:\n${output}`);
   return { url, child, output: () => output };
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, message: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // Not up yet (connection refused): try again until the deadline.
-    }
-    if (Date.now() > deadline) assert.fail(message());
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function tempDirs(t: TestContext): { feeds: string; content: string; data: string } {

@@ -3,7 +3,7 @@
 // (shared by every process and by `npm run ingest`), claims each due source with a lease so exactly
 // one process polls it at a time, and starts polls within an overall and a per-host bound.
 
-import { createLimiter } from '../concurrency.ts';
+import { createLimiter, serialized } from '../concurrency.ts';
 import { describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Source } from '../model.ts';
@@ -153,8 +153,6 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   let booting = false;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  let scanning: Promise<void> | undefined;
-  let scanAgain = false;
 
   const leaseUntil = (at: Date): Date => new Date(at.getTime() + leaseMs);
 
@@ -273,28 +271,16 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   };
 
   /** One scan at a time; a call during a scan runs one more after it. Rejects only before start() succeeded. */
-  const scan = (): Promise<void> => {
-    if (scanning) {
-      scanAgain = true;
-      return scanning;
+  const scan = serialized(async () => {
+    try {
+      await scanOnce();
+    } catch (err) {
+      if (booting) throw err;
+      log.error({ err }, `schedule not read; trying again: ${describeError(err)}`);
+      if (timer) clearTimeout(timer);
+      timer = stopped ? undefined : setTimeout(() => void scan(), scanMs);
     }
-    scanning = (async () => {
-      do {
-        scanAgain = false;
-        try {
-          await scanOnce();
-        } catch (err) {
-          if (booting) throw err;
-          log.error({ err }, `schedule not read; trying again: ${describeError(err)}`);
-          if (timer) clearTimeout(timer);
-          timer = stopped ? undefined : setTimeout(() => void scan(), scanMs);
-        }
-      } while (scanAgain && !stopped);
-    })().finally(() => {
-      scanning = undefined;
-    });
-    return scanning;
-  };
+  });
 
   return {
     async start() {
@@ -315,7 +301,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       stopped = true;
       if (timer) clearTimeout(timer);
       timer = undefined;
-      await scanning?.catch(() => undefined);
+      await scan().catch(() => undefined);
       await Promise.all(pending.values());
     },
 

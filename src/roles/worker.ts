@@ -4,6 +4,7 @@
 // WebSub hub when content may have changed.
 
 import type { EnvConfig, FeedsConfig } from '../config.ts';
+import { serialized } from '../concurrency.ts';
 import { classify } from '../classify/topics.ts';
 import { describeError } from '../errors.ts';
 import { watchContentDir } from '../fetch/local.ts';
@@ -49,10 +50,14 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerRole> {
 
   const sync = createSyncLock({ store, owner, leaseMs, log });
   const syncLocal = serialized(async () => {
-    const result = await syncLocalContent({ store, contentDir: env.contentDir, baseUrl: env.baseUrl, compiled: () => deps.feeds().compiled, log });
-    log.info({ source: LOCAL_SOURCE_ID, ...result }, 'local content synced');
-    notify();
-  }, log, 'local content sync failed');
+    try {
+      const result = await syncLocalContent({ store, contentDir: env.contentDir, baseUrl: env.baseUrl, compiled: () => deps.feeds().compiled, log });
+      log.info({ source: LOCAL_SOURCE_ID, ...result }, 'local content synced');
+      notify();
+    } catch (err) {
+      log.error({ err }, `local content sync failed: ${describeError(err)}`);
+    }
+  });
   sync.onAcquired(syncLocal);
   await sync.start();
 
@@ -164,32 +169,4 @@ async function reclassifyRemote(store: ArticleStore, feeds: FeedsConfig, log: Lo
   } catch (err) {
     log.error({ err }, `reclassification failed: ${describeError(err)}`);
   }
-}
-
-/** Runs `task` one at a time; a call during a run schedules exactly one more run after it. */
-function serialized(task: () => Promise<void>, log: Logger, failure: string): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  let again = false;
-  const run = async (): Promise<void> => {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        try {
-          await task();
-        } catch (err) {
-          log.error({ err }, `${failure}: ${describeError(err)}`);
-        }
-      } while (again);
-    })();
-    try {
-      await running;
-    } finally {
-      running = undefined;
-    }
-  };
-  return run;
 }
