@@ -82,7 +82,7 @@ function spawnRole(name: string, env: Record<string, string>): Proc {
   return { name, child, output: () => output, lines };
 }
 
-test('two web and two worker processes on one PostgreSQL', { timeout: 120_000, ...(skip ? { skip } : {}) }, async (t) => {
+test('two web and two worker processes on one PostgreSQL', { timeout: 240_000, ...(skip ? { skip } : {}) }, async (t) => {
   const pg = await startPostgres();
   if (pg.kind !== 'ok') assert.fail(`cannot start PostgreSQL: ${pg.reason}`);
   t.after(() => pg.stop());
@@ -129,7 +129,7 @@ test('two web and two worker processes on one PostgreSQL', { timeout: 120_000, .
   const [worker1, worker2] = procs as [Proc, Proc, Proc, Proc];
   const webs = webPorts.map((port) => `http://127.0.0.1:${port}`);
   for (const [i, url] of webs.entries()) {
-    await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 30_000, () => `web-${i + 1} did not start:\n${procs[i + 2]?.output()}`);
+    await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 90_000, () => `web-${i + 1} did not start:\n${procs[i + 2]?.output()}`);
   }
 
   // Every 100 ms, each web instance's feed: when each item was first served by each instance.
