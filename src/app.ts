@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import type { AppDeps } from './http/deps.ts';
 import type { Metrics } from './metrics.ts';
 import type { ArticleStore } from './store/store.ts';
+import { requireAdmin } from './http/admin.ts';
 import { metricsHandler, requestMetrics } from './http/metrics.ts';
 import { errorHandler, sendNotFound } from './http/problems.ts';
 import { mountRoutes } from './http/routes.ts';
@@ -30,8 +31,8 @@ export function createAdminApp(deps: { store: ArticleStore; metrics: Metrics; ad
     res.setHeader('Cache-Control', 'no-store');
     deps.store.countArticles().then((articles) => res.json({ status: 'ok', articles }), next);
   });
-  const metrics = metricsHandler(deps.metrics, deps.adminToken);
-  app.get('/metrics', (req, res, next) => {
+  const metrics = metricsHandler(deps.metrics);
+  app.get('/metrics', requireAdmin(deps.adminToken), (req, res, next) => {
     metrics(req, res).catch(next);
   });
   app.use((req, res) => sendNotFound(res, `nothing at ${req.method} ${req.path}`));

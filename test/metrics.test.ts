@@ -90,7 +90,7 @@ test('polls, due and leased sources and WebSub deliveries are exposed as the wor
 test('with ADMIN_TOKEN set, /metrics answers only the bearer of that token', async (t) => {
   const { express } = await app(t, TOKEN);
   const none = await request(express).get('/metrics').expect(401);
-  assert.equal(none.headers['www-authenticate'], 'Bearer realm="tidings-metrics"');
+  assert.equal(none.headers['www-authenticate'], 'Bearer realm="tidings-admin"');
   assert.equal(none.body.error, 'unauthorized');
   assert.doesNotMatch(none.text, /tidings_/);
   await request(express).get('/metrics').set('Authorization', `Bearer ${TOKEN}x`).expect(401);
