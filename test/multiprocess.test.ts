@@ -13,9 +13,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { AddressInfo } from 'node:net';
 import { freePort } from '../scripts/free-port.ts';
+import { createApp } from '../src/app.ts';
+import { createCache } from '../src/cache/cache.ts';
+import { compileTopics } from '../src/classify/topics.ts';
+import { silentLogger } from '../src/log.ts';
+import { listen } from '../src/roles/web.ts';
 import { openStore } from '../src/store/store.ts';
 import { findPgBin, missingPostgres, startPostgres } from './helpers/postgres.ts';
+import { makeArticle } from './store.contract.ts';
 import { startUpstream } from './helpers/upstream.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -212,4 +219,41 @@ test('two web and two worker processes on one PostgreSQL', { timeout: 240_000, .
     }
   }
   assert.ok(measured >= 6, `only ${measured} commits were measured`);
+});
+
+test('a web app serves another process\'s commit within about a second, never its cached bytes (SQLite file)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidings-revision-'));
+  const url = `sqlite:${join(dir, 'shared.db')}`;
+  const writer = await openStore(url);
+  const reader = await openStore(url);
+  const cache = await createCache({ maxEntries: 100, maxBytes: 8 * 1024 * 1024, ttlSeconds: 0 });
+  t.after(async () => {
+    cache.close();
+    await reader.close();
+    await writer.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const topics = [{ id: 'news', title: 'News', description: '', rules: { keywords: [], categories: [], sources: [] } }];
+  const catalog = { topics, sources: [], compiled: compileTopics(topics) };
+  const app = createApp({
+    store: reader,
+    cache,
+    catalog: () => catalog,
+    settings: { baseUrl: 'http://tidings.test', siteTitle: 'Tidings', maxAgeSeconds: 300, staleWhileRevalidate: 60, corsOrigin: '*' },
+    log: silentLogger(),
+  });
+  const server = await listen(app, await freePort());
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const feedUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/feeds/news.json`;
+  const ids = async (): Promise<string[]> => ((await (await fetch(feedUrl)).json()) as { items: { id: string }[] }).items.map((i) => i.id);
+
+  await writer.upsertArticles([makeArticle(1, { topics: ['news'] })]);
+  await waitFor(async () => (await ids()).length === 1, 3_000, () => 'the first article never appeared');
+  assert.equal(cache.stats().entries, 1, 'the feed is cached');
+
+  await writer.upsertArticles([makeArticle(2, { topics: ['news'] })]);
+  const committed = Date.now();
+  await waitFor(async () => (await ids()).length === 2, 3_000, () => 'the other process\'s commit was never served');
+  const lag = Date.now() - committed;
+  assert.ok(lag <= 1_300, `served ${lag} ms after the commit`);
 });
