@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../scripts/free-port.ts';
@@ -214,4 +214,27 @@ test('TIDINGS_ROLE=web serves and never polls; a worker polls, serves nothing bu
   const text = await metrics.text();
   assert.match(text, /^tidings_poll_duration_seconds_count\{(?=[^}]*outcome="ok")(?=[^}]*role="worker")[^}]*\} 1$/m);
   assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/feeds/all.json`)).status, 404, 'a worker serves no feeds');
+});
+
+const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
+
+test('on a terminal the server prints one human line with the URL to open; off one, only JSON logs', { timeout: 60_000, ...(SCRIPT ? {} : { skip: 'util-linux `script` (to give the server a terminal) not found' }) }, async (t) => {
+  const dirs = tempDirs(t);
+  const port = await freePort();
+  const env = { ...process.env, PORT: String(port), FEEDS_DIR: dirs.feeds, CONTENT_DIR: dirs.content, DATABASE_URL: 'sqlite::memory:' };
+  // `script` runs the server on a pseudo-terminal and copies what it prints to our pipe.
+  const child = spawn(SCRIPT!, ['-qec', `${process.execPath} --import tsx src/main.ts`, '/dev/null'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  t.after(() => {
+    if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
+  });
+  await waitFor(() => output.includes('Tidings is ready'), 30_000, () => `no ready line:\n${output}`);
+  const human = output.split(/\r?\n/).filter((l) => l.includes('Tidings is ready'));
+  assert.deepEqual(human, [`Tidings is ready: open http://localhost:${port}/ (Ctrl-C stops it)`]);
+
+  const piped = await startServer(t, { FEEDS_DIR: dirs.feeds, CONTENT_DIR: dirs.content, DATABASE_URL: 'sqlite::memory:' });
+  await waitFor(() => piped.output().includes('Tidings listening'), 5_000, () => piped.output());
+  assert.doesNotMatch(piped.output(), /Tidings is ready/);
+  for (const line of piped.output().split('\n').filter((l) => l.trim() !== '')) assert.doesNotThrow(() => JSON.parse(line), line);
 });
