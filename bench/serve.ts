@@ -99,7 +99,7 @@ function buildServer(): void {
 
 /** The node options of the Procfile's `web:` line, so the bench measures the server as it is deployed. */
 function productionNodeOptions(): string[] {
-  const web = /^web:\s*node\s+(.*)$/m.exec(readFileSync(join(ROOT, 'Procfile'), 'utf8'));
+  const web = /^web:\s*(?:[A-Z_]+=\S+\s+)*node\s+(.*)$/m.exec(readFileSync(join(ROOT, 'Procfile'), 'utf8'));
   if (!web?.[1]) throw new Error('Procfile has no "web: node …" line');
   return web[1].trim().split(/\s+/).filter((arg) => arg.startsWith('--'));
 }

@@ -3,7 +3,11 @@
 
 import express, { type Express } from 'express';
 import type { AppDeps } from './http/deps.ts';
-import { errorHandler } from './http/problems.ts';
+import type { Metrics } from './metrics.ts';
+import type { ArticleStore } from './store/store.ts';
+import { requireAdmin } from './http/admin.ts';
+import { metricsHandler, requestMetrics } from './http/metrics.ts';
+import { errorHandler, sendNotFound } from './http/problems.ts';
 import { mountRoutes } from './http/routes.ts';
 
 export function createApp(deps: AppDeps): Express {
@@ -13,7 +17,25 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   // `?a=1&a=2` stays an array (and is refused by name); nested objects are not needed.
   app.set('query parser', 'simple');
+  if (deps.metrics) app.use(requestMetrics(deps.metrics));
   mountRoutes(app, deps);
+  app.use(errorHandler(deps.log));
+  return app;
+}
+
+/** A worker's own small app (METRICS_PORT): whether it can reach the store, and its metrics. */
+export function createAdminApp(deps: { store: ArticleStore; metrics: Metrics; adminToken?: string; log: AppDeps['log'] }): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    deps.store.countArticles().then((articles) => res.json({ status: 'ok', articles }), next);
+  });
+  const metrics = metricsHandler(deps.metrics);
+  app.get('/metrics', requireAdmin(deps.adminToken), (req, res, next) => {
+    metrics(req, res).catch(next);
+  });
+  app.use((req, res) => sendNotFound(res, `nothing at ${req.method} ${req.path}`));
   app.use(errorHandler(deps.log));
   return app;
 }

@@ -36,7 +36,20 @@ export interface EnvConfig {
   websub: boolean;
   /** Lets the hub call back to loopback and private addresses (off: a public hub must not be an SSRF relay). */
   websubAllowPrivateCallbacks: boolean;
+  /** Which part of Tidings this process runs: `web` serves, `worker` polls and syncs, `all` both. */
+  role: ProcessRole;
+  /** Bearer token that GET /metrics asks for; unset, metrics are open. */
+  adminToken?: string;
+  /** How long a worker's claim on a source lasts without renewal (a dead worker's sources wait this long). */
+  sourceLeaseSeconds: number;
+  /** Overrides every source's interval, in seconds (development and tests; publishers prefer minutes). */
+  pollIntervalSeconds?: number;
+  /** Where a `worker` process answers GET /healthz and /metrics; unset, it listens nowhere. */
+  metricsPort?: number;
 }
+
+export const PROCESS_ROLES = ['web', 'worker', 'all'] as const;
+export type ProcessRole = (typeof PROCESS_ROLES)[number];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -101,7 +114,19 @@ const envSchema = z.object({
     .transform((s) => s.toLowerCase())
     .pipe(z.enum(['on', 'off'], { error: 'expected on or off' }))
     .default('off'),
+  TIDINGS_ROLE: z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(PROCESS_ROLES, { error: `expected one of ${PROCESS_ROLES.join(', ')}` }))
+    .default('all'),
+  ADMIN_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
+  // Twice the 30 s a poll may take in all, renewed while it runs.
+  SOURCE_LEASE_SECONDS: integerVar(2, 3_600).default(60),
+  POLL_INTERVAL_SECONDS: integerVar(1, 86_400).optional(),
+  METRICS_PORT: integerVar(1, 65535).optional(),
 });
+
+const SECRET_VARS = new Set(['ADMIN_TOKEN']);
 
 /** Reads the environment; throws TidingsError naming the first bad variable and its value. */
 export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
@@ -111,7 +136,9 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
   if (!result.success) {
     const issue = result.error.issues[0];
     const name = String(issue?.path[0] ?? 'environment');
-    throw new TidingsError('config', name, `${issue?.message ?? 'invalid'}, got ${JSON.stringify(present[name])}`);
+    // A secret's value is never echoed: this line goes to logs.
+    const got = SECRET_VARS.has(name) ? 'a value (not shown: it is a secret)' : JSON.stringify(present[name]);
+    throw new TidingsError('config', name, `${issue?.message ?? 'invalid'}, got ${got}`);
   }
   const v = result.data;
   return {
@@ -128,6 +155,11 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
     ...(v.USER_AGENT_URL === undefined ? {} : { userAgentUrl: v.USER_AGENT_URL }),
     websub: v.WEBSUB === 'on',
     websubAllowPrivateCallbacks: v.WEBSUB_ALLOW_PRIVATE_CALLBACKS === 'on',
+    role: v.TIDINGS_ROLE,
+    ...(v.ADMIN_TOKEN === undefined ? {} : { adminToken: v.ADMIN_TOKEN }),
+    sourceLeaseSeconds: v.SOURCE_LEASE_SECONDS,
+    ...(v.POLL_INTERVAL_SECONDS === undefined ? {} : { pollIntervalSeconds: v.POLL_INTERVAL_SECONDS }),
+    ...(v.METRICS_PORT === undefined ? {} : { metricsPort: v.METRICS_PORT }),
   };
 }
 

@@ -1,36 +1,29 @@
-// The composition root: read config, open store and cache, load local content, start watchers and
-// the scheduler, listen, and shut down gracefully. The only module that starts timers, listens or
-// calls process.exit.
+// The composition root: read config, open the store, start this process's role (TIDINGS_ROLE: `web`
+// serves HTTP, `worker` polls and syncs, `all` does both), follow feeds/, and shut down gracefully.
+// The only module that calls process.exit.
 
-import type { Server } from 'node:http';
-import { createCache } from './cache/cache.ts';
-import { createApp } from './app.ts';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { createAdminApp } from './app.ts';
+import { loadEnvConfig, loadFeedsConfig, watchFeedsConfig, type EnvConfig, type FeedsConfig } from './config.ts';
+import { describeError } from './errors.ts';
+import { userAgent } from './fetch/remote.ts';
 import type { HttpSettings } from './http/deps.ts';
 import { feedTopicResolver } from './http/websub.ts';
-import { loadEnvConfig, loadFeedsConfig, watchFeedsConfig, type FeedsConfig } from './config.ts';
-import { describeError } from './errors.ts';
-import { watchContentDir } from './fetch/local.ts';
-import { userAgent } from './fetch/remote.ts';
-import { syncLocalContent } from './ingest/local.ts';
-import { pollSourceFromEnv } from './ingest/pipeline.ts';
-import { createScheduler } from './ingest/scheduler.ts';
 import { createLogger, type Logger } from './log.ts';
-import { openStore, type ArticleStore } from './store/store.ts';
-import { classify } from './classify/topics.ts';
-import { LOCAL_SOURCE_ID } from './normalize/normalize.ts';
+import { createMetrics } from './metrics.ts';
+import { listen, startWeb, type WebRole } from './roles/web.ts';
+import { startWorker, type WorkerRole } from './roles/worker.ts';
+import { openStore } from './store/store.ts';
 import { VERSION } from './version.ts';
 import { createHub } from './websub/hub.ts';
 
-const CACHE_MAX_ENTRIES = 5_000;
-/** How often the WebSub hub looks for new content (remote polls have no hook of their own). */
-const WEBSUB_NOTIFY_MS = 30_000;
-
 async function main(): Promise<void> {
   const env = loadEnvConfig(process.env);
-  const log = createLogger(env.logLevel);
+  const log = createLogger(env.logLevel, { role: env.role });
+  const metrics = createMetrics({ role: env.role });
   let feeds: FeedsConfig = loadFeedsConfig(env.feedsDir);
   const store = await openStore(env.databaseUrl, env.databaseOptions);
-  const cache = await createCache({ maxEntries: CACHE_MAX_ENTRIES, maxBytes: env.cacheMaxBytes, ttlSeconds: 0 });
   const settings: HttpSettings = {
     baseUrl: env.baseUrl,
     siteTitle: 'Tidings',
@@ -38,7 +31,9 @@ async function main(): Promise<void> {
     staleWhileRevalidate: env.cacheMaxAgeSeconds,
     corsOrigin: env.corsOrigin,
     ...(env.websub ? { hubUrl: `${env.baseUrl}/websub` } : {}),
+    ...(env.adminToken ? { adminToken: env.adminToken } : {}),
   };
+  // Web processes answer subscription requests; workers deliver. Both need the hub.
   const websub = settings.hubUrl === undefined ? undefined : createHub({
     store,
     hubUrl: settings.hubUrl,
@@ -47,65 +42,39 @@ async function main(): Promise<void> {
     userAgent: userAgent(VERSION, env.userAgentUrl ?? env.baseUrl),
     allowPrivateCallbacks: env.websubAllowPrivateCallbacks,
   });
-  // The hub's first look records each topic's version; it looks before ingestion, so what changes from
-  // here on is delivered.
-  await websub?.notify();
+  metrics.attach({ subscriptions: () => store.countSubscriptions() });
 
-  const syncLocal = serialized(async () => {
-    const result = await syncLocalContent({ store, contentDir: env.contentDir, baseUrl: env.baseUrl, compiled: () => feeds.compiled, log });
-    log.info({ source: 'local', ...result }, 'local content synced');
-    void websub?.notify();
-  }, log);
-  await syncLocal();
+  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const worker: WorkerRole | undefined = env.role === 'web'
+    ? undefined
+    : await startWorker({ env, store, feeds: () => feeds, log, metrics, owner, ...(websub ? { websub } : {}) });
+  const web: WebRole | undefined = env.role === 'worker'
+    ? undefined
+    : await startWeb({ env, settings, store, catalog: () => feeds, log, metrics, ...(websub ? { websub } : {}) });
+  const admin = env.role === 'worker' && env.metricsPort !== undefined
+    ? await listen(createAdminApp({ store, metrics, log, ...(env.adminToken ? { adminToken: env.adminToken } : {}) }), env.metricsPort)
+    : undefined;
+  announce(env, log);
 
-  const pollSource = pollSourceFromEnv(env, { store, compiled: () => feeds.compiled, log });
-  const scheduler = createScheduler({
-    sources: enabled(feeds),
-    store,
-    log,
-    // Subscribers hear of a source's new items as soon as they are stored, not at the next timer tick.
-    pollSource: async (source) => {
-      const result = await pollSource(source);
-      if (result.newItems > 0 || result.updatedItems > 0) void websub?.notify();
-      return result;
-    },
-  });
-  await scheduler.start();
-
-  const websubTimer = websub && setInterval(() => void websub.notify(), WEBSUB_NOTIFY_MS);
-  const contentWatcher = watchContentDir(env.contentDir, () => void syncLocal());
   const feedsWatcher = watchFeedsConfig(
     env.feedsDir,
     (next) => {
       feeds = next;
-      scheduler.updateSources(enabled(next));
+      worker?.configChanged(next);
       log.info({ topics: next.topics.length, sources: next.sources.length }, 'feeds config reloaded');
-      void reclassifyRemote(store, next, log).then(() => syncLocal());
     },
-    (err) => log.error({ err: describeError(err) }, 'feeds config not reloaded; the previous one stays in force'),
+    (err) => log.error({ err }, `feeds config not reloaded; the previous one stays in force: ${describeError(err)}`),
   );
   process.on('SIGHUP', () => feedsWatcher.reload());
-
-  const app = createApp({
-    store,
-    cache,
-    catalog: () => feeds,
-    settings,
-    log,
-    ...(websub ? { websub } : {}),
-  });
-  const server: Server = app.listen(env.port, () => log.info({ port: env.port, baseUrl: env.baseUrl }, 'Tidings listening'));
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    server.close();
-    server.closeIdleConnections();
-    clearInterval(websubTimer);
-    await Promise.allSettled([contentWatcher.close(), feedsWatcher.close(), scheduler.stop(), websub?.close()]);
-    cache.close();
+    admin?.close();
+    await Promise.allSettled([web?.close(), worker?.stop(), feedsWatcher.close()]);
+    await websub?.close();
     await store.close();
     process.exit(0);
   };
@@ -113,50 +82,14 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
-/** New topic rules apply to the archive too; local articles are re-read from their files instead. */
-async function reclassifyRemote(store: ArticleStore, feeds: FeedsConfig, log: Logger): Promise<void> {
-  const sources = new Map(feeds.sources.map((s) => [s.id, s]));
-  try {
-    const changed = await store.reclassify(
-      (a) => a.sourceId !== LOCAL_SOURCE_ID,
-      (a) => a.sources.flatMap((id) => classify({ ...a, topics: [] }, feeds.compiled, sources.get(id))),
-    );
-    log.info({ changed }, 'archive reclassified under the new topic rules');
-  } catch (err) {
-    log.error({ err: describeError(err) }, 'reclassification failed');
+/** The log line every role writes when ready, and on a terminal one human line with the URL to open. */
+function announce(env: EnvConfig, log: Logger): void {
+  if (env.role === 'worker') {
+    log.info({ metricsPort: env.metricsPort }, 'Tidings worker running');
+    return;
   }
-}
-
-function enabled(feeds: FeedsConfig) {
-  return feeds.sources.filter((s) => s.enabled);
-}
-
-/** Runs `task` one at a time; a call during a run schedules exactly one more run after it. */
-function serialized(task: () => Promise<void>, log: Logger): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  let again = false;
-  const run = async (): Promise<void> => {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        try {
-          await task();
-        } catch (err) {
-          log.error({ err: describeError(err) }, 'local content sync failed');
-        }
-      } while (again);
-    })();
-    try {
-      await running;
-    } finally {
-      running = undefined;
-    }
-  };
-  return run;
+  log.info({ port: env.port, baseUrl: env.baseUrl }, 'Tidings listening');
+  if (process.stdout.isTTY) process.stdout.write(`\nTidings is ready: open ${env.baseUrl}/ (Ctrl-C stops it)\n\n`);
 }
 
 main().catch((err: unknown) => {

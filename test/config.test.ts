@@ -38,6 +38,8 @@ describe('loadEnvConfig', () => {
       corsOrigin: '*',
       websub: true,
       websubAllowPrivateCallbacks: false,
+      role: 'all',
+      sourceLeaseSeconds: 60,
     });
   });
 
@@ -57,6 +59,11 @@ describe('loadEnvConfig', () => {
       USER_AGENT_URL: 'https://news.example.org/about',
       WEBSUB: 'OFF',
       WEBSUB_ALLOW_PRIVATE_CALLBACKS: 'on',
+      TIDINGS_ROLE: 'Worker',
+      ADMIN_TOKEN: 'a-long-enough-admin-token',
+      SOURCE_LEASE_SECONDS: '90',
+      METRICS_PORT: '9100',
+      POLL_INTERVAL_SECONDS: '15',
       UNRELATED: 'ignored',
     });
     assert.deepEqual(config, {
@@ -73,7 +80,19 @@ describe('loadEnvConfig', () => {
       userAgentUrl: 'https://news.example.org/about',
       websub: false,
       websubAllowPrivateCallbacks: true,
+      role: 'worker',
+      adminToken: 'a-long-enough-admin-token',
+      sourceLeaseSeconds: 90,
+      metricsPort: 9100,
+      pollIntervalSeconds: 15,
     });
+  });
+
+  it('names a bad process role, and never echoes the admin token', () => {
+    assert.match(envError({ TIDINGS_ROLE: 'scheduler' }), /^config: TIDINGS_ROLE: expected one of web, worker, all, got "scheduler"$/);
+    const message = envError({ ADMIN_TOKEN: 'short-secret' });
+    assert.match(message, /^config: ADMIN_TOKEN: expected at least 16 characters/);
+    assert.doesNotMatch(message, /short-secret/);
   });
 
   it('derives the default base URL from PORT', () => {

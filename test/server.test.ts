@@ -1,13 +1,18 @@
 // The real server process, as `npm start` runs it: boot on a temp config and content dir, serve
-// local articles, pick up new, edited, broken and deleted files while running, and refuse bad config.
+// local articles, pick up new, edited, broken and deleted files while running, and refuse bad config
+// or a port in use; the web and worker roles as the Procfile starts them.
 
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../scripts/free-port.ts';
+import { startUpstream } from './helpers/upstream.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const TOPICS = `topics:
   - id: europe
@@ -71,19 +76,6 @@ async function startServer(t: TestContext, env: Record<string, string>): Promise
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 15_000, () => `server did not start:\n${output}`);
   return { url, child, output: () => output };
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, message: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // Not up yet (connection refused): try again until the deadline.
-    }
-    if (Date.now() > deadline) assert.fail(message());
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function tempDirs(t: TestContext): { feeds: string; content: string; data: string } {
@@ -156,4 +148,93 @@ test('a bad environment variable or topic file stops the boot with a precise mes
   const badTopic = await run({ PORT: String(await freePort()) });
   assert.equal(badTopic.code, 1);
   assert.match(badTopic.stderr, /topics\.yaml:4/);
+});
+
+test('a port already in use stops the server with one clear line and exit status 1', { timeout: 30_000 }, async (t) => {
+  const dirs = tempDirs(t);
+  const blocker = createServer((_req, res) => res.end('someone else'));
+  await new Promise<void>((resolve) => blocker.listen(0, resolve));
+  t.after(() => blocker.close());
+  const port = (blocker.address() as AddressInfo).port;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, PORT: String(port), FEEDS_DIR: dirs.feeds, CONTENT_DIR: dirs.content, DATABASE_URL: 'sqlite::memory:' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(code, 1);
+  assert.equal(stderr, `tidings: config: PORT: port ${port} is already in use by another program; stop it or set PORT to a free port\n`);
+  assert.doesNotMatch(stdout, /listening/i, 'it never claims to listen');
+});
+
+const RSS = (titles: string[]) => `<?xml version="1.0"?><rss version="2.0"><channel><title>Up</title><link>https://up.example/</link>
+<description>d</description>${titles.map((title, i) => `<item><guid>https://up.example/${i}</guid><title>${title}</title><link>https://up.example/${i}</link></item>`).join('')}</channel></rss>`;
+
+/** JSON log lines of a process's output. */
+function logLines(output: string): Record<string, unknown>[] {
+  return output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+test('TIDINGS_ROLE=web serves and never polls; a worker polls, serves nothing but its metrics; logs name role and pid', { timeout: 60_000 }, async (t) => {
+  const dirs = tempDirs(t);
+  const up = await startUpstream();
+  t.after(() => up.close());
+  up.route('/feed.xml', { body: RSS(['Europe one']), etag: '"v1"' });
+  writeFileSync(join(dirs.feeds, 'sources.yaml'), `sources:\n  - id: up\n    url: ${up.url('/feed.xml')}\n`);
+  const env = { FEEDS_DIR: dirs.feeds, CONTENT_DIR: dirs.content, DATABASE_URL: `sqlite:${join(dirs.data, 'tidings.db')}` };
+
+  const web = await startServer(t, { ...env, TIDINGS_ROLE: 'web' });
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(up.requests().length, 0, 'a web process polls nothing');
+  const webLine = logLines(web.output()).find((l) => l.msg === 'Tidings listening');
+  assert.equal(webLine?.role, 'web');
+  assert.equal(webLine?.pid, web.child.pid);
+
+  const metricsPort = await freePort();
+  const worker = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, ...env, TIDINGS_ROLE: 'worker', PORT: web.url.split(':').pop(), METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  worker.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  worker.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  t.after(() => worker.kill('SIGTERM'));
+  await waitFor(async () => up.requests('/feed.xml').length === 1, 15_000, () => `the worker did not poll:\n${output}`);
+  await waitFor(async () => (await titles(web.url)).includes('Europe one'), 5_000, () => 'the web process does not serve what the worker stored');
+  const polled = logLines(output).filter((l) => l.source === 'up' && /polled|not modified|failed/.test(String(l.msg)));
+  assert.equal(polled.length, 1, `one log line per poll, got ${JSON.stringify(polled)}`);
+  assert.equal(polled[0]?.role, 'worker');
+  assert.equal(polled[0]?.pid, worker.pid);
+
+  const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+  assert.equal(metrics.status, 200);
+  const text = await metrics.text();
+  assert.match(text, /^tidings_poll_duration_seconds_count\{(?=[^}]*outcome="ok")(?=[^}]*role="worker")[^}]*\} 1$/m);
+  assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/feeds/all.json`)).status, 404, 'a worker serves no feeds');
+});
+
+const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
+
+test('on a terminal the server prints one human line with the URL to open; off one, only JSON logs', { timeout: 60_000, ...(SCRIPT ? {} : { skip: 'util-linux `script` (to give the server a terminal) not found' }) }, async (t) => {
+  const dirs = tempDirs(t);
+  const port = await freePort();
+  const env = { ...process.env, PORT: String(port), FEEDS_DIR: dirs.feeds, CONTENT_DIR: dirs.content, DATABASE_URL: 'sqlite::memory:' };
+  // `script` runs the server on a pseudo-terminal and copies what it prints to our pipe.
+  const child = spawn(SCRIPT!, ['-qec', `${process.execPath} --import tsx src/main.ts`, '/dev/null'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  t.after(() => {
+    if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
+  });
+  await waitFor(() => output.includes('Tidings is ready'), 30_000, () => `no ready line:\n${output}`);
+  const human = output.split(/\r?\n/).filter((l) => l.includes('Tidings is ready'));
+  assert.deepEqual(human, [`Tidings is ready: open http://localhost:${port}/ (Ctrl-C stops it)`]);
+
+  const piped = await startServer(t, { FEEDS_DIR: dirs.feeds, CONTENT_DIR: dirs.content, DATABASE_URL: 'sqlite::memory:' });
+  await waitFor(() => piped.output().includes('Tidings listening'), 5_000, () => piped.output());
+  assert.doesNotMatch(piped.output(), /Tidings is ready/);
+  for (const line of piped.output().split('\n').filter((l) => l.trim() !== '')) assert.doesNotThrow(() => JSON.parse(line), line);
 });

@@ -3,6 +3,7 @@
 import type { Logger } from '../log.ts';
 import type { Source, Topic } from '../model.ts';
 import type { ResponseCache } from '../cache/cache.ts';
+import type { Metrics } from '../metrics.ts';
 import type { ArticleStore } from '../store/store.ts';
 import type { WebSubHub } from '../websub/hub.ts';
 
@@ -22,6 +23,8 @@ export interface HttpSettings {
   corsOrigin: string;
   /** The WebSub hub feeds advertise (`${baseUrl}/websub`); absent when WEBSUB=off. */
   hubUrl?: string;
+  /** ADMIN_TOKEN: the bearer token GET /metrics asks for; absent, metrics are open. */
+  adminToken?: string;
 }
 
 export interface AppDeps {
@@ -33,4 +36,6 @@ export interface AppDeps {
   now?: () => Date;
   /** The built-in WebSub hub behind POST /websub; absent when WEBSUB=off. */
   websub?: WebSubHub;
+  /** This process's Prometheus metrics: requests are timed and GET /metrics served when given. */
+  metrics?: Metrics;
 }

@@ -5,7 +5,9 @@ import { cors } from './cors.ts';
 import type { AppDeps } from './deps.ts';
 import { embedPageHandler, embedScriptHandler } from './embed.ts';
 import { feedHandler } from './feeds.ts';
+import { requireAdmin } from './admin.ts';
 import { healthHandler } from './health.ts';
+import { metricsHandler } from './metrics.ts';
 import { articlePageHandler, indexHandler, opmlHandler, topicPageHandler, topicsJsonHandler } from './pages.ts';
 import { sendNotFound } from './problems.ts';
 import { sourcesHandler } from './sources.ts';
@@ -25,6 +27,7 @@ export function mountRoutes(app: Express, deps: AppDeps): void {
 
   app.get('/', route(indexHandler(deps)));
   app.get('/healthz', route(healthHandler(deps)));
+  if (deps.metrics) app.get('/metrics', requireAdmin(deps.settings.adminToken), route(metricsHandler(deps.metrics)));
   // CORS runs inside each shared route (GET, HEAD and the OPTIONS preflight): one route match per poll.
   app.route('/feeds/:spec').options(shared).get(shared, route(feedHandler(deps)));
   app.route('/topics').options(shared).get(shared, route(topicsJsonHandler(deps)));

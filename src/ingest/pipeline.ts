@@ -45,7 +45,7 @@ export function createPollSource(deps: PipelineDeps): PollSource {
     const log = deps.log.child({ source: source.id });
     const startedAt = now();
     const previous = await deps.store.getSourceState(source.id).catch((err: unknown) => {
-      log.error({ err: describeError(err) }, 'cannot read source state; polling from scratch');
+      log.error({ err }, `cannot read source state; polling from scratch: ${describeError(err)}`);
       return undefined;
     });
     // A config edit of the URL starts over: the old validators and a 410 belong to the old URL.
@@ -61,6 +61,8 @@ export function createPollSource(deps: PipelineDeps): PollSource {
     if (known?.etag) state.etag = known.etag;
     if (known?.lastModified) state.lastModified = known.lastModified;
     if (known?.feedTitle) state.feedTitle = known.feedTitle;
+    if (known?.ttlMinutes !== undefined) state.ttlMinutes = known.ttlMinutes;
+    if (known?.maxAgeSeconds !== undefined) state.maxAgeSeconds = known.maxAgeSeconds;
 
     const result = await pollOnce(deps, source, state, log, startedAt);
     state.status = result.outcome;
@@ -71,23 +73,44 @@ export function createPollSource(deps: PipelineDeps): PollSource {
       state.consecutiveFailures = 0;
       delete state.error;
     }
+    const fresh = keepFreshness(state, result);
     result.nextPollAt = nextPollAt({
       now: startedAt,
       intervalMinutes: source.intervalMinutes,
       outcome: result.outcome,
       consecutiveFailures: state.consecutiveFailures,
       random,
-      ...(result.ttlMinutes !== undefined ? { ttlMinutes: result.ttlMinutes } : {}),
-      ...(result.cacheHints ? { cacheHints: result.cacheHints } : {}),
+      ...(fresh.ttlMinutes !== undefined ? { ttlMinutes: fresh.ttlMinutes } : {}),
+      ...(fresh.cacheHints ? { cacheHints: fresh.cacheHints } : {}),
     });
     state.nextPollAt = result.nextPollAt;
     try {
       await deps.store.saveSourceState(state);
     } catch (err) {
-      log.error({ err: describeError(err) }, 'cannot save source state');
+      log.error({ err }, `cannot save source state: ${describeError(err)}`);
     }
     return result;
   };
+}
+
+/**
+ * The feed's RSS <ttl> and the response's max-age outlive a 304: a 304 says the body (and its <ttl>)
+ * did not change, so the freshness read from the last full body still holds, unless the 304 sends a
+ * max-age of its own (RFC 9111 §4.3.4). Records them in the state; returns what schedules this poll.
+ */
+function keepFreshness(state: SourceState, result: PollResult): Pick<PollResult, 'ttlMinutes' | 'cacheHints'> {
+  if (result.outcome === 'ok') {
+    if (result.ttlMinutes !== undefined) state.ttlMinutes = result.ttlMinutes;
+    else delete state.ttlMinutes;
+  }
+  if (result.outcome === 'ok' || result.outcome === 'not-modified') {
+    const maxAge = result.cacheHints?.maxAgeSeconds;
+    if (maxAge !== undefined) state.maxAgeSeconds = maxAge;
+    else if (result.outcome === 'ok') delete state.maxAgeSeconds;
+    const cacheHints = { ...result.cacheHints, ...(state.maxAgeSeconds !== undefined ? { maxAgeSeconds: state.maxAgeSeconds } : {}) };
+    return { ...(state.ttlMinutes !== undefined ? { ttlMinutes: state.ttlMinutes } : {}), cacheHints };
+  }
+  return { ...(result.cacheHints ? { cacheHints: result.cacheHints } : {}) };
 }
 
 async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, log: Logger, startedAt: Date): Promise<PollResult> {
@@ -129,7 +152,7 @@ async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, 
     if (feed.ttlMinutes !== undefined) result.ttlMinutes = feed.ttlMinutes;
     return result;
   } catch (err) {
-    log.error({ url: fetched.finalUrl, err: describeError(err) }, 'poll failed');
+    log.error({ url: fetched.finalUrl, err }, `poll failed: ${describeError(err)}`);
     return { ...base, error: describeError(err) };
   }
 }
@@ -137,10 +160,10 @@ async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, 
 function fetchFailure(base: PollResult, err: unknown, log: Logger): PollResult {
   const message = describeError(err);
   if (err instanceof FetchError && err.gone) {
-    log.warn({ err: message }, 'source is gone (410); it will not be polled again until its URL changes in feeds/');
+    log.warn({ err }, `source is gone (410); it will not be polled again until its URL changes in feeds/: ${message}`);
     return { ...base, outcome: 'gone', error: message };
   }
-  log.error({ err: message }, 'fetch failed');
+  log.error({ err }, `fetch failed: ${message}`);
   const hints: CacheHints = {};
   if (err instanceof FetchError && err.retryAfter) hints.retryAfter = err.retryAfter;
   return { ...base, error: message, cacheHints: hints };

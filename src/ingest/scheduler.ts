@@ -1,7 +1,9 @@
 // When remote sources are polled: the pure rule nextPollAt() (jittered interval, cache hints,
-// Retry-After, backoff, gone), and createScheduler(): one timer loop that starts whatever is due within
-// an overall and a per-host concurrency bound, so a slow or failing source never holds up another.
+// Retry-After, backoff, gone), and createScheduler(): a loop that reads the schedule from the store
+// (shared by every process and by `npm run ingest`), claims each due source with a lease so exactly
+// one process polls it at a time, and starts polls within an overall and a per-host bound.
 
+import { createLimiter, serialized } from '../concurrency.ts';
 import { describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Source } from '../model.ts';
@@ -69,249 +71,255 @@ export interface SchedulerDeps {
   /** Never throws by contract; if it does anyway the poll counts as a failure and is logged. */
   pollSource: PollSource;
   log: Logger;
+  /** This process's name on the leases it takes (unique per process). */
+  owner: string;
+  /** How long a claim lasts unless renewed; renewed every third of it while a poll runs (default 60 s). */
+  leaseMs?: number;
+  /** Longest wait between two reads of the schedule, so other processes' work and dead workers' expired leases are seen (default 5 s). */
+  scanMs?: number;
   now?: () => Date;
   random?: () => number;
-  /** Polls running at once, over all sources (default 4). */
+  /** Polls running at once in this process, over all sources (default 4). */
   maxConcurrency?: number;
-  /** Polls running at once against one host (default 2): politeness towards publishers. */
+  /** Polls running at once in this process against one host (default 2): politeness towards publishers. */
   perHostConcurrency?: number;
+  /** Told after each scan how many sources were due and how many this process holds a lease on. */
+  onScan?: (due: number, leased: number) => void;
 }
+
+/** What one `pollDueOnce()` did with a source. */
+export type OnceOutcome =
+  | { kind: 'polled'; result: PollResult }
+  | { kind: 'not-due'; sourceId: string; nextPollAt: Date }
+  | { kind: 'leased'; sourceId: string }
+  | { kind: 'gone'; sourceId: string };
 
 export interface Scheduler {
-  /** Reads each source's saved nextPollAt and status, then polls whatever is due, forever. */
+  /** Reads the schedule from the store, then polls whatever falls due, forever. */
   start(): Promise<void>;
-  /** Starts no new poll, and resolves when the running ones have finished. */
+  /** Starts no new poll, and resolves when the running ones have finished and released their leases. */
   stop(): Promise<void>;
-  /**
-   * Applies a reloaded config: new sources are scheduled from their saved state, removed and disabled
-   * ones dropped, a changed URL polled at once (even if the old one was gone); a changed interval takes
-   * effect from the next poll.
-   */
+  /** Applies a reloaded config: the next scan polls new sources and drops removed and disabled ones. */
   updateSources(sources: Source[]): void;
-  /** Polls every enabled source that is not gone once, now, within the same bounds; for the CLI. */
-  pollAllOnce(): Promise<PollResult[]>;
+  /**
+   * For `npm run ingest`: polls every source that is due (with `force`, every one but gone sources),
+   * within the same bounds and leases, and says what happened to each.
+   */
+  pollDueOnce(options?: { force?: boolean }): Promise<OnceOutcome[]>;
 }
 
-interface Entry {
-  source: Source;
-  host: string;
-  /** Epoch ms of the next poll; Infinity while gone or while the saved state is being read. */
-  dueAt: number;
+export const DEFAULT_LEASE_MS = MINUTE;
+const DEFAULT_SCAN_MS = 5 * SECOND;
+
+interface Dueness {
+  due: boolean;
   gone: boolean;
-  failures: number;
-  /** A pollAllOnce() is waiting for this source: poll it now, whatever dueAt says. */
-  forced: boolean;
-  running?: Promise<PollResult>;
-  waiters: ((result: PollResult) => void)[];
+  /** Epoch ms the source falls due (Infinity when gone). */
+  at: number;
+  /** The saved state is of another configured URL (the config was edited). */
+  stale: boolean;
 }
 
-/** Longest single wait of the loop, so a clock jump (suspend, NTP) is noticed within a minute. */
-const MAX_TIMER_MS = MINUTE;
+/** Whether a source's saved state (or its absence) makes it due at `nowMs`. */
+function dueness(source: Source, saved: SourceState | undefined, nowMs: number): Dueness {
+  // A state saved for another configured URL is the old feed's: its schedule, failures and 410 do not
+  // apply, and the new URL is polled at once, as the pipeline also starts it over.
+  const stale = saved !== undefined && (saved.configuredUrl ?? saved.url) !== source.url;
+  const state = stale ? undefined : saved;
+  if (state?.status === 'gone') return { due: false, gone: true, at: Number.POSITIVE_INFINITY, stale };
+  const at = state?.nextPollAt?.getTime();
+  const dueAt = at !== undefined && Number.isFinite(at) ? at : nowMs;
+  return { due: dueAt <= nowMs, gone: false, at: dueAt, stale };
+}
+
+type Claim = 'claimed' | 'leased' | 'not-due';
 
 export function createScheduler(deps: SchedulerDeps): Scheduler {
   const now = deps.now ?? (() => new Date());
   const random = deps.random ?? Math.random;
-  const maxConcurrency = Math.max(1, deps.maxConcurrency ?? 4);
-  const perHost = Math.max(1, deps.perHostConcurrency ?? 2);
-  const log = deps.log;
+  const leaseMs = Math.max(1_000, deps.leaseMs ?? DEFAULT_LEASE_MS);
+  const scanMs = Math.max(50, Math.min(deps.scanMs ?? DEFAULT_SCAN_MS, leaseMs / 2));
+  const limiter = createLimiter(deps.maxConcurrency ?? 4, { perKey: deps.perHostConcurrency ?? 2 });
+  const { log, store, owner } = deps;
 
-  const entries = new Map<string, Entry>();
-  const hostLoad = new Map<string, number>();
-  let inFlight = 0;
+  let sources = new Map(deps.sources.filter((s) => s.enabled).map((s) => [s.id, s]));
+  /** Sources waiting for a slot or being polled by this process: never queued twice. */
+  const pending = new Map<string, Promise<OnceOutcome>>();
+  let leased = 0;
+  /** This process's own floor per source (a throwing poller, a too-early nextPollAt, another process's lease). */
+  const notBefore = new Map<string, number>();
   let started = false;
+  /** The first scan of start(): its failure rejects start() instead of being retried. */
+  let booting = false;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  let statesLoaded: Promise<void> | undefined;
 
-  const newEntry = (source: Source): Entry => ({
-    source,
-    host: hostOf(source.url),
-    dueAt: Number.POSITIVE_INFINITY,
-    gone: false,
-    failures: 0,
-    forced: false,
-    waiters: [],
-  });
+  const leaseUntil = (at: Date): Date => new Date(at.getTime() + leaseMs);
 
-  /**
-   * Resumes a source's schedule from what the store remembers of it. A state saved for another
-   * configured URL is the old feed's (the config was edited): its schedule, failures and 410 do not
-   * apply, and the new URL is polled at once, as the pipeline also starts it over.
-   */
-  const applyState = (entry: Entry, saved: SourceState | undefined): void => {
-    const state = saved && (saved.configuredUrl ?? saved.url) === entry.source.url ? saved : undefined;
-    entry.failures = state?.consecutiveFailures ?? 0;
-    entry.gone = state?.status === 'gone';
-    const at = state?.nextPollAt?.getTime();
-    entry.dueAt = entry.gone ? Number.POSITIVE_INFINITY : at !== undefined && Number.isFinite(at) ? at : now().getTime();
-  };
-
-  const loadStates = (): Promise<void> => {
-    statesLoaded ??= deps.store.listSourceStates().then(
-      (states) => {
-        const byId = new Map(states.map((s) => [s.sourceId, s]));
-        for (const entry of entries.values()) applyState(entry, byId.get(entry.source.id));
-      },
-      (err: unknown) => {
-        statesLoaded = undefined; // the next start() or pollAllOnce() reads the store again
-        throw err;
-      },
-    );
-    return statesLoaded;
-  };
-
-  for (const source of deps.sources) if (source.enabled) entries.set(source.id, newEntry(source));
-
-  const pump = (): void => {
-    const nowMs = now().getTime();
-    const ready = [...entries.values()]
-      .filter((e) => !stopped && !e.running && !e.gone && (e.forced || (started && e.dueAt <= nowMs)))
-      .sort((a, b) => Number(b.forced) - Number(a.forced) || (a.dueAt === b.dueAt ? 0 : a.dueAt < b.dueAt ? -1 : 1));
-    for (const entry of ready) {
-      if (inFlight >= maxConcurrency) break;
-      // A busy host's source waits for one of its host's polls to end; the others go ahead.
-      if ((hostLoad.get(entry.host) ?? 0) >= perHost) continue;
-      launch(entry);
+  /** Claims the source, then re-reads its state under the lease: a poll another process just made is not repeated. */
+  const claim = async (source: Source, force: boolean): Promise<Claim> => {
+    const at = now();
+    const before = dueness(source, await store.getSourceState(source.id), at.getTime());
+    if (before.gone) return 'not-due';
+    // A stale state's nextPollAt is the old URL's: the edited source is due whatever it says.
+    const claimed = await store.claimSource({ sourceId: source.id, url: source.url, owner, now: at, until: leaseUntil(at), force: force || before.stale });
+    if (!claimed) return before.due || force || before.stale ? 'leased' : 'not-due';
+    const fresh = dueness(source, await store.getSourceState(source.id), now().getTime());
+    if (fresh.gone || (!force && !fresh.due && !fresh.stale)) {
+      await store.releaseSource(source.id, owner);
+      return 'not-due';
     }
-    arm(nowMs);
+    return 'claimed';
   };
 
-  /** Sleeps until the next source falls due; sources due but held by a bound wait for a poll to end. */
-  const arm = (nowMs: number): void => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    if (!started || stopped) return;
-    let next = Number.POSITIVE_INFINITY;
-    for (const e of entries.values()) if (!e.running && !e.gone && e.dueAt > nowMs) next = Math.min(next, e.dueAt);
-    if (next === Number.POSITIVE_INFINITY) return;
-    timer = setTimeout(pump, Math.min(next - nowMs, MAX_TIMER_MS));
-  };
-
-  const launch = (entry: Entry): void => {
-    const { source, host } = entry;
-    inFlight += 1;
-    hostLoad.set(host, (hostLoad.get(host) ?? 0) + 1);
-    entry.forced = false;
-    const running = runPoll(source, entry.failures);
-    entry.running = running;
-    void running.then((result) => {
-      inFlight -= 1;
-      hostLoad.set(host, (hostLoad.get(host) ?? 1) - 1);
-      entry.running = undefined;
-      // A source removed, or given a new URL, by a config reload while it was polled keeps what the
-      // reload decided rather than the outcome of its old URL.
-      if (entries.get(source.id) === entry && entry.source.url === source.url) reschedule(entry, result);
-      for (const resolve of entry.waiters.splice(0)) resolve(result);
-      pump();
-    });
-  };
-
-  const runPoll = async (source: Source, failures: number): Promise<PollResult> => {
+  /** Polls a claimed source, renewing the lease while the poll runs and releasing it after. */
+  const pollClaimed = async (source: Source): Promise<PollResult> => {
+    leased += 1;
+    log.debug({ source: source.id, owner }, 'claimed');
+    const renew = setInterval(() => {
+      const at = now();
+      store.claimSource({ sourceId: source.id, url: source.url, owner, now: at, until: leaseUntil(at), force: true }).then(
+        (held) => {
+          if (!held) log.warn({ source: source.id }, 'lease lost while polling: another process may poll this source too');
+        },
+        (err: unknown) => log.error({ source: source.id, err }, `lease not renewed: ${describeError(err)}`),
+      );
+    }, leaseMs / 3);
     try {
-      return await deps.pollSource(source);
-    } catch (err) {
-      log.error({ source: source.id, err: describeError(err) }, 'pollSource threw; counted as a failed poll');
-      const at = nextPollAt({
-        now: now(),
-        intervalMinutes: source.intervalMinutes,
-        outcome: 'error',
-        consecutiveFailures: failures + 1,
-        random,
+      return await runPoll(source);
+    } finally {
+      clearInterval(renew);
+      leased -= 1;
+      await store.releaseSource(source.id, owner).catch((err: unknown) => {
+        log.error({ source: source.id, err }, `lease not released (it expires by itself): ${describeError(err)}`);
       });
-      return { sourceId: source.id, outcome: 'error', newItems: 0, updatedItems: 0, error: describeError(err), nextPollAt: at };
     }
   };
 
-  const reschedule = (entry: Entry, result: PollResult): void => {
-    const nowMs = now().getTime();
-    const fields = { source: entry.source.id, outcome: result.outcome, nextPollAt: result.nextPollAt };
-    if (result.outcome === 'gone') {
-      entry.gone = true;
-      entry.dueAt = Number.POSITIVE_INFINITY;
-      log.warn({ ...fields, err: result.error }, 'source is gone (HTTP 410); not polled again until its URL changes');
-      return;
+  const runPoll = async (source: Source): Promise<PollResult> => {
+    const startedAt = now().getTime();
+    let result: PollResult;
+    try {
+      result = await deps.pollSource(source);
+    } catch (err) {
+      log.error({ source: source.id, err }, `pollSource threw; counted as a failed poll: ${describeError(err)}`);
+      const failures = (await store.getSourceState(source.id).catch(() => undefined))?.consecutiveFailures ?? 0;
+      const at = nextPollAt({ now: now(), intervalMinutes: source.intervalMinutes, outcome: 'error', consecutiveFailures: failures + 1, random });
+      result = { sourceId: source.id, outcome: 'error', newItems: 0, updatedItems: 0, error: describeError(err), nextPollAt: at };
     }
-    entry.failures = result.outcome === 'error' ? entry.failures + 1 : 0;
     // The pipeline's time is trusted, but never sooner than half the interval: a bug there must not
     // turn into a request loop against someone's server.
-    const floor = nowMs + intervalMsOf(entry.source.intervalMinutes) / 2;
-    const at = result.nextPollAt.getTime();
-    entry.dueAt = Number.isFinite(at) ? Math.max(at, floor) : floor;
-    if (result.outcome === 'error') log.warn({ ...fields, failures: entry.failures, err: result.error }, 'poll failed');
-    else log.info({ ...fields, newItems: result.newItems, updatedItems: result.updatedItems }, 'polled');
+    notBefore.set(source.id, Math.max(result.nextPollAt.getTime(), startedAt + intervalMsOf(source.intervalMinutes) / 2));
+    return result;
   };
+
+  /** Queues a source for a slot; once it has one, claims it and polls it when the claim holds. */
+  const enqueue = (source: Source, force: boolean): Promise<OnceOutcome> => {
+    const known = pending.get(source.id);
+    if (known) return known;
+    const outcome = limiter
+      .run(async (): Promise<OnceOutcome> => {
+        if (stopped || sources.get(source.id) !== source) return { kind: 'leased', sourceId: source.id };
+        const claimed = await claim(source, force);
+        if (claimed === 'leased') {
+          // Held by another process: look again at the next scan, not in a loop of failed claims.
+          notBefore.set(source.id, now().getTime() + scanMs);
+          return { kind: 'leased', sourceId: source.id };
+        }
+        if (claimed === 'not-due') {
+          const state = await store.getSourceState(source.id);
+          return state?.status === 'gone'
+            ? { kind: 'gone', sourceId: source.id }
+            : { kind: 'not-due', sourceId: source.id, nextPollAt: state?.nextPollAt ?? now() };
+        }
+        return { kind: 'polled', result: await pollClaimed(source) };
+      }, hostOf(source.url))
+      .catch((err: unknown): OnceOutcome => {
+        log.error({ source: source.id, err }, `source not claimed: ${describeError(err)}`);
+        return { kind: 'leased', sourceId: source.id };
+      })
+      .then((o) => {
+        pending.delete(source.id);
+        // A finished poll frees a slot that a waiting source may take now.
+        if (o.kind === 'polled' && started && !stopped) void scan();
+        return o;
+      });
+    pending.set(source.id, outcome);
+    return outcome;
+  };
+
+  /** Reads the schedule, queues what is due, and sleeps until the next source falls due (or scanMs). */
+  const scanOnce = async (): Promise<void> => {
+    const states = new Map((await store.listSourceStates()).map((s) => [s.sourceId, s]));
+    const nowMs = now().getTime();
+    let next = nowMs + scanMs;
+    let due = 0;
+    for (const source of sources.values()) {
+      const d = dueness(source, states.get(source.id), nowMs);
+      if (d.gone) continue;
+      const at = Math.max(d.at, d.stale ? 0 : (notBefore.get(source.id) ?? 0));
+      if (at > nowMs) {
+        next = Math.min(next, at);
+        continue;
+      }
+      due += 1;
+      if (!stopped) void enqueue(source, false);
+    }
+    deps.onScan?.(due, leased);
+    if (timer) clearTimeout(timer);
+    timer = started && !stopped ? setTimeout(() => void scan(), Math.max(0, next - now().getTime())) : undefined;
+  };
+
+  /** One scan at a time; a call during a scan runs one more after it. Rejects only before start() succeeded. */
+  const scan = serialized(async () => {
+    try {
+      await scanOnce();
+    } catch (err) {
+      if (booting) throw err;
+      log.error({ err }, `schedule not read; trying again: ${describeError(err)}`);
+      if (timer) clearTimeout(timer);
+      timer = stopped ? undefined : setTimeout(() => void scan(), scanMs);
+    }
+  });
 
   return {
     async start() {
       if (started) return;
-      await loadStates();
       started = true;
-      pump();
+      booting = true;
+      try {
+        await scan();
+      } catch (err) {
+        started = false; // the next start() reads the store again
+        throw err;
+      } finally {
+        booting = false;
+      }
     },
 
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
       timer = undefined;
-      const running: Promise<PollResult>[] = [];
-      for (const entry of entries.values()) {
-        if (entry.running) running.push(entry.running);
-        else if (entry.forced) {
-          entry.forced = false;
-          const result = notPolled(entry, 'not polled: the scheduler stopped');
-          for (const resolve of entry.waiters.splice(0)) resolve(result);
-        }
-      }
-      await Promise.all(running);
+      await scan().catch(() => undefined);
+      await Promise.all(pending.values());
     },
 
-    updateSources(sources) {
-      const next = new Map(sources.filter((s) => s.enabled).map((s) => [s.id, s]));
-      for (const [id, entry] of entries) {
-        if (next.has(id)) continue;
-        entries.delete(id);
-        for (const resolve of entry.waiters.splice(0)) resolve(notPolled(entry, 'not polled: removed from the config'));
-      }
-      for (const source of next.values()) {
-        const entry = entries.get(source.id);
-        if (!entry) {
-          const fresh = newEntry(source);
-          entries.set(source.id, fresh);
-          void deps.store.getSourceState(source.id).then(
-            (state) => applyState(fresh, state),
-            (err: unknown) => {
-              log.error({ source: source.id, err: describeError(err) }, 'source state unreadable; polling as new');
-              applyState(fresh, undefined);
-            },
-          ).then(pump);
-        } else if (entry.source.url !== source.url) {
-          entry.source = source;
-          entry.host = hostOf(source.url);
-          entry.gone = false;
-          entry.failures = 0;
-          entry.dueAt = now().getTime();
-        } else {
-          entry.source = source;
-        }
-      }
-      pump();
+    updateSources(next) {
+      sources = new Map(next.filter((s) => s.enabled).map((s) => [s.id, s]));
+      if (started && !stopped) void scan();
     },
 
-    async pollAllOnce() {
-      await loadStates();
-      if (stopped) return [...entries.values()].map((e) => notPolled(e, 'not polled: the scheduler stopped'));
-      const polls: Promise<PollResult>[] = [];
-      for (const entry of entries.values()) {
-        if (entry.gone) continue;
-        if (entry.running) {
-          polls.push(entry.running);
-          continue;
-        }
-        entry.forced = true;
-        polls.push(new Promise((resolve) => entry.waiters.push(resolve)));
-      }
-      pump();
-      return Promise.all(polls);
+    async pollDueOnce(options = {}) {
+      const force = options.force ?? false;
+      const states = new Map((await store.listSourceStates()).map((s) => [s.sourceId, s]));
+      const nowMs = now().getTime();
+      return Promise.all([...sources.values()].map((source): Promise<OnceOutcome> => {
+        const d = dueness(source, states.get(source.id), nowMs);
+        if (d.gone) return Promise.resolve({ kind: 'gone', sourceId: source.id });
+        if (!d.due && !d.stale && !force) return Promise.resolve({ kind: 'not-due', sourceId: source.id, nextPollAt: new Date(d.at) });
+        return enqueue(source, force);
+      }));
     },
   };
 }
@@ -319,17 +327,6 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
 /** The config guarantees at least a minute; a broken value means a minute rather than a request loop. */
 function intervalMsOf(intervalMinutes: number): number {
   return Number.isFinite(intervalMinutes) && intervalMinutes > 0 ? intervalMinutes * MINUTE : MINUTE;
-}
-
-function notPolled(entry: Entry, why: string): PollResult {
-  return {
-    sourceId: entry.source.id,
-    outcome: 'error',
-    newItems: 0,
-    updatedItems: 0,
-    error: why,
-    nextPollAt: new Date(Number.isFinite(entry.dueAt) ? entry.dueAt : Date.now()),
-  };
 }
 
 /** Politeness is per host as written in the URL (host:port), lowercased; not per resolved address. */
