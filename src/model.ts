@@ -47,6 +47,11 @@ export interface Article {
   slug?: string;
 }
 
+/** What normalize hands on: the article plus the plain text of its body, extracted once. */
+export interface IndexedArticle extends Article {
+  text: string;
+}
+
 /** An article as the store returns it: plus every source it was seen in. */
 export interface StoredArticle extends Article {
   sources: string[];

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { migrations } from '../src/store/migrations.ts';
+import { migrations } from '../src/store/sqlite/migrations.ts';
 import { openStore } from '../src/store/store.ts';
 import { makeArticle, runStoreContract } from './store.contract.ts';
 
@@ -41,7 +41,7 @@ test('a database from schema 3 migrates: unused indexes go, the search index kee
   try {
     const path = join(dir, 'db.sqlite');
     const old = new Database(path);
-    for (const sql of migrations.slice(0, 3)) old.exec(sql);
+    for (const sql of migrations.slice(0, 3)) old.exec(sql as string);
     old.pragma('user_version = 3');
     // A row as schema 3 stored it, plain text included; its trigger filled the old index.
     old.prepare(`INSERT INTO articles (id, title, url, summary, content_html, body_text, published, updated, authors,

@@ -1,7 +1,10 @@
 // SQLite schema, as numbered migrations applied in order at open. A migration is never edited once
-// released: add a new one. `PRAGMA user_version` records how far a database has come.
+// released: add a new one. `PRAGMA user_version` records how far a database has come. A migration
+// that needs more than SQL is a function run inside the same transaction.
 
-export const migrations: readonly string[] = [
+import type { Database as Db } from 'better-sqlite3';
+
+export const migrations: readonly (string | ((db: Db) => void))[] = [
   // 1: articles, their topics and sources, full-text index, per-source poll state.
   `
   CREATE TABLE articles (
@@ -126,5 +129,25 @@ export const migrations: readonly string[] = [
   CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
     DELETE FROM articles_fts WHERE rowid = old.rowid;
   END;
+  `,
+  // 6: several processes share one schedule. A poll holds a lease on its source (lease_owner until
+  // lease_until) so no two processes poll it at once and a killed one frees it; named locks do the
+  // same for whole jobs; the WebSub version last delivered per topic is compared-and-set so one
+  // process delivers each change. ttl and max-age outlive a 304; malformed records a lenient parse.
+  `
+  ALTER TABLE source_state ADD COLUMN ttl_minutes INTEGER;
+  ALTER TABLE source_state ADD COLUMN max_age_seconds INTEGER;
+  ALTER TABLE source_state ADD COLUMN malformed TEXT;
+  ALTER TABLE source_state ADD COLUMN lease_owner TEXT;
+  ALTER TABLE source_state ADD COLUMN lease_until INTEGER;
+  CREATE TABLE locks (
+    name  TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    until INTEGER NOT NULL
+  );
+  CREATE TABLE websub_delivered (
+    topic_url TEXT PRIMARY KEY,
+    version   TEXT NOT NULL
+  );
   `,
 ];
