@@ -302,7 +302,7 @@ test('a subscriber that hangs does not hold up another; its failure is retried, 
   assert.equal(failing.attempts.length, 3);
   const gaveUp = (callback: string) => h.logs.find((l) => l.msg.includes('giving up') && l.callback === callback);
   assert.match(gaveUp(hanging.callback)?.err ?? '', /^fetch: http:\/\/127\.0\.0\.1:\d+\/push\?sub=1: timeout after 1000 ms$/);
-  assert.match(gaveUp(failing.callback)?.err ?? '', /: 500 Internal Server Error$/);
+  assert.match(gaveUp(failing.callback)?.err ?? '', /: HTTP 500$/);
   assert.equal((await h.store.listSubscriptions()).length, 3, 'failures alone do not end a subscription');
 });
 
@@ -354,13 +354,12 @@ test('with the hub off: no hub in feeds, no Link header, and POST /websub is 404
 test('callbacks on loopback, private, link-local or reserved addresses are refused', BOUNDED, async () => {
   for (const host of ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '[::1]', '[fd00::1]', '[fe80::1]', '[::ffff:127.0.0.1]', 'localhost']) {
     const reason = await refuseSpecialAddress(`http://${host}:8080/cb`);
-    assert.ok(reason, `${host} must be refused`);
-    assert.match(reason, /loopback, private or reserved/);
+    assert.equal(reason, 'callback host resolves to a non-public address', `${host} must be refused, without saying where it resolves`);
   }
   for (const host of ['93.184.216.34', '[2606:4700::1111]']) {
     assert.equal(await refuseSpecialAddress(`https://${host}/cb`), undefined, `${host} is public`);
   }
-  assert.match((await refuseSpecialAddress('http://no-such-host.invalid/cb')) ?? '', /cannot resolve no-such-host\.invalid/);
+  assert.match((await refuseSpecialAddress('http://no-such-host.invalid/cb')) ?? '', /^cannot resolve no-such-host\.invalid \(ENOTFOUND\)$/);
 });
 
 test('by default the hub answers 400 to a callback on this machine and never calls it', BOUNDED, async (t) => {
@@ -368,7 +367,7 @@ test('by default the hub answers 400 to a callback on this machine and never cal
   const sub = await startSubscriber(t);
   const res = await subscribe(h.app, { 'hub.mode': 'subscribe', 'hub.topic': UKRAINE_RSS, 'hub.callback': sub.callback }).expect(400);
   assert.equal(res.body.parameter, 'hub.callback');
-  assert.match(res.body.message, /127\.0\.0\.1, a loopback, private or reserved address/);
+  assert.equal(res.body.message, 'hub.callback: callback host resolves to a non-public address; this hub only calls public addresses');
   await h.hub.idle();
   assert.equal(sub.verifications.length, 0);
   assert.equal(sub.attempts.length, 0);
