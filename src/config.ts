@@ -34,6 +34,10 @@ export interface EnvConfig {
   websub: boolean;
   /** Lets the hub call back to loopback and private addresses (off: a public hub must not be an SSRF relay). */
   websubAllowPrivateCallbacks: boolean;
+  /** WebSub caps and per-request timeout; unset: the hub's defaults (websub/hub.ts HUB_DEFAULTS). */
+  websubMaxSubscriptions?: number;
+  websubMaxPerHost?: number;
+  websubTimeoutMs?: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -97,6 +101,9 @@ const envSchema = z.object({
     .transform((s) => s.toLowerCase())
     .pipe(z.enum(['on', 'off'], { error: 'expected on or off' }))
     .default('off'),
+  WEBSUB_MAX_SUBSCRIPTIONS: integerVar(1, 10_000_000).optional(),
+  WEBSUB_MAX_PER_HOST: integerVar(1, 10_000_000).optional(),
+  WEBSUB_TIMEOUT_MS: integerVar(100, 120_000).optional(),
 });
 
 /** Reads the environment; throws TidingsError naming the first bad variable and its value. */
@@ -123,6 +130,9 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
     ...(v.USER_AGENT_URL === undefined ? {} : { userAgentUrl: v.USER_AGENT_URL }),
     websub: v.WEBSUB === 'on',
     websubAllowPrivateCallbacks: v.WEBSUB_ALLOW_PRIVATE_CALLBACKS === 'on',
+    ...(v.WEBSUB_MAX_SUBSCRIPTIONS === undefined ? {} : { websubMaxSubscriptions: v.WEBSUB_MAX_SUBSCRIPTIONS }),
+    ...(v.WEBSUB_MAX_PER_HOST === undefined ? {} : { websubMaxPerHost: v.WEBSUB_MAX_PER_HOST }),
+    ...(v.WEBSUB_TIMEOUT_MS === undefined ? {} : { websubTimeoutMs: v.WEBSUB_TIMEOUT_MS }),
   };
 }
 

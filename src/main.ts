@@ -46,6 +46,10 @@ async function main(): Promise<void> {
     log: log.child({ module: 'websub' }),
     userAgent: userAgent(VERSION, env.userAgentUrl ?? env.baseUrl),
     allowPrivateCallbacks: env.websubAllowPrivateCallbacks,
+    // net: WebSub caps and timeout from the environment.
+    ...(env.websubMaxSubscriptions === undefined ? {} : { maxSubscriptions: env.websubMaxSubscriptions }),
+    ...(env.websubMaxPerHost === undefined ? {} : { maxPerHost: env.websubMaxPerHost }),
+    ...(env.websubTimeoutMs === undefined ? {} : { timeoutMs: env.websubTimeoutMs }),
   });
   // The hub's first look records each topic's version; it looks before ingestion, so what changes from
   // here on is delivered.

@@ -6,40 +6,19 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo, LookupFunction } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { fetch } from 'undici';
 import { classifyAddress } from '../src/fetch/addresses.ts';
 import { createGuardedAgent, NonPublicAddressError } from '../src/fetch/guarded-agent.ts';
 import { FetchError, fetchFeed, userAgent } from '../src/fetch/remote.ts';
+import { scriptedLookup } from './helpers/resolver.ts';
 import { startUpstream, type Upstream } from './helpers/upstream.ts';
 
 const UA = userAgent('0.1.0', 'https://tidings.example/');
 const RSS = '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title>A</title><guid>a</guid></item></channel></rss>';
 const PUBLIC_IP = '93.184.216.34';
 
-/**
- * A resolver that answers each name from a script, one answer per call (the last repeats), and counts
- * the calls: a DNS-rebinding name is `['93.184.216.34', '127.0.0.1']`.
- */
-export function scriptedLookup(script: Record<string, string[]>): LookupFunction & { calls: string[] } {
-  const calls: string[] = [];
-  const lookup = ((hostname, options, callback) => {
-    calls.push(hostname);
-    const answers = script[hostname];
-    if (!answers) {
-      const err = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
-      return void callback(err, '', 4);
-    }
-    const seen = calls.filter((h) => h === hostname).length;
-    const address = answers[Math.min(seen, answers.length) - 1]!;
-    const family = address.includes(':') ? 6 : 4;
-    if (options.all) callback(null, [{ address, family }]);
-    else callback(null, address, family);
-  }) as LookupFunction & { calls: string[] };
-  lookup.calls = calls;
-  return lookup;
-}
 
 async function plainServer(t: TestContext, host: string, handler: http.RequestListener): Promise<{ port: number; hits: string[] }> {
   const hits: string[] = [];
