@@ -137,6 +137,24 @@ test('a round renders at most rendersPerRound feeds; the next waits for its firs
   assert.ok(waited >= HUB_TIMEOUT_MS - 100, `the second round waited for the first one's POST to time out (${waited} ms)`);
 });
 
+test('a render that fails gives its claim back: the next notify delivers the change', BOUNDED, async (t) => {
+  let failing = true;
+  const h = await startHubApp(t, {
+    beforeRender: () => {
+      if (failing) throw new Error('renderer broke');
+    },
+  });
+  const sub = await startSubscriber(t);
+  await subscribed(h, sub);
+  await publish(h, 1, ['ukraine']);
+  assert.equal(sub.deliveries.length, 0);
+  assert.ok(h.logs.some((l) => l.msg === 'websub: feed not rendered; the next round retries it' && l.err === 'renderer broke'));
+  failing = false;
+  await h.hub.notify();
+  await h.hub.idle();
+  assert.equal(sub.deliveries.length, 1, 'delivered once the renderer works, with no new write');
+});
+
 /** Two hubs (as two worker processes would) on one SQLite file, one subscriber. */
 async function twoHubs(t: Parameters<typeof startHubApp>[0]): Promise<{ a: HubApp; b: HubApp; databaseUrl: string }> {
   const databaseUrl = tempDatabase(t);

@@ -298,16 +298,19 @@ class Hub implements WebSubHub {
     }
 
     const firstAttempts: Promise<void>[] = [];
+    let renderFailed = false;
     for (const { topic, lastModified, won } of feeds.values()) {
       const content = await this.renderShared(topic, lastModified, won);
       if (content) for (const w of won) for (const s of w.subscribers) firstAttempts.push(this.deliver(s, content));
+      else renderFailed = true;
       // Rendering is CPU work on this thread: let other work run between feeds.
       await yieldToReaders();
     }
     // Bounded memory: the next round's renders wait for this round's first attempts (retries go on).
     await Promise.allSettled(firstAttempts);
     if (unfinished) this.again = true;
-    else this.lastRevision = revision;
+    // After a failed render, the next notify looks again even if nothing is written meanwhile.
+    else this.lastRevision = renderFailed ? -1 : revision;
   }
 
   /** The feed's bytes once for every topic URL that names it; a failed render gives the claims back. */
@@ -318,7 +321,6 @@ class Hub implements WebSubHub {
     } catch (err) {
       for (const w of won) await this.opts.store.swapDeliveredVersion(w.topicUrl, w.after, w.before);
       this.log.error({ topics: won.map((w) => w.topicUrl), err: describeError(err) }, 'websub: feed not rendered; the next round retries it');
-      this.lastRevision = -1;
       return undefined;
     }
   }

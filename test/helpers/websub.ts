@@ -40,11 +40,13 @@ export interface HubApp {
 export interface HubAppOptions extends Partial<Omit<HubOptions, 'store' | 'hubUrl' | 'resolveTopic' | 'log'>> {
   /** Default: a fresh in-memory store. A file URL lets several hubs (processes) share one store. */
   databaseUrl?: string;
+  /** Runs before each render of a feed for distribution; a throw makes that render fail. */
+  beforeRender?: () => void;
 }
 
 /** A fresh app with the hub on (short timeouts and retries), its log lines captured. */
 export async function startHubApp(t: TestContext, options: HubAppOptions = {}): Promise<HubApp> {
-  const { databaseUrl = 'sqlite::memory:', ...hubOptions } = options;
+  const { databaseUrl = 'sqlite::memory:', beforeRender, ...hubOptions } = options;
   const store = await openStore(databaseUrl);
   const cache = await createCache({ maxEntries: 100, maxBytes: 8 * 1024 * 1024, ttlSeconds: 0 });
   const catalog = { topics: TEST_TOPICS, sources: [] };
@@ -63,7 +65,14 @@ export async function startHubApp(t: TestContext, options: HubAppOptions = {}): 
   const countingResolver = (url: string): TopicResolution => {
     const topic = resolve(url);
     if (topic.kind === 'unknown') return topic;
-    return { ...topic, render: (lastModified) => ((renders += 1), topic.render(lastModified)) };
+    return {
+      ...topic,
+      render: async (lastModified) => {
+        renders += 1;
+        beforeRender?.();
+        return topic.render(lastModified);
+      },
+    };
   };
   const hub = createHub({
     store,
