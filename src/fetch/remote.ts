@@ -8,6 +8,7 @@ import type { AddressPolicy } from './addresses.ts';
 import { decodeFeedBody } from './charset.ts';
 import { type Agent, fetch, type Response } from 'undici';
 import { readUpTo } from './body.ts';
+import { keepCredentials, redactCredentials, takeCredentials } from './credentials.ts';
 import { createGuardedAgent, NonPublicAddressError, resolvesPrivately, type NetworkOptions } from './guarded-agent.ts';
 
 /** What the response says about how long its content stays fresh; the scheduler polls no sooner. */
@@ -219,35 +220,6 @@ function httpUrl(url: string, target: string, problem: string, base?: URL): URL 
     throw new FetchError(url, `${problem} "${parsed.href}": only http and https are fetched`);
   }
   return parsed;
-}
-
-/** `user:pass@` of a URL as a Basic Authorization value; removes them from the URL (fetch refuses them). */
-function takeCredentials(url: URL): string | undefined {
-  if (url.username === '' && url.password === '') return undefined;
-  const pair = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-  url.username = '';
-  url.password = '';
-  return `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
-}
-
-/** The URL with its password replaced by `***`, for messages. */
-export function redactCredentials(url: string): string {
-  if (!URL.canParse(url)) return url;
-  const parsed = new URL(url);
-  if (parsed.password === '') return url;
-  parsed.password = '***';
-  return parsed.href;
-}
-
-/** A permanent move within the origin keeps polling with the configured credentials. */
-function keepCredentials(final: URL, configured: URL, original: string): string {
-  const withCredentials = new URL(final.href);
-  const given = new URL(original);
-  if (final.origin === configured.origin && (given.username !== '' || given.password !== '')) {
-    withCredentials.username = given.username;
-    withCredentials.password = given.password;
-  }
-  return withCredentials.href;
 }
 
 /**

@@ -3,7 +3,7 @@
 // once per change, shared by all, delivered by exactly one process (the store's compare-and-set on
 // the topic's delivered version). Knows nothing of Express: the store and a topic resolver are handed in.
 
-import { setImmediate as yieldToReaders, setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as yieldToReaders } from 'node:timers/promises';
 import { createLimiter, type Limiter } from '../concurrency.ts';
 import { describeError } from '../errors.ts';
 import type { NetworkOptions } from '../fetch/guarded-agent.ts';
@@ -11,7 +11,10 @@ import type { Logger } from '../log.ts';
 import type { ArticleStore, Subscription } from '../store/store.ts';
 import { refuseSpecialAddress } from './callback-guard.ts';
 import { checkSubscriptionRequest, type RequestCheck, type SubscriptionRequest, type TopicResolution } from './request-check.ts';
+import { Deliverer, type DeliveryOutcome } from './delivery.ts';
 import { createSubscriberClient, type SharedContent, type SubscriberClient } from './subscriber-http.ts';
+
+export type { DeliveryOutcome } from './delivery.ts';
 
 export {
   checkSubscriptionRequest, DEFAULT_LEASE_SECONDS, MAX_LEASE_SECONDS, MIN_LEASE_SECONDS,
@@ -34,9 +37,6 @@ export const HUB_DEFAULTS = {
   /** Feeds rendered per distribution round; the next round starts once this one's first POSTs end. */
   rendersPerRound: 50,
 } as const;
-
-/** What one delivery attempt came to, for counters (see HubOptions.onDelivery). */
-export type DeliveryOutcome = 'delivered' | 'retrying' | 'failed' | 'gone' | 'refused' | 'superseded';
 
 export interface HubOptions {
   store: ArticleStore;
@@ -108,16 +108,13 @@ class Hub implements WebSubHub {
   readonly hubUrl: string;
   private readonly opts: HubOptions;
   private readonly log: Logger;
-  private readonly retryDelaysMs: readonly number[];
   private readonly verifications: Limiter;
-  private readonly deliveries: Limiter;
   private readonly client: SubscriberClient;
+  private readonly deliverer: Deliverer;
   private readonly pending = new Set<Promise<void>>();
   /** Callback host → verifications waiting or running: they count toward the per-host cap. */
   private readonly verifyingByHost = new Map<string, number>();
   private verifying = 0;
-  /** (topic, callback) → number of the newest delivery: an older one still retrying gives way to it. */
-  private readonly generations = new Map<string, number>();
   private readonly closing = new AbortController();
   private lastRevision = -1;
   private running: Promise<void> | undefined;
@@ -127,16 +124,25 @@ class Hub implements WebSubHub {
     this.opts = opts;
     this.hubUrl = opts.hubUrl;
     this.log = opts.log;
-    this.retryDelaysMs = opts.retryDelaysMs ?? HUB_DEFAULTS.retryDelaysMs;
     const perKey = opts.perHost ?? HUB_DEFAULTS.perHost;
     this.verifications = createLimiter(opts.verifyConcurrency ?? HUB_DEFAULTS.verifyConcurrency, { perKey });
-    this.deliveries = createLimiter(opts.deliveryConcurrency ?? HUB_DEFAULTS.deliveryConcurrency, { perKey });
     this.client = createSubscriberClient({
       allowPrivate: opts.allowPrivateCallbacks ?? false,
       timeoutMs: opts.timeoutMs ?? HUB_DEFAULTS.timeoutMs,
       closing: this.closing.signal,
       ...(opts.network ? { network: opts.network } : {}),
       ...(opts.userAgent === undefined ? {} : { userAgent: opts.userAgent }),
+    });
+    this.deliverer = new Deliverer({
+      hubUrl: opts.hubUrl,
+      store: opts.store,
+      client: this.client,
+      pool: createLimiter(opts.deliveryConcurrency ?? HUB_DEFAULTS.deliveryConcurrency, { perKey }),
+      retryDelaysMs: opts.retryDelaysMs ?? HUB_DEFAULTS.retryDelaysMs,
+      log: opts.log,
+      closing: this.closing.signal,
+      track: (task) => this.track(task),
+      ...(opts.onDelivery ? { onDelivery: opts.onDelivery } : {}),
     });
   }
 
@@ -301,7 +307,7 @@ class Hub implements WebSubHub {
     let renderFailed = false;
     for (const { topic, lastModified, won } of feeds.values()) {
       const content = await this.renderShared(topic, lastModified, won);
-      if (content) for (const w of won) for (const s of w.subscribers) firstAttempts.push(this.deliver(s, content));
+      if (content) for (const w of won) for (const s of w.subscribers) firstAttempts.push(this.deliverer.deliver(s, content));
       else renderFailed = true;
       // Rendering is CPU work on this thread: let other work run between feeds.
       await yieldToReaders();
@@ -322,81 +328,6 @@ class Hub implements WebSubHub {
       for (const w of won) await this.opts.store.swapDeliveredVersion(w.topicUrl, w.after, w.before);
       this.log.error({ topics: won.map((w) => w.topicUrl), err: describeError(err) }, 'websub: feed not rendered; the next round retries it');
       return undefined;
-    }
-  }
-
-  /** §7: the first attempt, awaited by the round; retries go on in the background. */
-  private async deliver(subscription: Subscription, content: SharedContent): Promise<void> {
-    const key = `${subscription.topicUrl}\n${subscription.callback}`;
-    const generation = (this.generations.get(key) ?? 0) + 1;
-    this.generations.set(key, generation);
-    const headers = { Link: `<${this.hubUrl}>; rel="hub", <${subscription.topicUrl}>; rel="self"` };
-    const finished = await this.attempt(subscription, content, headers, 0, key, generation);
-    if (finished) this.release(key, generation);
-    else this.track(this.retry(subscription, content, headers, key, generation));
-  }
-
-  private async retry(subscription: Subscription, content: SharedContent, headers: Record<string, string>, key: string, generation: number): Promise<void> {
-    try {
-      for (let attempt = 1; ; attempt++) {
-        if (!(await this.wait(this.retryDelaysMs[attempt - 1] ?? 0))) return;
-        if (await this.attempt(subscription, content, headers, attempt, key, generation)) return;
-      }
-    } finally {
-      this.release(key, generation);
-    }
-  }
-
-  /** One POST; true when nothing is left to do (delivered, gone, refused, superseded or given up). */
-  private async attempt(subscription: Subscription, content: SharedContent, headers: Record<string, string>, attempt: number, key: string, generation: number): Promise<boolean> {
-    const { topicUrl, callback } = subscription;
-    const context = { topic: topicUrl, callback };
-    const report = (outcome: DeliveryOutcome): void => this.opts.onDelivery?.(outcome);
-    if (this.generations.get(key) !== generation) {
-      report('superseded'); // newer content went out; this one is stale
-      return true;
-    }
-    const outcome = await this.deliveries.run(() => this.client.post(callback, content, headers, subscription.secret), new URL(callback).hostname);
-    if (outcome.kind === 'ok') {
-      report('delivered');
-      this.log.debug({ ...context, bytes: content.body.length }, 'websub: delivered');
-      return true;
-    }
-    if (outcome.kind === 'gone') {
-      report('gone');
-      // §7: a 410 ends the subscription.
-      await this.opts.store.removeSubscription(topicUrl, callback);
-      this.log.info(context, 'websub: subscriber answered 410 Gone; subscription removed');
-      return true;
-    }
-    if (outcome.kind === 'refused') {
-      report('refused');
-      this.log.warn({ ...context, err: outcome.reason }, 'websub: delivery refused: the callback is not on a public address');
-      return true;
-    }
-    const delay = this.retryDelaysMs[attempt];
-    if (delay === undefined || this.closing.signal.aborted) {
-      report('failed');
-      this.log.warn({ ...context, attempts: attempt + 1, err: outcome.reason }, 'websub: delivery failed; giving up on this content');
-      return true;
-    }
-    report('retrying');
-    this.log.info({ ...context, attempt: attempt + 1, retryInMs: delay, err: outcome.reason }, 'websub: delivery failed; will retry');
-    return false;
-  }
-
-  private release(key: string, generation: number): void {
-    if (this.generations.get(key) === generation) this.generations.delete(key);
-  }
-
-  /** Sleeps before a retry; false when the hub closed meanwhile. */
-  private async wait(ms: number): Promise<boolean> {
-    try {
-      await sleep(ms, undefined, { signal: this.closing.signal });
-      return true;
-    } catch (err) {
-      if (this.closing.signal.aborted) return false;
-      throw err;
     }
   }
 }
