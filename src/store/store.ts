@@ -173,17 +173,33 @@ export function composeStore(
   };
 }
 
-/** Opens the backend named by a DATABASE_URL: `sqlite:path`, `file:path`, a bare path, or `:memory:`. */
-export async function openStore(databaseUrl: string): Promise<ArticleStore> {
+export interface StoreOptions {
+  /** PostgreSQL: connections in the pool (default 10). */
+  poolSize?: number;
+  /** PostgreSQL: PGSSLMODE, for a URL without ?sslmode=. */
+  sslMode?: string;
+  /** SQLite: how long a write retries while another process holds the lock (default 30 s). */
+  writeWaitMs?: number;
+}
+
+/**
+ * Opens the backend named by a DATABASE_URL: `postgres://…` or `postgresql://…` (PostgreSQL), else
+ * SQLite: `sqlite:path`, `file:path`, a bare path, or `:memory:`.
+ */
+export async function openStore(databaseUrl: string, options: StoreOptions = {}): Promise<ArticleStore> {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(databaseUrl)?.[1]?.toLowerCase();
   if (scheme === 'postgres' || scheme === 'postgresql') {
-    throw new TidingsError('config', 'DATABASE_URL', 'PostgreSQL is not implemented yet; use a sqlite: URL');
+    const { openPostgresStore } = await import('./postgres/index.ts');
+    return openPostgresStore(databaseUrl, {
+      ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
+      ...(options.sslMode === undefined ? {} : { sslMode: options.sslMode }),
+    });
   }
   if (scheme === undefined || scheme === 'sqlite' || scheme === 'file' || databaseUrl === ':memory:') {
     const { openSqliteStore } = await import('./sqlite/index.ts');
-    return openSqliteStore(sqlitePath(databaseUrl));
+    return openSqliteStore(sqlitePath(databaseUrl), options.writeWaitMs === undefined ? {} : { writeWaitMs: options.writeWaitMs });
   }
-  throw new TidingsError('config', 'DATABASE_URL', `unsupported scheme "${scheme}:" (use sqlite:path)`);
+  throw new TidingsError('config', 'DATABASE_URL', `unsupported scheme "${scheme}:" (use sqlite:path or postgres://…)`);
 }
 
 function sqlitePath(databaseUrl: string): string {

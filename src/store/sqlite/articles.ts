@@ -11,6 +11,7 @@ import {
 import type { ArticleRepository, QueryVersion, UpsertResult } from '../store.ts';
 import { marks, type Param, type SqliteDb } from './db.ts';
 import { toFtsQuery } from './fts.ts';
+import { searchText } from '../../text/search.ts';
 
 type StoredRow = ArticleRow & { rowid: number };
 
@@ -120,7 +121,7 @@ export class SqliteArticles implements ArticleRepository {
 
   /** What `q` searches: the title, the summary and the plain text of the body. */
   private indexText(rowid: number | bigint, a: IndexedArticle): void {
-    this.stmts.indexText.run(rowid, a.title, a.summary, a.text);
+    this.stmts.indexText.run(rowid, searchText(a.title), searchText(a.summary), searchText(a.text));
   }
 
   private writeTopics(id: string, topics: string[], published: number): void {
@@ -266,8 +267,8 @@ export class SqliteArticles implements ArticleRepository {
       clauses.push(`(${published} > ? OR (${published} = ? AND ${id} > ?))`);
       params.push(query.after.published.getTime(), query.after.published.getTime(), query.after.id);
     }
-    if (query.q) {
-      const fts = toFtsQuery(query.q);
+    if (query.terms) {
+      const fts = toFtsQuery(query.terms);
       clauses.push(fts === undefined ? '0' : `a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)`);
       if (fts !== undefined) params.push(fts);
     }

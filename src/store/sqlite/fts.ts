@@ -1,11 +1,9 @@
-// Turns a reader's free-text `q` into an FTS5 MATCH expression that cannot be a syntax error:
-// every word becomes a quoted term (all must match); a trailing `*` keeps its prefix meaning.
+// Search terms (see src/text/search.ts) as an FTS5 MATCH expression that cannot be a syntax error:
+// every term is a quoted phrase of index words (all must match); a prefix term ends in `*`.
 
-export function toFtsQuery(q: string): string | undefined {
-  const words = q.match(/[\p{L}\p{N}]+\*?/gu);
-  if (!words) return undefined;
-  return words
-    .slice(0, 16)
-    .map((w) => (w.endsWith('*') ? `"${w.slice(0, -1)}"*` : `"${w}"`))
-    .join(' ');
+import type { SearchTerm } from '../../model.ts';
+
+export function toFtsQuery(terms: readonly SearchTerm[]): string | undefined {
+  if (terms.length === 0) return undefined;
+  return terms.map((t) => `"${t.words.join(' ')}"${t.prefix ? '*' : ''}`).join(' ');
 }

@@ -3,6 +3,7 @@
 // that needs more than SQL is a function run inside the same transaction.
 
 import type { Database as Db } from 'better-sqlite3';
+import { searchText } from '../../text/search.ts';
 
 export const migrations: readonly (string | ((db: Db) => void))[] = [
   // 1: articles, their topics and sources, full-text index, per-source poll state.
@@ -150,4 +151,25 @@ export const migrations: readonly (string | ((db: Db) => void))[] = [
     version   TEXT NOT NULL
   );
   `,
+  // 7: search folds text in JavaScript (src/text/search.ts) before either backend indexes it, so ʼ
+  // (U+02BC, a letter to the tokenizer) splits a word like ' and ’ do. The index keeps no text, but
+  // its instance table keeps every word in order: each row is rebuilt from its own words, folded.
+  refoldSearchIndex,
 ];
+
+function refoldSearchIndex(db: Db): void {
+  db.exec(`CREATE VIRTUAL TABLE temp.fts_words USING fts5vocab(main, articles_fts, 'instance')`);
+  const words = db.prepare<[], { doc: number; col: string; term: string }>(
+    `SELECT doc, col, term FROM temp.fts_words ORDER BY doc, col, offset`).all();
+  db.exec(`DROP TABLE temp.fts_words`);
+  const docs = new Map<number, Record<string, string[]>>();
+  for (const { doc, col, term } of words) {
+    const columns = docs.get(doc) ?? { title: [], summary: [], body_text: [] };
+    (columns[col] ??= []).push(term);
+    docs.set(doc, columns);
+  }
+  db.exec(`INSERT INTO articles_fts (articles_fts) VALUES ('delete-all')`);
+  const insert = db.prepare(`INSERT INTO articles_fts (rowid, title, summary, body_text) VALUES (?, ?, ?, ?)`);
+  const fold = (terms: string[] | undefined) => searchText((terms ?? []).join(' '));
+  for (const [doc, c] of docs) insert.run(doc, fold(c.title), fold(c.summary), fold(c.body_text));
+}
