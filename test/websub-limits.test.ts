@@ -1,39 +1,18 @@
-// What a stranger can cost the WebSub hub, and how it behaves across processes: the connect-time
-// guard against a rebinding callback, the subscription caps, separate pools (slow callbacks never
-// delay a real subscriber's verification), one render per change shared by every subscriber, and
-// exactly-once delivery with two hubs on one SQLite file and across a restart. Subscribers are real
-// HTTP servers on 127.0.0.1, under names a scripted resolver answers.
+// What a stranger can cost the WebSub hub: the connect-time guard against a rebinding callback, the
+// subscription caps, separate pools (slow callbacks never delay a real subscriber's verification), and
+// one render per change shared by every subscriber. Subscribers are real HTTP servers on 127.0.0.1,
+// under names a scripted resolver answers. (Several processes: websub-processes.test.ts.)
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { loadEnvConfig } from '../src/config.ts';
 import type { DeliveryOutcome } from '../src/websub/hub.ts';
 import { BASE_URL } from './helpers/app.ts';
 import { scriptedLookup } from './helpers/resolver.ts';
-import { BOUNDED, HUB_TIMEOUT_MS, publish, startHubApp, startSubscriber, subscribe, subscribed, type HubApp } from './helpers/websub.ts';
+import { BOUNDED, HUB_TIMEOUT_MS, eventually, publish, startHubApp, startSubscriber, subscribe, subscribed } from './helpers/websub.ts';
 import { makeArticle } from './store.contract.ts';
 
 const PUBLIC_IP = '93.184.216.34';
-
-function tempDatabase(t: { after: (fn: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tidings-websub-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return `sqlite:${join(dir, 'tidings.db')}`;
-}
-
-/** Resolves once `check` holds, polling; fails after `ms`. */
-async function eventually(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > ms) assert.fail(`${what}: not within ${ms} ms`);
-    await sleep(10);
-  }
-  return Date.now() - started;
-}
 
 test('a rebinding callback (public to the 400-check, 127.0.0.1 to the connection) is never called', BOUNDED, async (t) => {
   const lookup = scriptedLookup({ 'rebind.test': [PUBLIC_IP, '127.0.0.1'] });
@@ -153,57 +132,6 @@ test('a render that fails gives its claim back: the next notify delivers the cha
   await h.hub.notify();
   await h.hub.idle();
   assert.equal(sub.deliveries.length, 1, 'delivered once the renderer works, with no new write');
-});
-
-/** Two hubs (as two worker processes would) on one SQLite file, one subscriber. */
-async function twoHubs(t: Parameters<typeof startHubApp>[0]): Promise<{ a: HubApp; b: HubApp; databaseUrl: string }> {
-  const databaseUrl = tempDatabase(t);
-  const a = await startHubApp(t, { databaseUrl });
-  const b = await startHubApp(t, { databaseUrl });
-  return { a, b, databaseUrl };
-}
-
-test('two hubs on one store deliver each change exactly once', BOUNDED, async (t) => {
-  const { a, b } = await twoHubs(t);
-  const sub = await startSubscriber(t);
-  await subscribed(a, sub);
-  for (let n = 1; n <= 3; n++) {
-    const before = await b.store.currentRevision();
-    await a.store.upsertArticles([makeArticle(n, { title: `News ${n}`, topics: ['ukraine'] })]);
-    // Both notice the change (b's store sees a's write within about a second), then race.
-    await eventually(async () => (await b.store.currentRevision()) !== before, 3_000, 'b sees the write');
-    await Promise.all([a.hub.notify(), b.hub.notify()]);
-    await Promise.all([a.hub.idle(), b.hub.idle()]);
-    assert.equal(sub.deliveries.length, n, `change ${n} delivered once`);
-    assert.match(sub.deliveries[n - 1]!.body, new RegExp(`<title>News ${n}</title>`));
-  }
-  assert.equal(a.renders() + b.renders(), 3, 'only the process that won a change rendered it');
-});
-
-test('a restarted hub neither repeats a delivery nor loses a change made while it was down', BOUNDED, async (t) => {
-  const databaseUrl = tempDatabase(t);
-  const sub = await startSubscriber(t);
-  const first = await startHubApp(t, { databaseUrl });
-  await subscribed(first, sub);
-  await publish(first, 1, ['ukraine']);
-  assert.equal(sub.deliveries.length, 1);
-  await first.stop();
-
-  const restarted = await startHubApp(t, { databaseUrl });
-  await restarted.hub.notify();
-  await restarted.hub.idle();
-  assert.equal(sub.deliveries.length, 1, 'nothing repeated after the restart');
-  await restarted.stop();
-
-  // A change while no hub runs (a poll in another process) is delivered by the next one to start.
-  const writer = await startHubApp(t, { databaseUrl });
-  await writer.store.upsertArticles([makeArticle(2, { title: 'News 2', topics: ['ukraine'] })]);
-  await writer.stop();
-  const next = await startHubApp(t, { databaseUrl });
-  await next.hub.notify();
-  await next.hub.idle();
-  assert.equal(sub.deliveries.length, 2);
-  assert.match(sub.deliveries[1]!.body, /<title>News 2<\/title>/);
 });
 
 test('WEBSUB_MAX_SUBSCRIPTIONS, WEBSUB_MAX_PER_HOST and WEBSUB_TIMEOUT_MS are read and checked', () => {

@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { createApp } from '../../src/app.ts';
 import { createCache } from '../../src/cache/cache.ts';
@@ -178,3 +179,12 @@ export async function publish(h: HubApp, n: number, topics: string[]): Promise<v
   await h.hub.idle();
 }
 
+/** Resolves once `check` holds, polling; fails after `ms`. */
+export async function eventually(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<number> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > ms) assert.fail(`${what}: not within ${ms} ms`);
+    await sleep(10);
+  }
+  return Date.now() - started;
+}
