@@ -277,6 +277,8 @@ class Hub implements WebSubHub {
     const feeds = new Map<string, { topic: Extract<TopicResolution, { kind: 'ok' }>; lastModified: Date; won: Won[] }>();
     let unfinished = false;
     for (const [topicUrl, subscribers] of byTopic) {
+      // Thousands of topics' version queries and claims would otherwise run as one stall.
+      await yieldToReaders();
       const topic = this.opts.resolveTopic(topicUrl);
       if (topic.kind === 'unknown') {
         // A topic removed from feeds/ since: its subscriptions lapse with their leases.
@@ -307,8 +309,11 @@ class Hub implements WebSubHub {
     let renderFailed = false;
     for (const { topic, lastModified, won } of feeds.values()) {
       const content = await this.renderShared(topic, lastModified, won);
-      if (content) for (const w of won) for (const s of w.subscribers) firstAttempts.push(this.deliverer.deliver(s, content));
-      else renderFailed = true;
+      if (!content) renderFailed = true;
+      else for (const w of won) for (const s of w.subscribers) {
+        firstAttempts.push(this.deliverer.deliver(s, content));
+        if (firstAttempts.length % 100 === 0) await yieldToReaders();
+      }
       // Rendering is CPU work on this thread: let other work run between feeds.
       await yieldToReaders();
     }
