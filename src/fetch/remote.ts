@@ -133,7 +133,7 @@ export async function fetchFeed(url: string, opts: FetchOptions): Promise<FetchO
 
 type Limits = Required<Omit<FetchOptions, 'etag' | 'lastModified' | 'userAgent' | 'network'>>;
 
-/** The hop being requested and how: the agent its address must pass, and whether it gets the credentials. */
+/** The hop being requested: the address policy its connection must pass, and whether it is a redirect. */
 interface Hop {
   target: URL;
   policy: AddressPolicy;
@@ -214,10 +214,10 @@ function httpUrl(url: string, target: string, problem: string, base?: URL): URL 
   try {
     parsed = new URL(target, base);
   } catch (err) {
-    throw new FetchError(url, `${problem} "${target}"`, { cause: err });
+    throw new FetchError(url, `${problem} "${redactCredentials(target)}"`, { cause: err });
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new FetchError(url, `${problem} "${parsed.href}": only http and https are fetched`);
+    throw new FetchError(url, `${problem} "${redactCredentials(parsed.href)}": only http and https are fetched`);
   }
   return parsed;
 }

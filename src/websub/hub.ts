@@ -157,10 +157,7 @@ class Hub implements WebSubHub {
   async request(request: SubscriptionRequest): Promise<RequestAnswer> {
     if (this.closing.signal.aborted || this.verifying >= MAX_PENDING_VERIFICATIONS) return { kind: 'busy' };
     const host = new URL(request.callback).hostname;
-    if (request.mode === 'subscribe') {
-      const over = await this.overLimit(request, host, 0);
-      if (over) return { kind: 'over-limit', message: over };
-    }
+    // Counted as pending before the caps are checked, so concurrent requests see each other.
     this.verifying += 1;
     this.verifyingByHost.set(host, (this.verifyingByHost.get(host) ?? 0) + 1);
     const done = (): void => {
@@ -169,24 +166,37 @@ class Hub implements WebSubHub {
       if (left === 0) this.verifyingByHost.delete(host);
       else this.verifyingByHost.set(host, left);
     };
+    try {
+      const over = request.mode === 'subscribe' ? await this.overLimit(request, host, true) : undefined;
+      if (over) {
+        done();
+        return { kind: 'over-limit', message: over };
+      }
+    } catch (err) {
+      done();
+      throw err;
+    }
     this.track(this.verifications.run(() => this.verify(request), host).finally(done));
     return { kind: 'accepted' };
   }
 
   /**
-   * Why a new subscription would exceed a cap, or undefined (a renewal never does). `self` is how many
-   * of the pending verifications are this request's own (1 once it is being verified).
+   * Why a new subscription would exceed a cap, or undefined (a renewal never does). On admission the
+   * other pending verifications count too (`countPending`; the request is itself one of them); when
+   * a verified subscription is about to be saved, only the stored ones do.
    */
-  private async overLimit(request: SubscriptionRequest, host: string, self: number): Promise<string | undefined> {
+  private async overLimit(request: SubscriptionRequest, host: string, countPending: boolean): Promise<string | undefined> {
     const { store } = this.opts;
     const existing = await store.listSubscriptions(request.topicUrl);
     if (existing.some((s) => s.callback === request.callback)) return undefined;
     const maxTotal = this.opts.maxSubscriptions ?? HUB_DEFAULTS.maxSubscriptions;
     const maxHost = this.opts.maxPerHost ?? HUB_DEFAULTS.maxPerHost;
-    if ((await store.countSubscriptions()) + this.verifying - self >= maxTotal) {
+    const pendingTotal = countPending ? this.verifying - 1 : 0;
+    const pendingHost = countPending ? (this.verifyingByHost.get(host) ?? 1) - 1 : 0;
+    if ((await store.countSubscriptions()) + pendingTotal >= maxTotal) {
       return `this hub has reached its limit of ${maxTotal} subscriptions; retry later`;
     }
-    const ofHost = (await store.countSubscriptions({ callbackHost: host })) + (this.verifyingByHost.get(host) ?? 0) - self;
+    const ofHost = (await store.countSubscriptions({ callbackHost: host })) + pendingHost;
     if (ofHost >= maxHost) return `hub.callback: ${host} already has ${maxHost} subscriptions (pending ones included), the most one callback host may have`;
     return undefined;
   }
@@ -249,7 +259,7 @@ class Hub implements WebSubHub {
       return this.log.info(context, 'websub: unsubscribed');
     }
     // Checked again: other requests may have been verified since this one was admitted.
-    const over = await this.overLimit(request, new URL(callback).hostname, 1);
+    const over = await this.overLimit(request, new URL(callback).hostname, false);
     if (over) return this.log.warn({ ...context, reason: over }, 'websub: verified but not subscribed: over the limit');
     const now = Date.now();
     const subscription: Subscription = { topicUrl, callback, expiresAt: new Date(now + request.leaseSeconds * 1000), createdAt: new Date(now) };
