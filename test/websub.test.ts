@@ -226,7 +226,7 @@ test('with the hub off: no hub in feeds, no Link header, and POST /websub is 404
 });
 
 test('callbacks on loopback, private, link-local or reserved addresses are refused', BOUNDED, async () => {
-  for (const host of ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '[::1]', '[fd00::1]', '[fe80::1]', '[::ffff:127.0.0.1]', 'localhost']) {
+  for (const host of ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '[::1]', '[fd00::1]', '[fe80::1]', '[::ffff:127.0.0.1]', '[::7f00:1]', '[2002:7f00:1::1]', '[64:ff9b::7f00:1]', '[100::1]', 'localhost']) {
     const reason = await refuseSpecialAddress(`http://${host}:8080/cb`);
     assert.equal(reason, 'callback host resolves to a non-public address', `${host} must be refused, without saying where it resolves`);
   }
