@@ -1,56 +1,112 @@
-// The one bounded pool of Tidings: at most `limit` tasks at once, and at most `perKey` of them per key
-// (e.g. per host). A task whose key is full waits without holding up tasks of other keys.
+// The one concurrency helper of Tidings: a bounded pool (`createLimiter`: at most n tasks at once,
+// optionally at most `perKey` per key such as a host, and optionally refusing work beyond a queue
+// bound instead of letting latency grow without end), `SingleFlight` (concurrent callers of one key
+// share one run) and `serialized` (one run at a time, and exactly one more after calls made during it).
 
-export interface Limiter {
-  /** Runs `fn` when a slot (and a slot of `key`, when given) is free; resolves or rejects as it does. */
-  run<T>(fn: () => Promise<T>, key?: string): Promise<T>;
-  /** Tasks running now. */
-  readonly active: number;
+export interface LimiterOptions {
+  /** Tasks of one key running at once (default: no limit but the overall one). */
+  perKey?: number;
+  /** Tasks waiting for a slot beyond which `run` refuses at once (a LimiterBusyError); default unbounded. */
+  maxQueued?: number;
 }
 
-export function createLimiter(limit: number, options: { perKey?: number } = {}): Limiter {
-  const max = Math.max(1, limit);
-  const perKey = Math.max(1, options.perKey ?? Number.POSITIVE_INFINITY);
+export interface Limiter {
+  /**
+   * Runs `task` once a slot is free, and — with a key — once fewer than `perKey` tasks of that key
+   * run. Tasks start in arrival order among those allowed to start; a task waiting on its key holds
+   * no slot. Rejects with LimiterBusyError when the queue is full.
+   */
+  run<T>(task: () => Promise<T>, key?: string): Promise<T>;
+  /** Tasks running now. */
+  readonly active: number;
+  /** Tasks waiting for a slot. */
+  readonly waiting: number;
+  /** Tasks running plus waiting, for overload decisions. */
+  readonly pending: number;
+}
+
+/** The pool is full and so is its queue: the caller should shed the work (HTTP 503), not wait. */
+export class LimiterBusyError extends Error {
+  constructor(running: number, queued: number) {
+    super(`limiter: busy: ${running} running and ${queued} queued`);
+    this.name = 'LimiterBusyError';
+  }
+}
+
+export function createLimiter(max: number, options: LimiterOptions = {}): Limiter {
+  if (!Number.isInteger(max) || max < 1) throw new RangeError(`createLimiter: max must be a positive integer, got ${max}`);
+  const perKey = options.perKey ?? Number.POSITIVE_INFINITY;
+  const maxQueued = options.maxQueued ?? Number.POSITIVE_INFINITY;
   const queue: { key: string | undefined; start: () => void }[] = [];
   const byKey = new Map<string, number>();
   let active = 0;
 
-  const fits = (key: string | undefined): boolean => key === undefined || (byKey.get(key) ?? 0) < perKey;
-
-  const pump = (): void => {
+  const mayStart = (key: string | undefined): boolean => active < max && (key === undefined || (byKey.get(key) ?? 0) < perKey);
+  const begin = (key: string | undefined): void => {
+    active += 1;
+    if (key !== undefined) byKey.set(key, (byKey.get(key) ?? 0) + 1);
+  };
+  const end = (key: string | undefined): void => {
+    active -= 1;
+    if (key !== undefined) {
+      const left = (byKey.get(key) ?? 1) - 1;
+      if (left === 0) byKey.delete(key);
+      else byKey.set(key, left);
+    }
+    // Start every waiter that may start now, oldest first, skipping those whose key is full.
     for (let i = 0; i < queue.length && active < max; ) {
-      const task = queue[i]!;
-      if (!fits(task.key)) {
+      const next = queue[i]!;
+      if (!mayStart(next.key)) {
         i += 1;
         continue;
       }
       queue.splice(i, 1);
-      task.start();
+      begin(next.key);
+      next.start();
     }
   };
 
   return {
+    async run<T>(task: () => Promise<T>, key?: string): Promise<T> {
+      // Every waiter that could start was started when a slot last freed: those left are blocked.
+      if (mayStart(key)) begin(key);
+      else {
+        if (queue.length >= maxQueued) throw new LimiterBusyError(active, queue.length);
+        await new Promise<void>((start) => queue.push({ key, start }));
+      }
+      try {
+        return await task();
+      } finally {
+        end(key);
+      }
+    },
     get active() {
       return active;
     },
-    run<T>(fn: () => Promise<T>, key?: string): Promise<T> {
-      return new Promise<T>((resolve, reject) => {
-        queue.push({
-          key,
-          start: () => {
-            active += 1;
-            if (key !== undefined) byKey.set(key, (byKey.get(key) ?? 0) + 1);
-            void Promise.resolve().then(fn).then(resolve, reject).finally(() => {
-              active -= 1;
-              if (key !== undefined) byKey.set(key, (byKey.get(key) ?? 1) - 1);
-              pump();
-            });
-          },
-        });
-        pump();
-      });
+    get waiting() {
+      return queue.length;
+    },
+    get pending() {
+      return active + queue.length;
     },
   };
+}
+
+/**
+ * One run per key at a time. A write changes the version of the feeds every poller asks for, so right
+ * after it many requests miss on the same key at once; they all wait for the first one's render instead
+ * of each rendering the same bytes.
+ */
+export class SingleFlight<T> {
+  private readonly running = new Map<string, Promise<T>>();
+
+  run(key: string, work: () => Promise<T>): Promise<T> {
+    const known = this.running.get(key);
+    if (known) return known;
+    const started = work().finally(() => this.running.delete(key));
+    this.running.set(key, started);
+    return started;
+  }
 }
 
 /**

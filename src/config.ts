@@ -46,6 +46,10 @@ export interface EnvConfig {
   pollIntervalSeconds?: number;
   /** Where a `worker` process answers GET /healthz and /metrics; unset, it listens nowhere. */
   metricsPort?: number;
+  /** WebSub caps and per-request timeout; unset: the hub's defaults (websub/hub.ts HUB_DEFAULTS). */
+  websubMaxSubscriptions?: number;
+  websubMaxPerHost?: number;
+  websubTimeoutMs?: number;
 }
 
 export const PROCESS_ROLES = ['web', 'worker', 'all'] as const;
@@ -124,6 +128,9 @@ const envSchema = z.object({
   SOURCE_LEASE_SECONDS: integerVar(2, 3_600).default(60),
   POLL_INTERVAL_SECONDS: integerVar(1, 86_400).optional(),
   METRICS_PORT: integerVar(1, 65535).optional(),
+  WEBSUB_MAX_SUBSCRIPTIONS: integerVar(1, 10_000_000).optional(),
+  WEBSUB_MAX_PER_HOST: integerVar(1, 10_000_000).optional(),
+  WEBSUB_TIMEOUT_MS: integerVar(100, 120_000).optional(),
 });
 
 const SECRET_VARS = new Set(['ADMIN_TOKEN']);
@@ -160,6 +167,9 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
     sourceLeaseSeconds: v.SOURCE_LEASE_SECONDS,
     ...(v.POLL_INTERVAL_SECONDS === undefined ? {} : { pollIntervalSeconds: v.POLL_INTERVAL_SECONDS }),
     ...(v.METRICS_PORT === undefined ? {} : { metricsPort: v.METRICS_PORT }),
+    ...(v.WEBSUB_MAX_SUBSCRIPTIONS === undefined ? {} : { websubMaxSubscriptions: v.WEBSUB_MAX_SUBSCRIPTIONS }),
+    ...(v.WEBSUB_MAX_PER_HOST === undefined ? {} : { websubMaxPerHost: v.WEBSUB_MAX_PER_HOST }),
+    ...(v.WEBSUB_TIMEOUT_MS === undefined ? {} : { websubTimeoutMs: v.WEBSUB_TIMEOUT_MS }),
   };
 }
 

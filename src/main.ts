@@ -41,6 +41,10 @@ async function main(): Promise<void> {
     log: log.child({ module: 'websub' }),
     userAgent: userAgent(VERSION, env.userAgentUrl ?? env.baseUrl),
     allowPrivateCallbacks: env.websubAllowPrivateCallbacks,
+    // net: WebSub caps and timeout from the environment.
+    ...(env.websubMaxSubscriptions === undefined ? {} : { maxSubscriptions: env.websubMaxSubscriptions }),
+    ...(env.websubMaxPerHost === undefined ? {} : { maxPerHost: env.websubMaxPerHost }),
+    ...(env.websubTimeoutMs === undefined ? {} : { timeoutMs: env.websubTimeoutMs }),
   });
   metrics.attach({ subscriptions: () => store.countSubscriptions() });
 

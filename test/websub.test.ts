@@ -1,145 +1,19 @@
 // The WebSub hub end to end: the Tidings app on a real in-memory store, and subscribers that are real
 // HTTP servers on 127.0.0.1 (they echo challenges, record deliveries and check the HMAC).
 
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import request from 'supertest';
 import { createApp } from '../src/app.ts';
 import { createCache } from '../src/cache/cache.ts';
-import type { HttpSettings } from '../src/http/deps.ts';
-import { feedTopicResolver } from '../src/http/websub.ts';
-import { createLogger, silentLogger } from '../src/log.ts';
-import { openStore, type ArticleStore } from '../src/store/store.ts';
+import { silentLogger } from '../src/log.ts';
+import { openStore } from '../src/store/store.ts';
 import { refuseSpecialAddress } from '../src/websub/callback-guard.ts';
-import { createHub, type WebSubHub } from '../src/websub/hub.ts';
 import { BASE_URL, TEST_TOPICS } from './helpers/app.ts';
+import {
+  BOUNDED, HUB_TIMEOUT_MS, HUB_URL, UKRAINE_RSS, publish, startHubApp, startSubscriber, subscribe, subscribed,
+} from './helpers/websub.ts';
 import { makeArticle } from './store.contract.ts';
-
-const HUB_URL = `${BASE_URL}/websub`;
-const UKRAINE_RSS = `${BASE_URL}/feeds/ukraine.rss`;
-const HUB_TIMEOUT_MS = 1_000;
-/** Every test ends: the slowest waits out three hub timeouts. */
-const BOUNDED = { timeout: 20_000 };
-
-interface HubApp {
-  app: ReturnType<typeof createApp>;
-  store: ArticleStore;
-  hub: WebSubHub;
-  logs: { msg: string; callback?: string; err?: string }[];
-}
-
-/** A fresh app with the hub on (short timeouts and retries), its log lines captured. */
-async function startHubApp(t: TestContext, options: { allowPrivateCallbacks?: boolean } = {}): Promise<HubApp> {
-  const store = await openStore('sqlite::memory:');
-  const cache = await createCache({ maxEntries: 100, maxBytes: 8 * 1024 * 1024, ttlSeconds: 0 });
-  const catalog = { topics: TEST_TOPICS, sources: [] };
-  const settings: HttpSettings = {
-    baseUrl: BASE_URL, siteTitle: 'Tidings', maxAgeSeconds: 300, staleWhileRevalidate: 60, corsOrigin: '*', hubUrl: HUB_URL,
-  };
-  const logs: HubApp['logs'] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logs.push(JSON.parse(line) as HubApp['logs'][number]);
-      done();
-    },
-  });
-  const hub = createHub({
-    store,
-    hubUrl: HUB_URL,
-    resolveTopic: feedTopicResolver({ store, catalog: () => catalog, settings }),
-    log: createLogger('debug', sink),
-    timeoutMs: HUB_TIMEOUT_MS,
-    retryDelaysMs: [20, 20],
-    // Subscribers in these tests listen on 127.0.0.1; the default refusal has its own test.
-    allowPrivateCallbacks: options.allowPrivateCallbacks ?? true,
-  });
-  const app = createApp({ store, cache, catalog: () => catalog, settings, log: silentLogger(), websub: hub });
-  t.after(async () => {
-    await hub.close();
-    cache.close();
-    await store.close();
-  });
-  return { app, store, hub, logs };
-}
-
-interface Delivery {
-  headers: IncomingHttpHeaders;
-  body: string;
-  signatureValid?: boolean;
-  at: number;
-}
-
-interface Subscriber {
-  /** The callback URL, with a query parameter of its own the hub must keep. */
-  callback: string;
-  verifications: URLSearchParams[];
-  deliveries: Delivery[];
-  /** POSTs received, whatever was answered. */
-  attempts: number[];
-}
-
-type Behaviour = { verify?: 'echo' | 'wrong-echo' | 'refuse'; deliver?: 'ok' | 'fail' | 'hang' | 'gone'; secret?: string };
-
-async function startSubscriber(t: TestContext, behaviour: Behaviour = {}): Promise<Subscriber> {
-  const { verify = 'echo', deliver = 'ok', secret } = behaviour;
-  const sub: Subscriber = { callback: '', verifications: [], deliveries: [], attempts: [] };
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (req.method === 'GET') {
-      sub.verifications.push(url.searchParams);
-      if (verify === 'refuse') res.writeHead(404).end('no such subscription');
-      else res.writeHead(200, { 'Content-Type': 'text/plain' }).end(verify === 'echo' ? url.searchParams.get('hub.challenge') ?? '' : 'not the challenge');
-      return;
-    }
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      sub.attempts.push(Date.now());
-      if (deliver === 'hang') return; // never answers: the hub's timeout must end it
-      if (deliver === 'fail') return void res.writeHead(500).end('broken');
-      if (deliver === 'gone') return void res.writeHead(410).end('gone');
-      const body = Buffer.concat(chunks);
-      const delivery: Delivery = { headers: req.headers, body: body.toString('utf8'), at: Date.now() };
-      if (secret !== undefined) {
-        delivery.signatureValid = req.headers['x-hub-signature'] === `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-      }
-      sub.deliveries.push(delivery);
-      res.writeHead(204).end();
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  sub.callback = `http://127.0.0.1:${(server.address() as AddressInfo).port}/push?sub=1`;
-  t.after(async () => {
-    server.closeAllConnections();
-    server.close();
-    await once(server, 'close');
-  });
-  return sub;
-}
-
-function subscribe(app: HubApp['app'], fields: Record<string, string>) {
-  return request(app).post('/websub').type('form').send({ 'hub.mode': 'subscribe', 'hub.topic': UKRAINE_RSS, ...fields });
-}
-
-/** Subscribes and waits for the verification to finish. */
-async function subscribed(h: HubApp, sub: Subscriber, fields: Record<string, string> = {}): Promise<void> {
-  await subscribe(h.app, { 'hub.callback': sub.callback, ...fields }).expect(202);
-  await h.hub.idle();
-  assert.equal(sub.verifications.length, 1, 'one verification request');
-}
-
-/** What a new article in `topics` looks like to the hub: a store write, then notify(). */
-async function publish(h: HubApp, n: number, topics: string[]): Promise<void> {
-  await h.store.upsertArticles([makeArticle(n, { title: `News ${n}`, topics })]);
-  await h.hub.notify();
-  await h.hub.idle();
-}
 
 test('subscribe: 202, a verification GET with a fresh challenge and the clamped lease, then stored', BOUNDED, async (t) => {
   const h = await startHubApp(t);
@@ -302,7 +176,7 @@ test('a subscriber that hangs does not hold up another; its failure is retried, 
   assert.equal(failing.attempts.length, 3);
   const gaveUp = (callback: string) => h.logs.find((l) => l.msg.includes('giving up') && l.callback === callback);
   assert.match(gaveUp(hanging.callback)?.err ?? '', /^fetch: http:\/\/127\.0\.0\.1:\d+\/push\?sub=1: timeout after 1000 ms$/);
-  assert.match(gaveUp(failing.callback)?.err ?? '', /: 500 Internal Server Error$/);
+  assert.match(gaveUp(failing.callback)?.err ?? '', /: HTTP 500$/);
   assert.equal((await h.store.listSubscriptions()).length, 3, 'failures alone do not end a subscription');
 });
 
@@ -352,15 +226,14 @@ test('with the hub off: no hub in feeds, no Link header, and POST /websub is 404
 });
 
 test('callbacks on loopback, private, link-local or reserved addresses are refused', BOUNDED, async () => {
-  for (const host of ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '[::1]', '[fd00::1]', '[fe80::1]', '[::ffff:127.0.0.1]', 'localhost']) {
+  for (const host of ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '[::1]', '[fd00::1]', '[fe80::1]', '[::ffff:127.0.0.1]', '[::7f00:1]', '[2002:7f00:1::1]', '[64:ff9b::7f00:1]', '[100::1]', 'localhost']) {
     const reason = await refuseSpecialAddress(`http://${host}:8080/cb`);
-    assert.ok(reason, `${host} must be refused`);
-    assert.match(reason, /loopback, private or reserved/);
+    assert.equal(reason, 'callback host resolves to a non-public address', `${host} must be refused, without saying where it resolves`);
   }
   for (const host of ['93.184.216.34', '[2606:4700::1111]']) {
     assert.equal(await refuseSpecialAddress(`https://${host}/cb`), undefined, `${host} is public`);
   }
-  assert.match((await refuseSpecialAddress('http://no-such-host.invalid/cb')) ?? '', /cannot resolve no-such-host\.invalid/);
+  assert.match((await refuseSpecialAddress('http://no-such-host.invalid/cb')) ?? '', /^cannot resolve no-such-host\.invalid \(ENOTFOUND\)$/);
 });
 
 test('by default the hub answers 400 to a callback on this machine and never calls it', BOUNDED, async (t) => {
@@ -368,7 +241,7 @@ test('by default the hub answers 400 to a callback on this machine and never cal
   const sub = await startSubscriber(t);
   const res = await subscribe(h.app, { 'hub.mode': 'subscribe', 'hub.topic': UKRAINE_RSS, 'hub.callback': sub.callback }).expect(400);
   assert.equal(res.body.parameter, 'hub.callback');
-  assert.match(res.body.message, /127\.0\.0\.1, a loopback, private or reserved address/);
+  assert.equal(res.body.message, 'hub.callback: callback host resolves to a non-public address; this hub only calls public addresses');
   await h.hub.idle();
   assert.equal(sub.verifications.length, 0);
   assert.equal(sub.attempts.length, 0);

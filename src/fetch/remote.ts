@@ -1,11 +1,15 @@
 // HTTP for remote feeds: one conditional GET with redirects followed by hand (counted, http(s) only,
-// permanence tracked), time and size limits, the body decoded once by charset.ts, and every failure
-// thrown as a FetchError that says what the scheduler needs (status, Retry-After, gone).
+// permanence tracked, never from a public address into a private one), Basic auth from `user:pass@`,
+// time and size limits, the body decoded once by charset.ts, and every failure thrown as a FetchError
+// that says what the scheduler needs (status, Retry-After, gone).
 
 import { TidingsError } from '../errors.ts';
+import type { AddressPolicy } from './addresses.ts';
 import { decodeFeedBody } from './charset.ts';
-import { Agent, fetch, type Response } from 'undici';
+import { type Agent, fetch, type Response } from 'undici';
 import { readUpTo } from './body.ts';
+import { keepCredentials, redactCredentials, takeCredentials } from './credentials.ts';
+import { createGuardedAgent, NonPublicAddressError, resolvesPrivately, type NetworkOptions } from './guarded-agent.ts';
 
 /** What the response says about how long its content stays fresh; the scheduler polls no sooner. */
 export interface CacheHints {
@@ -36,6 +40,8 @@ export interface FetchOptions {
   maxBytes?: number;
   /** Redirects followed before giving up (default 5). */
   maxRedirects?: number;
+  /** Name resolution and address rules (tests inject a resolver); default: the system's. */
+  network?: NetworkOptions;
 }
 
 export const FETCH_DEFAULTS = {
@@ -110,50 +116,68 @@ export async function fetchFeed(url: string, opts: FetchOptions): Promise<FetchO
   // A controller rather than AbortSignal.timeout so the timer is cleared as soon as we are done.
   const total = new AbortController();
   const totalTimer = setTimeout(() => total.abort(), limits.totalTimeoutMs);
+  // Errors and logs name the URL without its password.
+  const label = redactCredentials(url);
   try {
-    return await fetchWithin(url, opts, limits, total.signal);
+    return await fetchWithin(url, label, opts, limits, total.signal);
   } catch (err) {
     if (err instanceof FetchError) throw err;
     if (total.signal.aborted) {
-      throw new FetchError(url, `timeout after ${limits.totalTimeoutMs} ms`, { cause: err });
+      throw new FetchError(label, `timeout after ${limits.totalTimeoutMs} ms`, { cause: err });
     }
-    throw new FetchError(url, `network error: ${networkReason(err)}`, { cause: err });
+    throw new FetchError(label, `network error: ${networkReason(err)}`, { cause: err });
   } finally {
     clearTimeout(totalTimer);
   }
 }
 
-type Limits = Required<Omit<FetchOptions, 'etag' | 'lastModified' | 'userAgent'>>;
+type Limits = Required<Omit<FetchOptions, 'etag' | 'lastModified' | 'userAgent' | 'network'>>;
 
-async function fetchWithin(url: string, opts: FetchOptions, limits: Limits, total: AbortSignal): Promise<FetchOutcome> {
-  const headers: Record<string, string> = {
+/** The hop being requested: the address policy its connection must pass, and whether it is a redirect. */
+interface Hop {
+  target: URL;
+  policy: AddressPolicy;
+  redirected: boolean;
+}
+
+async function fetchWithin(url: string, label: string, opts: FetchOptions, limits: Limits, total: AbortSignal): Promise<FetchOutcome> {
+  const baseHeaders: Record<string, string> = {
     'user-agent': opts.userAgent,
     accept: ACCEPT,
     // Undici decodes these itself; saying so explicitly keeps br on every Node version.
     'accept-encoding': 'gzip, deflate, br',
   };
-  if (opts.etag) headers['if-none-match'] = opts.etag;
-  if (opts.lastModified) headers['if-modified-since'] = opts.lastModified;
+  if (opts.etag) baseHeaders['if-none-match'] = opts.etag;
+  if (opts.lastModified) baseHeaders['if-modified-since'] = opts.lastModified;
 
-  let current = httpUrl(url, url, 'unsupported URL');
+  const configured = httpUrl(label, url, 'unsupported URL');
+  const credentials = takeCredentials(configured);
+  const policies = await hopPolicies(configured, opts.network);
+  const headersFor = (target: URL): Record<string, string> =>
+    // Credentials go to the origin they were given for, never across a redirect to another one.
+    credentials && target.origin === configured.origin ? { ...baseHeaders, authorization: credentials } : baseHeaders;
+
+  let current = configured;
   const visited = new Set([current.href]);
   let allPermanent = true;
   let hops = 0;
-  let res = await requestHeaders(url, current, headers, total, limits);
+  let res = await requestHeaders(label, { target: current, policy: policies.first, redirected: false }, headersFor(current), total, limits, opts.network);
   while (REDIRECT_STATUSES.has(res.status)) {
     const location = res.headers.get('location');
     await res.body?.cancel();
-    if (!location) throw new FetchError(url, `HTTP ${res.status} without a Location header`, { status: res.status });
+    if (!location) throw new FetchError(label, `HTTP ${res.status} without a Location header`, { status: res.status });
     if (hops >= limits.maxRedirects) {
-      throw new FetchError(url, `too many redirects (more than ${limits.maxRedirects})`, { status: res.status });
+      throw new FetchError(label, `too many redirects (more than ${limits.maxRedirects})`, { status: res.status });
     }
-    const next = httpUrl(url, location, 'redirect to unsupported URL', current);
-    if (visited.has(next.href)) throw new FetchError(url, `redirect loop at ${next.href}`, { status: res.status });
+    const next = httpUrl(label, location, 'redirect to unsupported URL', current);
+    // A Location's own user:pass@ is neither sent nor followed with: only the operator's are used.
+    takeCredentials(next);
+    if (visited.has(next.href)) throw new FetchError(label, `redirect loop at ${next.href}`, { status: res.status });
     visited.add(next.href);
     allPermanent &&= PERMANENT_STATUSES.has(res.status);
     hops += 1;
     current = next;
-    res = await requestHeaders(url, current, headers, total, limits);
+    res = await requestHeaders(label, { target: current, policy: policies.redirects, redirected: true }, headersFor(current), total, limits, opts.network);
   }
 
   const finalUrl = current.href;
@@ -164,17 +188,17 @@ async function fetchWithin(url: string, opts: FetchOptions, limits: Limits, tota
   }
   if (res.status < 200 || res.status > 299) {
     await res.body?.cancel();
-    throw statusError(url, finalUrl, res, now);
+    throw statusError(label, hops > 0 ? finalUrl : undefined, res, now);
   }
 
-  const bytes = await readCapped(url, res, limits.maxBytes);
+  const bytes = await readCapped(label, res, limits.maxBytes);
   const contentType = res.headers.get('content-type') ?? undefined;
   const decoded = decodeFeedBody(bytes, contentType);
   return {
     kind: 'ok',
     url,
     finalUrl,
-    permanentRedirect: hops > 0 && allPermanent ? finalUrl : undefined,
+    permanentRedirect: hops > 0 && allPermanent ? keepCredentials(current, configured, url) : undefined,
     status: res.status,
     text: decoded.text,
     charset: decoded.charset,
@@ -190,51 +214,84 @@ function httpUrl(url: string, target: string, problem: string, base?: URL): URL 
   try {
     parsed = new URL(target, base);
   } catch (err) {
-    throw new FetchError(url, `${problem} "${target}"`, { cause: err });
+    throw new FetchError(url, `${problem} "${redactCredentials(target)}"`, { cause: err });
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new FetchError(url, `${problem} "${parsed.href}": only http and https are fetched`);
+    throw new FetchError(url, `${problem} "${redactCredentials(parsed.href)}": only http and https are fetched`);
   }
   return parsed;
 }
 
 /**
- * undici's own fetch, because Node's built-in one takes no connect timeout: one Agent per timeout
- * value (in practice one), so connections are pooled and kept alive across polls.
+ * Sources may be private on purpose (an intranet feed), so the configured URL decides: a source whose
+ * host is private may redirect within private networks but never to link-local or other special
+ * addresses (the cloud metadata service); a public source reaches public addresses only, on every hop
+ * — checked on the address connected to, so a rebinding name cannot turn a hop private either.
  */
-const agents = new Map<number, Agent>();
-function agentFor(connectTimeoutMs: number): Agent {
-  let agent = agents.get(connectTimeoutMs);
+async function hopPolicies(configured: URL, network: NetworkOptions | undefined): Promise<{ first: AddressPolicy; redirects: AddressPolicy }> {
+  return (await resolvesPrivately(configured.hostname, network))
+    ? { first: 'any', redirects: 'intranet' }
+    : { first: 'public', redirects: 'public' };
+}
+
+/**
+ * undici's own fetch, because Node's built-in one takes no connect timeout: one Agent per policy and
+ * timeout (in practice three), so connections are pooled and kept alive across polls. Injected
+ * network options (tests) get agents of their own.
+ */
+const defaultAgents = new Map<string, Agent>();
+const injectedAgents = new WeakMap<NetworkOptions, Map<string, Agent>>();
+function agentFor(policy: AddressPolicy, connectTimeoutMs: number, network: NetworkOptions | undefined): Agent {
+  const key = `${policy}:${connectTimeoutMs}`;
+  let agents = defaultAgents;
+  if (network) {
+    agents = injectedAgents.get(network) ?? new Map<string, Agent>();
+    injectedAgents.set(network, agents);
+  }
+  let agent = agents.get(key);
   if (!agent) {
-    agent = new Agent({ connect: { timeout: connectTimeoutMs } });
-    agents.set(connectTimeoutMs, agent);
+    agent = createGuardedAgent(policy, { ...network, connectTimeoutMs });
+    agents.set(key, agent);
   }
   return agent;
 }
 
+/** Why a hop's address was refused, in the words of the policy it broke. */
+const REFUSAL_REASONS: Record<AddressPolicy, string> = {
+  any: '',
+  public: 'a source on a public address may not reach a private or link-local one, by redirect or by rebinding',
+  intranet: 'a source may not redirect to a link-local or reserved address such as the cloud metadata service',
+};
+
 /** One request, resolved when its headers arrive; the body stays under the total signal only. */
 async function requestHeaders(
   url: string,
-  target: URL,
+  hop: Hop,
   headers: Record<string, string>,
   total: AbortSignal,
   limits: Pick<Limits, 'headersTimeoutMs' | 'connectTimeoutMs'>,
+  network: NetworkOptions | undefined,
 ): Promise<Response> {
-  const hop = new AbortController();
-  const timer = setTimeout(() => hop.abort(), limits.headersTimeoutMs);
+  const { target } = hop;
+  const headersTimer = new AbortController();
+  const timer = setTimeout(() => headersTimer.abort(), limits.headersTimeoutMs);
   try {
     return await fetch(target, {
       headers,
       redirect: 'manual',
-      signal: AbortSignal.any([total, hop.signal]),
-      dispatcher: agentFor(limits.connectTimeoutMs),
+      signal: AbortSignal.any([total, headersTimer.signal]),
+      dispatcher: agentFor(hop.policy, limits.connectTimeoutMs, network),
     });
   } catch (err) {
-    if (hop.signal.aborted && !total.aborted) {
+    if (headersTimer.signal.aborted && !total.aborted) {
       throw new FetchError(url, `no response headers from ${target.href} within ${limits.headersTimeoutMs} ms`, { cause: err });
     }
     if (connectTimedOut(err)) {
       throw new FetchError(url, `no connection to ${target.host} within ${limits.connectTimeoutMs} ms`, { cause: err });
+    }
+    if (err instanceof Error && err.cause instanceof NonPublicAddressError) {
+      const what = hop.redirected ? `redirect to ${target.href} refused` : `${target.href} refused`;
+      throw new FetchError(url, `${what}: ${err.cause.message} (${REFUSAL_REASONS[hop.policy]})`, { cause: err });
     }
     throw err;
   } finally {
@@ -247,8 +304,9 @@ function connectTimedOut(err: unknown): boolean {
   return typeof cause === 'object' && cause !== null && 'code' in cause && cause.code === 'UND_ERR_CONNECT_TIMEOUT';
 }
 
-function statusError(url: string, finalUrl: string, res: Response, now: Date): FetchError {
-  const at = finalUrl === url ? '' : ` at ${finalUrl}`;
+/** `redirectedTo`: the final URL when it differs from the configured one. */
+function statusError(url: string, redirectedTo: string | undefined, res: Response, now: Date): FetchError {
+  const at = redirectedTo === undefined ? '' : ` at ${redirectedTo}`;
   if (res.status === 410) return new FetchError(url, `HTTP 410 Gone${at}`, { status: 410, gone: true });
   if (res.status === 429 || res.status === 503) {
     const retryAfter = parseRetryAfter(res.headers.get('retry-after'), now);

@@ -6,6 +6,7 @@ import { parseFeedRequest } from '../query/feed-query.ts';
 import type { TopicResolution } from '../websub/hub.ts';
 import type { AppDeps } from './deps.ts';
 import { renderFeed } from './feeds.ts';
+import { feedUrl } from './links.ts';
 import { sendBadRequest, sendNotFound } from './problems.ts';
 
 /** The form parser and the handler, for one line of routes.ts; 404 when the hub is off. */
@@ -22,9 +23,15 @@ export function websubHandlers(deps: AppDeps): RequestHandler[] {
     if (checked.kind === 'bad-request') return sendBadRequest(res, checked.parameter, checked.message);
     const refused = await hub.refuseCallback(checked.request.callback);
     if (refused) return sendBadRequest(res, 'hub.callback', `hub.callback: ${refused}; this hub only calls public addresses`);
-    if (hub.request(checked.request) === 'busy') {
+    const answer = await hub.request(checked.request);
+    if (answer.kind === 'busy') {
       res.status(503).setHeader('Retry-After', '60');
       res.type('application/json; charset=utf-8').send(JSON.stringify({ error: 'busy', message: 'too many pending verifications; retry later' }));
+      return;
+    }
+    if (answer.kind === 'over-limit') {
+      res.status(429).setHeader('Retry-After', '3600');
+      res.type('application/json; charset=utf-8').send(JSON.stringify({ error: 'too-many-subscriptions', parameter: 'hub.callback', message: answer.message }));
       return;
     }
     res.status(202).type('text/plain; charset=utf-8')
@@ -66,6 +73,11 @@ export function feedTopicResolver(deps: Pick<AppDeps, 'store' | 'catalog' | 'set
     if (parsed.kind !== 'ok') return unknown(parsed.message);
     const request = parsed.request;
     if (request.query.before || request.query.after) return unknown('a page of a feed is not a topic; subscribe to the feed without before/after');
-    return { kind: 'ok', query: request.query, render: (lastModified) => renderFeed(deps, request, lastModified) };
+    return {
+      kind: 'ok',
+      feedKey: feedUrl(deps.settings.baseUrl, request.topicPath, request.format, request.queryString),
+      query: request.query,
+      render: (lastModified) => renderFeed(deps, request, lastModified),
+    };
   };
 }
