@@ -34,6 +34,8 @@ const SUMMARY_FROM_CONTENT_CHARS = 300;
 /** Some feeds put the whole article in <description>; a summary stays a summary. */
 const SUMMARY_MAX_CHARS = 1000;
 const TITLE_FALLBACK_WORDS = 10;
+/** A title is a line, not a page: a 1 MB title once made a 5.2 MB topic page. */
+export const TITLE_MAX_CHARS = 1000;
 /** Clock skew and time zones forgiven before a date counts as "in the future". */
 const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
 
@@ -287,7 +289,7 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): Article 
   // --- title, in order: the item's title as plain text; the first words of its text; a placeholder
   // (Article.title must never be empty).
   const title =
-    stripXmlIllegal(htmlToText(item.title ?? '')) ||
+    excerpt(stripXmlIllegal(htmlToText(item.title ?? '')), TITLE_MAX_CHARS) ||
     firstWords(contentPlain, TITLE_FALLBACK_WORDS) ||
     'Untitled';
 
