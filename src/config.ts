@@ -34,6 +34,10 @@ export interface EnvConfig {
   websub: boolean;
   /** Lets the hub call back to loopback and private addresses (off: a public hub must not be an SSRF relay). */
   websubAllowPrivateCallbacks: boolean;
+  /** Worker threads that parse, normalize and classify fetched feeds; undefined: one per core but one. */
+  ingestWorkers?: number;
+  /** Items kept per polled feed, newest first. */
+  ingestMaxItems: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -97,6 +101,8 @@ const envSchema = z.object({
     .transform((s) => s.toLowerCase())
     .pipe(z.enum(['on', 'off'], { error: 'expected on or off' }))
     .default('off'),
+  INGEST_WORKERS: integerVar(1, 64).optional(),
+  INGEST_MAX_ITEMS: integerVar(1, 100_000).default(1000),
 });
 
 /** Reads the environment; throws TidingsError naming the first bad variable and its value. */
@@ -123,6 +129,8 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
     ...(v.USER_AGENT_URL === undefined ? {} : { userAgentUrl: v.USER_AGENT_URL }),
     websub: v.WEBSUB === 'on',
     websubAllowPrivateCallbacks: v.WEBSUB_ALLOW_PRIVATE_CALLBACKS === 'on',
+    ...(v.INGEST_WORKERS === undefined ? {} : { ingestWorkers: v.INGEST_WORKERS }),
+    ingestMaxItems: v.INGEST_MAX_ITEMS,
   };
 }
 

@@ -14,6 +14,7 @@ import { userAgent } from './fetch/remote.ts';
 import { syncLocalContent } from './ingest/local.ts';
 import { pollSourceFromEnv } from './ingest/pipeline.ts';
 import { createScheduler } from './ingest/scheduler.ts';
+import { createIngestPool, defaultWorkerCount } from './ingest/worker-pool.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openStore, type ArticleStore } from './store/store.ts';
 import { classify } from './classify/topics.ts';
@@ -58,7 +59,9 @@ async function main(): Promise<void> {
   }, log);
   await syncLocal();
 
-  const pollSource = pollSourceFromEnv(env, { store, compiled: () => feeds.compiled, log });
+  // Fetched feeds are untrusted CPU work: parsed, normalized and classified on worker threads.
+  const ingestPool = createIngestPool({ workers: env.ingestWorkers ?? defaultWorkerCount(), log: log.child({ module: 'ingest-pool' }) });
+  const pollSource = pollSourceFromEnv(env, { store, topics: () => feeds, log, processFeed: (job) => ingestPool.process(job) });
   const scheduler = createScheduler({
     sources: enabled(feeds),
     store,
@@ -105,6 +108,7 @@ async function main(): Promise<void> {
     server.closeIdleConnections();
     clearInterval(websubTimer);
     await Promise.allSettled([contentWatcher.close(), feedsWatcher.close(), scheduler.stop(), websub?.close()]);
+    await ingestPool.close();
     cache.close();
     await store.close();
     process.exit(0);

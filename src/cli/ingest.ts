@@ -23,7 +23,7 @@ async function main(): Promise<number> {
 
     const sources = feeds.sources.filter((s) => s.enabled);
     const progress = createProgress(sources.length, process.stdout);
-    const poll = pollSourceFromEnv(env, { store, compiled: () => feeds.compiled, log });
+    const poll = pollSourceFromEnv(env, { store, topics: () => feeds, log });
     const scheduler = createScheduler({
       sources,
       store,
