@@ -19,6 +19,8 @@ export interface EnvConfig {
   /** Public origin (and optional path prefix) feeds link to; never ends with a slash. */
   baseUrl: string;
   databaseUrl: string;
+  /** PostgreSQL pool size (DATABASE_POOL_SIZE) and PGSSLMODE, passed to openStore as they are. */
+  databaseOptions: { poolSize: number; sslMode?: string };
   feedsDir: string;
   contentDir: string;
   logLevel: LogLevel;
@@ -74,6 +76,8 @@ const envSchema = z.object({
     .string()
     .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'expected sqlite:<path> or postgres://…')
     .default('sqlite:./data/tidings.db'),
+  DATABASE_POOL_SIZE: integerVar(1, 1000).default(10),
+  PGSSLMODE: z.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify']).optional(),
   FEEDS_DIR: z.string().default('./feeds'),
   CONTENT_DIR: z.string().default('./content'),
   LOG_LEVEL: z
@@ -120,6 +124,7 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
     port: v.PORT,
     baseUrl: v.BASE_URL ?? `http://localhost:${v.PORT}`,
     databaseUrl: v.DATABASE_URL,
+    databaseOptions: { poolSize: v.DATABASE_POOL_SIZE, ...(v.PGSSLMODE ? { sslMode: v.PGSSLMODE } : {}) },
     feedsDir: v.FEEDS_DIR,
     contentDir: v.CONTENT_DIR,
     logLevel: v.LOG_LEVEL,

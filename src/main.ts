@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const env = loadEnvConfig(process.env);
   const log = createLogger(env.logLevel);
   let feeds: FeedsConfig = loadFeedsConfig(env.feedsDir);
-  const store = await openStore(env.databaseUrl);
+  const store = await openStore(env.databaseUrl, env.databaseOptions);
   const cache = await createCache({ maxEntries: CACHE_MAX_ENTRIES, maxBytes: env.cacheMaxBytes, ttlSeconds: 0 });
   const settings: HttpSettings = {
     baseUrl: env.baseUrl,

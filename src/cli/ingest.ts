@@ -16,7 +16,7 @@ async function main(): Promise<number> {
   const env = loadEnvConfig(process.env);
   const log = createLogger(process.env.LOG_LEVEL ? env.logLevel : 'warn', process.stderr);
   const feeds = loadFeedsConfig(env.feedsDir);
-  const store = await openStore(env.databaseUrl);
+  const store = await openStore(env.databaseUrl, env.databaseOptions);
   try {
     const local = await syncLocalContent({ store, contentDir: env.contentDir, baseUrl: env.baseUrl, compiled: () => feeds.compiled, log });
     process.stdout.write(`local: ${local.inserted} new, ${local.updated} updated, ${local.removed} removed, ${local.failed} failed\n`);

@@ -7,7 +7,7 @@ import type { EnvConfig, FeedsConfig } from '../config.ts';
 import { FetchError, fetchFeed, userAgent, type CacheHints, type FetchOptions } from '../fetch/remote.ts';
 import { VERSION } from '../version.ts';
 import type { Logger } from '../log.ts';
-import type { Article, Source } from '../model.ts';
+import type { IndexedArticle, Source } from '../model.ts';
 import type { ArticleStore, SourceState, UpsertResult } from '../store/store.ts';
 import { processFeed, type FeedJob, type FeedOutcome } from './process-feed.ts';
 import { nextPollAt } from './scheduler.ts';
@@ -161,7 +161,7 @@ async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, 
 }
 
 /** Writes WRITE_BATCH articles per transaction and lets the event loop serve readers between two. */
-async function upsertInBatches(store: ArticleStore, articles: Article[]): Promise<UpsertResult> {
+async function upsertInBatches(store: ArticleStore, articles: IndexedArticle[]): Promise<UpsertResult> {
   const total: UpsertResult = { inserted: 0, updated: 0, unchanged: 0 };
   for (let at = 0; at < articles.length; at += WRITE_BATCH) {
     if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve));

@@ -4,7 +4,7 @@
 
 import { classify, type CompiledTopics } from '../classify/topics.ts';
 import { describeError } from '../errors.ts';
-import type { Article, Source, Topic } from '../model.ts';
+import type { IndexedArticle, Source, Topic } from '../model.ts';
 import { normalizeItem, parseDate } from '../normalize/normalize.ts';
 import { parseFeed, type FeedFormat, type ParsedFeed, type ParsedItem } from '../parse/index.ts';
 
@@ -31,7 +31,7 @@ export type FeedOutcome =
       ttlMinutes?: number;
       /** Items in the feed, before the cap. */
       itemCount: number;
-      articles: Article[];
+      articles: IndexedArticle[];
       /** Items skipped and data repaired, one line each, for the log. */
       warnings: string[];
     }
@@ -51,7 +51,7 @@ export async function processFeed(job: FeedJob, compiled: CompiledTopics): Promi
   }
   const articles = normalizeAll(items, feed, job, warnings).map((article) => ({
     ...article,
-    topics: classify(article, compiled, job.source),
+    topics: classify(article, compiled, job.source, article.text),
   }));
   const outcome: FeedOutcome = { kind: 'ok', format: feed.format, itemCount: feed.items.length, articles, warnings };
   if (feed.title) outcome.title = feed.title;
@@ -74,7 +74,7 @@ function newest(items: ParsedItem[], max: number): ParsedItem[] {
   return dated.slice(0, max).sort((a, b) => a.index - b.index).map((d) => d.item);
 }
 
-function normalizeAll(items: ParsedItem[], feed: ParsedFeed, job: FeedJob, warnings: string[]): Article[] {
+function normalizeAll(items: ParsedItem[], feed: ParsedFeed, job: FeedJob, warnings: string[]): IndexedArticle[] {
   const context = {
     sourceId: job.source.id,
     feedUrl: job.url,
@@ -84,7 +84,7 @@ function normalizeAll(items: ParsedItem[], feed: ParsedFeed, job: FeedJob, warni
     ...(feed.base ? { feedBase: feed.base } : {}),
     ...(feed.language ? { feedLanguage: feed.language } : {}),
   };
-  const articles: Article[] = [];
+  const articles: IndexedArticle[] = [];
   items.forEach((item, index) => {
     try {
       articles.push(normalizeItem(item, context));

@@ -1,0 +1,44 @@
+// Full-text search on PostgreSQL without its parser: the words are folded in JavaScript
+// (src/text/search.ts) and written as a tsvector / tsquery literal, so what is indexed and what is
+// searched never depends on the server's locale, and matches SQLite word for word.
+
+import type { SearchTerm } from '../../model.ts';
+import { searchWords } from '../../text/search.ts';
+
+/** PostgreSQL's limits: positions stop at 16383, a lexeme keeps 256 of them, and is < 2 KB. */
+const MAX_POSITION = 16383;
+const MAX_POSITIONS_PER_WORD = 256;
+const MAX_LEXEME_BYTES = 2046;
+
+function lexeme(word: string): string {
+  return `'${word.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+/** The tsvector of several fields; a gap between fields keeps a phrase from spanning two. */
+export function toTsvector(fields: readonly string[]): string {
+  const positions = new Map<string, number[]>();
+  let position = 0;
+  for (const field of fields) {
+    for (const word of searchWords(field)) {
+      position = Math.min(position + 1, MAX_POSITION);
+      if (Buffer.byteLength(word) > MAX_LEXEME_BYTES) continue;
+      const list = positions.get(word);
+      if (!list) positions.set(word, [position]);
+      else if (list.length < MAX_POSITIONS_PER_WORD) list.push(position);
+    }
+    position = Math.min(position + 1, MAX_POSITION);
+  }
+  return [...positions].map(([word, at]) => `${lexeme(word)}:${at.join(',')}`).join(' ');
+}
+
+/** Terms as a tsquery: all terms (&), each a phrase (<->), a prefix term's last word `:*`. */
+export function toTsquery(terms: readonly SearchTerm[]): string | undefined {
+  if (terms.length === 0) return undefined;
+  return terms
+    .map((t) => {
+      const words = t.words.map(lexeme);
+      if (t.prefix) words[words.length - 1] += ':*';
+      return words.length > 1 ? `(${words.join(' <-> ')})` : words[0];
+    })
+    .join(' & ');
+}

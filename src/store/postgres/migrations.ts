@@ -1,0 +1,97 @@
+// PostgreSQL schema, as numbered migrations applied in order at open (under an advisory lock, see
+// db.ts). A migration is never edited once released: add a new one. Times are epoch milliseconds
+// (bigint) like SQLite's, so one row mapping (rows.ts) serves both backends; ids and topics sort
+// COLLATE "C" (code point order) so the database's order is the one the merge in JavaScript uses.
+
+export const migrations: readonly string[] = [
+  // 1: everything SQLite reached in its 7 migrations, in one step.
+  `
+  CREATE TABLE articles (
+    seq          bigserial UNIQUE,
+    id           text COLLATE "C" PRIMARY KEY,
+    slug         text UNIQUE,
+    title        text NOT NULL,
+    url          text NOT NULL,
+    summary      text NOT NULL,
+    content_html text NOT NULL,
+    published    bigint NOT NULL,
+    updated      bigint NOT NULL,
+    authors      text NOT NULL,
+    language     text,
+    source_id    text NOT NULL,
+    categories   text NOT NULL,
+    topics       text NOT NULL,
+    image        text,
+    enclosures   text NOT NULL,
+    content_hash text NOT NULL,
+    revision     bigint NOT NULL,
+    changed_at   bigint NOT NULL,
+    -- The folded words of title, summary and text (src/text/search.ts), built in JavaScript.
+    search       tsvector NOT NULL
+  );
+  -- Feeds read newest first; (published, id) is also the paging cursor.
+  CREATE INDEX articles_by_date ON articles (published DESC, id DESC);
+  CREATE INDEX articles_by_url ON articles (url);
+  CREATE INDEX articles_search ON articles USING gin (search);
+
+  -- The publish date lives in the join table so "latest N of topic X" is one index range scan.
+  CREATE TABLE article_topics (
+    topic      text COLLATE "C" NOT NULL,
+    published  bigint NOT NULL,
+    article_id text COLLATE "C" NOT NULL,
+    PRIMARY KEY (topic, published, article_id)
+  );
+  CREATE INDEX article_topics_by_article ON article_topics (article_id);
+
+  CREATE TABLE article_sources (
+    article_id text COLLATE "C" NOT NULL,
+    source_id  text NOT NULL,
+    PRIMARY KEY (article_id, source_id)
+  );
+  CREATE INDEX article_sources_by_source ON article_sources (source_id);
+
+  CREATE TABLE source_state (
+    source_id            text PRIMARY KEY,
+    url                  text NOT NULL,
+    etag                 text,
+    last_modified        text,
+    last_fetch_at        bigint,
+    status               text NOT NULL,
+    error                text,
+    next_poll_at         bigint,
+    consecutive_failures integer NOT NULL,
+    feed_title           text,
+    configured_url       text,
+    ttl_minutes          integer,
+    max_age_seconds      integer,
+    malformed            text,
+    lease_owner          text,
+    lease_until          bigint
+  );
+
+  CREATE TABLE locks (
+    name  text PRIMARY KEY,
+    owner text NOT NULL,
+    until bigint NOT NULL
+  );
+
+  CREATE TABLE websub_subscriptions (
+    topic_url  text NOT NULL,
+    callback   text NOT NULL,
+    secret     text,
+    expires_at bigint NOT NULL,
+    created_at bigint NOT NULL,
+    PRIMARY KEY (topic_url, callback)
+  );
+  CREATE INDEX websub_subscriptions_by_expiry ON websub_subscriptions (expires_at);
+
+  CREATE TABLE websub_delivered (
+    topic_url text PRIMARY KEY,
+    version   text NOT NULL
+  );
+
+  -- revision: bumped by every article write; deleted_revision/deleted_at: the last deletion.
+  CREATE TABLE meta (key text PRIMARY KEY, value bigint NOT NULL);
+  INSERT INTO meta (key, value) VALUES ('revision', 0), ('deleted_revision', 0), ('deleted_at', 0);
+  `,
+];

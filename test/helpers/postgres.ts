@@ -1,0 +1,112 @@
+// A throwaway real PostgreSQL cluster for tests: initdb into a temporary directory, pg_ctl start on a
+// free 127.0.0.1 port (its socket in the same directory, fsync off: nothing here must survive a
+// crash), and a fresh database per test. One cluster per test file:
+//
+//   const pg = await startPostgres();            // { kind: 'missing', reason } without the binaries
+//   if (pg.kind === 'ok') { t.after(() => pg.stop()); const url = await pg.freshDatabase(); }
+//
+// Binaries are looked up on PATH, then in Debian's /usr/lib/postgresql/<version>/bin. PostgreSQL
+// refuses to run as root, so under root the cluster runs as the `postgres` (else `nobody`) user.
+
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import pg from 'pg';
+
+export interface PostgresCluster {
+  kind: 'ok';
+  /** The maintenance database's URL (superuser `tidings`, no password on 127.0.0.1). */
+  url: string;
+  /** Creates an empty database and returns its URL. */
+  freshDatabase(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export type StartResult = PostgresCluster | { kind: 'missing'; reason: string };
+
+export function findPgBin(): string | undefined {
+  const dirs = (process.env.PATH ?? '').split(delimiter);
+  const debian = '/usr/lib/postgresql';
+  if (existsSync(debian)) {
+    for (const v of readdirSync(debian).sort().reverse()) dirs.push(join(debian, v, 'bin'));
+  }
+  return dirs.find((d) => d !== '' && existsSync(join(d, 'initdb')) && existsSync(join(d, 'pg_ctl')));
+}
+
+/** Under CI a missing PostgreSQL is a failure, elsewhere a named skip (see test/store.postgres.test.ts). */
+export function missingPostgres(reason: string): string {
+  if (process.env.CI === 'true') throw new Error(`PostgreSQL tests are required under CI=true: ${reason}`);
+  return `SKIPPED: ${reason}`;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Who runs the server: this process, or an unprivileged user when we are root. */
+function serverUser(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  for (const name of ['postgres', 'nobody']) {
+    const id = spawnSync('id', ['-u', name], { encoding: 'utf8' });
+    const gid = spawnSync('id', ['-g', name], { encoding: 'utf8' });
+    if (id.status === 0 && gid.status === 0) return { uid: Number(id.stdout.trim()), gid: Number(gid.stdout.trim()) };
+  }
+  return undefined;
+}
+
+let counter = 0;
+
+export async function startPostgres(): Promise<StartResult> {
+  const bin = findPgBin();
+  if (!bin) return { kind: 'missing', reason: 'no initdb/pg_ctl on PATH or in /usr/lib/postgresql/*/bin (install Debian\'s postgresql)' };
+  const user = serverUser();
+  if (process.getuid?.() === 0 && !user) return { kind: 'missing', reason: 'running as root with no unprivileged user to run PostgreSQL' };
+  const dir = mkdtempSync(join(tmpdir(), 'tidings-pg-'));
+  const data = join(dir, 'data');
+  const as = user ? { uid: user.uid, gid: user.gid } : {};
+  if (user) chownSync(dir, user.uid, user.gid);
+  const run = (cmd: string, args: string[]) => execFileSync(join(bin, cmd), args, { ...as, stdio: 'pipe', cwd: dir, env: { ...process.env, LC_ALL: 'C.UTF-8' } });
+  run('initdb', ['-D', data, '-U', 'tidings', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+  const port = await freePort();
+  const conf = [`port = ${port}`, `listen_addresses = '127.0.0.1'`, `unix_socket_directories = '${dir}'`,
+    'fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'max_connections = 200', 'shared_buffers = 32MB'];
+  writeFileSync(join(data, 'postgresql.auto.conf'), conf.join('\n') + '\n');
+  if (user) chownSync(join(data, 'postgresql.auto.conf'), user.uid, user.gid);
+  run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '60', 'start']);
+  const url = `postgres://tidings@127.0.0.1:${port}/postgres`;
+  let stopped = false;
+  return {
+    kind: 'ok',
+    url,
+    async freshDatabase() {
+      const name = `t${process.pid}_${++counter}`;
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      try {
+        await admin.query(`CREATE DATABASE ${name} TEMPLATE template0`);
+      } finally {
+        await admin.end();
+      }
+      return `postgres://tidings@127.0.0.1:${port}/${name}`;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await new Promise<void>((resolve) => {
+        const child = spawn(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], { ...as, stdio: 'ignore' });
+        child.on('exit', () => resolve());
+        child.on('error', () => resolve());
+      });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
