@@ -155,6 +155,8 @@ export class SqliteArticles implements ArticleRepository {
     const page = this.shared.prepared<StoredRow>(`SELECT rowid, * FROM articles WHERE rowid > ? ORDER BY rowid LIMIT 500`);
     let changed = 0;
     for (let after = 0; ;) {
+      // Classifying a page is CPU work on the serving thread: readers are served between two pages.
+      if (after > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       const rows = page.all(after);
       if (rows.length === 0) return changed;
       after = rows[rows.length - 1]!.rowid;
