@@ -7,16 +7,15 @@ import type { EnvConfig, FeedsConfig } from '../config.ts';
 import { FetchError, fetchFeed, userAgent, type CacheHints, type FetchOptions } from '../fetch/remote.ts';
 import { VERSION } from '../version.ts';
 import type { Logger } from '../log.ts';
-import type { IndexedArticle, Source } from '../model.ts';
-import type { ArticleStore, SourceState, UpsertResult } from '../store/store.ts';
+import type { Source } from '../model.ts';
+import type { ArticleStore, SourceState } from '../store/store.ts';
+import { upsertInBatches } from './batches.ts';
 import { processFeed, type FeedJob, type FeedOutcome } from './process-feed.ts';
 import { nextPollAt } from './scheduler.ts';
 import type { PollResult, PollSource } from './types.ts';
 
 /** Items kept per feed, newest first, unless configured otherwise (INGEST_MAX_ITEMS). */
 export const DEFAULT_MAX_ITEMS = 1000;
-/** Articles written per store transaction; readers are served between two. */
-const WRITE_BATCH = 100;
 
 export interface PipelineDeps {
   store: ArticleStore;
@@ -158,19 +157,6 @@ async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, 
     log.error({ url: fetched.finalUrl, err: describeError(err) }, 'poll failed');
     return { ...base, error: describeError(err) };
   }
-}
-
-/** Writes WRITE_BATCH articles per transaction and lets the event loop serve readers between two. */
-async function upsertInBatches(store: ArticleStore, articles: IndexedArticle[]): Promise<UpsertResult> {
-  const total: UpsertResult = { inserted: 0, updated: 0, unchanged: 0 };
-  for (let at = 0; at < articles.length; at += WRITE_BATCH) {
-    if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    const done = await store.upsertArticles(articles.slice(at, at + WRITE_BATCH));
-    total.inserted += done.inserted;
-    total.updated += done.updated;
-    total.unchanged += done.unchanged;
-  }
-  return total;
 }
 
 function fetchFailure(base: PollResult, err: unknown, log: Logger): PollResult {
