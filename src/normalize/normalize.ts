@@ -338,8 +338,11 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): IndexedA
     id = `urn:tidings:${encodeURIComponent(ctx.sourceId)}:${hash}`;
   }
 
-  // An item with no link of its own still needs a page to point at: the feed's site, else its id.
-  const url = ownUrl ?? (feedBases[0] ? canonicalUrl(feedBases[0]) : undefined) ?? id;
+  // An item with no link of its own still needs a page to point at: the feed's site, else the feed,
+  // else Tidings itself — never its id, which may be a urn: or a `javascript:` guid (only http(s) URLs
+  // may become a link).
+  const fallbackPage = [...feedBases, ctx.baseUrl].map((b) => resolveUrl(b, [])).find((b) => b !== undefined);
+  const url = ownUrl ?? (fallbackPage ? canonicalUrl(fallbackPage) : id);
 
   // --- dates, in order: each readable value (unreadable → logged, treated as missing; more than a
   // day ahead → clamped to now); published ← updated ← now; updated ← published; then
