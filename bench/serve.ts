@@ -1,6 +1,7 @@
-// `npm run bench:serve`: how cheaply Tidings answers feed polls. Generates a 100k-article SQLite store,
-// starts the real server and a bare Express baseline (bench/baseline.ts) as child processes, drives
-// both with autocannon side by side, and prints each figure against its target (PASS/MISS).
+// `npm run bench:serve`: how cheaply Tidings answers feed polls. Generates a 100k-article store (SQLite,
+// or a fresh database on the PostgreSQL server DATABASE_URL names), starts the real server and a bare
+// Express baseline (bench/baseline.ts) as child processes, drives both with autocannon side by side,
+// and prints each figure against its target (PASS/MISS).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import autocannon, { type Options, type RequestSpec, type Result } from 'autocannon';
 import { VOCABULARY, generateDataset, topicId } from './dataset.ts';
 import { freePort } from '../scripts/free-port.ts';
+import { benchDatabase } from './database.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TOPICS = 50;
@@ -338,20 +340,21 @@ async function main(): Promise<void> {
   const started = performance.now();
   const keep = args['data-dir'] !== undefined;
   const dataDir = resolve(args['data-dir'] ?? (await mkdtemp(join(tmpdir(), 'tidings-bench-'))));
+  const db = await benchDatabase(dataDir);
   const dbPath = join(dataDir, 'bench.db');
   const feedsDir = join(dataDir, 'feeds');
   const contentDir = join(dataDir, 'content');
   await mkdir(contentDir, { recursive: true });
   try {
-    if (keep && existsSync(dbPath) && existsSync(join(feedsDir, 'topics.yaml'))) {
+    if (keep && db.kind === 'sqlite' && existsSync(dbPath) && existsSync(join(feedsDir, 'topics.yaml'))) {
       log(`reusing the store in ${dataDir}`);
     } else {
-      log(`generating ${articleCount} articles over ${TOPICS} topics in ${dataDir}`);
+      log(`generating ${articleCount} articles over ${TOPICS} topics in ${db.kind === 'sqlite' ? dataDir : db.url.replace(/\/\/[^@/]*@/, '//')}`);
       const seconds = await generateDataset({
         articles: articleCount,
         topics: TOPICS,
         batchSize: 5000,
-        databaseUrl: `sqlite:${dbPath}`,
+        databaseUrl: db.url,
         feedsDir,
       });
       log(`generated in ${seconds.toFixed(1)} s`);
@@ -366,7 +369,7 @@ async function main(): Promise<void> {
     const tidings = startChild('tidings', entry, {
       PORT: String(tidingsPort),
       BASE_URL: tidingsUrl,
-      DATABASE_URL: `sqlite:${dbPath}`,
+      DATABASE_URL: db.url,
       FEEDS_DIR: feedsDir,
       CONTENT_DIR: contentDir,
       LOG_LEVEL: 'warn',
@@ -543,6 +546,7 @@ async function main(): Promise<void> {
   } finally {
     for (const child of [...children]) await stopChild(child);
     if (!keep) await rm(dataDir, { recursive: true, force: true });
+    await db.drop();
   }
 }
 

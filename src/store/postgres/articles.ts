@@ -320,6 +320,16 @@ async function flush(client: PoolClient, w: BatchWrites): Promise<void> {
  * instead of one `IN (…) ORDER BY` over the join table, which sorts every match.
  */
 async function matchingRows(shared: PgDb, query: ArticleQuery): Promise<PageRow[]> {
+  const { sql, params } = pageQuery(query);
+  const rows = await shared.query<PageRow & { published: number }>(sql, params);
+  if (!query.topics?.length) return query.after ? rows.reverse() : rows;
+  const merged = new Map(rows.map((r) => [r.id, r]));
+  const sorted = [...merged.values()].sort(newestFirst);
+  return query.after ? sorted.slice(Math.max(0, sorted.length - query.limit)) : sorted.slice(0, query.limit);
+}
+
+/** The statement that finds a query's page (exported for the query-plan test). */
+export function pageQuery(query: ArticleQuery): { sql: string; params: unknown[] } {
   const topics = [...new Set(query.topics ?? [])];
   // Paging back (`after`) reads upwards from the cursor, then turns the page newest-first.
   const dir = query.after ? 'ASC' : 'DESC';
@@ -327,20 +337,16 @@ async function matchingRows(shared: PgDb, query: ArticleQuery): Promise<PageRow[
   const p = (value: unknown) => `$${params.push(value)}`;
   if (topics.length === 0) {
     const where = filters(query, 'a.published', 'a.id', p);
-    const rows = await shared.query<PageRow>(`SELECT a.id, a.revision, a.changed_at FROM articles a WHERE ${where}
-      ORDER BY a.published ${dir}, a.id ${dir} LIMIT ${p(query.limit)}`, params);
-    return query.after ? rows.reverse() : rows;
+    return { sql: `SELECT a.id, a.published, a.revision, a.changed_at FROM articles a WHERE ${where}
+      ORDER BY a.published ${dir}, a.id ${dir} LIMIT ${p(query.limit)}`, params };
   }
   const topicList = p(topics);
   const where = filters(query, 't.published', 't.article_id', p);
-  const rows = await shared.query<PageRow & { published: number }>(`SELECT page.* FROM unnest(${topicList}::text[]) AS wanted(topic)
+  return { sql: `SELECT page.* FROM unnest(${topicList}::text[]) AS wanted(topic)
     CROSS JOIN LATERAL (SELECT t.article_id AS id, t.published, a.revision, a.changed_at
       FROM article_topics t JOIN articles a ON a.id = t.article_id
       WHERE t.topic = wanted.topic AND ${where}
-      ORDER BY t.published ${dir}, t.article_id ${dir} LIMIT ${p(query.limit)}) AS page`, params);
-  const merged = new Map(rows.map((r) => [r.id, r]));
-  const sorted = [...merged.values()].sort(newestFirst);
-  return query.after ? sorted.slice(Math.max(0, sorted.length - query.limit)) : sorted.slice(0, query.limit);
+      ORDER BY t.published ${dir}, t.article_id ${dir} LIMIT ${p(query.limit)}) AS page`, params };
 }
 
 /** WHERE clause for everything but the topic union; `published`/`id` name the ordered columns. */

@@ -80,8 +80,8 @@ export class SqliteDb {
    * before any work). While another process holds the lock it retries after yielding to the event
    * loop, for at most writeWaitMs, then fails with a message saying so.
    */
-  async write<T>(fn: () => T): Promise<T> {
-    const deadline = Date.now() + this.writeWaitMs;
+  async write<T>(fn: () => T, waitMs = this.writeWaitMs): Promise<T> {
+    const deadline = Date.now() + waitMs;
     for (let attempt = 0; ; attempt++) {
       try {
         return this.db.transaction(fn).immediate();
@@ -89,7 +89,7 @@ export class SqliteDb {
         if (!isBusy(err)) throw err;
         if (Date.now() >= deadline) {
           throw new TidingsError('store', this.path,
-            `the database stayed locked by another process for ${this.writeWaitMs} ms; write abandoned`, { cause: err });
+            `the database stayed locked by another process for ${waitMs} ms; write abandoned`, { cause: err });
         }
         await sleep(Math.min(250, 10 * 2 ** Math.min(attempt, 5)));
       }
@@ -126,7 +126,19 @@ export class SqliteDb {
   }
 }
 
+/** At open nothing is served yet, so waiting for another process's lock may block. */
+const OPEN_BUSY_TIMEOUT_MS = 10_000;
+
 export function migrate(db: Db, path: string): void {
+  db.pragma(`busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
+  try {
+    migrateLocked(db, path);
+  } finally {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
+}
+
+function migrateLocked(db: Db, path: string): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > migrations.length) {
     throw new TidingsError('store', path, `database is at schema ${current}, newer than this Tidings (${migrations.length})`);

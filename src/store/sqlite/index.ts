@@ -21,13 +21,17 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Arti
   });
 }
 
+/** How long a health probe's write may wait for another process's lock: "writable right now". */
+const PROBE_WAIT_MS = 1000;
+
 /** A real read and a real write (of a row nothing else reads), as /healthz needs to know. */
 async function probe(shared: SqliteDb): Promise<void> {
   try {
     shared.meta('revision');
     await shared.write(() => shared.db.prepare(`INSERT INTO locks (name, owner, until) VALUES ('probe', 'probe', 0)
-      ON CONFLICT (name) DO UPDATE SET until = 0`).run());
+      ON CONFLICT (name) DO UPDATE SET until = 0`).run(), PROBE_WAIT_MS);
   } catch (err) {
+    if (err instanceof TidingsError) throw err;
     throw new TidingsError('store', shared.path, `not readable and writable: ${describeError(err)}`, { cause: err });
   }
 }
