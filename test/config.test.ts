@@ -38,6 +38,7 @@ describe('loadEnvConfig', () => {
       corsOrigin: '*',
       websub: true,
       websubAllowPrivateCallbacks: false,
+      ingestMaxItems: 1000,
     });
   });
 
@@ -57,6 +58,8 @@ describe('loadEnvConfig', () => {
       USER_AGENT_URL: 'https://news.example.org/about',
       WEBSUB: 'OFF',
       WEBSUB_ALLOW_PRIVATE_CALLBACKS: 'on',
+      INGEST_WORKERS: '3',
+      INGEST_MAX_ITEMS: '200',
       UNRELATED: 'ignored',
     });
     assert.deepEqual(config, {
@@ -73,6 +76,8 @@ describe('loadEnvConfig', () => {
       userAgentUrl: 'https://news.example.org/about',
       websub: false,
       websubAllowPrivateCallbacks: true,
+      ingestWorkers: 3,
+      ingestMaxItems: 200,
     });
   });
 
@@ -96,6 +101,8 @@ describe('loadEnvConfig', () => {
       [{ BASE_URL: 'https://x.org/?a=1' }, 'config: BASE_URL: expected a URL without query or fragment, got "https://x.org/?a=1"'],
       [{ DATABASE_URL: 'mysql://db' }, 'config: DATABASE_URL: expected sqlite:<path> or postgres://…, got "mysql://db"'],
       [{ DATABASE_POOL_SIZE: '0' }, 'config: DATABASE_POOL_SIZE: expected an integer 1–1000, got "0"'],
+      [{ INGEST_WORKERS: '0' }, 'config: INGEST_WORKERS: expected an integer 1–64, got "0"'],
+      [{ INGEST_MAX_ITEMS: 'all' }, 'config: INGEST_MAX_ITEMS: expected an integer 1–100000, got "all"'],
       [
         { LOG_LEVEL: 'verbose' },
         'config: LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"',
