@@ -13,6 +13,7 @@ import { generateDataset } from '../bench/dataset.ts';
 import { freePort } from '../scripts/free-port.ts';
 import { deeplyNested, manyItems, nestedDivs, unclosed } from './helpers/hostile-feeds.ts';
 import { startUpstream } from './helpers/upstream.ts';
+import { waitFor } from './helpers/wait.ts';
 
 /** What a reader may wait for while the server ingests something hostile. */
 const MAX_WAIT_MS = 1000;
@@ -56,19 +57,6 @@ async function startServer(t: TestContext, env: Record<string, string>): Promise
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 30_000, () => `server did not start:\n${output}`);
   return { url, output: () => output };
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, message: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // Not answering yet: try again until the deadline.
-    }
-    if (Date.now() > deadline) assert.fail(message());
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 interface ProbeReport {
