@@ -125,17 +125,9 @@ async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, 
     state.url = fetched.permanentRedirect;
   }
   const topics = deps.topics();
-  const job: FeedJob = {
-    text: fetched.text,
-    url: fetched.finalUrl,
-    ...(fetched.contentType ? { contentType: fetched.contentType } : {}),
-    source,
-    baseUrl: deps.baseUrl,
-    now: startedAt,
-    topics: topics.topics,
-    maxItems: deps.maxItems ?? DEFAULT_MAX_ITEMS,
-  };
-  const feed = await (deps.processFeed ?? ((j: FeedJob) => processFeed(j, topics.compiled)))(job);
+  const job = feedJob(deps, source, fetched, startedAt, topics.topics);
+  // Without a pool (the CLI, tests) the work runs here, on the topics compiled at config load.
+  const feed = await (deps.processFeed ? deps.processFeed(job) : processFeed(job, topics.compiled));
   if (feed.kind === 'failed') {
     log.error({ url: fetched.finalUrl, err: feed.error }, 'poll failed');
     return { ...base, error: feed.error };
@@ -157,6 +149,26 @@ async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, 
     log.error({ url: fetched.finalUrl, err: describeError(err) }, 'poll failed');
     return { ...base, error: describeError(err) };
   }
+}
+
+/** What a worker needs to turn the fetched body into articles: plain data only (it is cloned across). */
+function feedJob(
+  deps: PipelineDeps,
+  source: Source,
+  fetched: { text: string; finalUrl: string; contentType?: string },
+  now: Date,
+  topics: FeedJob['topics'],
+): FeedJob {
+  return {
+    text: fetched.text,
+    url: fetched.finalUrl,
+    ...(fetched.contentType ? { contentType: fetched.contentType } : {}),
+    source,
+    baseUrl: deps.baseUrl,
+    now,
+    topics,
+    maxItems: deps.maxItems ?? DEFAULT_MAX_ITEMS,
+  };
 }
 
 function fetchFailure(base: PollResult, err: unknown, log: Logger): PollResult {

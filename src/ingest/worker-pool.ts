@@ -58,8 +58,7 @@ export function createIngestPool(options: IngestPoolOptions): IngestPool {
 }
 
 function workerFailure(err: unknown, url: string, timeoutMs: number, maxHeapMb: number): unknown {
-  const code = (err as { code?: unknown }).code;
-  const name = (err as { name?: unknown }).name;
+  const { code, name } = typeof err === 'object' && err !== null ? (err as { code?: unknown; name?: unknown }) : {};
   if (name === 'AbortError') return new TidingsError('parse', url, `exceeded ${timeoutMs / 1000} s`, { cause: err });
   if (code === 'ERR_WORKER_OUT_OF_MEMORY') {
     return new TidingsError('parse', url, `worker ran out of memory (heap cap ${maxHeapMb} MB)`, { cause: err });
