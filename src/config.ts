@@ -50,6 +50,10 @@ export interface EnvConfig {
   websubMaxSubscriptions?: number;
   websubMaxPerHost?: number;
   websubTimeoutMs?: number;
+  /** Worker threads that parse, normalize and classify fetched feeds; undefined: one per core but one. */
+  ingestWorkers?: number;
+  /** Items kept per polled feed, newest first. */
+  ingestMaxItems: number;
 }
 
 export const PROCESS_ROLES = ['web', 'worker', 'all'] as const;
@@ -131,6 +135,8 @@ const envSchema = z.object({
   WEBSUB_MAX_SUBSCRIPTIONS: integerVar(1, 10_000_000).optional(),
   WEBSUB_MAX_PER_HOST: integerVar(1, 10_000_000).optional(),
   WEBSUB_TIMEOUT_MS: integerVar(100, 120_000).optional(),
+  INGEST_WORKERS: integerVar(1, 64).optional(),
+  INGEST_MAX_ITEMS: integerVar(1, 100_000).default(1000),
 });
 
 const SECRET_VARS = new Set(['ADMIN_TOKEN']);
@@ -170,6 +176,8 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
     ...(v.WEBSUB_MAX_SUBSCRIPTIONS === undefined ? {} : { websubMaxSubscriptions: v.WEBSUB_MAX_SUBSCRIPTIONS }),
     ...(v.WEBSUB_MAX_PER_HOST === undefined ? {} : { websubMaxPerHost: v.WEBSUB_MAX_PER_HOST }),
     ...(v.WEBSUB_TIMEOUT_MS === undefined ? {} : { websubTimeoutMs: v.WEBSUB_TIMEOUT_MS }),
+    ...(v.INGEST_WORKERS === undefined ? {} : { ingestWorkers: v.INGEST_WORKERS }),
+    ingestMaxItems: v.INGEST_MAX_ITEMS,
   };
 }
 

@@ -40,6 +40,7 @@ describe('loadEnvConfig', () => {
       websubAllowPrivateCallbacks: false,
       role: 'all',
       sourceLeaseSeconds: 60,
+      ingestMaxItems: 1000,
     });
   });
 
@@ -64,6 +65,8 @@ describe('loadEnvConfig', () => {
       SOURCE_LEASE_SECONDS: '90',
       METRICS_PORT: '9100',
       POLL_INTERVAL_SECONDS: '15',
+      INGEST_WORKERS: '3',
+      INGEST_MAX_ITEMS: '200',
       UNRELATED: 'ignored',
     });
     assert.deepEqual(config, {
@@ -85,6 +88,8 @@ describe('loadEnvConfig', () => {
       sourceLeaseSeconds: 90,
       metricsPort: 9100,
       pollIntervalSeconds: 15,
+      ingestWorkers: 3,
+      ingestMaxItems: 200,
     });
   });
 
@@ -115,6 +120,8 @@ describe('loadEnvConfig', () => {
       [{ BASE_URL: 'https://x.org/?a=1' }, 'config: BASE_URL: expected a URL without query or fragment, got "https://x.org/?a=1"'],
       [{ DATABASE_URL: 'mysql://db' }, 'config: DATABASE_URL: expected sqlite:<path> or postgres://…, got "mysql://db"'],
       [{ DATABASE_POOL_SIZE: '0' }, 'config: DATABASE_POOL_SIZE: expected an integer 1–1000, got "0"'],
+      [{ INGEST_WORKERS: '0' }, 'config: INGEST_WORKERS: expected an integer 1–64, got "0"'],
+      [{ INGEST_MAX_ITEMS: 'all' }, 'config: INGEST_MAX_ITEMS: expected an integer 1–100000, got "all"'],
       [
         { LOG_LEVEL: 'verbose' },
         'config: LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"',

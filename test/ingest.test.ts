@@ -5,11 +5,13 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import iconv from 'iconv-lite';
 import { compileTopics } from '../src/classify/topics.ts';
-import { createPollSource } from '../src/ingest/pipeline.ts';
+import { createPollSource, type PipelineDeps } from '../src/ingest/pipeline.ts';
+import { createIngestPool, type IngestPool } from '../src/ingest/worker-pool.ts';
 import { NEVER } from '../src/ingest/scheduler.ts';
 import { silentLogger } from '../src/log.ts';
 import type { Source, Topic } from '../src/model.ts';
 import { openStore, type ArticleStore } from '../src/store/store.ts';
+import { manyItems } from './helpers/hostile-feeds.ts';
 import { startUpstream, type Upstream } from './helpers/upstream.ts';
 
 const TOPICS: Topic[] = [
@@ -41,7 +43,7 @@ interface Rig {
 // passes its own short ones.
 const LIMITS = { totalTimeoutMs: 10_000, headersTimeoutMs: 5_000, maxBytes: 64 * 1024 };
 
-async function rig(t: TestContext, limits: typeof LIMITS = LIMITS): Promise<Rig> {
+async function rig(t: TestContext, limits: typeof LIMITS = LIMITS, extra: Partial<PipelineDeps> = {}): Promise<Rig> {
   const up = await startUpstream();
   const store = await openStore('sqlite::memory:');
   t.after(async () => {
@@ -52,13 +54,14 @@ async function rig(t: TestContext, limits: typeof LIMITS = LIMITS): Promise<Rig>
   const compiled = compileTopics(TOPICS);
   const poll = createPollSource({
     store,
-    compiled: () => compiled,
+    topics: () => ({ topics: TOPICS, compiled }),
     baseUrl: 'http://tidings.test',
     userAgent: 'Tidings/test (+http://tidings.test)',
     log: silentLogger(),
     fetchLimits: limits,
     now: () => now,
     random: () => 0.5,
+    ...extra,
   });
   return { up, store, poll, now };
 }
@@ -196,4 +199,68 @@ test('Atom and JSON Feed sources are ingested by content, whatever the content t
   assert.deepEqual(atom?.authors.map((p) => p.name), ['One', 'Two']);
   assert.deepEqual(atom?.topics.sort(), ['europe', 'tech']);
   assert.equal((await store.queryArticles({ sources: ['json'], limit: 1 }))[0]?.title, 'JSON item');
+});
+
+// ---- the worker pool (issue 8): parse → normalize → classify off the serving thread
+
+const BIG = { ...LIMITS, maxBytes: 64 * 1024 * 1024, totalTimeoutMs: 60_000 };
+
+function pool(t: TestContext, options: Partial<Parameters<typeof createIngestPool>[0]> = {}): IngestPool {
+  const p = createIngestPool({ workers: 1, log: silentLogger(), ...options });
+  t.after(() => p.close());
+  return p;
+}
+
+test('through the worker pool, a source is stored and classified exactly as in place', async (t) => {
+  const feed = rss([{ guid: 'a1', title: 'Макрон у Франції' }, { guid: 'a2', title: 'New chips', category: 'Technology' }]);
+  const inPlace = await rig(t);
+  const workers = pool(t);
+  const pooled = await rig(t, LIMITS, { processFeed: (job) => workers.process(job) });
+  for (const r of [inPlace, pooled]) {
+    r.up.route('/feed.xml', { body: feed });
+    assert.equal((await r.poll(source('wire', r.up.url('/feed.xml')))).outcome, 'ok');
+  }
+  const stored = async (r: Rig) => (await r.store.queryArticles({ limit: 10 })).map(({ id, title, topics, published, contentHtml }) => ({ id, title, topics, published, contentHtml }));
+  const expected = await stored(inPlace);
+  assert.deepEqual(new Map(expected.map((a) => [a.title, a.topics])), new Map([['Макрон у Франції', ['europe']], ['New chips', ['tech']]]));
+  assert.deepEqual(await stored(pooled), expected);
+});
+
+test('a feed over the item cap keeps its newest items, wherever they are in the feed', async (t) => {
+  const { up, store, poll } = await rig(t, BIG, { maxItems: 50 });
+  // Oldest first: the cap must pick by date, not by position.
+  const newestFirst = manyItems(120, new Date('2026-01-09T00:00:00Z'));
+  const items = newestFirst.match(/<item>.*?<\/item>/g) ?? [];
+  up.route('/big.xml', { body: newestFirst.replace(items.join(''), [...items].reverse().join('')) });
+  const result = await poll(source('big', up.url('/big.xml')));
+  assert.equal(result.outcome, 'ok');
+  assert.equal(result.newItems, 50);
+  const titles = (await store.queryArticles({ limit: 200 })).map((a) => a.title);
+  assert.deepEqual(titles, Array.from({ length: 50 }, (_, i) => `item ${i}`));
+});
+
+test('a worker past its time budget is terminated: the source fails with "exceeded", its replacement parses the next', async (t) => {
+  const workers = pool(t, { timeoutMs: 4000 });
+  const { up, store, poll } = await rig(t, BIG, { processFeed: (job) => workers.process(job) });
+  up.route('/slow.xml', { body: manyItems(200_000) });
+  up.route('/good.xml', { body: rss([{ guid: 'g1', title: 'Good one' }]) });
+  const slow = await poll(source('slow', up.url('/slow.xml')));
+  assert.equal(slow.outcome, 'error');
+  assert.equal(slow.error, `parse: ${up.url('/slow.xml')}: exceeded 4 s`);
+  assert.equal((await store.getSourceState('slow'))?.error, slow.error);
+  assert.equal((await poll(source('good', up.url('/good.xml')))).outcome, 'ok');
+});
+
+test('a worker past its heap cap fails the source with "ran out of memory"; its replacement parses the next', async (t) => {
+  // Far below what the 4 MB body needs, but not below the body itself: a worker that cannot even hold
+  // its input may abort the whole process instead (nodejs/node#47224) — the cap is a backstop.
+  const workers = pool(t, { maxHeapMb: 32 });
+  const { up, poll } = await rig(t, BIG, { processFeed: (job) => workers.process(job) });
+  up.route('/huge.xml', { body: manyItems(20_000) });
+  up.route('/good.xml', { body: rss([{ guid: 'g1', title: 'Good one' }]) });
+  const huge = await poll(source('huge', up.url('/huge.xml')));
+  assert.equal(huge.outcome, 'error');
+  assert.equal(huge.error, `parse: ${up.url('/huge.xml')}: worker ran out of memory (heap cap 32 MB)`);
+  const good = await poll(source('good', up.url('/good.xml')));
+  assert.equal(good.outcome, 'ok', good.error);
 });

@@ -2,7 +2,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalUrl, normalizeItem, normalizeLanguageTag, parseDate, stripXmlIllegal, type NormalizeContext } from '../src/normalize/normalize.ts';
+import { capNesting, MAX_HTML_DEPTH } from '../src/normalize/html.ts';
+import { canonicalUrl, normalizeItem, normalizeLanguageTag, parseDate, stripXmlIllegal, TITLE_MAX_CHARS, type NormalizeContext } from '../src/normalize/normalize.ts';
 import { slugify } from '../src/normalize/slug.ts';
 import type { ParsedItem } from '../src/parse/types.ts';
 
@@ -311,4 +312,52 @@ test('slugify: Russian letters, Latin diacritics, punctuation and length', () =>
   assert.ok(long.length <= 80);
   assert.match(long, /^(word-)*word$/, 'cut at a dash, never inside a word');
   assert.equal(slugify('Київ'), slugify('Київ'), 'stable');
+});
+
+// ---- hostile sizes (issue 8)
+
+/**
+ * Not a speed target: the quadratic versions took 5-6 s (or minutes) on these inputs, the linear ones
+ * tens of milliseconds; the bound sits between, with room for a machine busy with other tests.
+ */
+const LINEAR_BOUND_MS = 2500;
+
+test('a title longer than TITLE_MAX_CHARS is cut at a word boundary with an ellipsis', () => {
+  const a = normalizeItem(item({ title: 'word '.repeat(300_000), link: 'https://x.example/t' }), ctx());
+  assert.ok(a.title.length <= TITLE_MAX_CHARS, `title is ${a.title.length} chars`);
+  assert.match(a.title, /^word( word)* word…$/);
+  const short = normalizeItem(item({ title: 'A short title', link: 'https://x.example/s' }), ctx());
+  assert.equal(short.title, 'A short title');
+});
+
+test('100,000 nested <div> are unwrapped past MAX_HTML_DEPTH before sanitizing: text kept, within a second', () => {
+  const started = performance.now();
+  const html = `${'<div>'.repeat(100_000)}deep text${'</div>'.repeat(100_000)}`;
+  const a = normalizeItem(item({ contentHtml: html, link: 'https://x.example/d' }), ctx());
+  assert.ok(performance.now() - started < LINEAR_BOUND_MS, `took ${Math.round(performance.now() - started)} ms`);
+  assert.match(a.contentHtml, /deep text/);
+  assert.equal(a.contentHtml.split('<div>').length - 1, MAX_HTML_DEPTH);
+  assert.equal(a.contentHtml.split('</div>').length - 1, MAX_HTML_DEPTH);
+});
+
+test('capNesting leaves shallow HTML, void and self-closed elements as they are', () => {
+  const html = '<div><p>a<br>b<img src="x.png"/></p><hr></div>';
+  assert.equal(capNesting(html, 2), html);
+  assert.equal(capNesting('<b><i><u>x</u></i></b>', 2), '<b><i>x</i></b>');
+});
+
+test('capNesting turns the rest of the HTML into text at a tag that never closes', () => {
+  assert.equal(capNesting('<p>a</p><div<div<div'), '<p>a</p>&lt;div&lt;div&lt;div');
+  const started = performance.now();
+  const a = normalizeItem(item({ contentHtml: '<p x'.repeat(100_000), link: 'https://x.example/u' }), ctx());
+  assert.ok(performance.now() - started < LINEAR_BOUND_MS, `took ${Math.round(performance.now() - started)} ms`);
+  assert.ok(!a.contentHtml.includes('<p x'));
+});
+
+test('an item whose only identity is a javascript: guid links to the feed, never to its guid', () => {
+  const a = normalizeItem(item({ guid: 'javascript:alert(1)', title: 'x' }), ctx({ feedUrl: 'https://x.example/feed.xml' }));
+  assert.equal(a.id, 'javascript:alert(1)', 'the id stays what the source said');
+  assert.equal(a.url, 'https://x.example/feed.xml');
+  const based = normalizeItem(item({ guid: 'javascript:alert(1)', title: 'x' }), ctx({ feedUrl: 'https://x.example/feed.xml', feedBase: 'https://x.example/' }));
+  assert.equal(based.url, 'https://x.example/');
 });

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { TidingsError } from '../src/errors.ts';
 import { parseFeed } from '../src/parse/index.ts';
-import { prepareXml } from '../src/parse/xml-feed.ts';
+import { MAX_XML_DEPTH, prepareXml } from '../src/parse/xml-feed.ts';
 import type { ParsedFeed } from '../src/parse/types.ts';
+import { deeplyNested, unclosed, UNCLOSED } from './helpers/hostile-feeds.ts';
 
 const FIXTURES = new URL('./fixtures/feeds/', import.meta.url);
 
@@ -387,4 +388,52 @@ test('prepareXml leaves XML entities and numeric references alone and repairs ev
   // `&ampx;` is the legacy HTML reference &amp followed by "x;": each character becomes a reference.
   assert.equal(prepareXml('<t>AT&T &amp;&unknown; &ampx; &lt</t>'), '<t>AT&amp;T &amp;&amp;unknown; &#38;&#120;&#59; &amp;lt</t>');
   assert.equal(prepareXml('<t a="x&y">&#12a;</t>'), '<t a="x&amp;y">&amp;#12a;</t>');
+});
+
+// ---- hostile shapes (issue 8): each once cost the server seconds to minutes; now each is a typed
+// error or a parsed feed, in time linear in its size.
+
+/**
+ * Not a speed target: the quadratic versions took 5-6 s (or minutes) on these inputs, the linear ones
+ * tens of milliseconds; the bound sits between, with room for a machine busy with other tests.
+ */
+const LINEAR_BOUND_MS = 2500;
+
+test('a feed nested deeper than MAX_XML_DEPTH is refused as too deeply nested, before xml2js builds it', async () => {
+  const started = performance.now();
+  await rejects(deeplyNested(100_000), `parse: https://x.example/feed: too deeply nested (> ${MAX_XML_DEPTH} levels)`);
+  assert.ok(performance.now() - started < LINEAR_BOUND_MS, '100,000 levels are refused without walking them twice');
+});
+
+test('nesting just inside MAX_XML_DEPTH still parses, and its item is read', async () => {
+  const feed = await parseFeed(deeplyNested(MAX_XML_DEPTH - 10), { url: 'deep.xml' });
+  assert.equal(feed.items.length, 1);
+  assert.equal(item(feed, 0).title, 'deep');
+});
+
+test('256 KB of an unclosed comment, CDATA section, PI or doctype is an invalid-XML error within a second', async () => {
+  for (const construct of UNCLOSED) {
+    const started = performance.now();
+    await assert.rejects(parseFeed(unclosed(construct, 256 * 1024), { url: 'u.xml' }), (err: unknown) => {
+      assert.ok(err instanceof TidingsError, `${construct}: a TidingsError`);
+      assert.match(err.message, /^parse: u\.xml: invalid XML: /, construct);
+      return true;
+    });
+    assert.ok(performance.now() - started < LINEAR_BOUND_MS, `${construct} took ${Math.round(performance.now() - started)} ms`);
+  }
+});
+
+test('prepareXml reads an unclosed construct and everything after it as text (the XML parser then says where)', () => {
+  assert.equal(prepareXml('<a>x &nbsp;</a><!-- never closed <b>&nbsp;</b>'), '<a>x &#160;</a><!-- never closed <b>&#160;</b>');
+  assert.equal(prepareXml('<a>1</a><b x="never closed>&nbsp;'), '<a>1</a><b x="never closed>&#160;');
+  assert.equal(prepareXml('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e "v">]><r>a &lt; b</r>'), '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e "v">]><r>a &lt; b</r>');
+});
+
+test('an empty <item/> and a root without a channel are still an empty item and an empty feed', async () => {
+  const feed = await parseFeed('<rss version="2.0"><channel><title>t</title><item/><item><title>x</title></item></channel></rss>', { url: 'e.xml' });
+  assert.deepEqual(feed.items.map((i) => i.title), [undefined, 'x']);
+  const bare = await parseFeed('<rss version="2.0"></rss>', { url: 'bare.xml' });
+  assert.deepEqual(bare.items, []);
+  const atom = await parseFeed('<feed xmlns="http://www.w3.org/2005/Atom"><title>a</title><entry/></feed>', { url: 'a.xml' });
+  assert.equal(atom.items.length, 1);
 });

@@ -456,7 +456,7 @@ test('an RSS <ttl> and a max-age hold across 304 responses, in the saved state',
   up.route('/maxage.xml', { body: feed(''), etag: '"m1"', headers: { 'cache-control': 'max-age=7200' } });
   const poll = createPollSource({
     store,
-    compiled: () => compileTopics([]),
+    topics: () => ({ topics: [], compiled: compileTopics([]) }),
     baseUrl: 'http://tidings.test',
     userAgent: 'tidings-test',
     log: silentLogger(),

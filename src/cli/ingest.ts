@@ -48,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
 
     const sources = feeds.sources.filter((s) => s.enabled);
     const progress = createProgress(sources.length, process.stdout);
-    const poll = pollSourceFromEnv(env, { store, compiled: () => feeds.compiled, log });
+    const poll = pollSourceFromEnv(env, { store, topics: () => feeds, log });
     const scheduler = createScheduler({ sources, store, log, owner, leaseMs, pollSource: poll });
     const outcomes = await Promise.all((await scheduler.pollDueOnce({ force })).map(async (o) => {
       progress.done(describe(o));

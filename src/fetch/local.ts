@@ -141,6 +141,8 @@ export async function loadContentDir(dir: string, ctx: LocalContentContext): Pro
   const slugs = assignSlugs(parsed);
   const articles: IndexedArticle[] = [];
   for (const file of parsed) {
+    // Normalizing is CPU work on the serving thread: readers are served between two files.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const slug = slugs.get(file.rel);
     try {
       articles.push(

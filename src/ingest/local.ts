@@ -7,7 +7,12 @@ import { classify } from '../classify/topics.ts';
 import { loadContentDir } from '../fetch/local.ts';
 import type { Logger } from '../log.ts';
 import { LOCAL_SOURCE_ID } from '../normalize/normalize.ts';
+import type { IndexedArticle } from '../model.ts';
 import type { ArticleStore, UpsertResult } from '../store/store.ts';
+import { upsertInBatches, yieldToReaders } from './batches.ts';
+
+/** Articles classified between two yields to readers. */
+const CLASSIFY_SLICE = 20;
 
 export interface LocalSyncResult extends UpsertResult {
   removed: number;
@@ -28,8 +33,13 @@ export async function syncLocalContent(deps: LocalSyncDeps): Promise<LocalSyncRe
   const { articles, errors } = await loadContentDir(deps.contentDir, { now, baseUrl: deps.baseUrl });
   for (const err of errors) deps.log.error({ source: LOCAL_SOURCE_ID, file: err.where }, err.message);
   const compiled = deps.compiled();
-  const classified = articles.map((article) => ({ ...article, topics: classify(article, compiled, undefined, article.text) }));
-  const upserted = await deps.store.upsertArticles(classified);
+  // Trusted input, so it stays on this thread, but a big content/ must not hold readers up.
+  const classified: IndexedArticle[] = [];
+  for (const article of articles) {
+    if (classified.length % CLASSIFY_SLICE === 0) await yieldToReaders();
+    classified.push({ ...article, topics: classify(article, compiled, undefined, article.text) });
+  }
+  const upserted = await upsertInBatches(deps.store, classified);
   // A file that fails to parse may be a half-saved edit of a published article: removing its article
   // would lose it, so deletions wait for a read in which every file parses.
   let removed = 0;

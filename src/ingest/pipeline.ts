@@ -2,23 +2,31 @@
 // Never throws: every failure becomes a PollResult and a log line naming the source and the cause,
 // and one bad item is logged and skipped without losing the rest of the feed.
 
-import type { CompiledTopics } from '../classify/topics.ts';
-import { classify } from '../classify/topics.ts';
 import { describeError } from '../errors.ts';
-import type { EnvConfig } from '../config.ts';
+import type { EnvConfig, FeedsConfig } from '../config.ts';
 import { FetchError, fetchFeed, userAgent, type CacheHints, type FetchOptions } from '../fetch/remote.ts';
 import { VERSION } from '../version.ts';
 import type { Logger } from '../log.ts';
-import type { IndexedArticle, Source } from '../model.ts';
-import { normalizeItem } from '../normalize/normalize.ts';
-import { parseFeed } from '../parse/index.ts';
+import type { Source } from '../model.ts';
 import type { ArticleStore, SourceState } from '../store/store.ts';
+import { upsertInBatches } from './batches.ts';
+import { processFeed, type FeedJob, type FeedOutcome } from './process-feed.ts';
 import { nextPollAt } from './scheduler.ts';
 import type { PollResult, PollSource } from './types.ts';
 
+/** Items kept per feed, newest first, unless configured otherwise (INGEST_MAX_ITEMS). */
+export const DEFAULT_MAX_ITEMS = 1000;
+
 export interface PipelineDeps {
   store: ArticleStore;
-  compiled: () => CompiledTopics;
+  /** The topics in force: their configuration (what a worker compiles) and its compiled form. */
+  topics: () => Pick<FeedsConfig, 'topics' | 'compiled'>;
+  /**
+   * Runs parse → normalize → classify on a fetched body. The server passes its worker pool's; without
+   * one (the CLI, tests) it runs in this thread.
+   */
+  processFeed?: (job: FeedJob) => Promise<FeedOutcome>;
+  maxItems?: number;
   /** Tidings' public origin (normalize needs it for local pages only; kept for one context type). */
   baseUrl: string;
   userAgent: string;
@@ -31,10 +39,15 @@ export interface PipelineDeps {
 
 /** The pipeline as the server and `npm run ingest` both run it: limits from defaults, identity from the env. */
 export function pollSourceFromEnv(
-  env: Pick<EnvConfig, 'baseUrl' | 'userAgentUrl'>,
-  deps: Pick<PipelineDeps, 'store' | 'compiled' | 'log'>,
+  env: Pick<EnvConfig, 'baseUrl' | 'userAgentUrl' | 'ingestMaxItems'>,
+  deps: Pick<PipelineDeps, 'store' | 'topics' | 'log' | 'processFeed'>,
 ): PollSource {
-  return createPollSource({ ...deps, baseUrl: env.baseUrl, userAgent: userAgent(VERSION, env.userAgentUrl ?? env.baseUrl) });
+  return createPollSource({
+    ...deps,
+    baseUrl: env.baseUrl,
+    userAgent: userAgent(VERSION, env.userAgentUrl ?? env.baseUrl),
+    maxItems: env.ingestMaxItems,
+  });
 }
 
 export function createPollSource(deps: PipelineDeps): PollSource {
@@ -134,20 +147,24 @@ async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, 
     log.warn({ from: state.url, to: fetched.permanentRedirect }, 'source moved permanently; polling the new URL from now on');
     state.url = fetched.permanentRedirect;
   }
+  const topics = deps.topics();
+  const job = feedJob(deps, source, fetched, startedAt, topics.topics);
+  // Without a pool (the CLI, tests) the work runs here, on the topics compiled at config load.
+  const feed = await (deps.processFeed ? deps.processFeed(job) : processFeed(job, topics.compiled));
+  if (feed.kind === 'failed') {
+    log.error({ url: fetched.finalUrl, err: feed.error }, 'poll failed');
+    return { ...base, error: feed.error };
+  }
+  for (const warning of feed.warnings) log.warn({ url: fetched.finalUrl }, warning);
   try {
-    const feed = await parseFeed(fetched.text, { url: fetched.finalUrl, ...(fetched.contentType ? { contentType: fetched.contentType } : {}) });
-    for (const problem of feed.itemErrors) log.warn({ url: fetched.finalUrl }, `item skipped: ${problem}`);
-    const articles = normalizeAll(feed.items, { source, feedUrl: fetched.finalUrl, feed, deps, log, now: startedAt });
-    const compiled = deps.compiled();
-    const classified = articles.map((a) => ({ ...a, topics: classify(a, compiled, source, a.text) }));
-    const stored = await deps.store.upsertArticles(classified);
+    const stored = await upsertInBatches(deps.store, feed.articles);
     // Validators are saved only once the body is stored: a failed parse must be fetched again in full.
     delete state.etag;
     delete state.lastModified;
     if (fetched.etag) state.etag = fetched.etag;
     if (fetched.lastModified) state.lastModified = fetched.lastModified;
     if (feed.title) state.feedTitle = feed.title;
-    log.info({ url: fetched.finalUrl, charset: fetched.charset, format: feed.format, items: feed.items.length, ...stored }, 'polled');
+    log.info({ url: fetched.finalUrl, charset: fetched.charset, format: feed.format, items: feed.itemCount, ...stored }, 'polled');
     const result: PollResult = { ...base, outcome: 'ok', newItems: stored.inserted, updatedItems: stored.updated, cacheHints: fetched.cacheHints };
     if (feed.ttlMinutes !== undefined) result.ttlMinutes = feed.ttlMinutes;
     return result;
@@ -155,6 +172,26 @@ async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, 
     log.error({ url: fetched.finalUrl, err }, `poll failed: ${describeError(err)}`);
     return { ...base, error: describeError(err) };
   }
+}
+
+/** What a worker needs to turn the fetched body into articles: plain data only (it is cloned across). */
+function feedJob(
+  deps: PipelineDeps,
+  source: Source,
+  fetched: { text: string; finalUrl: string; contentType?: string },
+  now: Date,
+  topics: FeedJob['topics'],
+): FeedJob {
+  return {
+    text: fetched.text,
+    url: fetched.finalUrl,
+    ...(fetched.contentType ? { contentType: fetched.contentType } : {}),
+    source,
+    baseUrl: deps.baseUrl,
+    now,
+    topics,
+    maxItems: deps.maxItems ?? DEFAULT_MAX_ITEMS,
+  };
 }
 
 function fetchFailure(base: PollResult, err: unknown, log: Logger): PollResult {
@@ -167,34 +204,4 @@ function fetchFailure(base: PollResult, err: unknown, log: Logger): PollResult {
   const hints: CacheHints = {};
   if (err instanceof FetchError && err.retryAfter) hints.retryAfter = err.retryAfter;
   return { ...base, error: message, cacheHints: hints };
-}
-
-interface NormalizeAllContext {
-  source: Source;
-  feedUrl: string;
-  feed: Awaited<ReturnType<typeof parseFeed>>;
-  deps: PipelineDeps;
-  log: Logger;
-  now: Date;
-}
-
-function normalizeAll(items: Awaited<ReturnType<typeof parseFeed>>['items'], ctx: NormalizeAllContext): IndexedArticle[] {
-  const articles: IndexedArticle[] = [];
-  const normalizeContext = {
-    sourceId: ctx.source.id,
-    feedUrl: ctx.feedUrl,
-    now: ctx.now,
-    baseUrl: ctx.deps.baseUrl,
-    log: (msg: string) => ctx.log.warn({ url: ctx.feedUrl }, msg),
-    ...(ctx.feed.base ? { feedBase: ctx.feed.base } : {}),
-    ...(ctx.feed.language ? { feedLanguage: ctx.feed.language } : {}),
-  };
-  items.forEach((item, index) => {
-    try {
-      articles.push(normalizeItem(item, normalizeContext));
-    } catch (err) {
-      ctx.log.warn({ url: ctx.feedUrl, item: index, guid: item.guid }, `item skipped: ${describeError(err)}`);
-    }
-  });
-  return articles;
 }

@@ -34,6 +34,8 @@ const SUMMARY_FROM_CONTENT_CHARS = 300;
 /** Some feeds put the whole article in <description>; a summary stays a summary. */
 const SUMMARY_MAX_CHARS = 1000;
 const TITLE_FALLBACK_WORDS = 10;
+/** A title is a line, not a page: a 1 MB title once made a 5.2 MB topic page. */
+export const TITLE_MAX_CHARS = 1000;
 /** Clock skew and time zones forgiven before a date counts as "in the future". */
 const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
 
@@ -287,7 +289,7 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): IndexedA
   // --- title, in order: the item's title as plain text; the first words of its text; a placeholder
   // (Article.title must never be empty).
   const title =
-    stripXmlIllegal(htmlToText(item.title ?? '')) ||
+    excerpt(stripXmlIllegal(htmlToText(item.title ?? '')), TITLE_MAX_CHARS) ||
     firstWords(contentPlain, TITLE_FALLBACK_WORDS) ||
     'Untitled';
 
@@ -336,8 +338,11 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): IndexedA
     id = `urn:tidings:${encodeURIComponent(ctx.sourceId)}:${hash}`;
   }
 
-  // An item with no link of its own still needs a page to point at: the feed's site, else its id.
-  const url = ownUrl ?? (feedBases[0] ? canonicalUrl(feedBases[0]) : undefined) ?? id;
+  // An item with no link of its own still needs a page to point at: the feed's site, else the feed,
+  // else Tidings itself — never its id, which may be a urn: or a `javascript:` guid (only http(s) URLs
+  // may become a link).
+  const fallbackPage = [...feedBases, ctx.baseUrl].map((b) => resolveUrl(b, [])).find((b) => b !== undefined);
+  const url = ownUrl ?? (fallbackPage ? canonicalUrl(fallbackPage) : id);
 
   // --- dates, in order: each readable value (unreadable → logged, treated as missing; more than a
   // day ahead → clamped to now); published ← updated ← now; updated ← published; then

@@ -6,6 +6,7 @@ import { TidingsError } from '../errors.ts';
 import { parseAtom } from './atom.ts';
 import { parseJsonFeed } from './jsonfeed.ts';
 import { parseRss } from './rss.ts';
+import { markupEnd } from './xml-scan.ts';
 import type { ParsedFeed } from './types.ts';
 
 export type { ParsedFeed, ParsedItem, FeedFormat } from './types.ts';
@@ -49,19 +50,20 @@ function ctNote(opts: ParseOptions): string {
 
 /** The first element of an XML document, skipping the declaration, comments, PIs and doctype. */
 export function rootElement(xml: string): { name: string; attrs: Record<string, string> } | undefined {
-  const prolog = /\s*(?:<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE(?:[^>[]|\[[\s\S]*?\])*>)/iy;
+  // Whitespace, then any comments, PIs and doctype, each ended by a linear scan (see xml-scan.ts).
   let at = 0;
-  while (true) {
-    prolog.lastIndex = at;
-    if (!prolog.test(xml)) break;
-    at = prolog.lastIndex;
+  for (;;) {
+    while (at < xml.length && /\s/.test(xml[at] ?? '')) at++;
+    const end = xml[at] === '<' ? markupEnd(xml, at) : 0;
+    if (end <= 0 || xml.startsWith('<![CDATA[', at)) break;
+    at = end;
   }
   const tag = /\s*<([^\s>/!?]+)((?:[^>"']|"[^"]*"|'[^']*')*)>/y;
   tag.lastIndex = at;
   const m = tag.exec(xml);
   if (!m?.[1]) return undefined;
   const attrs: Record<string, string> = {};
-  for (const a of (m[2] ?? '').matchAll(/([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) {
+  for (const a of (m[2] ?? '').matchAll(/(?<![^\s"'])([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) {
     if (a[1]) attrs[a[1]] = decodeXML(a[2] ?? a[3] ?? '');
   }
   return { name: m[1], attrs };

@@ -5,6 +5,7 @@
 import Parser from 'rss-parser';
 import { decodeHTML } from 'entities';
 import { TidingsError, describeError } from '../errors.ts';
+import { nestingDepth, scanXml } from './xml-scan.ts';
 
 /** An xml2js node as rss-parser hands it over: a string, or an object with `_` text and `$` attributes. */
 export type XNode = string | XElement;
@@ -70,41 +71,33 @@ const MARKUP_CONTAINERS = new Set([
  * CDATA (marked with MARKUP_ATTR) so its HTML survives in order.
  */
 export function prepareXml(xml: string): string {
-  const token =
-    /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>|<!DOCTYPE(?:[^>[]|\[[\s\S]*?\])*>|<(\/?)([^\s>/!?]+)((?:[^>"']|"[^"]*"|'[^']*')*?)(\/?)>/gi;
   const out: string[] = [];
   // Open elements; `wrapAt` is the index in `out` where a container's inner content starts.
   const stack: { name: string; container: boolean; wrapAt: number; hasChild: boolean }[] = [];
-  let last = 0;
-  let m: RegExpExecArray | null;
-  while ((m = token.exec(xml)) !== null) {
-    out.push(fixEntities(xml.slice(last, m.index)));
-    last = token.lastIndex;
-    const [whole, slash, name, attrs, selfClose] = m;
-    if (name === undefined) {
-      out.push(whole); // comment, CDATA, PI, doctype: verbatim
-      continue;
-    }
-    const parent = stack[stack.length - 1];
-    if (slash) {
+  scanXml(xml, (token) => {
+    if (token.kind === 'text') {
+      out.push(fixEntities(token.text));
+    } else if (token.kind === 'markup') {
+      out.push(token.text); // comment, CDATA, PI, doctype: verbatim
+    } else if (token.kind === 'close') {
       const open = stack.pop();
       // A container nested in another (xhtml <title> inside <content>) is wrapped by the outer one only:
       // an open container that already has children means we are inside a region still to be wrapped.
       if (open && open.container && open.hasChild && !stack.some((s) => s.container && s.hasChild)) {
         const inner = out.splice(open.wrapAt).join('');
-        const opening = out.pop() ?? '';
-        out.push(opening.replace(/\s*>$/, ` ${MARKUP_ATTR}="inner">`), toCdata(inner));
+        const opening = (out.pop() ?? '').slice(0, -1).trimEnd();
+        out.push(`${opening} ${MARKUP_ATTR}="inner">`, toCdata(inner));
       }
-      out.push(whole);
-      continue;
+      out.push(token.text);
+    } else {
+      const parent = stack[stack.length - 1];
+      if (parent) parent.hasChild = true;
+      out.push(`<${token.name}${fixEntities(token.attrs)}${token.selfClose ? '/' : ''}>`);
+      if (!token.selfClose) {
+        stack.push({ name: token.name, container: MARKUP_CONTAINERS.has(token.name), wrapAt: out.length, hasChild: false });
+      }
     }
-    if (parent) parent.hasChild = true;
-    out.push(`<${name}${fixEntities(attrs ?? '')}${selfClose}>`);
-    if (!selfClose) {
-      stack.push({ name, container: MARKUP_CONTAINERS.has(name), wrapAt: out.length, hasChild: false });
-    }
-  }
-  out.push(fixEntities(xml.slice(last)));
+  });
   return out.join('');
 }
 
@@ -155,36 +148,78 @@ const RAW_ITEM_FIELDS = [
 ];
 const raw = (f: string): [string, string, { keepArray: boolean }] => [rawName(f), `raw:${rawName(f)}`, { keepArray: true }];
 
+/**
+ * How deep elements may nest. Real feeds stay far below it (markup inside a container is wrapped as
+ * CDATA before parsing); a hostile one nested 100,000 levels deep, and every walk over its tree.
+ */
+export const MAX_XML_DEPTH = 1000;
+
+/** The part of xml2js' parser rss-parser calls (rss-parser keeps it as `xmlParser`). */
+interface XmlStringParser {
+  parseString(xml: string, done: (err: Error | null, result: unknown) => void): void;
+}
+
 function makeParser(): Parser<RawRecord, RawRecord> {
-  return new Parser<RawRecord, RawRecord>({
+  const parser = new Parser<RawRecord, RawRecord>({
     // `<rss>` with no version (or an unknown one) is read as RSS 2.0 instead of rejected.
     defaultRSS: 2,
-    xml2js: {
-      tagNameProcessors: [rawName],
-      // rss-parser indexes rss.channel[0] and rdf:RDF.channel[0] blindly: give a root without a channel
-      // an empty one, so an empty feed is an empty feed rather than a TypeError.
-      // An empty <entry/> or <item/> is the string '' to xml2js, and rss-parser's `entry.link` then finds
-      // String.prototype.link (a function) and crashes: make every such node an object.
-      validator: (xpath: string, _current: unknown, node: unknown): unknown => {
-        if (/\/(?:entry|item|channel)$/.test(xpath) && typeof node === 'string') return node.trim() ? { _: node } : {};
-        if (xpath !== '/rss' && xpath !== '/rdf:RDF') return node;
-        if (!isElement(node)) return { channel: [{}] };
-        const channel = Array.isArray(node.channel) && isElement(node.channel[0]) ? node.channel[0] : {};
-        // RSS 0.90/1.0 put <image> beside the channel, where rss-parser does not look: hand it over.
-        if (Array.isArray(node.image)) channel.image = [...(Array.isArray(channel.image) ? channel.image : []), ...node.image];
-        return { ...node, channel: [channel] };
-      },
-    },
+    xml2js: { tagNameProcessors: [rawName] },
     customFields: {
       // rss-parser's typings only allow keyof-string names; at runtime it takes [from, to, options].
       feed: RAW_FEED_FIELDS.map(raw) as unknown as (keyof RawRecord)[],
       item: RAW_ITEM_FIELDS.map(raw),
     },
   });
+  // The tree is repaired after xml2js is done rather than through its `validator` option: with a
+  // validator, xml2js joins the whole element path into a string at every element, which is quadratic
+  // in depth (16,000 levels took 45 s).
+  const host = parser as unknown as { xmlParser: XmlStringParser };
+  const xml2js = host.xmlParser;
+  host.xmlParser = {
+    parseString: (xml, done) => xml2js.parseString(xml, (err, result) => done(err, err ? result : repairTree(result))),
+  };
+  return parser;
+}
+
+/**
+ * Shapes rss-parser would crash on, made ordinary. rss-parser indexes rss.channel[0] and
+ * rdf:RDF.channel[0] blindly: a root without a channel gets an empty one, so an empty feed is an empty
+ * feed rather than a TypeError. An empty <entry/> or <item/> is the string '' to xml2js, and
+ * rss-parser's `entry.link` then finds String.prototype.link (a function) and crashes: every such node
+ * becomes an object.
+ */
+function repairTree(result: unknown): unknown {
+  if (!isElement(result)) return result;
+  const out: XElement = { ...result };
+  for (const rootName of ['rss', 'rdf:RDF']) {
+    if (rootName in out) out[rootName] = repairRssRoot(out[rootName]);
+  }
+  if (isElement(out.feed)) out.feed = { ...out.feed, entry: asElements(out.feed.entry) };
+  return out;
+}
+
+function repairRssRoot(node: unknown): XElement {
+  if (!isElement(node)) return { channel: [{}] };
+  const first = Array.isArray(node.channel) ? node.channel[0] : undefined;
+  const channel: XElement = isElement(first) ? { ...first } : typeof first === 'string' && first.trim() ? { _: first } : {};
+  if (channel.item !== undefined) channel.item = asElements(channel.item);
+  // RSS 0.90/1.0 put <image> beside the channel, where rss-parser does not look: hand it over.
+  if (Array.isArray(node.image)) channel.image = [...(Array.isArray(channel.image) ? channel.image : []), ...node.image];
+  const root: XElement = { ...node, channel: [channel] };
+  if (node.item !== undefined) root.item = asElements(node.item);
+  return root;
+}
+
+function asElements(nodes: unknown): unknown {
+  if (!Array.isArray(nodes)) return nodes;
+  return nodes.map((n: unknown) => (typeof n === 'string' ? (n.trim() ? { _: n } : {}) : n));
 }
 
 /** Parses XML text with rss-parser. Throws TidingsError('parse') when the text is not well-formed XML. */
 export async function parseXmlFeed(xml: string, where: string): Promise<RawFeed> {
+  if (nestingDepth(xml, MAX_XML_DEPTH) > MAX_XML_DEPTH) {
+    throw new TidingsError('parse', where, `too deeply nested (> ${MAX_XML_DEPTH} levels)`);
+  }
   const parser = makeParser();
   let out: RawRecord & { items: RawRecord[] };
   try {

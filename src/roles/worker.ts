@@ -11,6 +11,7 @@ import { watchContentDir } from '../fetch/local.ts';
 import { syncLocalContent } from '../ingest/local.ts';
 import { pollSourceFromEnv } from '../ingest/pipeline.ts';
 import { createScheduler } from '../ingest/scheduler.ts';
+import { createIngestPool, defaultWorkerCount } from '../ingest/worker-pool.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Source } from '../model.ts';
@@ -61,7 +62,9 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerRole> {
   sync.onAcquired(syncLocal);
   await sync.start();
 
-  const pollSource = pollSourceFromEnv(env, { store, compiled: () => deps.feeds().compiled, log });
+  // Fetched feeds are untrusted CPU work: parsed, normalized and classified on worker threads.
+  const ingestPool = createIngestPool({ workers: env.ingestWorkers ?? defaultWorkerCount(), log: log.child({ module: 'ingest-pool' }) });
+  const pollSource = pollSourceFromEnv(env, { store, topics: deps.feeds, log, processFeed: (job) => ingestPool.process(job) });
   const scheduler = createScheduler({
     sources: pollable(deps.feeds(), env),
     store,
@@ -94,7 +97,7 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerRole> {
     async stop() {
       clearInterval(websubTimer);
       await Promise.allSettled([contentWatcher.close(), scheduler.stop()]);
-      await sync.stop();
+      await Promise.allSettled([sync.stop(), ingestPool.close()]);
     },
   };
 }

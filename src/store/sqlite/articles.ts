@@ -152,9 +152,12 @@ export class SqliteArticles implements ArticleRepository {
   }
 
   async reclassify(select: (article: StoredArticle) => boolean, topicsOf: (article: StoredArticle) => string[]): Promise<number> {
-    const page = this.shared.prepared<StoredRow>(`SELECT rowid, * FROM articles WHERE rowid > ? ORDER BY rowid LIMIT 500`);
+    const page = this.shared.prepared<StoredRow>(`SELECT rowid, * FROM articles WHERE rowid > ? ORDER BY rowid LIMIT 100`);
     let changed = 0;
     for (let after = 0; ;) {
+      // Classifying a page is CPU work on the serving thread: readers are served between two pages,
+      // small enough (100 articles) that one stays well under a second on a loaded machine.
+      if (after > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       const rows = page.all(after);
       if (rows.length === 0) return changed;
       after = rows[rows.length - 1]!.rowid;

@@ -1,0 +1,14 @@
+// Entry of an ingest worker thread (see worker-pool.ts): runs processFeed on what the serving thread
+// sends, with the topic rules compiled once per distinct configuration rather than once per feed.
+
+import { compileTopics, type CompiledTopics } from '../classify/topics.ts';
+import { processFeed, type FeedJob, type FeedOutcome } from './process-feed.ts';
+
+// The worker's own state, one per thread: the configuration last compiled here.
+let compiledFor: { key: string; compiled: CompiledTopics } | undefined;
+
+export default async function run(job: FeedJob): Promise<FeedOutcome> {
+  const key = JSON.stringify(job.topics);
+  if (compiledFor?.key !== key) compiledFor = { key, compiled: compileTopics(job.topics) };
+  return processFeed(job, compiledFor.compiled);
+}

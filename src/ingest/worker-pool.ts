@@ -1,0 +1,77 @@
+// The ingest worker pool: fetched feeds are parsed, normalized, sanitized and classified on worker
+// threads (piscina), never on the thread that serves readers. Each feed runs under a time budget and a
+// heap cap; a worker past either is terminated and replaced, and the feed fails with a clear error.
+
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { createLimiter } from '../concurrency.ts';
+import { TidingsError, describeError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { FeedJob, FeedOutcome } from './process-feed.ts';
+
+export const DEFAULT_PARSE_TIMEOUT_MS = 10_000;
+export const DEFAULT_WORKER_HEAP_MB = 256;
+
+/** One worker per core but the one that serves: 1 on a 2-core machine. */
+export function defaultWorkerCount(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+export interface IngestPoolOptions {
+  workers: number;
+  timeoutMs?: number;
+  /** V8 old-generation cap per worker, in MB. */
+  maxHeapMb?: number;
+  log: Logger;
+}
+
+export interface IngestPool {
+  process(job: FeedJob): Promise<FeedOutcome>;
+  close(): Promise<void>;
+}
+
+export function createIngestPool(options: IngestPoolOptions): IngestPool {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_PARSE_TIMEOUT_MS;
+  const maxHeapMb = options.maxHeapMb ?? DEFAULT_WORKER_HEAP_MB;
+  const pool = new Piscina<FeedJob, FeedOutcome>({
+    ...workerEntry(),
+    minThreads: options.workers,
+    maxThreads: options.workers,
+    idleTimeout: Number.POSITIVE_INFINITY,
+    resourceLimits: { maxOldGenerationSizeMb: maxHeapMb, maxYoungGenerationSizeMb: Math.min(32, maxHeapMb) },
+  });
+  // A worker that dies (out of memory, a crash) is replaced by piscina; its task already failed.
+  pool.on('error', (err: unknown) => options.log.warn({ err: describeError(err) }, 'ingest worker replaced'));
+  // A job is handed over only when a worker is free, so its budget counts running time, not queueing.
+  const limiter = createLimiter(options.workers);
+  return {
+    process: (job) =>
+      limiter.run(async () => {
+        try {
+          return await pool.run(job, { signal: AbortSignal.timeout(timeoutMs) });
+        } catch (err) {
+          return { kind: 'failed', error: describeError(workerFailure(err, job.url, timeoutMs, maxHeapMb)) };
+        }
+      }),
+    close: () => pool.destroy(),
+  };
+}
+
+function workerFailure(err: unknown, url: string, timeoutMs: number, maxHeapMb: number): unknown {
+  const { code, name } = typeof err === 'object' && err !== null ? (err as { code?: unknown; name?: unknown }) : {};
+  if (name === 'AbortError') return new TidingsError('parse', url, `exceeded ${timeoutMs / 1000} s`, { cause: err });
+  if (code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    return new TidingsError('parse', url, `worker ran out of memory (heap cap ${maxHeapMb} MB)`, { cause: err });
+  }
+  return new TidingsError('parse', url, `worker failed: ${describeError(err)}`, { cause: err });
+}
+
+/**
+ * The worker's file beside this one: `.ts` under `node --import tsx` (tests, `npm run dev`), where the
+ * worker needs tsx too, and `.js` in the compiled dist/ that production runs.
+ */
+function workerEntry(): { filename: string; execArgv: string[] } {
+  const typescript = import.meta.url.endsWith('.ts');
+  const filename = new URL(`./parse-worker${typescript ? '.ts' : '.js'}`, import.meta.url).href;
+  return { filename, execArgv: typescript ? ['--import', import.meta.resolve('tsx')] : [] };
+}
