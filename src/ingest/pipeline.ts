@@ -114,6 +114,7 @@ async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, 
   try {
     const feed = await parseFeed(fetched.text, { url: fetched.finalUrl, ...(fetched.contentType ? { contentType: fetched.contentType } : {}) });
     for (const problem of feed.itemErrors) log.warn({ url: fetched.finalUrl }, `item skipped: ${problem}`);
+    if (feed.recovered) log.warn({ url: fetched.finalUrl }, `malformed feed: ${feed.recovered}`);
     const articles = normalizeAll(feed.items, { source, feedUrl: fetched.finalUrl, feed, deps, log, now: startedAt });
     const compiled = deps.compiled();
     const classified = articles.map((a) => ({ ...a, topics: classify(a, compiled, source) }));

@@ -65,4 +65,6 @@ export interface ParsedFeed {
   items: ParsedItem[];
   /** Items that could not be read, with why; the rest of the feed is still used. */
   itemErrors: string[];
+  /** Set when the text was not well-formed and was read leniently: the strict error and the repairs. */
+  recovered?: string;
 }

@@ -1,0 +1,306 @@
+// Recovery for malformed feeds: when the strict parse fails, re-reads the text with htmlparser2's
+// tolerant tokenizer (as feedparser and SimplePie fall back to a lenient parser) and re-serializes it
+// as well-formed XML, which the normal strict parser then reads. Linear in the input, depth-limited.
+
+import { decodeHTML } from 'entities';
+import { Tokenizer, QuoteType } from 'htmlparser2';
+import { TidingsError } from '../errors.ts';
+import type { ParsedFeed } from './types.ts';
+
+/** Deeper elements are dropped (their text kept): no feed needs more, and hostile ones nest 100,000. */
+export const RECOVERY_MAX_DEPTH = 100;
+
+/** HTML elements that never have content: an unclosed `<br>` in a description is `<br/>`, not a parent. */
+const HTML_VOID = new Set(['br', 'hr', 'img', 'wbr', 'area', 'col', 'embed', 'param', 'track', 'input', 'basefont', 'keygen']);
+
+const ATOM_10 = 'http://www.w3.org/2005/Atom';
+/** Namespaces whose prefix on a feed's root element says nothing the dispatcher needs: dropped. */
+const FEED_ROOTS = new Set(['rss', 'feed', 'channel']);
+const RDF_NS = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#';
+
+const XML_NAME = /^[\p{L}_][\p{L}\p{N}_.:-]*$/u;
+/** A code point XML 1.0 allows as a character reference. */
+const xmlChar = (cp: number): boolean =>
+  cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+
+export interface RecoveredXml {
+  xml: string;
+  /** What was repaired, in document order, deduplicated and capped: for the source's `malformed` note. */
+  fixes: string[];
+}
+
+/**
+ * Parses with `strict`; when that fails with a parse error on something that is not JSON, recovers the
+ * text leniently and parses the result, marking the feed `recovered` with the strict error and what was
+ * repaired. When recovery does not give a feed either, the strict parse's error is thrown.
+ */
+export async function parseWithRecovery(
+  text: string,
+  where: string,
+  strict: (text: string) => Promise<ParsedFeed>,
+): Promise<ParsedFeed> {
+  try {
+    return await strict(text);
+  } catch (err) {
+    if (!(err instanceof TidingsError) || err.kind !== 'parse' || text.trimStart().startsWith('{')) throw err;
+    let feed: ParsedFeed;
+    let recovered: RecoveredXml;
+    try {
+      recovered = recoverXml(text);
+      feed = await strict(recovered.xml);
+    } catch {
+      // Recovery found no feed in it either: the strict parser's own words are the clearer error.
+      throw err;
+    }
+    const reason = err.message.replace(`parse: ${where}: `, '');
+    const fixes = recovered.fixes.length ? ` (${recovered.fixes.join('; ')})` : '';
+    return { ...feed, recovered: `${reason} — recovered leniently${fixes}` };
+  }
+}
+
+interface Open {
+  name: string;
+  /** Beyond RECOVERY_MAX_DEPTH: neither its tags nor its end are written. */
+  dropped: boolean;
+  hasChild: boolean;
+}
+
+/**
+ * Turns tag soup into well-formed XML: entities XML does not define become characters, bare `&` and
+ * `<` are escaped, attributes are quoted and deduplicated, unclosed elements are closed where their
+ * parent closes (or at the end, for a truncated body), a stray end tag closes a text-only element it
+ * was plainly meant for (`<logo>…</link>`) and is otherwise dropped, comments, doctype and processing
+ * instructions are dropped, and a feed root that names its format by a prefix or without a namespace
+ * is given the name the dispatcher knows (`<r:rss>` → `<rss>`, a bare Atom `<feed>` → Atom 1.0).
+ */
+export function recoverXml(input: string): RecoveredXml {
+  const text = input.replace(/^\uFEFF/, '');
+  const out: string[] = [];
+  const fixes = new FixLog();
+  const stack: Open[] = [];
+  const openCount = new Map<string, number>();
+  let rootDone = false;
+  const names = new FeedNames();
+  let tag: { name: string; attrs: string[]; seen: Set<string>; valid: boolean; start: number } | undefined;
+  let attrName = '';
+  let attrValue = '';
+
+  const push = (name: string, openTag: string, selfClosing: boolean): void => {
+    const parent = stack[stack.length - 1];
+    if (parent) parent.hasChild = true;
+    const dropped = (parent?.dropped ?? false) || stack.length >= RECOVERY_MAX_DEPTH;
+    if (dropped && !(parent?.dropped ?? false)) fixes.add(`elements nested deeper than ${RECOVERY_MAX_DEPTH} levels flattened`);
+    if (!dropped) out.push(selfClosing ? openTag.replace(/>$/, '/>') : openTag);
+    if (selfClosing) return;
+    stack.push({ name, dropped, hasChild: false });
+    openCount.set(name, (openCount.get(name) ?? 0) + 1);
+  };
+  const popOne = (): void => {
+    const open = stack.pop();
+    if (!open) return;
+    openCount.set(open.name, (openCount.get(open.name) ?? 1) - 1);
+    if (!open.dropped) out.push(`</${open.name}>`);
+    if (stack.length === 0) rootDone = true;
+  };
+  const close = (rawName: string): void => {
+    const name = names.element(rawName);
+    if ((openCount.get(name) ?? 0) > 0) {
+      while (stack.length > 0 && stack[stack.length - 1]?.name !== name) {
+        fixes.add(`unclosed <${stack[stack.length - 1]?.name ?? ''}>`);
+        popOne();
+      }
+      popOne();
+      return;
+    }
+    if (HTML_VOID.has(name.toLowerCase())) return; // `</br>`: the `<br>` was already written as `<br/>`
+    const top = stack[stack.length - 1];
+    if (top && !top.hasChild) {
+      fixes.add(`</${name}> closes <${top.name}>`);
+      popOne();
+    } else {
+      fixes.add(`stray </${name}> dropped`);
+    }
+  };
+
+  const tokenizer = new Tokenizer(
+    { xmlMode: true, decodeEntities: false },
+    {
+      ontext(start, end) {
+        const raw = text.slice(start, end);
+        if (stack.length === 0) return; // text outside the root element is not XML
+        out.push(escapeText(raw, fixes));
+      },
+      ontextentity() {},
+      oncdata(start, end, offset) {
+        if (stack.length === 0 || stack[stack.length - 1]?.dropped) return;
+        out.push(`<![CDATA[${stripIllegal(text.slice(start, end - offset))}]]>`);
+      },
+      oncomment() {},
+      ondeclaration() {},
+      onprocessinginstruction() {},
+      onopentagname(start, end) {
+        const name = text.slice(start, end);
+        tag = { name, attrs: [], seen: new Set(), valid: XML_NAME.test(name) && !rootDone, start: start - 1 };
+      },
+      onattribname(start, end) {
+        attrName = text.slice(start, end);
+        attrValue = '';
+      },
+      onattribdata(start, end) {
+        attrValue += text.slice(start, end);
+      },
+      onattribentity() {},
+      onattribend(quote) {
+        if (!tag || !XML_NAME.test(attrName)) return;
+        // The root's own attributes are renamed once its name is known (its prefixes are declared there).
+        const name = stack.length === 0 ? attrName : names.attribute(attrName);
+        if (tag.seen.has(name)) {
+          fixes.add(`duplicate attribute ${name}`);
+          return;
+        }
+        tag.seen.add(name);
+        const value = quote === QuoteType.NoValue ? '' : attrValue;
+        tag.attrs.push(` ${name}="${escapeText(value, fixes).replace(/"/g, '&quot;')}"`);
+      },
+      onopentagend(end) {
+        finishOpenTag(end, false);
+      },
+      onselfclosingtag(end) {
+        finishOpenTag(end, true);
+      },
+      onclosetag(start, end) {
+        if (stack.length > 0) close(text.slice(start, end).trim());
+      },
+      onend() {},
+    },
+  );
+
+  function finishOpenTag(end: number, selfClosing: boolean): void {
+    const t = tag;
+    tag = undefined;
+    if (!t) return;
+    if (!t.valid) {
+      // `<3` or an element after the root: not markup, keep it as text where text may be.
+      if (stack.length > 0) out.push(escapeText(text.slice(t.start, end + 1), fixes));
+      return;
+    }
+    const name = stack.length === 0 ? rootName(t, fixes, names) : names.element(t.name);
+    const isVoid = HTML_VOID.has(name.toLowerCase()) && stack.length > 1;
+    push(name, `<${name}${t.attrs.join('')}>`, selfClosing || isVoid);
+  }
+
+  tokenizer.write(text);
+  tokenizer.end();
+  if (stack.length > 0) fixes.add('truncated: open elements closed at the end');
+  while (stack.length > 0) popOne();
+  return { xml: `<?xml version="1.0" encoding="UTF-8"?>\n${out.join('')}`, fixes: fixes.list() };
+}
+
+/**
+ * The root element's name as the dispatcher knows it, and how to rename the feed's own elements after
+ * it: `<r:rss>` → `rss` (prefix `r:` dropped), `<RDF:RDF>` or a default-namespace `<RDF>` →
+ * `rdf:RDF` (`RDF:about` → `rdf:about`); a bare `<feed>` gets Atom 1.0's namespace.
+ */
+function rootName(t: { name: string; attrs: string[]; seen: Set<string> }, fixes: FixLog, names: FeedNames): string {
+  const colon = t.name.indexOf(':');
+  const prefix = colon > 0 ? t.name.slice(0, colon) : undefined;
+  const local = colon > 0 ? t.name.slice(colon + 1) : t.name;
+  if (local.toLowerCase() === 'rdf') {
+    if (t.name === 'rdf:RDF') return t.name;
+    fixes.add(`root <${t.name}> read as <rdf:RDF>`);
+    names.alias(t.name, 'rdf:RDF');
+    if (prefix !== undefined) names.prefix(prefix, 'rdf:');
+    if (!t.seen.has('xmlns:rdf')) t.attrs.push(` xmlns:rdf="${RDF_NS}"`);
+    return 'rdf:RDF';
+  }
+  let name = t.name;
+  if (prefix !== undefined && FEED_ROOTS.has(local.toLowerCase())) {
+    fixes.add(`prefixed root <${t.name}> read as <${local}>`);
+    names.prefix(prefix, '');
+    name = local;
+  }
+  if (name === 'feed' && !t.seen.has('xmlns')) {
+    const atom03 = t.attrs.some((a) => /^ version="0\.3"$/.test(a));
+    if (!atom03) {
+      fixes.add('Atom <feed> without its namespace read as Atom 1.0');
+      t.attrs.push(` xmlns="${ATOM_10}"`);
+    }
+  }
+  // Attributes were read before the root's name was known: rename them now.
+  t.attrs.forEach((a, i) => {
+    const m = /^ ([^=]+)=/.exec(a);
+    if (m?.[1]) t.attrs[i] = ` ${names.attribute(m[1])}${a.slice(m[0].length - 1)}`;
+  });
+  return name;
+}
+
+/** The renames rootName decided, applied to every later element and attribute name. */
+class FeedNames {
+  private readonly aliases = new Map<string, string>();
+  private from: string | undefined;
+  private to = '';
+  alias(name: string, to: string): void {
+    this.aliases.set(name, to);
+  }
+  prefix(prefix: string, to: string): void {
+    this.from = `${prefix}:`;
+    this.to = to;
+  }
+  element(name: string): string {
+    return this.aliases.get(name) ?? this.attribute(name);
+  }
+  attribute(name: string): string {
+    if (this.from === undefined || !name.startsWith(this.from) || name.startsWith('xmlns')) return name;
+    return `${this.to}${name.slice(this.from.length)}`;
+  }
+}
+
+/** References XML does not know: HTML named entities become numeric ones, a bare `&` becomes `&amp;`. */
+const AMP = /&(?:#(\d{1,7});|#[xX]([0-9a-fA-F]{1,6});|([A-Za-z][A-Za-z0-9]{0,31});)?/g;
+const XML_NAMED = new Set(['amp', 'lt', 'gt', 'quot', 'apos']);
+
+/** Raw text (or an attribute value) as XML character data: every `&`, `<` and `>` made legal. */
+function escapeText(raw: string, fixes: FixLog): string {
+  const text = stripIllegal(raw);
+  const amped = text.includes('&')
+    ? text.replace(AMP, (whole, dec: string | undefined, hex: string | undefined, name: string | undefined) => {
+        if (dec !== undefined || hex !== undefined) {
+          const cp = dec !== undefined ? Number(dec) : parseInt(hex ?? '', 16);
+          if (xmlChar(cp)) return whole;
+          fixes.add('invalid character reference replaced');
+          return '&#xFFFD;';
+        }
+        if (name === undefined) {
+          fixes.add("unescaped '&'");
+          return '&amp;';
+        }
+        if (XML_NAMED.has(name)) return whole;
+        const decoded = decodeHTML(whole);
+        if (decoded === whole) {
+          fixes.add(`unknown entity &${name};`);
+          return `&amp;${name};`;
+        }
+        fixes.add(`HTML entity &${name};`);
+        return [...decoded].map((c) => `&#${c.codePointAt(0) ?? 0xfffd};`).join('');
+      })
+    : text;
+  if (!amped.includes('<') && !amped.includes('>')) return amped;
+  if (amped.includes('<')) fixes.add("unescaped '<'");
+  return amped.replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Characters XML 1.0 forbids even escaped (C0 controls but tab, LF, CR; U+FFFE/FFFF). */
+function stripIllegal(s: string): string {
+  return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '');
+}
+
+/** The repairs made, each kind once, at most a few: a note for an operator, not a log. */
+class FixLog {
+  private readonly seen = new Set<string>();
+  add(fix: string): void {
+    if (this.seen.size < 5) this.seen.add(fix);
+  }
+  list(): string[] {
+    return [...this.seen];
+  }
+}
