@@ -45,6 +45,8 @@ export interface Article {
   enclosures: Enclosure[];
   /** URL-safe slug of a local article's page `/articles/<slug>`; absent for remote articles. */
   slug?: string;
+  /** The source gave no readable date: `published`/`updated` are first-seen, and a store keeps its own. */
+  datesUnknown?: true;
 }
 
 /** An article as the store returns it: plus every source it was seen in. */

@@ -3,7 +3,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { compileTopics } from '../src/classify/topics.ts';
 import { TidingsError } from '../src/errors.ts';
+import { createPollSource } from '../src/ingest/pipeline.ts';
+import { silentLogger } from '../src/log.ts';
+import { openStore } from '../src/store/store.ts';
+import { startUpstream } from './helpers/upstream.ts';
 import { parseFeed } from '../src/parse/index.ts';
 import { RECOVERY_MAX_DEPTH, recoverXml } from '../src/parse/lenient-xml.ts';
 import type { ParsedFeed } from '../src/parse/types.ts';
@@ -132,4 +137,30 @@ test('hostile input: unclosed comments, CDATA and stray end tags cost linear tim
     recoverXml(`<rss version="2.0"><channel>${body}`);
     assert.ok(performance.now() - started < 1000, `under a second for ${body.slice(0, 12)}…`);
   }
+});
+
+test('a polled malformed feed is stored, not failed: every readable item reaches the store', async (t) => {
+  const up = await startUpstream();
+  const store = await openStore('sqlite::memory:');
+  t.after(async () => {
+    await up.close();
+    await store.close();
+  });
+  up.route('/broken.xml', {
+    body: rss(`
+      <item><guid>https://x.example/1</guid><title>First</title><description>a<br>b &nbsp; c</description></item>
+      <item><guid>https://x.example/2</guid><title>Second</title><description>fine</description></item>`),
+  });
+  const poll = createPollSource({
+    store,
+    compiled: () => compileTopics([]),
+    baseUrl: 'http://tidings.test',
+    userAgent: 'Tidings/test',
+    log: silentLogger(),
+    now: () => new Date('2026-01-10T12:00:00Z'),
+  });
+  const result = await poll({ id: 'broken', url: up.url('/broken.xml'), topics: [], categoryTopics: {}, intervalMinutes: 30, enabled: true });
+  assert.equal(result.outcome, 'ok');
+  assert.equal(result.newItems, 2);
+  assert.deepEqual((await store.queryArticles({ limit: 10 })).map((a) => a.title).sort(), ['First', 'Second']);
 });

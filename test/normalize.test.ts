@@ -2,7 +2,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalUrl, normalizeItem, normalizeLanguageTag, parseDate, stripXmlIllegal, type NormalizeContext } from '../src/normalize/normalize.ts';
+import { parseDate } from '../src/normalize/dates.ts';
+import { canonicalUrl, normalizeItem, normalizeLanguageTag, stripXmlIllegal, type NormalizeContext } from '../src/normalize/normalize.ts';
 import { slugify } from '../src/normalize/slug.ts';
 import type { ParsedItem } from '../src/parse/types.ts';
 

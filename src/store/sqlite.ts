@@ -237,10 +237,13 @@ class SqliteStore implements ArticleStore {
     return result;
   }
 
-  private upsertOne(article: Article, revision: number, now: number): keyof UpsertResult {
-    const hash = contentHash(article);
+  private upsertOne(incoming: Article, revision: number, now: number): keyof UpsertResult {
     // The same article reached through another source (another guid, same canonical URL) is one article.
-    const existing = this.stmts.byId.get(article.id) ?? (article.slug ? undefined : this.stmts.byUrl.get(article.url));
+    const existing = this.stmts.byId.get(incoming.id) ?? (incoming.slug ? undefined : this.stmts.byUrl.get(incoming.url));
+    // No date of its own: the dates first seen stay, or every poll would make it look new.
+    const article = incoming.datesUnknown && existing
+      ? { ...incoming, published: new Date(existing.published), updated: new Date(existing.updated) } : incoming;
+    const hash = contentHash(article);
     if (!existing) {
       const { lastInsertRowid } = this.stmts.insert.run(this.articleParams(article, hash, article.updated.getTime(), revision, now));
       this.indexText(lastInsertRowid, article);
