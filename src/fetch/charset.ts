@@ -106,9 +106,11 @@ function detectCharset(b: Uint8Array): string | undefined {
   return guess;
 }
 
-/** chardet's guesses that short Cyrillic text is seen to get. */
+/** chardet's guesses for short Cyrillic text; not Greek, Arabic, Hebrew or CJK, whose words are all high bytes too. */
 const CYRILLIC_OR_WESTERN = new Set([
-  'windows-1251', 'koi8-r', 'koi8-u', 'iso-8859-5', 'ibm866', 'cp866', 'windows-1252', 'iso-8859-2', 'windows-1250',
+  'windows-1251', 'koi8-r', 'koi8-u', 'iso-8859-5', 'ibm866', 'cp866', 'maccyrillic',
+  // Latin code pages: their words mix ASCII letters with accented ones, so looksCyrillic refuses them.
+  'windows-1252', 'iso-8859-2', 'windows-1250', 'iso-8859-9', 'windows-1254', 'iso-8859-15',
 ]);
 
 /** The code pages Ukrainian and Russian feeds are written in; on a tie the first wins. */
