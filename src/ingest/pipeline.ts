@@ -115,7 +115,7 @@ async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, 
     const feed = await parseFeed(fetched.text, { url: fetched.finalUrl, ...(fetched.contentType ? { contentType: fetched.contentType } : {}) });
     for (const problem of feed.itemErrors) log.warn({ url: fetched.finalUrl }, `item skipped: ${problem}`);
     if (feed.recovered) log.warn({ url: fetched.finalUrl }, `malformed feed: ${feed.recovered}`);
-    const articles = normalizeAll(feed.items, { source, feedUrl: fetched.finalUrl, feed, deps, log, now: startedAt });
+    const articles = normalizeAll(feed.items, { source, feedUrl: fetched.finalUrl, contentLocation: fetched.contentLocation, feed, deps, log, now: startedAt });
     const compiled = deps.compiled();
     const classified = articles.map((a) => ({ ...a, topics: classify(a, compiled, source) }));
     const stored = await deps.store.upsertArticles(classified);
@@ -150,6 +150,7 @@ function fetchFailure(base: PollResult, err: unknown, log: Logger): PollResult {
 interface NormalizeAllContext {
   source: Source;
   feedUrl: string;
+  contentLocation: string | undefined;
   feed: Awaited<ReturnType<typeof parseFeed>>;
   deps: PipelineDeps;
   log: Logger;
@@ -165,6 +166,7 @@ function normalizeAll(items: Awaited<ReturnType<typeof parseFeed>>['items'], ctx
     baseUrl: ctx.deps.baseUrl,
     log: (msg: string) => ctx.log.warn({ url: ctx.feedUrl }, msg),
     ...(ctx.feed.base ? { feedBase: ctx.feed.base } : {}),
+    ...(ctx.contentLocation ? { contentLocation: ctx.contentLocation } : {}),
     ...(ctx.feed.language ? { feedLanguage: ctx.feed.language } : {}),
   };
   items.forEach((item, index) => {

@@ -15,6 +15,8 @@ export interface NormalizeContext {
   sourceId: string;
   /** Where the feed was fetched from: the last resort for resolving relative URLs. */
   feedUrl?: string;
+  /** The response's Content-Location, absolute: the document's base before the URL it was fetched from. */
+  contentLocation?: string;
   /** xml:base of the feed element, or the feed's home page. */
   feedBase?: string;
   feedLanguage?: string;
@@ -171,13 +173,16 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): Article 
   const slug = isLocal ? item.slug || slugify(item.title ?? '') || 'untitled' : undefined;
   const localPage = isLocal ? `${ctx.baseUrl.replace(/\/+$/, '')}/articles/${slug}` : undefined;
 
-  // Base for relative URLs, in order: the item's xml:base (itself possibly relative to the feed's),
-  // then the feed's xml:base / home page, then the URL the feed was fetched from. A local article's
-  // base is its own page on Tidings, so "/images/x.jpg" means Tidings' /images/x.jpg.
-  const feedBases = [ctx.feedBase ? resolveUrl(ctx.feedBase, [ctx.feedUrl]) : undefined, ctx.feedUrl];
+  // Base for relative URLs, in order (RFC 3986 §5.1): the item's xml:base (itself possibly relative
+  // to the feed's), then the feed's xml:base / home page, then the response's Content-Location, then
+  // the URL the feed was fetched from. A local article's base is its own page on Tidings, so
+  // "/images/x.jpg" means Tidings' /images/x.jpg. Links, authors, enclosures and images all use it;
+  // content uses the xml:base its own element sets, when it sets one.
+  const documentBases = [ctx.contentLocation, ctx.feedUrl];
+  const feedBases = [ctx.feedBase ? resolveUrl(ctx.feedBase, documentBases) : undefined, ...documentBases];
   const itemBase = item.base ? resolveUrl(item.base, [localPage, ...feedBases]) : undefined;
   const bases = [itemBase, localPage, ...feedBases].filter((b): b is string => b !== undefined);
-  const contentBase = bases[0];
+  const contentBase = (item.contentBase ? resolveUrl(item.contentBase, [localPage, ...feedBases]) : undefined) ?? bases[0];
 
   // --- Text first: the title fallback and language detection need it.
   // contentHtml, in order: the full HTML content; the summary HTML (RSS <description> is often the

@@ -39,8 +39,10 @@ export interface ParsedItem {
   categories: string[];
   /** xml:lang / JSON Feed language of the item. */
   language?: string;
-  /** xml:base in effect for the item's content, if any. */
+  /** xml:base in effect for the item, if any. */
   base?: string;
+  /** xml:base the content (or summary, when it stands in for content) sets for itself, over `base`. */
+  contentBase?: string;
   image?: string;
   enclosures: Enclosure[];
   /** Local articles only: topics named explicitly in front matter. */

@@ -268,9 +268,11 @@ export function joinBase(outer: string | undefined, inner: string | undefined): 
   try {
     return new URL(inner.trim(), outer).href;
   } catch {
-    // `outer` is itself relative (resolved later against the feed URL): join the paths on a dummy origin.
-    const dummy = 'http://base.invalid';
-    const joined = new URL(inner.trim(), new URL(outer, `${dummy}/`)).href;
-    return joined.startsWith(dummy) ? joined.slice(dummy.length) : joined;
+    // `outer` is itself relative (resolved later against the feed URL): join the paths on a dummy base,
+    // keeping the result relative ("people/" + "jane" is "people/jane", not "/people/jane").
+    const dummy = 'http://base.invalid/r/';
+    const joined = new URL(inner.trim(), new URL(outer, dummy)).href;
+    if (joined.startsWith(dummy)) return joined.slice(dummy.length);
+    return joined.startsWith('http://base.invalid/') ? joined.slice('http://base.invalid'.length) : joined;
   }
 }
