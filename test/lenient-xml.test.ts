@@ -7,7 +7,7 @@ import { compileTopics } from '../src/classify/topics.ts';
 import { TidingsError } from '../src/errors.ts';
 import { createPollSource } from '../src/ingest/pipeline.ts';
 import { silentLogger } from '../src/log.ts';
-import { openStore } from '../src/store/store.ts';
+import { openStore, type SourceState } from '../src/store/store.ts';
 import { startUpstream } from './helpers/upstream.ts';
 import { parseFeed } from '../src/parse/index.ts';
 import { RECOVERY_MAX_DEPTH, recoverXml } from '../src/parse/lenient-xml.ts';
@@ -139,18 +139,26 @@ test('hostile input: unclosed comments, CDATA and stray end tags cost linear tim
   }
 });
 
-test('a polled malformed feed is stored, not failed: every readable item reaches the store', async (t) => {
+test('a polled malformed feed is stored, not failed, and the source is marked malformed until it is fixed', async (t) => {
   const up = await startUpstream();
-  const store = await openStore('sqlite::memory:');
+  const real = await openStore('sqlite::memory:');
   t.after(async () => {
     await up.close();
-    await store.close();
+    await real.close();
   });
-  up.route('/broken.xml', {
-    body: rss(`
+  // The real store, with the states the pipeline hands it kept for the assertions.
+  const saved: SourceState[] = [];
+  const store = new Proxy(real, {
+    get(target, prop, receiver) {
+      if (prop === 'saveSourceState') return async (s: SourceState) => (saved.push({ ...s }), target.saveSourceState(s));
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const broken = rss(`
       <item><guid>https://x.example/1</guid><title>First</title><description>a<br>b &nbsp; c</description></item>
-      <item><guid>https://x.example/2</guid><title>Second</title><description>fine</description></item>`),
-  });
+      <item><guid>https://x.example/2</guid><title>Second</title><description>fine</description></item>`);
+  up.route('/feed.xml', { body: broken });
   const poll = createPollSource({
     store,
     compiled: () => compileTopics([]),
@@ -159,8 +167,14 @@ test('a polled malformed feed is stored, not failed: every readable item reaches
     log: silentLogger(),
     now: () => new Date('2026-01-10T12:00:00Z'),
   });
-  const result = await poll({ id: 'broken', url: up.url('/broken.xml'), topics: [], categoryTopics: {}, intervalMinutes: 30, enabled: true });
+  const source = { id: 'broken', url: up.url('/feed.xml'), topics: [], categoryTopics: {}, intervalMinutes: 30, enabled: true };
+  const result = await poll(source);
   assert.equal(result.outcome, 'ok');
   assert.equal(result.newItems, 2);
-  assert.deepEqual((await store.queryArticles({ limit: 10 })).map((a) => a.title).sort(), ['First', 'Second']);
+  assert.deepEqual((await real.queryArticles({ limit: 10 })).map((a) => a.title).sort(), ['First', 'Second']);
+  assert.match(saved.at(-1)?.malformed ?? '', /^invalid XML: .* — recovered leniently/);
+
+  up.route('/feed.xml', { body: broken.replace('a<br>b', 'a<br/>b') });
+  assert.equal((await poll(source)).outcome, 'ok');
+  assert.equal(saved.at(-1)?.malformed, undefined, 'a well-formed body clears the mark');
 });

@@ -61,6 +61,7 @@ export function createPollSource(deps: PipelineDeps): PollSource {
     if (known?.etag) state.etag = known.etag;
     if (known?.lastModified) state.lastModified = known.lastModified;
     if (known?.feedTitle) state.feedTitle = known.feedTitle;
+    if (known?.malformed) state.malformed = known.malformed;
 
     const result = await pollOnce(deps, source, state, log, startedAt);
     state.status = result.outcome;
@@ -125,6 +126,8 @@ async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, 
     if (fetched.etag) state.etag = fetched.etag;
     if (fetched.lastModified) state.lastModified = fetched.lastModified;
     if (feed.title) state.feedTitle = feed.title;
+    if (feed.recovered) state.malformed = feed.recovered;
+    else delete state.malformed;
     log.info({ url: fetched.finalUrl, charset: fetched.charset, format: feed.format, items: feed.items.length, ...stored }, 'polled');
     const result: PollResult = { ...base, outcome: 'ok', newItems: stored.inserted, updatedItems: stored.updated, cacheHints: fetched.cacheHints };
     if (feed.ttlMinutes !== undefined) result.ttlMinutes = feed.ttlMinutes;

@@ -33,6 +33,8 @@ export interface SourceState {
   /** ok, not-modified, error, or gone (410: disabled until the config changes). */
   status: 'never' | 'ok' | 'not-modified' | 'error' | 'gone';
   error?: string;
+  /** The last body was malformed XML read leniently: the strict error and what was repaired. */
+  malformed?: string;
   nextPollAt?: Date;
   consecutiveFailures: number;
   feedTitle?: string;
