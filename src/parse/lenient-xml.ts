@@ -7,7 +7,7 @@ import { Tokenizer, QuoteType } from 'htmlparser2';
 import { TidingsError } from '../errors.ts';
 import type { ParsedFeed } from './types.ts';
 
-/** Deeper elements are dropped (their text kept): no feed needs more, and hostile ones nest 100,000. */
+/** Deeper elements are dropped, their text kept: no feed needs more, and hostile ones nest 100,000 deep. */
 export const RECOVERY_MAX_DEPTH = 100;
 
 /** HTML elements that never have content: an unclosed `<br>` in a description is `<br/>`, not a parent. */
@@ -58,10 +58,17 @@ export async function parseWithRecovery(
   }
 }
 
+/** A start tag being read: its attributes as written out, and their names once it has any. */
+interface OpenTag {
+  name: string;
+  attrs: string[];
+  seen?: Set<string>;
+  valid: boolean;
+  start: number;
+}
+
 interface Open {
   name: string;
-  /** Beyond RECOVERY_MAX_DEPTH: neither its tags nor its end are written. */
-  dropped: boolean;
   hasChild: boolean;
 }
 
@@ -72,6 +79,7 @@ interface Open {
  * was plainly meant for (`<logo>…</link>`) and is otherwise dropped, comments, doctype and processing
  * instructions are dropped, and a feed root that names its format by a prefix or without a namespace
  * is given the name the dispatcher knows (`<r:rss>` → `<rss>`, a bare Atom `<feed>` → Atom 1.0).
+ * Elements deeper than RECOVERY_MAX_DEPTH are only counted, so memory stays bounded by the depth.
  */
 export function recoverXml(input: string): RecoveredXml {
   const text = input.replace(/^\uFEFF/, '');
@@ -79,37 +87,58 @@ export function recoverXml(input: string): RecoveredXml {
   const fixes = new FixLog();
   const stack: Open[] = [];
   const openCount = new Map<string, number>();
+  /** Open elements below the depth limit: not written, their end tags matched by count. */
+  let droppedDepth = 0;
   let rootDone = false;
   const names = new FeedNames();
-  let tag: { name: string; attrs: string[]; seen: Set<string>; valid: boolean; start: number } | undefined;
+  let tag: OpenTag | undefined;
+  const validNames = new Map<string, boolean>();
+  const isName = (name: string): boolean => {
+    let valid = validNames.get(name);
+    if (valid === undefined) {
+      valid = XML_NAME.test(name);
+      if (validNames.size < 10_000) validNames.set(name, valid);
+    }
+    return valid;
+  };
   let attrName = '';
   let attrValue = '';
 
   const push = (name: string, openTag: string, selfClosing: boolean): void => {
     const parent = stack[stack.length - 1];
     if (parent) parent.hasChild = true;
-    const dropped = (parent?.dropped ?? false) || stack.length >= RECOVERY_MAX_DEPTH;
-    if (dropped && !(parent?.dropped ?? false)) fixes.add(`elements nested deeper than ${RECOVERY_MAX_DEPTH} levels flattened`);
-    if (!dropped) out.push(selfClosing ? openTag.replace(/>$/, '/>') : openTag);
+    if (stack.length >= RECOVERY_MAX_DEPTH) {
+      fixes.add(`elements nested deeper than ${RECOVERY_MAX_DEPTH} levels flattened`);
+      if (!selfClosing) droppedDepth++;
+      return;
+    }
+    out.push(selfClosing ? `${openTag.slice(0, -1)}/>` : openTag);
     if (selfClosing) return;
-    stack.push({ name, dropped, hasChild: false });
+    stack.push({ name, hasChild: false });
     openCount.set(name, (openCount.get(name) ?? 0) + 1);
   };
   const popOne = (): void => {
     const open = stack.pop();
     if (!open) return;
-    openCount.set(open.name, (openCount.get(open.name) ?? 1) - 1);
-    if (!open.dropped) out.push(`</${open.name}>`);
+    const left = (openCount.get(open.name) ?? 1) - 1;
+    if (left > 0) openCount.set(open.name, left);
+    else openCount.delete(open.name);
+    out.push(`</${open.name}>`);
     if (stack.length === 0) rootDone = true;
   };
   const close = (rawName: string): void => {
     const name = names.element(rawName);
     if ((openCount.get(name) ?? 0) > 0) {
+      droppedDepth = 0; // whatever was open below the limit is inside the element this closes
       while (stack.length > 0 && stack[stack.length - 1]?.name !== name) {
         fixes.add(`unclosed <${stack[stack.length - 1]?.name ?? ''}>`);
         popOne();
       }
       popOne();
+      return;
+    }
+    if (droppedDepth > 0) {
+      droppedDepth--;
       return;
     }
     if (HTML_VOID.has(name.toLowerCase())) return; // `</br>`: the `<br>` was already written as `<br/>`
@@ -132,7 +161,7 @@ export function recoverXml(input: string): RecoveredXml {
       },
       ontextentity() {},
       oncdata(start, end, offset) {
-        if (stack.length === 0 || stack[stack.length - 1]?.dropped) return;
+        if (stack.length === 0) return;
         out.push(`<![CDATA[${stripIllegal(text.slice(start, end - offset))}]]>`);
       },
       oncomment() {},
@@ -140,7 +169,7 @@ export function recoverXml(input: string): RecoveredXml {
       onprocessinginstruction() {},
       onopentagname(start, end) {
         const name = text.slice(start, end);
-        tag = { name, attrs: [], seen: new Set(), valid: XML_NAME.test(name) && !rootDone, start: start - 1 };
+        tag = { name, attrs: [], valid: !rootDone && isName(name), start: start - 1 };
       },
       onattribname(start, end) {
         attrName = text.slice(start, end);
@@ -151,9 +180,10 @@ export function recoverXml(input: string): RecoveredXml {
       },
       onattribentity() {},
       onattribend(quote) {
-        if (!tag || !XML_NAME.test(attrName)) return;
+        if (!tag || !isName(attrName)) return;
         // The root's own attributes are renamed once its name is known (its prefixes are declared there).
         const name = stack.length === 0 ? attrName : names.attribute(attrName);
+        tag.seen ??= new Set();
         if (tag.seen.has(name)) {
           fixes.add(`duplicate attribute ${name}`);
           return;
@@ -201,7 +231,7 @@ export function recoverXml(input: string): RecoveredXml {
  * it: `<r:rss>` → `rss` (prefix `r:` dropped), `<RDF:RDF>` or a default-namespace `<RDF>` →
  * `rdf:RDF` (`RDF:about` → `rdf:about`); a bare `<feed>` gets Atom 1.0's namespace.
  */
-function rootName(t: { name: string; attrs: string[]; seen: Set<string> }, fixes: FixLog, names: FeedNames): string {
+function rootName(t: OpenTag, fixes: FixLog, names: FeedNames): string {
   const colon = t.name.indexOf(':');
   const prefix = colon > 0 ? t.name.slice(0, colon) : undefined;
   const local = colon > 0 ? t.name.slice(colon + 1) : t.name;
@@ -210,7 +240,7 @@ function rootName(t: { name: string; attrs: string[]; seen: Set<string> }, fixes
     fixes.add(`root <${t.name}> read as <rdf:RDF>`);
     names.alias(t.name, 'rdf:RDF');
     if (prefix !== undefined) names.prefix(prefix, 'rdf:');
-    if (!t.seen.has('xmlns:rdf')) t.attrs.push(` xmlns:rdf="${RDF_NS}"`);
+    if (!t.seen?.has('xmlns:rdf')) t.attrs.push(` xmlns:rdf="${RDF_NS}"`);
     return 'rdf:RDF';
   }
   let name = t.name;
@@ -219,7 +249,7 @@ function rootName(t: { name: string; attrs: string[]; seen: Set<string> }, fixes
     names.prefix(prefix, '');
     name = local;
   }
-  if (name === 'feed' && !t.seen.has('xmlns')) {
+  if (name === 'feed' && !t.seen?.has('xmlns')) {
     const atom03 = t.attrs.some((a) => /^ version="0\.3"$/.test(a));
     if (!atom03) {
       fixes.add('Atom <feed> without its namespace read as Atom 1.0');
@@ -255,38 +285,47 @@ class FeedNames {
   }
 }
 
-/** References XML does not know: HTML named entities become numeric ones, a bare `&` becomes `&amp;`. */
-const AMP = /&(?:#(\d{1,7});|#[xX]([0-9a-fA-F]{1,6});|([A-Za-z][A-Za-z0-9]{0,31});)?/g;
+/** References XML defines itself; HTML named entities become numeric ones, a bare `&` becomes `&amp;`. */
 const XML_NAMED = new Set(['amp', 'lt', 'gt', 'quot', 'apos']);
 
 /** Raw text (or an attribute value) as XML character data: every `&`, `<` and `>` made legal. */
 function escapeText(raw: string, fixes: FixLog): string {
   const text = stripIllegal(raw);
-  const amped = text.includes('&')
-    ? text.replace(AMP, (whole, dec: string | undefined, hex: string | undefined, name: string | undefined) => {
-        if (dec !== undefined || hex !== undefined) {
-          const cp = dec !== undefined ? Number(dec) : parseInt(hex ?? '', 16);
-          if (xmlChar(cp)) return whole;
-          fixes.add('invalid character reference replaced');
-          return '&#xFFFD;';
-        }
-        if (name === undefined) {
-          fixes.add("unescaped '&'");
-          return '&amp;';
-        }
-        if (XML_NAMED.has(name)) return whole;
-        const decoded = decodeHTML(whole);
-        if (decoded === whole) {
-          fixes.add(`unknown entity &${name};`);
-          return `&amp;${name};`;
-        }
-        fixes.add(`HTML entity &${name};`);
-        return [...decoded].map((c) => `&#${c.codePointAt(0) ?? 0xfffd};`).join('');
-      })
-    : text;
-  if (!amped.includes('<') && !amped.includes('>')) return amped;
-  if (amped.includes('<')) fixes.add("unescaped '<'");
-  return amped.replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  if (!text.includes('&') && !text.includes('<') && !text.includes('>')) return text;
+  // One pass, pieces joined once: a regex replace with a callback per reference makes a million small
+  // strings out of a hostile body's million `&nbsp;`.
+  const pieces: string[] = [];
+  let from = 0;
+  AMP_OR_ANGLE.lastIndex = 0;
+  for (let m = AMP_OR_ANGLE.exec(text); m !== null; m = AMP_OR_ANGLE.exec(text)) {
+    pieces.push(text.slice(from, m.index), reference(m, fixes));
+    from = AMP_OR_ANGLE.lastIndex;
+  }
+  pieces.push(text.slice(from));
+  return pieces.join('');
+}
+
+/** `&` with what may follow it, `<` or `>`. */
+const AMP_OR_ANGLE = /&(?:#(\d{1,7});|#[xX]([0-9a-fA-F]{1,6});|([A-Za-z][A-Za-z0-9]{0,31});)?|[<>]/g;
+
+function reference(m: RegExpExecArray, fixes: FixLog): string {
+  const [whole, dec, hex, name] = m;
+  if (whole === '<') {
+    fixes.add("unescaped '<'");
+    return '&lt;';
+  }
+  if (whole === '>') return '&gt;';
+  if (dec !== undefined || hex !== undefined) {
+    const cp = dec !== undefined ? Number(dec) : parseInt(hex ?? '', 16);
+    if (xmlChar(cp)) return whole;
+    fixes.add('invalid character reference replaced');
+    return '&#xFFFD;';
+  }
+  if (name === undefined) {
+    fixes.add("unescaped '&'");
+    return '&amp;';
+  }
+  return XML_NAMED.has(name) ? whole : fixes.entity(name);
 }
 
 /** Characters XML 1.0 forbids even escaped (C0 controls but tab, LF, CR; U+FFFE/FFFF). */
@@ -294,13 +333,29 @@ function stripIllegal(s: string): string {
   return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '');
 }
 
-/** The repairs made, each kind once, at most a few: a note for an operator, not a log. */
+/**
+ * The repairs made, each kind once, at most a few: a note for an operator, not a log. Also remembers
+ * how each HTML entity name was rewritten, since a hostile body repeats one a million times.
+ */
 class FixLog {
   private readonly seen = new Set<string>();
+  private readonly entities = new Map<string, string>();
   add(fix: string): void {
     if (this.seen.size < 5) this.seen.add(fix);
   }
   list(): string[] {
     return [...this.seen];
+  }
+  /** `&name;` as XML: the numeric references of the HTML entity, or the literal text when unknown. */
+  entity(name: string): string {
+    let xml = this.entities.get(name);
+    if (xml === undefined) {
+      const decoded = decodeHTML(`&${name};`);
+      const known = decoded !== `&${name};`;
+      this.add(known ? `HTML entity &${name};` : `unknown entity &${name};`);
+      xml = known ? [...decoded].map((c) => `&#${c.codePointAt(0) ?? 0xfffd};`).join('') : `&amp;${name};`;
+      this.entities.set(name, xml);
+    }
+    return xml;
   }
 }
