@@ -27,7 +27,7 @@ test('an unclosed <br> in naked description markup keeps every item and its text
     <item><title>Two</title><description>fine</description></item>`));
   assert.deepEqual(titles(feed), ['One', 'Two']);
   assert.equal(feed.items[0]?.summaryHtml, 'line one<br/>line two');
-  assert.match(feed.recovered ?? '', /^invalid XML: .* — recovered leniently/);
+  assert.match(feed.recovered ?? '', /^line 4, column \d+: unexpected close tag — recovered leniently \(unclosed <br>\)$/);
 });
 
 test('an unclosed inline tag is closed where its parent closes', async () => {
@@ -121,21 +121,23 @@ test('recovery output is well-formed: duplicate attributes, bad names and illega
   );
 });
 
-test('hostile input: 100,000 nested elements are flattened below the depth limit, in linear time', () => {
+test('hostile input: 100,000 nested elements are flattened below the depth limit, without a quadratic path', () => {
   const deep = `<rss version="2.0"><channel><item><description>${'<div>'.repeat(100_000)}deep text</description></item></channel></rss>`;
   const started = performance.now();
   const { xml, fixes } = recoverXml(deep);
-  assert.ok(performance.now() - started < 1000, 'under a second');
+  // Linear work is well under a second here; a quadratic path would take minutes. The bound leaves room
+  // for a loaded machine.
+  assert.ok(performance.now() - started < 5000, 'no quadratic path');
   assert.equal(xml.split('<div>').length - 1, RECOVERY_MAX_DEPTH - 4, 'divs kept only down to the limit');
   assert.ok(xml.includes('deep text'));
   assert.ok(fixes.some((f) => f.includes('flattened')));
 });
 
-test('hostile input: unclosed comments, CDATA and stray end tags cost linear time', () => {
+test('hostile input: unclosed comments, CDATA and stray end tags cost no quadratic time', () => {
   for (const body of ['<!--'.repeat(64_000), '<![CDATA['.repeat(30_000), '<a>'.repeat(100_000) + '</x>'.repeat(100_000)]) {
     const started = performance.now();
     recoverXml(`<rss version="2.0"><channel>${body}`);
-    assert.ok(performance.now() - started < 1000, `under a second for ${body.slice(0, 12)}…`);
+    assert.ok(performance.now() - started < 5000, `no quadratic path for ${body.slice(0, 12)}…`);
   }
 });
 
@@ -172,7 +174,7 @@ test('a polled malformed feed is stored, not failed, and the source is marked ma
   assert.equal(result.outcome, 'ok');
   assert.equal(result.newItems, 2);
   assert.deepEqual((await real.queryArticles({ limit: 10 })).map((a) => a.title).sort(), ['First', 'Second']);
-  assert.match(saved.at(-1)?.malformed ?? '', /^invalid XML: .* — recovered leniently/);
+  assert.match(saved.at(-1)?.malformed ?? '', /^line 4, column \d+: unexpected close tag — recovered leniently \(unclosed <br>; HTML entity &nbsp;\)$/);
 
   up.route('/feed.xml', { body: broken.replace('a<br>b', 'a<br/>b') });
   assert.equal((await poll(source)).outcome, 'ok');

@@ -52,10 +52,18 @@ export async function parseWithRecovery(
       // Recovery found no feed in it either: the strict parser's own words are the clearer error.
       throw err;
     }
-    const reason = err.message.replace(`parse: ${where}: `, '');
     const fixes = recovered.fixes.length ? ` (${recovered.fixes.join('; ')})` : '';
-    return { ...feed, recovered: `${reason} — recovered leniently${fixes}` };
+    return { ...feed, recovered: `${strictReason(err.message, where)} — recovered leniently${fixes}` };
   }
+}
+
+/** The strict parser's complaint without the prefix; sax's "<why> Line: 11 Column: 4 Char: x" as "line 12, column 4: <why>". */
+function strictReason(message: string, where: string): string {
+  const reason = message.replace(`parse: ${where}: `, '');
+  const sax = /^invalid XML: (.*?)\s+Line: (\d+)\s+Column: (\d+)/s.exec(reason);
+  if (!sax) return reason;
+  const [, why = '', line = '0', column = '0'] = sax;
+  return `line ${Number(line) + 1}, column ${column}: ${why.charAt(0).toLowerCase()}${why.slice(1)}`;
 }
 
 /** A start tag being read: its attributes as written out, and their names once it has any. */
@@ -216,6 +224,7 @@ export function recoverXml(input: string): RecoveredXml {
     }
     const name = stack.length === 0 ? rootName(t, fixes, names) : names.element(t.name);
     const isVoid = HTML_VOID.has(name.toLowerCase()) && stack.length > 1;
+    if (isVoid && !selfClosing) fixes.add(`unclosed <${name}>`);
     push(name, `<${name}${t.attrs.join('')}>`, selfClosing || isVoid);
   }
 
