@@ -54,6 +54,8 @@ test('ISO 8601 / W3C-DTF variants: basic format, week and ordinal dates, no T, n
     ['2026-01-06 10:00:00 EEST', '2026-01-06T07:00:00.000Z'],
     ['2026-1-6T10:00:00+0300', '2026-01-06T07:00:00.000Z'],
   ]);
+  assert.equal(parseDate('0099-01-01T00:00:00Z')?.toISOString(), '0099-01-01T00:00:00.000Z', 'not 1999');
+  assert.equal(parseDate('2026-01-06T24:00:00Z')?.toISOString(), '2026-01-07T00:00:00.000Z', '24:00 ends the day');
   assert.equal(parseDate('2004-W54-1'), undefined);
   assert.equal(parseDate('2026-02-30'), undefined);
 });

@@ -109,10 +109,13 @@ function zoneOffset(raw: string): number | undefined {
 function utcDate(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number, offsetMin: number): Date | undefined {
   if (mo < 0 || mo > 11 || d < 1 || d > 31 || h > 24 || mi > 59 || s > 60 || y < 1 || y > 9999) return undefined;
   if (h === 24 && (mi !== 0 || s !== 0)) return undefined; // ISO 8601 allows 24:00 for the end of a day
-  const probe = new Date(Date.UTC(y, mo, d));
-  if (probe.getUTCMonth() !== mo) return undefined;
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0–99 as 1900–1999.
+  const day = new Date(0);
+  day.setUTCFullYear(y, mo, d);
+  if (day.getUTCMonth() !== mo) return undefined;
+  day.setUTCHours(h, mi, Math.min(s, 59), ms);
   // A leap second (":60") is folded into the next second's instant.
-  const t = Date.UTC(y, mo, d, h, mi, Math.min(s, 59), ms) + (s === 60 ? 1000 : 0) - offsetMin * 60_000;
+  const t = day.getTime() + (s === 60 ? 1000 : 0) - offsetMin * 60_000;
   const date = new Date(t);
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
