@@ -14,7 +14,7 @@ export const RECOVERY_MAX_DEPTH = 100;
 const HTML_VOID = new Set(['br', 'hr', 'img', 'wbr', 'area', 'col', 'embed', 'param', 'track', 'input', 'basefont', 'keygen']);
 
 const ATOM_10 = 'http://www.w3.org/2005/Atom';
-/** Namespaces whose prefix on a feed's root element says nothing the dispatcher needs: dropped. */
+/** Feed root elements whose namespace prefix (`<r:rss>`) the dispatcher does not expect: it is dropped. */
 const FEED_ROOTS = new Set(['rss', 'feed', 'channel']);
 const RDF_NS = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#';
 
@@ -48,9 +48,10 @@ export async function parseWithRecovery(
     try {
       recovered = recoverXml(text);
       feed = await strict(recovered.xml);
-    } catch {
+    } catch (recoveryErr) {
       // Recovery found no feed in it either: the strict parser's own words are the clearer error.
-      throw err;
+      // Anything but a parse error is a fault of recovery itself and is not hidden.
+      throw recoveryErr instanceof TidingsError ? err : recoveryErr;
     }
     const fixes = recovered.fixes.length ? ` (${recovered.fixes.join('; ')})` : '';
     return { ...feed, recovered: `${strictReason(err.message, where)} — recovered leniently${fixes}` };
