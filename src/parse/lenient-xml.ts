@@ -3,7 +3,7 @@
 // as well-formed XML, which the normal strict parser then reads. Linear in the input, depth-limited.
 
 import { decodeHTML } from 'entities';
-import { Tokenizer, QuoteType } from 'htmlparser2';
+import { QuoteType, Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
 import { TidingsError } from '../errors.ts';
 import type { ParsedFeed } from './types.ts';
 
@@ -67,6 +67,24 @@ function strictReason(message: string, where: string): string {
   return `line ${Number(line) + 1}, column ${column}: ${why.charAt(0).toLowerCase()}${why.slice(1)}`;
 }
 
+/**
+ * Turns tag soup into well-formed XML: entities XML does not define become characters, bare `&` and
+ * `<` are escaped, attributes are quoted and deduplicated, unclosed elements are closed where their
+ * parent closes (or at the end, for a truncated body), a stray end tag closes a text-only element it
+ * was plainly meant for (`<logo>…</link>`) and is otherwise dropped, comments, doctype and processing
+ * instructions are dropped, and a feed root that names its format by a prefix or without a namespace
+ * is given the name the dispatcher knows (`<r:rss>` → `<rss>`, a bare Atom `<feed>` → Atom 1.0).
+ * Elements deeper than RECOVERY_MAX_DEPTH are only counted, so memory stays bounded by the depth.
+ */
+export function recoverXml(input: string): RecoveredXml {
+  const text = input.replace(/^\uFEFF/, '');
+  const repair = new XmlRepair(text);
+  const tokenizer = new Tokenizer({ xmlMode: true, decodeEntities: false }, repair);
+  tokenizer.write(text);
+  tokenizer.end();
+  return repair.result();
+}
+
 /** A start tag being read: its attributes as written out, and their names once it has any. */
 interface OpenTag {
   name: string;
@@ -81,159 +99,161 @@ interface Open {
   hasChild: boolean;
 }
 
-/**
- * Turns tag soup into well-formed XML: entities XML does not define become characters, bare `&` and
- * `<` are escaped, attributes are quoted and deduplicated, unclosed elements are closed where their
- * parent closes (or at the end, for a truncated body), a stray end tag closes a text-only element it
- * was plainly meant for (`<logo>…</link>`) and is otherwise dropped, comments, doctype and processing
- * instructions are dropped, and a feed root that names its format by a prefix or without a namespace
- * is given the name the dispatcher knows (`<r:rss>` → `<rss>`, a bare Atom `<feed>` → Atom 1.0).
- * Elements deeper than RECOVERY_MAX_DEPTH are only counted, so memory stays bounded by the depth.
- */
-export function recoverXml(input: string): RecoveredXml {
-  const text = input.replace(/^\uFEFF/, '');
-  const out: string[] = [];
-  const fixes = new FixLog();
-  const stack: Open[] = [];
-  const openCount = new Map<string, number>();
+/** The tokenizer's events, written out again as well-formed XML (see recoverXml). */
+class XmlRepair implements TokenizerCallbacks {
+  private readonly out: string[] = [];
+  private readonly fixes = new FixLog();
+  private readonly names = new FeedNames();
+  private readonly stack: Open[] = [];
+  /** How many elements of each name are open: whether an end tag closes anything, in O(1). */
+  private readonly openCount = new Map<string, number>();
   /** Open elements below the depth limit: not written, their end tags matched by count. */
-  let droppedDepth = 0;
-  let rootDone = false;
-  const names = new FeedNames();
-  let tag: OpenTag | undefined;
-  const validNames = new Map<string, boolean>();
-  const isName = (name: string): boolean => {
-    let valid = validNames.get(name);
-    if (valid === undefined) {
-      valid = XML_NAME.test(name);
-      if (validNames.size < 10_000) validNames.set(name, valid);
-    }
-    return valid;
-  };
-  let attrName = '';
-  let attrValue = '';
+  private droppedDepth = 0;
+  private rootDone = false;
+  private tag: OpenTag | undefined;
+  private attrName = '';
+  private attrValue = '';
+  private readonly validNames = new Map<string, boolean>();
 
-  const push = (name: string, openTag: string, selfClosing: boolean): void => {
-    const parent = stack[stack.length - 1];
-    if (parent) parent.hasChild = true;
-    if (stack.length >= RECOVERY_MAX_DEPTH) {
-      fixes.add(`elements nested deeper than ${RECOVERY_MAX_DEPTH} levels flattened`);
-      if (!selfClosing) droppedDepth++;
+  constructor(private readonly text: string) {}
+
+  result(): RecoveredXml {
+    if (this.stack.length > 0) this.fixes.add('truncated: open elements closed at the end');
+    while (this.stack.length > 0) this.popOne();
+    return { xml: `<?xml version="1.0" encoding="UTF-8"?>\n${this.out.join('')}`, fixes: this.fixes.list() };
+  }
+
+  ontext(start: number, end: number): void {
+    if (this.stack.length === 0) return; // text outside the root element is not XML
+    this.out.push(escapeText(this.text.slice(start, end), this.fixes));
+  }
+
+  oncdata(start: number, end: number, offset: number): void {
+    if (this.stack.length === 0) return;
+    this.out.push(`<![CDATA[${stripIllegal(this.text.slice(start, end - offset))}]]>`);
+  }
+
+  // Comments, the doctype (and with it any entity definitions) and processing instructions are dropped.
+  oncomment(): void {}
+  ondeclaration(): void {}
+  onprocessinginstruction(): void {}
+  // With decodeEntities off the tokenizer reports no entities: escapeText reads them.
+  ontextentity(): void {}
+  onattribentity(): void {}
+  onend(): void {}
+
+  onopentagname(start: number, end: number): void {
+    const name = this.text.slice(start, end);
+    this.tag = { name, attrs: [], valid: !this.rootDone && this.isName(name), start: start - 1 };
+  }
+
+  onattribname(start: number, end: number): void {
+    this.attrName = this.text.slice(start, end);
+    this.attrValue = '';
+  }
+
+  onattribdata(start: number, end: number): void {
+    this.attrValue += this.text.slice(start, end);
+  }
+
+  onattribend(quote: QuoteType): void {
+    const tag = this.tag;
+    if (!tag || !this.isName(this.attrName)) return;
+    // The root's own attributes are renamed once its name is known (its prefixes are declared there).
+    const name = this.stack.length === 0 ? this.attrName : this.names.attribute(this.attrName);
+    tag.seen ??= new Set();
+    if (tag.seen.has(name)) {
+      this.fixes.add(`duplicate attribute ${name}`);
       return;
     }
-    out.push(selfClosing ? `${openTag.slice(0, -1)}/>` : openTag);
-    if (selfClosing) return;
-    stack.push({ name, hasChild: false });
-    openCount.set(name, (openCount.get(name) ?? 0) + 1);
-  };
-  const popOne = (): void => {
-    const open = stack.pop();
-    if (!open) return;
-    const left = (openCount.get(open.name) ?? 1) - 1;
-    if (left > 0) openCount.set(open.name, left);
-    else openCount.delete(open.name);
-    out.push(`</${open.name}>`);
-    if (stack.length === 0) rootDone = true;
-  };
-  const close = (rawName: string): void => {
-    const name = names.element(rawName);
-    if ((openCount.get(name) ?? 0) > 0) {
-      droppedDepth = 0; // whatever was open below the limit is inside the element this closes
-      while (stack.length > 0 && stack[stack.length - 1]?.name !== name) {
-        fixes.add(`unclosed <${stack[stack.length - 1]?.name ?? ''}>`);
-        popOne();
-      }
-      popOne();
-      return;
-    }
-    if (droppedDepth > 0) {
-      droppedDepth--;
-      return;
-    }
-    if (HTML_VOID.has(name.toLowerCase())) return; // `</br>`: the `<br>` was already written as `<br/>`
-    const top = stack[stack.length - 1];
-    if (top && !top.hasChild) {
-      fixes.add(`</${name}> closes <${top.name}>`);
-      popOne();
-    } else {
-      fixes.add(`stray </${name}> dropped`);
-    }
-  };
+    tag.seen.add(name);
+    const value = quote === QuoteType.NoValue ? '' : this.attrValue;
+    tag.attrs.push(` ${name}="${escapeText(value, this.fixes).replace(/"/g, '&quot;')}"`);
+  }
 
-  const tokenizer = new Tokenizer(
-    { xmlMode: true, decodeEntities: false },
-    {
-      ontext(start, end) {
-        const raw = text.slice(start, end);
-        if (stack.length === 0) return; // text outside the root element is not XML
-        out.push(escapeText(raw, fixes));
-      },
-      ontextentity() {},
-      oncdata(start, end, offset) {
-        if (stack.length === 0) return;
-        out.push(`<![CDATA[${stripIllegal(text.slice(start, end - offset))}]]>`);
-      },
-      oncomment() {},
-      ondeclaration() {},
-      onprocessinginstruction() {},
-      onopentagname(start, end) {
-        const name = text.slice(start, end);
-        tag = { name, attrs: [], valid: !rootDone && isName(name), start: start - 1 };
-      },
-      onattribname(start, end) {
-        attrName = text.slice(start, end);
-        attrValue = '';
-      },
-      onattribdata(start, end) {
-        attrValue += text.slice(start, end);
-      },
-      onattribentity() {},
-      onattribend(quote) {
-        if (!tag || !isName(attrName)) return;
-        // The root's own attributes are renamed once its name is known (its prefixes are declared there).
-        const name = stack.length === 0 ? attrName : names.attribute(attrName);
-        tag.seen ??= new Set();
-        if (tag.seen.has(name)) {
-          fixes.add(`duplicate attribute ${name}`);
-          return;
-        }
-        tag.seen.add(name);
-        const value = quote === QuoteType.NoValue ? '' : attrValue;
-        tag.attrs.push(` ${name}="${escapeText(value, fixes).replace(/"/g, '&quot;')}"`);
-      },
-      onopentagend(end) {
-        finishOpenTag(end, false);
-      },
-      onselfclosingtag(end) {
-        finishOpenTag(end, true);
-      },
-      onclosetag(start, end) {
-        if (stack.length > 0) close(text.slice(start, end).trim());
-      },
-      onend() {},
-    },
-  );
+  onopentagend(end: number): void {
+    this.finishOpenTag(end, false);
+  }
 
-  function finishOpenTag(end: number, selfClosing: boolean): void {
-    const t = tag;
-    tag = undefined;
+  onselfclosingtag(end: number): void {
+    this.finishOpenTag(end, true);
+  }
+
+  onclosetag(start: number, end: number): void {
+    if (this.stack.length > 0) this.close(this.names.element(this.text.slice(start, end).trim()));
+  }
+
+  private finishOpenTag(end: number, selfClosing: boolean): void {
+    const t = this.tag;
+    this.tag = undefined;
     if (!t) return;
     if (!t.valid) {
       // `<3` or an element after the root: not markup, keep it as text where text may be.
-      if (stack.length > 0) out.push(escapeText(text.slice(t.start, end + 1), fixes));
+      if (this.stack.length > 0) this.out.push(escapeText(this.text.slice(t.start, end + 1), this.fixes));
       return;
     }
-    const name = stack.length === 0 ? rootName(t, fixes, names) : names.element(t.name);
-    const isVoid = HTML_VOID.has(name.toLowerCase()) && stack.length > 1;
-    if (isVoid && !selfClosing) fixes.add(`unclosed <${name}>`);
-    push(name, `<${name}${t.attrs.join('')}>`, selfClosing || isVoid);
+    const name = this.stack.length === 0 ? rootName(t, this.fixes, this.names) : this.names.element(t.name);
+    const isVoid = HTML_VOID.has(name.toLowerCase()) && this.stack.length > 1;
+    if (isVoid && !selfClosing) this.fixes.add(`unclosed <${name}>`);
+    this.open(name, `<${name}${t.attrs.join('')}>`, selfClosing || isVoid);
   }
 
-  tokenizer.write(text);
-  tokenizer.end();
-  if (stack.length > 0) fixes.add('truncated: open elements closed at the end');
-  while (stack.length > 0) popOne();
-  return { xml: `<?xml version="1.0" encoding="UTF-8"?>\n${out.join('')}`, fixes: fixes.list() };
+  private open(name: string, openTag: string, selfClosing: boolean): void {
+    const parent = this.stack[this.stack.length - 1];
+    if (parent) parent.hasChild = true;
+    if (this.stack.length >= RECOVERY_MAX_DEPTH) {
+      this.fixes.add(`elements nested deeper than ${RECOVERY_MAX_DEPTH} levels flattened`);
+      if (!selfClosing) this.droppedDepth++;
+      return;
+    }
+    this.out.push(selfClosing ? `${openTag.slice(0, -1)}/>` : openTag);
+    if (selfClosing) return;
+    this.stack.push({ name, hasChild: false });
+    this.openCount.set(name, (this.openCount.get(name) ?? 0) + 1);
+  }
+
+  private close(name: string): void {
+    if ((this.openCount.get(name) ?? 0) > 0) {
+      this.droppedDepth = 0; // whatever was open below the limit is inside the element this closes
+      while (this.stack.length > 0 && this.stack[this.stack.length - 1]?.name !== name) {
+        this.fixes.add(`unclosed <${this.stack[this.stack.length - 1]?.name ?? ''}>`);
+        this.popOne();
+      }
+      this.popOne();
+      return;
+    }
+    if (this.droppedDepth > 0) {
+      this.droppedDepth--;
+      return;
+    }
+    if (HTML_VOID.has(name.toLowerCase())) return; // `</br>`: the `<br>` was already written as `<br/>`
+    const top = this.stack[this.stack.length - 1];
+    if (top && !top.hasChild) {
+      this.fixes.add(`</${name}> closes <${top.name}>`);
+      this.popOne();
+    } else {
+      this.fixes.add(`stray </${name}> dropped`);
+    }
+  }
+
+  private popOne(): void {
+    const open = this.stack.pop();
+    if (!open) return;
+    const left = (this.openCount.get(open.name) ?? 1) - 1;
+    if (left > 0) this.openCount.set(open.name, left);
+    else this.openCount.delete(open.name);
+    this.out.push(`</${open.name}>`);
+    if (this.stack.length === 0) this.rootDone = true;
+  }
+
+  private isName(name: string): boolean {
+    let valid = this.validNames.get(name);
+    if (valid === undefined) {
+      valid = XML_NAME.test(name);
+      if (this.validNames.size < 10_000) this.validNames.set(name, valid);
+    }
+    return valid;
+  }
 }
 
 /**
