@@ -47,6 +47,12 @@ test('a misspelt end tag closes the text-only element it was meant for', async (
   assert.equal(feed.items[0]?.link, 'https://x.example/a');
 });
 
+test('an end tag in other case closes the element it names', async () => {
+  const feed = await parse(rss(`<item><title>A</title><link>https://x.example/a</link></ITEM><item><title>B</title></item>`));
+  assert.deepEqual(titles(feed), ['A', 'B']);
+  assert.match(feed.recovered ?? '', /<\/ITEM> closes <item>/);
+});
+
 test('a truncated body keeps the entries before the cut and what can be read of the last', async () => {
   const whole = rss(`
     <item><title>A</title><link>https://x.example/a</link></item>

@@ -228,7 +228,8 @@ class XmlRepair implements TokenizerCallbacks {
     }
     if (HTML_VOID.has(name.toLowerCase())) return; // `</br>`: the `<br>` was already written as `<br/>`
     const top = this.stack[this.stack.length - 1];
-    if (top && !top.hasChild) {
+    // `</Title>` for `<title>`, or `</link>` ending a `<logo>` that holds only text: meant for the top.
+    if (top && (!top.hasChild || top.name.toLowerCase() === name.toLowerCase())) {
       this.fixes.add(`</${name}> closes <${top.name}>`);
       this.popOne();
     } else {
