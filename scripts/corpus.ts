@@ -9,7 +9,8 @@ import { basename, dirname, join, relative } from 'node:path';
 import { TidingsError, describeError } from '../src/errors.ts';
 import { decodeFeedBody } from '../src/fetch/charset.ts';
 import { htmlToText } from '../src/normalize/html.ts';
-import { normalizeItem, parseDate, stripXmlIllegal } from '../src/normalize/normalize.ts';
+import { parseDate } from '../src/normalize/dates.ts';
+import { normalizeItem, stripXmlIllegal } from '../src/normalize/normalize.ts';
 import { parseFeed } from '../src/parse/index.ts';
 import type { ParsedFeed, ParsedItem } from '../src/parse/types.ts';
 

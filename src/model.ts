@@ -45,6 +45,8 @@ export interface Article {
   enclosures: Enclosure[];
   /** URL-safe slug of a local article's page `/articles/<slug>`; absent for remote articles. */
   slug?: string;
+  /** The source gave no readable date: `published`/`updated` are first-seen, and a store keeps its own. */
+  datesUnknown?: true;
 }
 
 /** What normalize hands on: the article plus the plain text of its body, extracted once. */

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { capNesting, MAX_HTML_DEPTH } from '../src/normalize/html.ts';
-import { canonicalUrl, normalizeItem, normalizeLanguageTag, parseDate, stripXmlIllegal, TITLE_MAX_CHARS, type NormalizeContext } from '../src/normalize/normalize.ts';
+import { parseDate } from '../src/normalize/dates.ts';
+import { canonicalUrl, normalizeItem, normalizeLanguageTag, stripXmlIllegal, TITLE_MAX_CHARS, type NormalizeContext } from '../src/normalize/normalize.ts';
 import { slugify } from '../src/normalize/slug.ts';
 import type { ParsedItem } from '../src/parse/types.ts';
 

@@ -65,6 +65,8 @@ export type FetchOutcome =
       /** The character set the body was decoded from (see charset.ts); `text` is already Unicode. */
       charset: string;
       contentType?: string;
+      /** Content-Location made absolute against finalUrl (http(s) only): the body's own base URL. */
+      contentLocation?: string;
       etag?: string;
       lastModified?: string;
       cacheHints: CacheHints;
@@ -203,10 +205,17 @@ async function fetchWithin(url: string, label: string, opts: FetchOptions, limit
     text: decoded.text,
     charset: decoded.charset,
     contentType,
+    contentLocation: contentLocation(res.headers.get('content-location'), finalUrl),
     etag: res.headers.get('etag') ?? undefined,
     lastModified: res.headers.get('last-modified') ?? undefined,
     cacheHints: cacheHintsFrom(res.headers, now),
   };
+}
+
+function contentLocation(value: string | null, finalUrl: string): string | undefined {
+  if (!value?.trim() || !URL.canParse(value.trim(), finalUrl)) return undefined;
+  const u = new URL(value.trim(), finalUrl);
+  return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : undefined;
 }
 
 function httpUrl(url: string, target: string, problem: string, base?: URL): URL {

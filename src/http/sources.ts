@@ -23,6 +23,7 @@ export function sourcesHandler(deps: AppDeps) {
         intervalMinutes: source.intervalMinutes,
         status: state?.status ?? 'never',
         error: state?.error ?? null,
+        malformed: state?.malformed ?? null,
         lastFetchAt: state?.lastFetchAt?.toISOString() ?? null,
         nextPollAt: state?.nextPollAt && state.nextPollAt.getTime() < NEVER.getTime() ? state.nextPollAt.toISOString() : null,
         consecutiveFailures: state?.consecutiveFailures ?? 0,

@@ -76,6 +76,7 @@ export function createPollSource(deps: PipelineDeps): PollSource {
     if (known?.feedTitle) state.feedTitle = known.feedTitle;
     if (known?.ttlMinutes !== undefined) state.ttlMinutes = known.ttlMinutes;
     if (known?.maxAgeSeconds !== undefined) state.maxAgeSeconds = known.maxAgeSeconds;
+    if (known?.malformed) state.malformed = known.malformed;
 
     const result = await pollOnce(deps, source, state, log, startedAt);
     state.status = result.outcome;
@@ -156,6 +157,7 @@ async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, 
     return { ...base, error: feed.error };
   }
   for (const warning of feed.warnings) log.warn({ url: fetched.finalUrl }, warning);
+  if (feed.recovered) log.warn({ url: fetched.finalUrl }, `malformed feed: ${feed.recovered}`);
   try {
     const stored = await upsertInBatches(deps.store, feed.articles);
     // Validators are saved only once the body is stored: a failed parse must be fetched again in full.
@@ -164,6 +166,8 @@ async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, 
     if (fetched.etag) state.etag = fetched.etag;
     if (fetched.lastModified) state.lastModified = fetched.lastModified;
     if (feed.title) state.feedTitle = feed.title;
+    if (feed.recovered) state.malformed = feed.recovered;
+    else delete state.malformed;
     log.info({ url: fetched.finalUrl, charset: fetched.charset, format: feed.format, items: feed.itemCount, ...stored }, 'polled');
     const result: PollResult = { ...base, outcome: 'ok', newItems: stored.inserted, updatedItems: stored.updated, cacheHints: fetched.cacheHints };
     if (feed.ttlMinutes !== undefined) result.ttlMinutes = feed.ttlMinutes;
@@ -178,7 +182,7 @@ async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, 
 function feedJob(
   deps: PipelineDeps,
   source: Source,
-  fetched: { text: string; finalUrl: string; contentType?: string },
+  fetched: { text: string; finalUrl: string; contentType?: string; contentLocation?: string },
   now: Date,
   topics: FeedJob['topics'],
 ): FeedJob {
@@ -186,6 +190,7 @@ function feedJob(
     text: fetched.text,
     url: fetched.finalUrl,
     ...(fetched.contentType ? { contentType: fetched.contentType } : {}),
+    ...(fetched.contentLocation ? { contentLocation: fetched.contentLocation } : {}),
     source,
     baseUrl: deps.baseUrl,
     now,

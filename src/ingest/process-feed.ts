@@ -5,7 +5,8 @@
 import { classify, type CompiledTopics } from '../classify/topics.ts';
 import { describeError } from '../errors.ts';
 import type { IndexedArticle, Source, Topic } from '../model.ts';
-import { normalizeItem, parseDate } from '../normalize/normalize.ts';
+import { parseDate } from '../normalize/dates.ts';
+import { normalizeItem } from '../normalize/normalize.ts';
 import { parseFeed, type FeedFormat, type ParsedFeed, type ParsedItem } from '../parse/index.ts';
 
 /** Everything the work needs, structured-clone safe (it crosses to a worker thread). */
@@ -14,6 +15,8 @@ export interface FeedJob {
   /** The URL the body came from (after redirects): the base of relative URLs and the name in errors. */
   url: string;
   contentType?: string;
+  /** The response's Content-Location: the base of relative URLs before the document URL. */
+  contentLocation?: string;
   source: Source;
   baseUrl: string;
   now: Date;
@@ -32,6 +35,8 @@ export type FeedOutcome =
       /** Items in the feed, before the cap. */
       itemCount: number;
       articles: IndexedArticle[];
+      /** Set when the body was malformed XML read leniently: the strict error and what was repaired. */
+      recovered?: string;
       /** Items skipped and data repaired, one line each, for the log. */
       warnings: string[];
     }
@@ -56,6 +61,7 @@ export async function processFeed(job: FeedJob, compiled: CompiledTopics): Promi
   const outcome: FeedOutcome = { kind: 'ok', format: feed.format, itemCount: feed.items.length, articles, warnings };
   if (feed.title) outcome.title = feed.title;
   if (feed.ttlMinutes !== undefined) outcome.ttlMinutes = feed.ttlMinutes;
+  if (feed.recovered) outcome.recovered = feed.recovered;
   return outcome;
 }
 
@@ -82,6 +88,7 @@ function normalizeAll(items: ParsedItem[], feed: ParsedFeed, job: FeedJob, warni
     baseUrl: job.baseUrl,
     log: (msg: string) => warnings.push(msg),
     ...(feed.base ? { feedBase: feed.base } : {}),
+    ...(job.contentLocation ? { contentLocation: job.contentLocation } : {}),
     ...(feed.language ? { feedLanguage: feed.language } : {}),
   };
   const articles: IndexedArticle[] = [];

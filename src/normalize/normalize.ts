@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Enclosure, IndexedArticle, Person } from '../model.ts';
 import type { ParsedItem } from '../parse/types.ts';
+import { parseDate } from './dates.ts';
 import { escapeHtml, excerpt, htmlToText, sanitizedHtmlToText, sanitizeHtml } from './html.ts';
 import { detectLanguage } from './language.ts';
 import { slugify } from './slug.ts';
@@ -14,6 +15,8 @@ export interface NormalizeContext {
   sourceId: string;
   /** Where the feed was fetched from: the last resort for resolving relative URLs. */
   feedUrl?: string;
+  /** The response's Content-Location, absolute: the document's base before the URL it was fetched from. */
+  contentLocation?: string;
   /** xml:base of the feed element, or the feed's home page. */
   feedBase?: string;
   feedLanguage?: string;
@@ -57,100 +60,6 @@ const MAYBE_XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\u
 
 export function stripXmlIllegal(text: string): string {
   return MAYBE_XML_ILLEGAL.test(text) ? text.replace(XML_ILLEGAL, '') : text;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Dates
-
-/** RFC 822/1123/2822 named zones, in minutes east of UTC. */
-const NAMED_ZONES: Record<string, number> = {
-  UT: 0, UTC: 0, GMT: 0, Z: 0,
-  EST: -300, EDT: -240, CST: -360, CDT: -300, MST: -420, MDT: -360, PST: -480, PDT: -420,
-};
-
-const MONTHS: Record<string, number> = {
-  jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11,
-};
-
-/** Minutes east of UTC for an RFC 822 zone token, or undefined when it is not one. */
-function rfc822ZoneOffset(zone: string): number | undefined {
-  if (/^[+-]\d{4}$/.test(zone)) {
-    const sign = zone.startsWith('-') ? -1 : 1;
-    return sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3, 5)));
-  }
-  if (/^[+-]\d{2}:\d{2}$/.test(zone)) {
-    const sign = zone.startsWith('-') ? -1 : 1;
-    return sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
-  }
-  const upper = zone.toUpperCase();
-  const named = NAMED_ZONES[upper];
-  if (named !== undefined) return named;
-  // Military single letters (A–I, K–Z). RFC 822 got their signs backwards, so RFC 2822 §4.3 says
-  // to read them as "-0000" (UTC, offset unknown) rather than trust either sign.
-  if (/^[A-IK-Z]$/.test(upper)) return 0;
-  return undefined;
-}
-
-/** Date.UTC with range checks: 31 February is an error, not 3 March. */
-function utcDate(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number, offsetMin: number): Date | undefined {
-  if (mo < 0 || mo > 11 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return undefined;
-  const probe = new Date(Date.UTC(y, mo, d));
-  if (probe.getUTCMonth() !== mo) return undefined;
-  // A leap second (":60") is folded into the next second's instant.
-  const t = Date.UTC(y, mo, d, h, mi, Math.min(s, 59), ms) + (s === 60 ? 1000 : 0) - offsetMin * 60_000;
-  const date = new Date(t);
-  return Number.isNaN(date.getTime()) ? undefined : date;
-}
-
-function twoDigitYear(y: number, digits: number): number {
-  // RFC 2822 §4.3: two-digit years 00–49 are 2000–2049, 50–99 are 1950–1999.
-  if (digits === 2) return y < 50 ? 2000 + y : 1900 + y;
-  return y;
-}
-
-/** RFC 822 / 1123 / 2822: `Tue, 06 Jan 2026 10:00:00 +0300`, `6 Jan 26 10:00 EST`. */
-function parseRfc822(s: string): Date | undefined {
-  const m =
-    /^(?:[A-Za-z]{3,9},?\s+)?(\d{1,2})\s+([A-Za-z]{3,9})\.?\s+(\d{2}|\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([+-]\d{4}|[+-]\d{2}:\d{2}|[A-Za-z]{1,5}))?$/.exec(
-      s,
-    );
-  if (!m) return undefined;
-  const [, d, mon, y, h, mi, sec, zone] = m;
-  const month = MONTHS[(mon ?? '').slice(0, 3).toLowerCase()];
-  if (month === undefined || !d || !y || !h || !mi) return undefined;
-  // No zone at all is out of spec; UTC is the least surprising reading.
-  const offset = zone === undefined ? 0 : rfc822ZoneOffset(zone);
-  if (offset === undefined) return undefined;
-  return utcDate(twoDigitYear(Number(y), y.length), month, Number(d), Number(h), Number(mi), Number(sec ?? 0), 0, offset);
-}
-
-/** ISO 8601 / RFC 3339 / W3C-DTF (dc:date): `2026-01-06`, `2026-01-06T10:00:00.5+03:00`. */
-function parseIso8601(s: string): Date | undefined {
-  const m =
-    /^(\d{4})-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?)?$/i.exec(s);
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, sec, frac, zone] = m;
-  let offset = 0; // a date or local time without a zone is read as UTC (W3C-DTF allows no better)
-  if (zone && zone.toUpperCase() !== 'Z') {
-    const sign = zone.startsWith('-') ? -1 : 1;
-    const digits = zone.slice(1).replace(':', '');
-    offset = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0'));
-  }
-  const ms = frac ? Math.round(Number(`0.${frac}`) * 1000) : 0;
-  return utcDate(Number(y), Number(mo) - 1, Number(d ?? 1), Number(h ?? 0), Number(mi ?? 0), Number(sec ?? 0), ms, offset);
-}
-
-/**
- * A feed's date string or Date as an instant, or undefined when it cannot be read. Tries, in order:
- * 1. a Date object (JSON Feed and front matter parsers may give one) — passed through if valid;
- * 2. ISO 8601 / RFC 3339 (Atom, JSON Feed, dc:date, front matter);
- * 3. RFC 822 and its successors (RSS pubDate), named zones, military letters and numeric offsets.
- */
-export function parseDate(value: string | Date): Date | undefined {
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : new Date(value.getTime());
-  const s = value.trim().replace(/\s+/g, ' ');
-  if (s === '') return undefined;
-  return parseIso8601(s) ?? parseRfc822(s);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -266,13 +175,16 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): IndexedA
   const slug = isLocal ? item.slug || slugify(item.title ?? '') || 'untitled' : undefined;
   const localPage = isLocal ? `${ctx.baseUrl.replace(/\/+$/, '')}/articles/${slug}` : undefined;
 
-  // Base for relative URLs, in order: the item's xml:base (itself possibly relative to the feed's),
-  // then the feed's xml:base / home page, then the URL the feed was fetched from. A local article's
-  // base is its own page on Tidings, so "/images/x.jpg" means Tidings' /images/x.jpg.
-  const feedBases = [ctx.feedBase ? resolveUrl(ctx.feedBase, [ctx.feedUrl]) : undefined, ctx.feedUrl];
+  // Base for relative URLs, in order (RFC 3986 §5.1): the item's xml:base (itself possibly relative
+  // to the feed's), then the feed's xml:base / home page, then the response's Content-Location, then
+  // the URL the feed was fetched from. A local article's base is its own page on Tidings, so
+  // "/images/x.jpg" means Tidings' /images/x.jpg. Links, authors, enclosures and images all use it;
+  // content uses the xml:base its own element sets, when it sets one.
+  const documentBases = [ctx.contentLocation, ctx.feedUrl];
+  const feedBases = [ctx.feedBase ? resolveUrl(ctx.feedBase, documentBases) : undefined, ...documentBases];
   const itemBase = item.base ? resolveUrl(item.base, [localPage, ...feedBases]) : undefined;
   const bases = [itemBase, localPage, ...feedBases].filter((b): b is string => b !== undefined);
-  const contentBase = bases[0];
+  const contentBase = (item.contentBase ? resolveUrl(item.contentBase, [localPage, ...feedBases]) : undefined) ?? bases[0];
 
   // --- Text first: the title fallback and language detection need it.
   // contentHtml, in order: the full HTML content; the summary HTML (RSS <description> is often the
@@ -345,14 +257,15 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): IndexedA
   const url = ownUrl ?? (fallbackPage ? canonicalUrl(fallbackPage) : id);
 
   // --- dates, in order: each readable value (unreadable → logged, treated as missing; more than a
-  // day ahead → clamped to now); published ← updated ← now; updated ← published; then
-  // published <= updated by raising updated.
+  // day ahead → clamped to now); published ← updated ← first seen (now, marked datesUnknown so the
+  // store keeps the first-seen dates it saved: re-polls must not make the item look new);
+  // updated ← published; then published <= updated by raising updated.
   const readDate = (value: string | Date | undefined, field: string): Date | undefined => {
     if (value === undefined || (typeof value === 'string' && value.trim() === '')) return undefined;
     const d = parseDate(value);
     if (!d) {
-      log(`normalize: ${ctx.sourceId}: ${where}: unreadable ${field} date ${JSON.stringify(String(value))}, using now`);
-      return new Date(ctx.now.getTime());
+      log(`normalize: ${ctx.sourceId}: ${where}: unreadable ${field} date ${JSON.stringify(String(value))}, using the first-seen time`);
+      return undefined;
     }
     if (d.getTime() > ctx.now.getTime() + FUTURE_TOLERANCE_MS) {
       log(`normalize: ${ctx.sourceId}: ${where}: ${field} date ${d.toISOString()} is in the future, clamped to now`);
@@ -422,5 +335,6 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): IndexedA
   if (language) article.language = language;
   if (image) article.image = image;
   if (slug) article.slug = slug;
+  if (!publishedRead && !updatedRead) article.datesUnknown = true;
   return article;
 }

@@ -63,11 +63,18 @@ function atomEntry(entry: RawRecord, feedBase: string | undefined, feedAuthors: 
     categories: categories(entry),
     language: attrs['xml:lang']?.trim() || attr(contentNode, 'xml:lang')?.trim() || undefined,
     // The entry's base (over the feed's): what its link and, almost always, its content resolve against.
-    // A different xml:base on <content> itself is not represented (ParsedItem has one base).
     base,
+    ...constructBase(base, content ? contentNode : rawNodes(entry, 'summary')[0]),
     image: mediaImage(entry),
     enclosures: enclosureLinks(links),
   };
+}
+
+/** The xml:base a text construct sets for itself, over the entry's: `{}` when it sets none. */
+function constructBase(entryBase: string | undefined, n: XNode | undefined): { contentBase?: string } {
+  const own = attr(n, 'xml:base');
+  const joined = own?.trim() ? joinBase(entryBase, own) : undefined;
+  return joined ? { contentBase: joined } : {};
 }
 
 interface TextValue {

@@ -3,7 +3,7 @@
 
 import type { Enclosure, Person } from '../model.ts';
 import { describeError } from '../errors.ts';
-import { attr, children, rawNodes, text, type RawRecord, type XNode } from './xml-feed.ts';
+import { attr, children, joinBase, rawNodes, text, type RawRecord, type XNode } from './xml-feed.ts';
 
 function mediaContents(rec: RawRecord): XNode[] {
   const groups = rawNodes(rec, 'media:group');
@@ -63,7 +63,10 @@ export function atomPeople(nodes: XNode[]): Person[] {
   for (const n of nodes) {
     const name = text(childByLocalName(n, 'name')) ?? (typeof n === 'string' ? text(n) : undefined);
     const email = text(childByLocalName(n, 'email'));
-    const url = text(childByLocalName(n, 'uri')) ?? text(childByLocalName(n, 'url'));
+    const uriNode = childByLocalName(n, 'uri') ?? childByLocalName(n, 'url');
+    // The person's own xml:base (and the uri element's) come first; the entry's is applied in normalize.
+    const uri = text(uriNode);
+    const url = uri === undefined ? undefined : joinBase(joinBase(attr(n, 'xml:base'), attr(uriNode, 'xml:base')), uri);
     if (name === undefined && email === undefined && url === undefined) continue;
     const p: Person = { name: name ?? '' };
     if (email !== undefined) p.email = email;

@@ -5,6 +5,7 @@ import { decodeXML } from 'entities';
 import { TidingsError } from '../errors.ts';
 import { parseAtom } from './atom.ts';
 import { parseJsonFeed } from './jsonfeed.ts';
+import { parseWithRecovery } from './lenient-xml.ts';
 import { parseRss } from './rss.ts';
 import { markupEnd } from './xml-scan.ts';
 import type { ParsedFeed } from './types.ts';
@@ -23,6 +24,10 @@ const ATOM_03 = 'http://purl.org/atom/ns#';
 const RSS_090 = 'http://my.netscape.com/rdf/simple/0.9/';
 
 export async function parseFeed(text: string, opts: ParseOptions = {}): Promise<ParsedFeed> {
+  return parseWithRecovery(text, opts.url ?? '(input)', (t) => parseFeedStrict(t, opts));
+}
+
+async function parseFeedStrict(text: string, opts: ParseOptions): Promise<ParsedFeed> {
   const where = opts.url ?? '(input)';
   const body = text.replace(/^\uFEFF/, '');
   if (body.trimStart().startsWith('{')) return parseJsonFeed(body, where);

@@ -39,8 +39,10 @@ export interface ParsedItem {
   categories: string[];
   /** xml:lang / JSON Feed language of the item. */
   language?: string;
-  /** xml:base in effect for the item's content, if any. */
+  /** xml:base in effect for the item, if any. */
   base?: string;
+  /** xml:base the content (or summary, when it stands in for content) sets for itself, over `base`. */
+  contentBase?: string;
   image?: string;
   enclosures: Enclosure[];
   /** Local articles only: topics named explicitly in front matter. */
@@ -65,4 +67,6 @@ export interface ParsedFeed {
   items: ParsedItem[];
   /** Items that could not be read, with why; the rest of the feed is still used. */
   itemErrors: string[];
+  /** Set when the text was not well-formed and was read leniently: the strict error and the repairs. */
+  recovered?: string;
 }

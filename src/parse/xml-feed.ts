@@ -215,10 +215,20 @@ function asElements(nodes: unknown): unknown {
   return nodes.map((n: unknown) => (typeof n === 'string' ? (n.trim() ? { _: n } : {}) : n));
 }
 
+/**
+ * A document nested past MAX_XML_DEPTH. It is refused, not recovered: no real feed nests that deep, and
+ * such depth is how hostile feeds make parsers slow (issue 8).
+ */
+export class TooDeeplyNestedError extends TidingsError {
+  constructor(where: string) {
+    super('parse', where, `too deeply nested (> ${MAX_XML_DEPTH} levels)`);
+  }
+}
+
 /** Parses XML text with rss-parser. Throws TidingsError('parse') when the text is not well-formed XML. */
 export async function parseXmlFeed(xml: string, where: string): Promise<RawFeed> {
   if (nestingDepth(xml, MAX_XML_DEPTH) > MAX_XML_DEPTH) {
-    throw new TidingsError('parse', where, `too deeply nested (> ${MAX_XML_DEPTH} levels)`);
+    throw new TooDeeplyNestedError(where);
   }
   const parser = makeParser();
   let out: RawRecord & { items: RawRecord[] };
@@ -303,9 +313,11 @@ export function joinBase(outer: string | undefined, inner: string | undefined): 
   try {
     return new URL(inner.trim(), outer).href;
   } catch {
-    // `outer` is itself relative (resolved later against the feed URL): join the paths on a dummy origin.
-    const dummy = 'http://base.invalid';
-    const joined = new URL(inner.trim(), new URL(outer, `${dummy}/`)).href;
-    return joined.startsWith(dummy) ? joined.slice(dummy.length) : joined;
+    // `outer` is itself relative (resolved later against the feed URL): join the paths on a dummy base,
+    // keeping the result relative ("people/" + "jane" is "people/jane", not "/people/jane").
+    const dummy = 'http://base.invalid/r/';
+    const joined = new URL(inner.trim(), new URL(outer, dummy)).href;
+    if (joined.startsWith(dummy)) return joined.slice(dummy.length);
+    return joined.startsWith('http://base.invalid/') ? joined.slice('http://base.invalid'.length) : joined;
   }
 }

@@ -2,7 +2,7 @@
 // they stand for: one mapping, so SQLite and PostgreSQL cannot drift apart.
 
 import { createHash } from 'node:crypto';
-import type { Article, StoredArticle } from '../model.ts';
+import type { Article, IndexedArticle, StoredArticle } from '../model.ts';
 import type { SourceState, Subscription } from './store.ts';
 
 /** The state's own columns (not the lease's). */
@@ -214,4 +214,13 @@ export function pageVersion(rows: readonly PageRow[], deletedRevision: number, d
     tag: `${revision}.${deletedRevision}.${hash.digest('base64url').slice(0, 16)}`,
     lastModified: new Date(Math.max(changedAt, deletedAt)),
   };
+}
+
+/**
+ * An article whose source gave no readable date keeps the dates first stored for it: its incoming
+ * dates are the time of this poll, and taking them would make every poll look like news.
+ */
+export function withFirstSeenDates<T extends IndexedArticle>(incoming: T, existing: { published: number; updated: number }): T {
+  if (!incoming.datesUnknown) return incoming;
+  return { ...incoming, published: new Date(existing.published), updated: new Date(existing.updated) };
 }

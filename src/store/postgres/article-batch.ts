@@ -4,7 +4,7 @@
 
 import type { PoolClient } from 'pg';
 import type { IndexedArticle, StoredArticle } from '../../model.ts';
-import { contentHash, PUBLISHED_COLUMNS, sameSet, toArticleRow, type ArticleRow } from '../rows.ts';
+import { contentHash, PUBLISHED_COLUMNS, sameSet, toArticleRow, withFirstSeenDates, type ArticleRow } from '../rows.ts';
 import type { UpsertResult } from '../store.ts';
 import { toTsvector } from './fts.ts';
 
@@ -84,9 +84,10 @@ export class BatchWrites {
 }
 
 /** The same decisions as SQLite's upsertOne, recorded in `writes`. */
-export function decide(article: IndexedArticle, known: KnownArticles, writes: BatchWrites): Outcome {
+export function decide(incoming: IndexedArticle, known: KnownArticles, writes: BatchWrites): Outcome {
+  const existing = known.find(incoming);
+  const article = existing ? withFirstSeenDates(incoming, existing) : incoming;
   const hash = contentHash(article);
-  const existing = known.find(article);
   const published = article.published.getTime();
   if (!existing) {
     const row = writes.row(article, hash, article.updated.getTime());

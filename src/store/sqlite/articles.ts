@@ -5,7 +5,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { ArticleQuery, IndexedArticle, StoredArticle } from '../../model.ts';
 import {
-  contentHash, newestFirst, pageVersion, PUBLISHED_COLUMNS, sameSet, toArticle, toArticleRow,
+  contentHash, newestFirst, pageVersion, PUBLISHED_COLUMNS, sameSet, toArticle, toArticleRow, withFirstSeenDates,
   type ArticleRow, type PageRow, type PublishedRow,
 } from '../rows.ts';
 import type { ArticleRepository, QueryVersion, UpsertResult } from '../store.ts';
@@ -78,10 +78,11 @@ export class SqliteArticles implements ArticleRepository {
     return result;
   }
 
-  private upsertOne(article: IndexedArticle, revision: number, now: number): keyof UpsertResult {
-    const hash = contentHash(article);
+  private upsertOne(incoming: IndexedArticle, revision: number, now: number): keyof UpsertResult {
     // The same article reached through another source (another guid, same canonical URL) is one article.
-    const existing = this.stmts.byId.get(article.id) ?? (article.slug ? undefined : this.stmts.byUrl.get(article.url));
+    const existing = this.stmts.byId.get(incoming.id) ?? (incoming.slug ? undefined : this.stmts.byUrl.get(incoming.url));
+    const article = existing ? withFirstSeenDates(incoming, existing) : incoming;
+    const hash = contentHash(article);
     if (!existing) {
       const { lastInsertRowid } = this.stmts.insert.run(toArticleRow(article, hash, article.updated.getTime(), revision, now));
       this.indexText(lastInsertRowid, article);
