@@ -4,6 +4,7 @@
 import express, { type Express } from 'express';
 import type { AppDeps } from './http/deps.ts';
 import { errorHandler } from './http/problems.ts';
+import { requestLimits } from './http/limits.ts';
 import { mountRoutes } from './http/routes.ts';
 
 export function createApp(deps: AppDeps): Express {
@@ -13,6 +14,14 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   // `?a=1&a=2` stays an array (and is refused by name); nested objects are not needed.
   app.set('query parser', 'simple');
+  // TRUST_PROXY: which hops may name the client in X-Forwarded-For (req.ip keys the rate limits).
+  app.set('trust proxy', requestLimits(deps.settings).trustProxy);
+  // Every response, feeds included, is what its Content-Type says: a browser must not sniff a feed
+  // carrying <script> in a title into an HTML page.
+  app.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
   mountRoutes(app, deps);
   app.use(errorHandler(deps.log));
   return app;

@@ -34,6 +34,18 @@ export interface EnvConfig {
   websub: boolean;
   /** Lets the hub call back to loopback and private addresses (off: a public hub must not be an SSRF relay). */
   websubAllowPrivateCallbacks: boolean;
+  /** Express's `trust proxy`: false (the peer is the client), a hop count, or addresses/subnets to trust. */
+  trustProxy: boolean | number | string;
+  /** Per client and minute: cache misses, searches (`q` misses) and POST /websub requests. */
+  rateLimitMisses: number;
+  rateLimitSearches: number;
+  rateLimitWebsub: number;
+  /** Cache misses rendering or waiting at once beyond which more are shed with 503. */
+  maxPendingMisses: number;
+  /** Bytes of article text one feed page may carry; items past it go to the next page. */
+  maxPageBytes: number;
+  /** Bearer token that unlocks admin resources (/sources); absent leaves them public. */
+  adminToken?: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -97,7 +109,23 @@ const envSchema = z.object({
     .transform((s) => s.toLowerCase())
     .pipe(z.enum(['on', 'off'], { error: 'expected on or off' }))
     .default('off'),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(off|\d{1,2}|[a-z0-9.:/, ]+)$/i, 'expected off, a hop count, or loopback/uniquelocal/addresses/subnets, comma-separated')
+    .refine((s) => !/^(on|true)$/i.test(s), 'expected a hop count or the proxies\' addresses: trusting every hop lets any client pick its address')
+    .default('off'),
+  RATE_LIMIT_MISSES: integerVar(1, 1_000_000).default(300),
+  RATE_LIMIT_SEARCHES: integerVar(1, 1_000_000).default(60),
+  RATE_LIMIT_WEBSUB: integerVar(1, 1_000_000).default(20),
+  MAX_PENDING_MISSES: integerVar(1, 100_000).default(64),
+  MAX_PAGE_MB: integerVar(1, 1024).default(8),
+  ADMIN_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
 });
+
+function trustProxyValue(raw: string): boolean | number | string {
+  if (raw.toLowerCase() === 'off') return false;
+  return /^\d+$/.test(raw) ? Number(raw) : raw;
+}
 
 /** Reads the environment; throws TidingsError naming the first bad variable and its value. */
 export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
@@ -123,6 +151,13 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
     ...(v.USER_AGENT_URL === undefined ? {} : { userAgentUrl: v.USER_AGENT_URL }),
     websub: v.WEBSUB === 'on',
     websubAllowPrivateCallbacks: v.WEBSUB_ALLOW_PRIVATE_CALLBACKS === 'on',
+    trustProxy: trustProxyValue(v.TRUST_PROXY),
+    rateLimitMisses: v.RATE_LIMIT_MISSES,
+    rateLimitSearches: v.RATE_LIMIT_SEARCHES,
+    rateLimitWebsub: v.RATE_LIMIT_WEBSUB,
+    maxPendingMisses: v.MAX_PENDING_MISSES,
+    maxPageBytes: v.MAX_PAGE_MB * 1024 * 1024,
+    ...(v.ADMIN_TOKEN === undefined ? {} : { adminToken: v.ADMIN_TOKEN }),
   };
 }
 

@@ -5,6 +5,7 @@ import type { Source, Topic } from '../model.ts';
 import type { ResponseCache } from '../cache/cache.ts';
 import type { ArticleStore } from '../store/store.ts';
 import type { WebSubHub } from '../websub/hub.ts';
+import type { RequestLimits } from './limits.ts';
 
 /** The topics and sources in force; a function because a config reload replaces them. */
 export interface Catalog {
@@ -22,6 +23,10 @@ export interface HttpSettings {
   corsOrigin: string;
   /** The WebSub hub feeds advertise (`${baseUrl}/websub`); absent when WEBSUB=off. */
   hubUrl?: string;
+  /** Rate limits, overload bound and page budget; each one left out takes its DEFAULT_LIMITS value. */
+  limits?: Partial<RequestLimits>;
+  /** ADMIN_TOKEN: when set, admin resources (/sources) answer only to `Authorization: Bearer <it>`. */
+  adminToken?: string;
 }
 
 export interface AppDeps {

@@ -119,5 +119,11 @@ ${webLink(article.image) ? `<p><img src="${attr(article.image ?? "")}" alt=""></
 }
 
 export function renderNotFoundPage(site: SiteInfo, message: string): string {
-  return page({ lang: 'en', title: `Not found — ${site.title}`, body: `<h1>Not found</h1>\n<p>${text(message)}</p>\n<p><a href="${attr(`${site.baseUrl}/`)}">${text(site.title)}</a></p>` });
+  return renderErrorPage('Not found', message, site);
+}
+
+/** A page saying what went wrong (`heading`: "Not found", "Bad request"); with `site`, a link home. */
+export function renderErrorPage(heading: string, message: string, site?: SiteInfo): string {
+  const home = site ? `\n<p><a href="${attr(`${site.baseUrl}/`)}">${text(site.title)}</a></p>` : '';
+  return page({ lang: 'en', title: site ? `${heading} — ${site.title}` : heading, body: `<h1>${text(heading)}</h1>\n<p>${text(message)}</p>${home}` });
 }
