@@ -3,7 +3,7 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Article } from '../src/model.ts';
+import type { IndexedArticle } from '../src/model.ts';
 import { openStore } from '../src/store/store.ts';
 
 export interface DatasetOptions {
@@ -55,7 +55,7 @@ function sentence(rand: () => number, words: number): string {
 }
 
 /** Article `i` of the set: one primary topic (i mod topics), every 7th also in a second one. */
-export function makeArticle(i: number, topics: number, rand: () => number, newest: number): Article {
+export function makeArticle(i: number, topics: number, rand: () => number, newest: number): IndexedArticle {
   const published = new Date(newest - i * 60_000 - Math.floor(rand() * 30_000));
   const primary = topicId(i % topics);
   const articleTopics = i % 7 === 0 ? [primary, topicId((i * 13 + 1) % topics)] : [primary];
@@ -75,6 +75,7 @@ export function makeArticle(i: number, topics: number, rand: () => number, newes
     categories: [`category-${i % 30}`],
     topics: [...new Set(articleTopics)],
     enclosures: [],
+    text: paragraphs.map((p) => `${p}.`).join('\n'),
   };
 }
 
@@ -86,7 +87,7 @@ export async function generateDataset(opts: DatasetOptions): Promise<number> {
     const rand = prng(42);
     const newest = Date.UTC(2026, 0, 1);
     for (let start = 0; start < opts.articles; start += opts.batchSize) {
-      const batch: Article[] = [];
+      const batch: IndexedArticle[] = [];
       const end = Math.min(start + opts.batchSize, opts.articles);
       for (let i = start; i < end; i++) batch.push(makeArticle(i, opts.topics, rand, newest));
       await store.upsertArticles(batch);

@@ -14,7 +14,7 @@ import Parser from 'rss-parser';
 import { classify, type CompiledTopics } from '../src/classify/topics.ts';
 import { loadFeedsConfig } from '../src/config.ts';
 import { describeError } from '../src/errors.ts';
-import type { Article, Source } from '../src/model.ts';
+import type { IndexedArticle, Source } from '../src/model.ts';
 import { normalizeItem, type NormalizeContext } from '../src/normalize/normalize.ts';
 import { parseFeed } from '../src/parse/index.ts';
 import { openStore, type ArticleStore } from '../src/store/store.ts';
@@ -87,7 +87,7 @@ async function ingestFeed(ing: Ingest, source: Source, text: string, stages: Sta
     ...(feed.base ? { feedBase: feed.base } : {}),
     ...(feed.language ? { feedLanguage: feed.language } : {}),
   };
-  const articles: Article[] = [];
+  const articles: IndexedArticle[] = [];
   for (const item of feed.items) {
     try {
       articles.push(normalizeItem(item, ctx));
@@ -98,7 +98,7 @@ async function ingestFeed(ing: Ingest, source: Source, text: string, stages: Sta
   t2 = performance.now();
   stages.normalize += t2 - t;
   t = t2;
-  const classified = articles.map((a) => ({ ...a, topics: classify(a, ing.compiled, source) }));
+  const classified = articles.map((a) => ({ ...a, topics: classify(a, ing.compiled, source, a.text) }));
   t2 = performance.now();
   stages.classify += t2 - t;
   t = t2;

@@ -8,6 +8,7 @@ import { makeEtag, precheck, sendCached, type CachePolicy } from '../src/http/co
 import type { ArticleQuery } from '../src/model.ts';
 import { RSS_CONTENT_TYPE, renderRss } from '../src/render/rss.ts';
 import { openStore, type QueryVersion } from '../src/store/store.ts';
+import { searchTerms } from '../src/text/search.ts';
 
 const RENDERER_VERSION = 'stub-rss-1';
 
@@ -48,7 +49,7 @@ app.get('/feeds/:file', async (req, res) => {
     return;
   }
   const query: ArticleQuery = { topics: [m[1]], limit: Math.min(Number(req.query['limit'] ?? 50) || 50, 200) };
-  if (typeof req.query['q'] === 'string') query.q = req.query['q'];
+  if (typeof req.query['q'] === 'string') query.terms = searchTerms(req.query['q']);
   if (typeof req.query['since'] === 'string') query.since = new Date(req.query['since']);
   const canonical = JSON.stringify(query);
   const version = await versionOf(query, canonical);

@@ -47,6 +47,11 @@ export interface Article {
   slug?: string;
 }
 
+/** What normalize hands on: the article plus the plain text of its body, extracted once. */
+export interface IndexedArticle extends Article {
+  text: string;
+}
+
 /** An article as the store returns it: plus every source it was seen in. */
 export interface StoredArticle extends Article {
   sources: string[];
@@ -89,6 +94,12 @@ export interface Cursor {
   id: string;
 }
 
+/** One word of a search: a phrase of index words; the last one may match as a prefix. */
+export interface SearchTerm {
+  words: string[];
+  prefix: boolean;
+}
+
 /** What a feed request asks the store for. Newest first, always. */
 export interface ArticleQuery {
   /** Union of topics; empty or absent means every article. */
@@ -97,8 +108,8 @@ export interface ArticleQuery {
   sources?: string[];
   /** Primary language subtag match: `uk` matches `uk` and `uk-UA`. */
   lang?: string;
-  /** Full-text query over title, summary and text. */
-  q?: string;
+  /** Full-text search over title, summary and text: every term must match (see src/text/search.ts). */
+  terms?: SearchTerm[];
   /** Only articles published at or after this instant. */
   since?: Date;
   /** Only articles strictly older than this position (paging towards the past). */

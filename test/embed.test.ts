@@ -11,14 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
-import type { Article } from '../src/model.ts';
+import type { IndexedArticle } from '../src/model.ts';
 import { makeArticle } from './store.contract.ts';
 import { BASE_URL, startTestApp, type TestApp } from './helpers/app.ts';
 
 const TRICKY_TITLE = 'Київ & Париж: <ППО> "сьогодні" — it\'s on';
 const TRICKY_HTML = 'Київ &amp; Париж: &lt;ППО&gt; "сьогодні" — it\'s on';
 
-function seedArticles(): Article[] {
+function seedArticles(): IndexedArticle[] {
   return [
     makeArticle(1, { title: 'Kyiv metro extends', topics: ['ukraine'], language: 'en', url: 'https://example.org/kyiv-metro' }),
     makeArticle(2, { title: 'Paris summit', topics: ['europe'], language: 'en' }),

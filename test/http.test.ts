@@ -9,13 +9,13 @@ import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import request from 'supertest';
 import { createApp } from '../src/app.ts';
 import { silentLogger } from '../src/log.ts';
-import type { Article } from '../src/model.ts';
+import type { IndexedArticle } from '../src/model.ts';
 import { makeArticle } from './store.contract.ts';
 import { BASE_URL, startTestApp, topic, type TestApp } from './helpers/app.ts';
 
 const TRICKY_TITLE = 'Київ & Париж: <ППО> "сьогодні" — it\'s on';
 
-function seedArticles(): Article[] {
+function seedArticles(): IndexedArticle[] {
   return [
     makeArticle(1, { title: 'Kyiv metro extends', topics: ['ukraine'], language: 'en', sourceId: 'local', slug: 'kyiv-metro' }),
     makeArticle(2, { title: 'Paris summit', topics: ['europe'], language: 'en', sourceId: 'wire' }),

@@ -3,7 +3,9 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Article } from '../src/model.ts';
+import type { IndexedArticle } from '../src/model.ts';
+import { htmlToText } from '../src/normalize/html.ts';
+import { searchTerms } from '../src/text/search.ts';
 import type { ArticleStore } from '../src/store/store.ts';
 
 export type OpenFreshStore = () => Promise<ArticleStore>;
@@ -11,9 +13,10 @@ export type OpenFreshStore = () => Promise<ArticleStore>;
 const day = 24 * 3600 * 1000;
 const base = Date.UTC(2026, 0, 1, 12, 0, 0);
 
-export function makeArticle(n: number, over: Partial<Article> = {}): Article {
+/** A test article; its plain text is what normalize would hand on for its contentHtml. */
+export function makeArticle(n: number, over: Partial<IndexedArticle> = {}): IndexedArticle {
   const published = new Date(base + n * day);
-  return {
+  const article = {
     id: `urn:tidings:test:${String(n).padStart(4, '0')}`,
     title: `Article ${n}`,
     url: `https://example.org/articles/${n}`,
@@ -29,6 +32,7 @@ export function makeArticle(n: number, over: Partial<Article> = {}): Article {
     enclosures: [],
     ...over,
   };
+  return { ...article, text: over.text ?? htmlToText(article.contentHtml) };
 }
 
 async function withStore(open: OpenFreshStore, fn: (store: ArticleStore) => Promise<void>): Promise<void> {
@@ -59,7 +63,8 @@ export function runStoreContract(name: string, open: OpenFreshStore): void {
       await store.upsertArticles([article]);
       const got = await store.getArticle(article.id);
       assert.ok(got);
-      assert.deepEqual({ ...got, sources: undefined }, { ...article, sources: undefined });
+      const { text: _text, ...published } = article;
+      assert.deepEqual({ ...got, sources: undefined }, { ...published, sources: undefined }, 'the text is indexed, not returned');
       assert.deepEqual(got.sources, ['local']);
       assert.equal((await store.getArticleBySlug('prezydenty-ukrainy'))?.id, article.id);
       assert.equal(await store.getArticleBySlug('nope'), undefined);
@@ -132,7 +137,7 @@ export function runStoreContract(name: string, open: OpenFreshStore): void {
         makeArticle(2, { title: 'Budget talks', summary: 'Parliament debates the BUDGET' }),
         makeArticle(3, { title: 'Weather', contentHtml: '<p>Sunny in <b>Kyiv</b></p>' }),
       ]);
-      const titles = async (q: string) => (await store.queryArticles({ q, limit: 50 })).map((a) => a.title);
+      const titles = async (q: string) => (await store.queryArticles({ terms: searchTerms(q), limit: 50 })).map((a) => a.title);
       assert.deepEqual(await titles('ппо'), ['Зустріч у Парижі']);
       assert.deepEqual(await titles('ПАРИЖІ'), ['Зустріч у Парижі']);
       assert.deepEqual(await titles('budget'), ['Budget talks']);
@@ -143,13 +148,40 @@ export function runStoreContract(name: string, open: OpenFreshStore): void {
       assert.deepEqual(await titles('"unbalanced (query OR'), [], 'FTS syntax in user input is not an error');
     }));
 
+    test('search speaks Ukrainian: stems and prefixes query words, one apostrophe for three', () => withStore(open, async (store) => {
+      await store.upsertArticles([
+        makeArticle(1, { title: 'Президент Франції прибув до Києва', contentHtml: '<p>Зустріч із Зеленським</p>' }),
+        makeArticle(2, { title: 'Заява: Зеленський про ППО', summary: 'Коротко' }),
+        makeArticle(3, { title: 'Чай із мʼятою', contentHtml: '<p>Прем’єра нового сорту</p>' }),
+        makeArticle(4, { title: "М'ята на городі", contentHtml: "<p>Прем'єр-міністр садить м'яту</p>" }),
+        makeArticle(5, { title: 'EU\'s new sanctions', contentHtml: '<p>Brussels sanctioned three firms; café owners protested</p>' }),
+      ]);
+      const titles = async (q: string) => (await store.queryArticles({ terms: searchTerms(q), limit: 50 })).map((a) => a.title);
+      assert.deepEqual(await titles('франція'), ['Президент Франції прибув до Києва']);
+      assert.deepEqual(await titles('зеленського'), ['Заява: Зеленський про ППО', 'Президент Франції прибув до Києва']);
+      assert.deepEqual(await titles('Київ'), [], 'a consonant ending is kept whole: Київ is not Києва');
+      assert.deepEqual(await titles('києва'), ['Президент Франції прибув до Києва']);
+      const mint = ['М\'ята на городі', 'Чай із мʼятою'];
+      assert.deepEqual(await titles("м'ята"), mint, "' finds ʼ and '");
+      assert.deepEqual(await titles('м’ята'), mint, '’ too');
+      assert.deepEqual(await titles('мʼяту'), mint, 'ʼ too, stemmed');
+      assert.deepEqual(await titles('прем’єра'), ['М\'ята на городі', 'Чай із мʼятою']);
+      assert.deepEqual(await titles('ппо зеленський'), ['Заява: Зеленський про ППО'], 'every word must match');
+      assert.deepEqual(await titles('EU'), ['EU\'s new sanctions'], 'an English possessive still contains its word');
+      assert.deepEqual(await titles('sanction'), ['EU\'s new sanctions']);
+      assert.deepEqual(await titles('SANCTIONS'), ['EU\'s new sanctions']);
+      assert.deepEqual(await titles('cafe'), ['EU\'s new sanctions'], 'Latin diacritics are folded');
+      assert.deepEqual(await titles('firm'), ['EU\'s new sanctions']);
+      assert.deepEqual(await titles('fir'), [], 'a word of three letters matches whole');
+    }));
+
     test('full-text search follows an article through update and removal', () => withStore(open, async (store) => {
-      const titles = async (q: string) => (await store.queryArticles({ q, limit: 50 })).map((a) => a.title);
+      const titles = async (q: string) => (await store.queryArticles({ terms: searchTerms(q), limit: 50 })).map((a) => a.title);
       const first = makeArticle(1, { sourceId: 'local', title: 'Harbour news', summary: 'Ferries', contentHtml: '<p>Old pier</p>' });
       await store.upsertArticles([first, makeArticle(2, { sourceId: 'local', title: 'Pier two', contentHtml: '<p>Pier</p>' })]);
       assert.deepEqual(await titles('ferries'), ['Harbour news']);
       assert.deepEqual((await titles('pier')).sort(), ['Harbour news', 'Pier two']);
-      const edited = { ...first, title: 'Harbour update', summary: 'Boats', contentHtml: '<p>New quay</p>' };
+      const edited = { ...first, title: 'Harbour update', summary: 'Boats', contentHtml: '<p>New quay</p>', text: 'New quay' };
       assert.deepEqual(await store.upsertArticles([edited]), { inserted: 0, updated: 1, unchanged: 0 });
       assert.deepEqual(await titles('quay'), ['Harbour update']);
       assert.deepEqual(await titles('boats'), ['Harbour update']);
@@ -297,6 +329,84 @@ export function runStoreContract(name: string, open: OpenFreshStore): void {
       assert.equal(await store.removeSubscription(a.topicUrl, a.callback), true);
       assert.equal(await store.removeSubscription(a.topicUrl, a.callback), false);
       assert.deepEqual(await store.listSubscriptions(), [b]);
+    }));
+    test('source state keeps ttl, max-age and a malformed note, and saving it never touches a lease', () => withStore(open, async (store) => {
+      const state = { sourceId: 's1', url: 'https://x/feed', status: 'not-modified' as const, consecutiveFailures: 0,
+        ttlMinutes: 180, maxAgeSeconds: 600, malformed: 'parse: unescaped & at line 3; read leniently' };
+      await store.saveSourceState(state);
+      assert.deepEqual(await store.getSourceState('s1'), state);
+      const now = new Date(base);
+      assert.equal(await store.claimSource({ sourceId: 's1', url: 'https://x/feed', owner: 'w1', now, until: new Date(base + 60_000) }), true);
+      await store.saveSourceState({ ...state, nextPollAt: new Date(base + 5000) });
+      assert.equal(await store.claimSource({ sourceId: 's1', url: 'https://x/feed', owner: 'w2', now, until: new Date(base + 60_000), force: true }), false,
+        'the lease held by w1 survives a state save');
+    }));
+
+    test('claimSource: one owner at a time, only when due unless forced, free again after release or expiry', () => withStore(open, async (store) => {
+      const t = (s: number) => new Date(base + s * 1000);
+      const claim = (owner: string, now: number, over: { force?: boolean; until?: number } = {}) => store.claimSource({
+        sourceId: 'feed', url: 'https://f/rss', owner, now: t(now), until: t(over.until ?? now + 60), ...(over.force ? { force: true } : {}),
+      });
+      assert.equal(await claim('w1', 0), true, 'no state yet: due, and the row is created');
+      assert.deepEqual(await store.getSourceState('feed'), { sourceId: 'feed', url: 'https://f/rss', status: 'never', consecutiveFailures: 0 });
+      assert.equal(await claim('w2', 1), false, 'w1 holds it');
+      assert.equal(await claim('w2', 1, { force: true }), false, 'force does not break a live lease');
+      assert.equal(await claim('w1', 2), true, 'the owner renews');
+      await store.releaseSource('feed', 'w2');
+      assert.equal(await claim('w2', 3), false, 'a release by another owner is a no-op');
+      await store.releaseSource('feed', 'w1');
+      await store.saveSourceState({ sourceId: 'feed', url: 'https://f/rss', status: 'ok', consecutiveFailures: 0, nextPollAt: t(100) });
+      assert.equal(await claim('w2', 10), false, 'not due yet');
+      assert.equal(await claim('w2', 10, { force: true }), true, 'forced');
+      assert.equal(await claim('w1', 69), false);
+      assert.equal(await claim('w1', 101), true, 'w2\'s lease expired at 70 and the source is due at 100');
+      const racers = await Promise.all(['a', 'b', 'c', 'd'].map((o) => store.claimSource({
+        sourceId: 'race', url: 'https://r', owner: o, now: t(0), until: t(60) })));
+      assert.equal(racers.filter(Boolean).length, 1, 'exactly one of concurrent claimers wins');
+    }));
+
+    test('tryLock: free, renewed by its owner, refused to others until unlocked or expired', () => withStore(open, async (store) => {
+      const t = (s: number) => new Date(base + s * 1000);
+      assert.equal(await store.tryLock('content-sync', 'p1', t(0), t(30)), true);
+      assert.equal(await store.tryLock('content-sync', 'p2', t(1), t(31)), false);
+      assert.equal(await store.tryLock('other', 'p2', t(1), t(31)), true, 'locks are independent by name');
+      assert.equal(await store.tryLock('content-sync', 'p1', t(10), t(40)), true, 'renewed');
+      assert.equal(await store.tryLock('content-sync', 'p2', t(35), t(60)), false, 'renewal moved the expiry to 40');
+      assert.equal(await store.tryLock('content-sync', 'p2', t(41), t(60)), true, 'expired: a killed owner frees it');
+      await store.unlock('content-sync', 'p1');
+      assert.equal(await store.tryLock('content-sync', 'p1', t(42), t(60)), false, 'unlock by a non-owner is a no-op');
+      await store.unlock('content-sync', 'p2');
+      assert.equal(await store.tryLock('content-sync', 'p1', t(42), t(60)), true);
+    }));
+
+    test('subscriptions are counted in all and per callback host, expired ones not', () => withStore(open, async (store) => {
+      const lease = new Date(Date.now() + day);
+      const sub = (topic: string, callback: string, expiresAt = lease) => ({ topicUrl: topic, callback, expiresAt, createdAt: new Date() });
+      await store.saveSubscription(sub('https://t/a.rss', 'https://one.example/cb'));
+      await store.saveSubscription(sub('https://t/b.rss', 'https://one.example:8443/other'));
+      await store.saveSubscription(sub('https://t/a.rss', 'https://two.example/cb'));
+      await store.saveSubscription(sub('https://t/c.rss', 'https://two.example/old', new Date(Date.now() - 1)));
+      assert.equal(await store.countSubscriptions(), 3);
+      assert.equal(await store.countSubscriptions({ callbackHost: 'one.example' }), 2);
+      assert.equal(await store.countSubscriptions({ callbackHost: 'two.example' }), 1);
+      assert.equal(await store.countSubscriptions({ callbackHost: 'three.example' }), 0);
+    }));
+
+    test('delivered versions: compare-and-set, one winner per change', () => withStore(open, async (store) => {
+      const topic = 'https://t/feeds/a.rss';
+      assert.equal(await store.getDeliveredVersion(topic), undefined);
+      const first = await Promise.all([store.swapDeliveredVersion(topic, undefined, 'v1'), store.swapDeliveredVersion(topic, undefined, 'v1')]);
+      assert.deepEqual(first.filter(Boolean).length, 1, 'two processes recording the first delivery: one wins');
+      assert.equal(await store.getDeliveredVersion(topic), 'v1');
+      assert.equal(await store.swapDeliveredVersion(topic, 'v0', 'v2'), false, 'stale expectation');
+      assert.equal(await store.getDeliveredVersion(topic), 'v1');
+      assert.equal(await store.swapDeliveredVersion(topic, 'v1', 'v2'), true);
+      assert.equal(await store.getDeliveredVersion(topic), 'v2');
+      assert.equal(await store.getDeliveredVersion('https://t/feeds/b.rss'), undefined, 'per topic');
+    }));
+
+    test('probe passes on a healthy store', () => withStore(open, async (store) => {
+      await store.probe();
     }));
   });
 }

@@ -6,8 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { migrations } from '../src/store/migrations.ts';
+import { migrations } from '../src/store/sqlite/migrations.ts';
 import { openStore } from '../src/store/store.ts';
+import { searchTerms } from '../src/text/search.ts';
 import { makeArticle, runStoreContract } from './store.contract.ts';
 
 runStoreContract('sqlite in memory', () => openStore('sqlite::memory:'));
@@ -41,7 +42,7 @@ test('a database from schema 3 migrates: unused indexes go, the search index kee
   try {
     const path = join(dir, 'db.sqlite');
     const old = new Database(path);
-    for (const sql of migrations.slice(0, 3)) old.exec(sql);
+    for (const sql of migrations.slice(0, 3)) old.exec(sql as string);
     old.pragma('user_version = 3');
     // A row as schema 3 stored it, plain text included; its trigger filled the old index.
     old.prepare(`INSERT INTO articles (id, title, url, summary, content_html, body_text, published, updated, authors,
@@ -51,7 +52,7 @@ test('a database from schema 3 migrates: unused indexes go, the search index kee
     old.prepare(`INSERT INTO article_sources (article_id, source_id) VALUES ('urn:old:1', 'src')`).run();
     old.close();
     const store = await openStore(`sqlite:${path}`);
-    const titles = async (q: string) => (await store.queryArticles({ q, limit: 5 })).map((a) => a.title);
+    const titles = async (q: string) => (await store.queryArticles({ terms: searchTerms(q), limit: 5 })).map((a) => a.title);
     assert.deepEqual(await titles('before'), ['Old title']);
     assert.deepEqual(await titles('summary'), ['Old title']);
     await store.upsertArticles([makeArticle(1, { topics: ['a'] })]);
@@ -66,6 +67,31 @@ test('a database from schema 3 migrates: unused indexes go, the search index kee
     const columns = db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('articles')`).all().map((c) => c.name);
     assert.ok(!columns.includes('body_text'));
     db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a database from schema 6 migrates its search index to one apostrophe: an old мʼята is found by м\'ята', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidings-store-'));
+  try {
+    const path = join(dir, 'db.sqlite');
+    const old = new Database(path);
+    for (const sql of migrations.slice(0, 6)) old.exec(sql as string);
+    old.pragma('user_version = 6');
+    old.prepare(`INSERT INTO articles (id, title, url, summary, content_html, published, updated, authors,
+      source_id, categories, topics, enclosures, content_hash, revision, changed_at)
+      VALUES ('urn:old:1', 'Чай', 'https://e/1', '', '<p>Свіжа мʼята з городу</p>', 1, 1, '[]', 'src', '[]', '[]', '[]', 'h', 1, 1)`).run();
+    // Schema 6 indexed the text as the tokenizer saw it: ʼ (a letter to Unicode) inside the word.
+    old.prepare(`INSERT INTO articles_fts (rowid, title, summary, body_text) SELECT rowid, 'Чай', '', 'Свіжа мʼята з городу' FROM articles`).run();
+    const found = old.prepare<[], { n: number }>(`SELECT count(*) AS n FROM articles_fts WHERE articles_fts MATCH '"м ята"'`);
+    assert.equal(found.get()?.n, 0, 'before the migration the phrase is not found');
+    old.close();
+    const store = await openStore(`sqlite:${path}`);
+    const titles = async (q: string) => (await store.queryArticles({ terms: searchTerms(q), limit: 5 })).map((a) => a.title);
+    assert.deepEqual(await titles("м'ята"), ['Чай']);
+    assert.deepEqual(await titles('свіжа городу'), ['Чай'], 'the other words survive the rebuild');
+    await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

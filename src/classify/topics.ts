@@ -21,11 +21,10 @@
 import { TidingsError } from '../errors.ts';
 import type { Article, Source, Topic } from '../model.ts';
 import { htmlToText } from '../normalize/html.ts';
+import { stem } from '../text/stem.ts';
 
 /** Letters a stemmed keyword may be followed by within the same word (inflection endings). */
 const MAX_ENDING = 4;
-/** A stem never gets shorter than this: short stems match too many unrelated words. */
-const MIN_STEM = 4;
 
 const WORD_CHAR = String.raw`\p{L}\p{M}\p{N}`;
 /** Apostrophes Ukrainian text uses interchangeably inside words (м'ята, м’ята, мʼята). */
@@ -35,9 +34,6 @@ const VALID_WORD = new RegExp(`^[${WORD_CHAR}]+(?:[-.&${APOSTROPHES}][${WORD_CHA
 // match may neither start nor end next to an apostrophe that joins Cyrillic letters.
 const WORD_START = `(?<![${WORD_CHAR}]|\\p{Script=Cyrillic}[${APOSTROPHES}])`;
 const WORD_END = `(?![${WORD_CHAR}]|[${APOSTROPHES}]\\p{Script=Cyrillic})`;
-const CYRILLIC_ENDING = /[аяоеєіїиуюьй]+$/iu;
-const LATIN_ENDING = /(?:ing|ed|es|s)$/i;
-const LATIN_FINAL_VOWEL = /[ey]$/i;
 
 export interface CompiledTopic {
   readonly id: string;
@@ -200,31 +196,6 @@ function isExactByShape(word: string): boolean {
   if (letters.length <= 3) return true;
   if (/\p{N}/u.test(word)) return true;
   return word === word.toUpperCase() && word !== word.toLowerCase();
-}
-
-/** The stem of a plain keyword; only the last segment of a hyphenated word inflects. */
-function stem(word: string): string {
-  const cut = Math.max(word.lastIndexOf('-'), 0);
-  const head = word.slice(0, cut);
-  const last = word.slice(cut);
-  const stripped = /\p{Script=Cyrillic}$/u.test(last) ? stripCyrillic(last) : stripLatin(last);
-  return head + stripped;
-}
-
-function stripCyrillic(word: string): string {
-  const ending = CYRILLIC_ENDING.exec(word)?.[0] ?? '';
-  let keep = word.length - ending.length;
-  // Росія would become Рос: keep vowels of the ending until the stem is long enough.
-  while (keep < MIN_STEM && keep < word.length) keep += 1;
-  return word.slice(0, keep);
-}
-
-function stripLatin(word: string): string {
-  let result = word;
-  const ending = LATIN_ENDING.exec(result)?.[0];
-  if (ending && result.length - ending.length >= MIN_STEM) result = result.slice(0, -ending.length);
-  if (LATIN_FINAL_VOWEL.test(result) && result.length - 1 >= MIN_STEM) result = result.slice(0, -1);
-  return result;
 }
 
 /** Regex-escapes a word and lets any apostrophe stand for any other. */

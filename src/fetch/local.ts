@@ -6,7 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join, relative, sep } from 'node:path';
 import { watch } from 'chokidar';
 import { describeError, TidingsError } from '../errors.ts';
-import type { Article } from '../model.ts';
+import type { IndexedArticle } from '../model.ts';
 import { LOCAL_SOURCE_ID, normalizeItem, type NormalizeContext } from '../normalize/normalize.ts';
 import { isSlug, slugify } from '../normalize/slug.ts';
 import { parseMarkdownArticle } from '../parse/markdown.ts';
@@ -18,7 +18,7 @@ export type LocalContentContext = Pick<NormalizeContext, 'baseUrl' | 'now' | 'lo
 
 export interface LoadedContent {
   /** Normalized articles, sorted by file path; `topics` holds only explicit front matter topics. */
-  articles: Article[];
+  articles: IndexedArticle[];
   errors: TidingsError[];
 }
 
@@ -139,7 +139,7 @@ export async function loadContentDir(dir: string, ctx: LocalContentContext): Pro
   }
 
   const slugs = assignSlugs(parsed);
-  const articles: Article[] = [];
+  const articles: IndexedArticle[] = [];
   for (const file of parsed) {
     const slug = slugs.get(file.rel);
     try {

@@ -28,7 +28,7 @@ export async function syncLocalContent(deps: LocalSyncDeps): Promise<LocalSyncRe
   const { articles, errors } = await loadContentDir(deps.contentDir, { now, baseUrl: deps.baseUrl });
   for (const err of errors) deps.log.error({ source: LOCAL_SOURCE_ID, file: err.where }, err.message);
   const compiled = deps.compiled();
-  const classified = articles.map((article) => ({ ...article, topics: classify(article, compiled) }));
+  const classified = articles.map((article) => ({ ...article, topics: classify(article, compiled, undefined, article.text) }));
   const upserted = await deps.store.upsertArticles(classified);
   // A file that fails to parse may be a half-saved edit of a published article: removing its article
   // would lose it, so deletions wait for a read in which every file parses.

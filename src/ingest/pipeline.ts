@@ -9,7 +9,7 @@ import type { EnvConfig } from '../config.ts';
 import { FetchError, fetchFeed, userAgent, type CacheHints, type FetchOptions } from '../fetch/remote.ts';
 import { VERSION } from '../version.ts';
 import type { Logger } from '../log.ts';
-import type { Article, Source } from '../model.ts';
+import type { IndexedArticle, Source } from '../model.ts';
 import { normalizeItem } from '../normalize/normalize.ts';
 import { parseFeed } from '../parse/index.ts';
 import type { ArticleStore, SourceState } from '../store/store.ts';
@@ -116,7 +116,7 @@ async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, 
     for (const problem of feed.itemErrors) log.warn({ url: fetched.finalUrl }, `item skipped: ${problem}`);
     const articles = normalizeAll(feed.items, { source, feedUrl: fetched.finalUrl, feed, deps, log, now: startedAt });
     const compiled = deps.compiled();
-    const classified = articles.map((a) => ({ ...a, topics: classify(a, compiled, source) }));
+    const classified = articles.map((a) => ({ ...a, topics: classify(a, compiled, source, a.text) }));
     const stored = await deps.store.upsertArticles(classified);
     // Validators are saved only once the body is stored: a failed parse must be fetched again in full.
     delete state.etag;
@@ -155,8 +155,8 @@ interface NormalizeAllContext {
   now: Date;
 }
 
-function normalizeAll(items: Awaited<ReturnType<typeof parseFeed>>['items'], ctx: NormalizeAllContext): Article[] {
-  const articles: Article[] = [];
+function normalizeAll(items: Awaited<ReturnType<typeof parseFeed>>['items'], ctx: NormalizeAllContext): IndexedArticle[] {
+  const articles: IndexedArticle[] = [];
   const normalizeContext = {
     sourceId: ctx.source.id,
     feedUrl: ctx.feedUrl,

@@ -3,7 +3,7 @@
 // way gofeed's translator does it — so RSS, Atom, JSON Feed and local articles all agree.
 
 import { createHash } from 'node:crypto';
-import type { Article, Enclosure, Person } from '../model.ts';
+import type { Enclosure, IndexedArticle, Person } from '../model.ts';
 import type { ParsedItem } from '../parse/types.ts';
 import { escapeHtml, excerpt, htmlToText, sanitizedHtmlToText, sanitizeHtml } from './html.ts';
 import { detectLanguage } from './language.ts';
@@ -255,7 +255,7 @@ function rawDateKey(value: string | Date | undefined): string {
 }
 
 /** Turn one parsed item into an Article. Never throws for bad data: it repairs and logs. */
-export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): Article {
+export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): IndexedArticle {
   const log = ctx.log ?? (() => undefined);
   const isLocal = ctx.sourceId === LOCAL_SOURCE_ID;
   const where = item.link ?? item.guid ?? item.slug ?? item.title ?? '(item)';
@@ -281,7 +281,7 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): Article 
     (item.contentText?.trim() ? textParagraphsHtml(item.contentText) : '');
   const contentHtml = stripXmlIllegal(sanitizeHtml(stripXmlIllegal(rawContentHtml), contentBase));
   // Sanitized output needs no second parse for its text (dropping control characters and lone
-  // surrogates cannot make a tag or an entity); classify and the store then find this text remembered.
+  // surrogates cannot make a tag or an entity); it is handed on with the article to classify and the store.
   const contentPlain = sanitizedHtmlToText(contentHtml);
 
   // --- title, in order: the item's title as plain text; the first words of its text; a placeholder
@@ -398,7 +398,7 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): Article 
 
   const image = resolveUrl(item.image, bases);
 
-  const article: Article = {
+  const article: IndexedArticle = {
     id,
     title,
     url,
@@ -412,6 +412,7 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): Article 
     // Explicit front matter topics are carried; the classifier adds the rule-based ones.
     topics: uniqueTrimmed(item.topics ?? []).map((t) => t.toLowerCase()),
     enclosures,
+    text: contentPlain,
   };
   if (language) article.language = language;
   if (image) article.image = image;

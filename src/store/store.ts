@@ -2,7 +2,7 @@
 // scheme. SQLite is the embedded default; a PostgreSQL backend plugs in here and must pass
 // test/store.contract.ts like SQLite does.
 
-import type { Article, ArticleQuery, StoredArticle } from '../model.ts';
+import type { ArticleQuery, IndexedArticle, StoredArticle } from '../model.ts';
 import { TidingsError } from '../errors.ts';
 
 export interface UpsertResult {
@@ -36,6 +36,12 @@ export interface SourceState {
   nextPollAt?: Date;
   consecutiveFailures: number;
   feedTitle?: string;
+  /** The feed's RSS <ttl>, kept across 304s. */
+  ttlMinutes?: number;
+  /** The last Cache-Control max-age, kept across 304s. */
+  maxAgeSeconds?: number;
+  /** Set when the last body parsed only leniently: why (shown in /sources). */
+  malformed?: string;
 }
 
 /** A WebSub subscriber whose intent was verified: `topicUrl`'s new content is POSTed to `callback`. */
@@ -49,9 +55,9 @@ export interface Subscription {
   createdAt: Date;
 }
 
-export interface ArticleStore {
+export interface ArticleRepository {
   /** Inserts new articles and updates changed ones, in one transaction. Idempotent. */
-  upsertArticles(articles: Article[]): Promise<UpsertResult>;
+  upsertArticles(articles: IndexedArticle[]): Promise<UpsertResult>;
   /** Removes every article of `sourceId` whose id is not in `keepIds` (a local file was deleted). */
   removeArticlesNotIn(sourceId: string, keepIds: string[]): Promise<number>;
   /**
@@ -69,21 +75,102 @@ export interface ArticleStore {
   countArticles(): Promise<number>;
   /** Item count per source id (an article seen in two sources counts for both). */
   countBySource(): Promise<Map<string, number>>;
+}
+
+/** A claim on one source for one poll (see claimSource). */
+export interface SourceClaim {
+  sourceId: string;
+  url: string;
+  owner: string;
+  now: Date;
+  until: Date;
+  force?: boolean;
+}
+
+export interface SourceRepository {
   getSourceState(sourceId: string): Promise<SourceState | undefined>;
   saveSourceState(state: SourceState): Promise<void>;
   listSourceStates(): Promise<SourceState[]>;
+  /**
+   * Claims a source for one poll, atomically across processes: succeeds when no other owner holds an
+   * unexpired lease AND (force, or the source has no saved nextPollAt, or nextPollAt <= now).
+   * Creates the state row (status 'never', url = claim.url) when there is none. Returns whether
+   * `owner` now holds the lease until `until`.
+   */
+  claimSource(claim: SourceClaim): Promise<boolean>;
+  /** Ends `owner`'s lease on the source (no-op when another owner holds it or none). */
+  releaseSource(sourceId: string, owner: string): Promise<void>;
+  /** Takes or renews lock `name` for `owner` until `until` when it is free, expired, or already owner's. */
+  tryLock(name: string, owner: string, now: Date, until: Date): Promise<boolean>;
+  unlock(name: string, owner: string): Promise<void>;
+}
+
+export interface SubscriptionRepository {
   /** Adds or renews (same topic and callback) a WebSub subscription; purges expired ones. */
   saveSubscription(subscription: Subscription): Promise<void>;
   /** Returns whether there was one to remove. */
   removeSubscription(topicUrl: string, callback: string): Promise<boolean>;
   /** Unexpired subscriptions, of one topic URL or of all, ordered by topic then callback. */
   listSubscriptions(topicUrl?: string): Promise<Subscription[]>;
+  /** Unexpired subscriptions, all or those whose callback URL has this host. */
+  countSubscriptions(filter?: { callbackHost?: string }): Promise<number>;
+  /** The content version last delivered to topicUrl's subscribers (undefined: never recorded). */
+  getDeliveredVersion(topicUrl: string): Promise<string | undefined>;
+  /**
+   * Compare-and-set: records `next` as topicUrl's delivered version only if the stored one is still
+   * `expected` (undefined = no row). Returns whether it was set: the one process that wins delivers.
+   */
+  swapDeliveredVersion(topicUrl: string, expected: string | undefined, next: string): Promise<boolean>;
+}
+
+export interface StoreLifecycle {
   /**
    * A number that grows with every write to the store: at once for this process's writes, within a
    * second for another process's.
    */
   currentRevision(): Promise<number>;
+  /** Throws (a TidingsError 'store') unless the store can be read AND written right now (healthz). */
+  probe(): Promise<void>;
   close(): Promise<void>;
+}
+
+export type ArticleStore = ArticleRepository & SourceRepository & SubscriptionRepository & StoreLifecycle;
+
+/** One flat store for callers out of a backend's per-aggregate parts. */
+export function composeStore(
+  articles: ArticleRepository,
+  sources: SourceRepository,
+  subscriptions: SubscriptionRepository,
+  lifecycle: StoreLifecycle,
+): ArticleStore {
+  return {
+    upsertArticles: (a) => articles.upsertArticles(a),
+    removeArticlesNotIn: (s, keep) => articles.removeArticlesNotIn(s, keep),
+    reclassify: (select, topicsOf) => articles.reclassify(select, topicsOf),
+    getArticle: (id) => articles.getArticle(id),
+    getArticleBySlug: (slug) => articles.getArticleBySlug(slug),
+    queryArticles: (q) => articles.queryArticles(q),
+    queryVersion: (q) => articles.queryVersion(q),
+    countByTopic: () => articles.countByTopic(),
+    countArticles: () => articles.countArticles(),
+    countBySource: () => articles.countBySource(),
+    getSourceState: (id) => sources.getSourceState(id),
+    saveSourceState: (state) => sources.saveSourceState(state),
+    listSourceStates: () => sources.listSourceStates(),
+    claimSource: (claim) => sources.claimSource(claim),
+    releaseSource: (id, owner) => sources.releaseSource(id, owner),
+    tryLock: (name, owner, now, until) => sources.tryLock(name, owner, now, until),
+    unlock: (name, owner) => sources.unlock(name, owner),
+    saveSubscription: (s) => subscriptions.saveSubscription(s),
+    removeSubscription: (t, c) => subscriptions.removeSubscription(t, c),
+    listSubscriptions: (t) => subscriptions.listSubscriptions(t),
+    countSubscriptions: (f) => subscriptions.countSubscriptions(f),
+    getDeliveredVersion: (t) => subscriptions.getDeliveredVersion(t),
+    swapDeliveredVersion: (t, e, n) => subscriptions.swapDeliveredVersion(t, e, n),
+    currentRevision: () => lifecycle.currentRevision(),
+    probe: () => lifecycle.probe(),
+    close: () => lifecycle.close(),
+  };
 }
 
 /** Opens the backend named by a DATABASE_URL: `sqlite:path`, `file:path`, a bare path, or `:memory:`. */
@@ -93,7 +180,7 @@ export async function openStore(databaseUrl: string): Promise<ArticleStore> {
     throw new TidingsError('config', 'DATABASE_URL', 'PostgreSQL is not implemented yet; use a sqlite: URL');
   }
   if (scheme === undefined || scheme === 'sqlite' || scheme === 'file' || databaseUrl === ':memory:') {
-    const { openSqliteStore } = await import('./sqlite.ts');
+    const { openSqliteStore } = await import('./sqlite/index.ts');
     return openSqliteStore(sqlitePath(databaseUrl));
   }
   throw new TidingsError('config', 'DATABASE_URL', `unsupported scheme "${scheme}:" (use sqlite:path)`);

@@ -1,7 +1,11 @@
 // SQLite schema, as numbered migrations applied in order at open. A migration is never edited once
-// released: add a new one. `PRAGMA user_version` records how far a database has come.
+// released: add a new one. `PRAGMA user_version` records how far a database has come. A migration
+// that needs more than SQL is a function run inside the same transaction.
 
-export const migrations: readonly string[] = [
+import type { Database as Db } from 'better-sqlite3';
+import { searchText } from '../../text/search.ts';
+
+export const migrations: readonly (string | ((db: Db) => void))[] = [
   // 1: articles, their topics and sources, full-text index, per-source poll state.
   `
   CREATE TABLE articles (
@@ -127,4 +131,45 @@ export const migrations: readonly string[] = [
     DELETE FROM articles_fts WHERE rowid = old.rowid;
   END;
   `,
+  // 6: several processes share one schedule. A poll holds a lease on its source (lease_owner until
+  // lease_until) so no two processes poll it at once and a killed one frees it; named locks do the
+  // same for whole jobs; the WebSub version last delivered per topic is compared-and-set so one
+  // process delivers each change. ttl and max-age outlive a 304; malformed records a lenient parse.
+  `
+  ALTER TABLE source_state ADD COLUMN ttl_minutes INTEGER;
+  ALTER TABLE source_state ADD COLUMN max_age_seconds INTEGER;
+  ALTER TABLE source_state ADD COLUMN malformed TEXT;
+  ALTER TABLE source_state ADD COLUMN lease_owner TEXT;
+  ALTER TABLE source_state ADD COLUMN lease_until INTEGER;
+  CREATE TABLE locks (
+    name  TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    until INTEGER NOT NULL
+  );
+  CREATE TABLE websub_delivered (
+    topic_url TEXT PRIMARY KEY,
+    version   TEXT NOT NULL
+  );
+  `,
+  // 7: search folds text in JavaScript (src/text/search.ts) before either backend indexes it, so ʼ
+  // (U+02BC, a letter to the tokenizer) splits a word like ' and ’ do. The index keeps no text, but
+  // its instance table keeps every word in order: each row is rebuilt from its own words, folded.
+  refoldSearchIndex,
 ];
+
+function refoldSearchIndex(db: Db): void {
+  db.exec(`CREATE VIRTUAL TABLE temp.fts_words USING fts5vocab(main, articles_fts, 'instance')`);
+  const words = db.prepare<[], { doc: number; col: string; term: string }>(
+    `SELECT doc, col, term FROM temp.fts_words ORDER BY doc, col, offset`).all();
+  db.exec(`DROP TABLE temp.fts_words`);
+  const docs = new Map<number, Record<string, string[]>>();
+  for (const { doc, col, term } of words) {
+    const columns = docs.get(doc) ?? { title: [], summary: [], body_text: [] };
+    (columns[col] ??= []).push(term);
+    docs.set(doc, columns);
+  }
+  db.exec(`INSERT INTO articles_fts (articles_fts) VALUES ('delete-all')`);
+  const insert = db.prepare(`INSERT INTO articles_fts (rowid, title, summary, body_text) VALUES (?, ?, ?, ?)`);
+  const fold = (terms: string[] | undefined) => searchText((terms ?? []).join(' '));
+  for (const [doc, c] of docs) insert.run(doc, fold(c.title), fold(c.summary), fold(c.body_text));
+}

@@ -1,0 +1,308 @@
+// SQLite: articles with their topics, sources and full-text index. Synchronous underneath (better-sqlite3);
+// every batch is one transaction, taken through SqliteDb.write so another process's lock never blocks
+// the serving thread.
+
+import type { Statement } from 'better-sqlite3';
+import type { ArticleQuery, IndexedArticle, StoredArticle } from '../../model.ts';
+import {
+  contentHash, newestFirst, pageVersion, PUBLISHED_COLUMNS, sameSet, toArticle, toArticleRow,
+  type ArticleRow, type PageRow, type PublishedRow,
+} from '../rows.ts';
+import type { ArticleRepository, QueryVersion, UpsertResult } from '../store.ts';
+import { marks, type Param, type SqliteDb } from './db.ts';
+import { toFtsQuery } from './fts.ts';
+import { searchText } from '../../text/search.ts';
+
+type StoredRow = ArticleRow & { rowid: number };
+
+const PAGE_VERSION_COLUMNS = 'a.revision AS revision, a.changed_at AS changed_at';
+
+export class SqliteArticles implements ArticleRepository {
+  private readonly shared: SqliteDb;
+  private readonly stmts;
+  /** Set when a write may have taken an article out of some topic (see upsertArticles). */
+  private topicsRewritten = false;
+  /** The last page computed: queryVersion and queryArticles of one request share it. */
+  private lastPage: { query: ArticleQuery; revision: number; rows: PageRow[] } | undefined;
+
+  constructor(shared: SqliteDb) {
+    this.shared = shared;
+    const { db } = shared;
+    this.stmts = {
+      byId: db.prepare<[string], StoredRow>(`SELECT rowid, * FROM articles WHERE id = ?`),
+      publishedById: db.prepare<[string], PublishedRow>(`SELECT ${PUBLISHED_COLUMNS} FROM articles WHERE id = ?`),
+      byUrl: db.prepare<[string], StoredRow>(`SELECT rowid, * FROM articles WHERE url = ? LIMIT 1`),
+      bySlug: db.prepare<[string], PublishedRow>(`SELECT ${PUBLISHED_COLUMNS} FROM articles WHERE slug = ?`),
+      insert: db.prepare(`INSERT INTO articles (id, slug, title, url, summary, content_html, published,
+        updated, authors, language, source_id, categories, topics, image, enclosures, content_hash, revision, changed_at)
+        VALUES (@id, @slug, @title, @url, @summary, @content_html, @published, @updated, @authors,
+        @language, @source_id, @categories, @topics, @image, @enclosures, @content_hash, @revision, @changed_at)`),
+      update: db.prepare(`UPDATE articles SET slug = @slug, title = @title, url = @url, summary = @summary,
+        content_html = @content_html, published = @published, updated = @updated,
+        authors = @authors, language = @language, source_id = @source_id, categories = @categories,
+        topics = @topics, image = @image, enclosures = @enclosures, content_hash = @content_hash,
+        revision = @revision, changed_at = @changed_at WHERE id = @id`),
+      indexText: db.prepare<[number | bigint, string, string, string]>(
+        `INSERT INTO articles_fts (rowid, title, summary, body_text) VALUES (?, ?, ?, ?)`),
+      unindexText: db.prepare<[number]>(`DELETE FROM articles_fts WHERE rowid = ?`),
+      setTopics: db.prepare(`UPDATE articles SET topics = ?, revision = ?, changed_at = ? WHERE id = ?`),
+      deleteTopics: db.prepare(`DELETE FROM article_topics WHERE article_id = ?`),
+      insertTopic: db.prepare(`INSERT OR IGNORE INTO article_topics (topic, published, article_id) VALUES (?, ?, ?)`),
+      addSource: db.prepare(`INSERT OR IGNORE INTO article_sources (article_id, source_id) VALUES (?, ?)`),
+      sourcesOf: db.prepare<[string], { source_id: string }>(`SELECT source_id FROM article_sources WHERE article_id = ? ORDER BY source_id`),
+      idsOfSource: db.prepare<[string], { article_id: string }>(`SELECT article_id FROM article_sources WHERE source_id = ?`),
+      dropSource: db.prepare(`DELETE FROM article_sources WHERE article_id = ? AND source_id = ?`),
+      sourceCount: db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM article_sources WHERE article_id = ?`),
+      deleteArticle: db.prepare(`DELETE FROM articles WHERE id = ?`),
+      countByTopic: db.prepare<[], { topic: string; n: number }>(`SELECT topic, count(*) AS n FROM article_topics GROUP BY topic`),
+      countBySource: db.prepare<[], { source_id: string; n: number }>(`SELECT source_id, count(*) AS n FROM article_sources GROUP BY source_id`),
+      countAll: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM articles`),
+    } as const;
+  }
+
+  async upsertArticles(articles: IndexedArticle[]): Promise<UpsertResult> {
+    const result: UpsertResult = { inserted: 0, updated: 0, unchanged: 0 };
+    if (articles.length === 0) return result;
+    await this.shared.write(() => {
+      const revision = this.shared.nextRevision();
+      const now = Date.now();
+      this.topicsRewritten = false;
+      for (const article of articles) {
+        const outcome = this.upsertOne(article, revision, now);
+        result[outcome]++;
+      }
+      // Rewriting an existing article's topics can take it out of a topic query, which no remaining
+      // row of that query would show: it counts like a deletion. A new article's first topics do not.
+      if (this.topicsRewritten) this.shared.markRemoval(revision, now);
+    });
+    return result;
+  }
+
+  private upsertOne(article: IndexedArticle, revision: number, now: number): keyof UpsertResult {
+    const hash = contentHash(article);
+    // The same article reached through another source (another guid, same canonical URL) is one article.
+    const existing = this.stmts.byId.get(article.id) ?? (article.slug ? undefined : this.stmts.byUrl.get(article.url));
+    if (!existing) {
+      const { lastInsertRowid } = this.stmts.insert.run(toArticleRow(article, hash, article.updated.getTime(), revision, now));
+      this.indexText(lastInsertRowid, article);
+      // A new id has no topic rows yet (deleting an article deletes its topics first): nothing to clear.
+      this.insertTopics(article.id, article.topics, article.published.getTime());
+      this.stmts.addSource.run(article.id, article.sourceId);
+      return 'inserted';
+    }
+    this.stmts.addSource.run(existing.id, article.sourceId);
+    const storedTopics = JSON.parse(existing.topics) as string[];
+    if (existing.source_id !== article.sourceId && existing.id !== article.id) {
+      // A second source's copy: keep the first copy's text, but the article now belongs to both sources' topics.
+      const merged = [...new Set([...storedTopics, ...article.topics])];
+      if (sameSet(merged, storedTopics)) return 'unchanged';
+      this.topicsRewritten = true;
+      this.stmts.setTopics.run(JSON.stringify(merged), revision, now, existing.id);
+      this.writeTopics(existing.id, merged, existing.published);
+      return 'updated';
+    }
+    if (existing.content_hash === hash) {
+      if (sameSet(storedTopics, article.topics)) return 'unchanged';
+      // Reclassified (topic rules changed): the feeds change, the article itself did not.
+      this.topicsRewritten = true;
+      this.stmts.setTopics.run(JSON.stringify(article.topics), revision, now, existing.id);
+      this.writeTopics(existing.id, article.topics, existing.published);
+      return 'updated';
+    }
+    if (!sameSet(storedTopics, article.topics)) this.topicsRewritten = true;
+    // Changed: `updated` must move forward even when the source does not say so.
+    const updated = article.updated.getTime() > existing.updated ? article.updated.getTime() : Math.max(now, existing.updated + 1);
+    this.stmts.update.run(toArticleRow({ ...article, id: existing.id }, hash, updated, revision, now));
+    this.stmts.unindexText.run(existing.rowid);
+    this.indexText(existing.rowid, article);
+    this.writeTopics(existing.id, article.topics, article.published.getTime());
+    return 'updated';
+  }
+
+  /** What `q` searches: the title, the summary and the plain text of the body. */
+  private indexText(rowid: number | bigint, a: IndexedArticle): void {
+    this.stmts.indexText.run(rowid, searchText(a.title), searchText(a.summary), searchText(a.text));
+  }
+
+  private writeTopics(id: string, topics: string[], published: number): void {
+    this.stmts.deleteTopics.run(id);
+    this.insertTopics(id, topics, published);
+  }
+
+  private insertTopics(id: string, topics: string[], published: number): void {
+    for (const topic of topics) this.stmts.insertTopic.run(topic, published, id);
+  }
+
+  async removeArticlesNotIn(sourceId: string, keepIds: string[]): Promise<number> {
+    const keep = new Set(keepIds);
+    return this.shared.write(() => {
+      const gone = this.stmts.idsOfSource.all(sourceId).map((r) => r.article_id).filter((id) => !keep.has(id));
+      if (gone.length === 0) return 0;
+      let removed = 0;
+      for (const id of gone) {
+        this.stmts.dropSource.run(id, sourceId);
+        if ((this.stmts.sourceCount.get(id)?.n ?? 0) > 0) continue;
+        this.stmts.deleteTopics.run(id);
+        this.stmts.deleteArticle.run(id);
+        removed++;
+      }
+      this.shared.markRemoval(this.shared.nextRevision(), Date.now());
+      return removed;
+    });
+  }
+
+  async reclassify(select: (article: StoredArticle) => boolean, topicsOf: (article: StoredArticle) => string[]): Promise<number> {
+    const page = this.shared.prepared<StoredRow>(`SELECT rowid, * FROM articles WHERE rowid > ? ORDER BY rowid LIMIT 500`);
+    let changed = 0;
+    for (let after = 0; ;) {
+      const rows = page.all(after);
+      if (rows.length === 0) return changed;
+      after = rows[rows.length - 1]!.rowid;
+      const updates = rows.map((row) => toArticle(row, this.sourcesOf(row.id))).filter(select)
+        .map((article) => ({ article, topics: [...new Set(topicsOf(article))] }))
+        .filter(({ article, topics }) => !sameSet(article.topics, topics));
+      if (updates.length === 0) continue;
+      await this.shared.write(() => {
+        const revision = this.shared.nextRevision();
+        const now = Date.now();
+        for (const { article, topics } of updates) {
+          this.stmts.setTopics.run(JSON.stringify(topics), revision, now, article.id);
+          this.writeTopics(article.id, topics, article.published.getTime());
+        }
+        this.shared.markRemoval(revision, now);
+      });
+      changed += updates.length;
+    }
+  }
+
+  async getArticle(id: string): Promise<StoredArticle | undefined> {
+    const row = this.stmts.publishedById.get(id);
+    return row && toArticle(row, this.sourcesOf(id));
+  }
+
+  async getArticleBySlug(slug: string): Promise<StoredArticle | undefined> {
+    const row = this.stmts.bySlug.get(slug);
+    return row && toArticle(row, this.sourcesOf(row.id));
+  }
+
+  async queryArticles(query: ArticleQuery): Promise<StoredArticle[]> {
+    const ids = this.pageRows(query).map((r) => r.id);
+    const rows = ids.map((id) => this.stmts.publishedById.get(id)).filter((r): r is PublishedRow => r !== undefined);
+    const sources = this.sourcesOfPage(ids);
+    return rows.map((r) => toArticle(r, sources.get(r.id) ?? []));
+  }
+
+  private sourcesOf(id: string): string[] {
+    return this.stmts.sourcesOf.all(id).map((r) => r.source_id);
+  }
+
+  /** The sources of a page of articles in one statement, instead of one per article. */
+  private sourcesOfPage(ids: readonly string[]): Map<string, string[]> {
+    const byArticle = new Map<string, string[]>();
+    if (ids.length === 0) return byArticle;
+    const rows = this.shared.prepared<{ article_id: string; source_id: string }>(
+      `SELECT article_id, source_id FROM article_sources WHERE article_id IN (${marks(ids)}) ORDER BY article_id, source_id`,
+    ).all(...ids);
+    for (const { article_id: id, source_id: source } of rows) {
+      const list = byArticle.get(id);
+      if (list) list.push(source);
+      else byArticle.set(id, [source]);
+    }
+    return byArticle;
+  }
+
+  /**
+   * The newest matching articles, with what their version needs. A topic union merges each topic's own
+   * index range (fast on any archive size) instead of one `IN (…) ORDER BY` over the join table, which
+   * sorts every match.
+   */
+  private matchingRows(query: ArticleQuery, limit: number): PageRow[] {
+    const topics = query.topics ?? [];
+    // Paging back (`after`) reads upwards from the cursor, then turns the page newest-first.
+    const dir = query.after ? 'ASC' : 'DESC';
+    if (topics.length === 0) {
+      const { where, params } = this.filters(query, 'a.published', 'a.id');
+      const sql = `SELECT a.id AS id, ${PAGE_VERSION_COLUMNS} FROM articles a WHERE ${where} ORDER BY a.published ${dir}, a.id ${dir} LIMIT ?`;
+      const rows = this.shared.prepared<PageRow>(sql).all(...params, limit);
+      return query.after ? rows.reverse() : rows;
+    }
+    const { where, params } = this.filters(query, 't.published', 't.article_id');
+    const stmt: Statement<Param[], PageRow & { published: number }> = this.shared.prepared(
+      `SELECT t.article_id AS id, t.published AS published, ${PAGE_VERSION_COLUMNS} FROM article_topics t
+       JOIN articles a ON a.id = t.article_id
+       WHERE t.topic = ? AND ${where} ORDER BY t.published ${dir}, t.article_id ${dir} LIMIT ?`);
+    const merged = new Map<string, PageRow & { published: number }>();
+    for (const topic of new Set(topics)) {
+      for (const row of stmt.all(topic, ...params, limit)) merged.set(row.id, row);
+    }
+    const sorted = [...merged.values()].sort(newestFirst);
+    return query.after ? sorted.slice(Math.max(0, sorted.length - limit)) : sorted.slice(0, limit);
+  }
+
+  /** WHERE clause for everything but the topic union; `published`/`id` name the ordered columns. */
+  private filters(query: ArticleQuery, published: string, id: string): { where: string; params: Param[] } {
+    const clauses: string[] = ['1'];
+    const params: Param[] = [];
+    if (query.excludeTopics?.length) {
+      clauses.push(`NOT EXISTS (SELECT 1 FROM article_topics x WHERE x.article_id = a.id AND x.topic IN (${marks(query.excludeTopics)}))`);
+      params.push(...query.excludeTopics);
+    }
+    if (query.sources?.length) {
+      clauses.push(`EXISTS (SELECT 1 FROM article_sources s WHERE s.article_id = a.id AND s.source_id IN (${marks(query.sources)}))`);
+      params.push(...query.sources);
+    }
+    if (query.lang) {
+      clauses.push(`(lower(a.language) = ? OR lower(a.language) LIKE ?)`);
+      params.push(query.lang.toLowerCase(), `${query.lang.toLowerCase()}-%`);
+    }
+    if (query.since) {
+      clauses.push(`${published} >= ?`);
+      params.push(query.since.getTime());
+    }
+    if (query.before) {
+      clauses.push(`(${published} < ? OR (${published} = ? AND ${id} < ?))`);
+      params.push(query.before.published.getTime(), query.before.published.getTime(), query.before.id);
+    }
+    if (query.after) {
+      clauses.push(`(${published} > ? OR (${published} = ? AND ${id} > ?))`);
+      params.push(query.after.published.getTime(), query.after.published.getTime(), query.after.id);
+    }
+    if (query.terms) {
+      const fts = toFtsQuery(query.terms);
+      clauses.push(fts === undefined ? '0' : `a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)`);
+      if (fts !== undefined) params.push(fts);
+    }
+    return { where: clauses.join(' AND '), params };
+  }
+
+  /**
+   * The version of exactly what the query returns: its page of ids, their newest change, and the last
+   * deletion. It costs the page's own index scan plus an aggregate over at most `limit` rows, whatever
+   * the archive's size, and the ids it found are kept for the queryArticles call that usually follows.
+   */
+  async queryVersion(query: ArticleQuery): Promise<QueryVersion> {
+    return pageVersion(this.pageRows(query), this.shared.meta('deleted_revision'), this.shared.meta('deleted_at'));
+  }
+
+  /** matchingRows for one query object, remembered until the next write. */
+  private pageRows(query: ArticleQuery): PageRow[] {
+    const revision = this.shared.meta('revision');
+    const known = this.lastPage;
+    if (known && known.query === query && known.revision === revision) return known.rows;
+    const rows = this.matchingRows(query, query.limit);
+    this.lastPage = { query, revision, rows };
+    return rows;
+  }
+
+  async countByTopic(): Promise<Map<string, number>> {
+    return new Map(this.stmts.countByTopic.all().map((r) => [r.topic, r.n]));
+  }
+
+  async countBySource(): Promise<Map<string, number>> {
+    return new Map(this.stmts.countBySource.all().map((r) => [r.source_id, r.n]));
+  }
+
+  async countArticles(): Promise<number> {
+    return this.stmts.countAll.get()?.n ?? 0;
+  }
+}

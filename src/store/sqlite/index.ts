@@ -1,0 +1,33 @@
+// The embedded SQLite backend (better-sqlite3 12, WAL): one connection shared by the per-aggregate
+// repositories, composed into the flat ArticleStore callers use.
+
+import { TidingsError, describeError } from '../../errors.ts';
+import { composeStore, type ArticleStore } from '../store.ts';
+import { SqliteArticles } from './articles.ts';
+import { migrate, openDatabase, SqliteDb, type SqliteOptions } from './db.ts';
+import { createSqliteSources } from './sources.ts';
+import { createSqliteSubscriptions } from './subscriptions.ts';
+
+export function openSqliteStore(path: string, options: SqliteOptions = {}): ArticleStore {
+  const db = openDatabase(path);
+  migrate(db, path);
+  const shared = new SqliteDb(db, path, options);
+  return composeStore(new SqliteArticles(shared), createSqliteSources(shared), createSqliteSubscriptions(shared), {
+    currentRevision: async () => shared.currentRevision(),
+    probe: () => probe(shared),
+    close: async () => {
+      if (db.open) db.close();
+    },
+  });
+}
+
+/** A real read and a real write (of a row nothing else reads), as /healthz needs to know. */
+async function probe(shared: SqliteDb): Promise<void> {
+  try {
+    shared.meta('revision');
+    await shared.write(() => shared.db.prepare(`INSERT INTO locks (name, owner, until) VALUES ('probe', 'probe', 0)
+      ON CONFLICT (name) DO UPDATE SET until = 0`).run());
+  } catch (err) {
+    throw new TidingsError('store', shared.path, `not readable and writable: ${describeError(err)}`, { cause: err });
+  }
+}

@@ -1,0 +1,58 @@
+// How text is folded for full-text search, written once so every store backend indexes and every
+// query searches the same words: lowercase, Latin diacritics dropped, and the three apostrophes
+// Ukrainian uses (' ’ ʼ) made one — each splits a word like `'` always did, so мʼята, м’ята and
+// м'ята are all the phrase "м ята", and EU's still contains the word "eu".
+
+import type { SearchTerm } from '../model.ts';
+import { MIN_STEM, searchStem } from './stem.ts';
+
+/** A word of the index: letters, marks and digits; apostrophes (ʼ is a letter to Unicode) are not. */
+const WORD = /(?:(?!['’ʼ])[\p{L}\p{M}\p{N}])+/gu;
+const LATIN = /\p{Script=Latin}/u;
+/** Text past this many characters is not indexed: PostgreSQL caps a tsvector at 1 MB. */
+export const MAX_INDEXED_CHARS = 200_000;
+/** At most this many words of a query are searched for. */
+const MAX_TERMS = 16;
+
+/** The words of `text` as the index holds them. */
+export function searchWords(text: string): string[] {
+  const words = text.slice(0, MAX_INDEXED_CHARS).normalize('NFC').toLowerCase().match(WORD) ?? [];
+  return words.map(foldLatin);
+}
+
+/** The text an index stores for `text`: its search words, space-separated. */
+export function searchText(text: string): string {
+  return searchWords(text).join(' ');
+}
+
+function foldLatin(word: string): string {
+  return LATIN.test(word) ? word.normalize('NFD').replace(/\p{M}/gu, '').normalize('NFC') : word;
+}
+
+/**
+ * A reader's `q` as terms that must all match. Each whitespace-separated word becomes a phrase of
+ * its search words; the last of them matches as a prefix when the word ends in `*` (explicit) or
+ * when it is long enough to inflect, after stemming like the classifier's keywords (франція finds
+ * Франції, зеленського finds Зеленський). Short words (≤ 3 letters) and words with digits (ППО, G7)
+ * match whole.
+ */
+export function searchTerms(q: string): SearchTerm[] {
+  const terms: SearchTerm[] = [];
+  for (const raw of q.split(/\s+/u)) {
+    const explicitPrefix = raw.endsWith('*');
+    const word = (explicitPrefix ? raw.replace(/\*+$/u, '') : raw).normalize('NFC').toLowerCase();
+    const letters = word.match(WORD)?.join('') ?? '';
+    if (letters === '') continue;
+    const inflects = !explicitPrefix && [...letters].length > MIN_STEM - 1 && !/\p{N}/u.test(letters);
+    const words = searchWords(inflects ? searchStem(trimToWord(word)) : word);
+    if (words.length === 0) continue;
+    terms.push({ words, prefix: explicitPrefix || inflects });
+    if (terms.length === MAX_TERMS) break;
+  }
+  return terms;
+}
+
+/** A query word without the punctuation around it ("(Франції," → Франції), so stemming sees its ending. */
+function trimToWord(word: string): string {
+  return word.replace(/^[^\p{L}\p{M}\p{N}]+|[^\p{L}\p{M}\p{N}]+$/gu, '');
+}
