@@ -38,6 +38,16 @@ async function main(): Promise<void> {
     staleWhileRevalidate: env.cacheMaxAgeSeconds,
     corsOrigin: env.corsOrigin,
     ...(env.websub ? { hubUrl: `${env.baseUrl}/websub` } : {}),
+    limits: {
+      trustProxy: env.trustProxy,
+      missesPerMinute: env.rateLimitMisses,
+      searchesPerMinute: env.rateLimitSearches,
+      websubPerMinute: env.rateLimitWebsub,
+      maxPendingMisses: env.maxPendingMisses,
+      maxPageBytes: env.maxPageBytes,
+    },
+    ...(env.adminToken === undefined ? {} : { adminToken: env.adminToken }),
+    ...sqliteDataFile(env.databaseUrl),
   };
   const websub = settings.hubUrl === undefined ? undefined : createHub({
     store,
@@ -125,6 +135,12 @@ async function reclassifyRemote(store: ArticleStore, feeds: FeedsConfig, log: Lo
   } catch (err) {
     log.error({ err: describeError(err) }, 'reclassification failed');
   }
+}
+
+/** /healthz checks that the SQLite file is still there (a deleted data directory goes unnoticed otherwise). */
+function sqliteDataFile(databaseUrl: string): { dataFile?: string } {
+  const path = /^sqlite:(?!:memory:)(.+)$/i.exec(databaseUrl)?.[1];
+  return path === undefined ? {} : { dataFile: path };
 }
 
 function enabled(feeds: FeedsConfig) {

@@ -25,6 +25,8 @@ export interface HttpSettings {
   hubUrl?: string;
   /** Rate limits, overload bound and page budget; each one left out takes its DEFAULT_LIMITS value. */
   limits?: Partial<RequestLimits>;
+  /** The store's data file (SQLite), checked by /healthz: a deleted data directory is noticed. */
+  dataFile?: string;
   /** ADMIN_TOKEN: when set, admin resources (/sources) answer only to `Authorization: Bearer <it>`. */
   adminToken?: string;
 }

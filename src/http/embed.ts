@@ -106,7 +106,7 @@ export function embedPageHandler(deps: AppDeps, gate: MissGate) {
         limit: limit.limit,
         validators: { etag, lastModified: version.lastModified },
         cacheKey: `${key}|${etag}`,
-        search: request.query.q !== undefined,
+        search: request.query.terms !== undefined,
         ...(request.dependsOnNow ? { minute } : {}),
       };
       memo.set(req.url, resolved);

@@ -81,7 +81,7 @@ export function feedHandler(deps: AppDeps, gate: MissGate): (req: Request, res: 
         request,
         validators: { etag, lastModified: plausible(version.lastModified) },
         cacheKey: `${key}|${etag}`,
-        search: request.query.q !== undefined,
+        search: request.query.terms !== undefined,
         ...(hubUrl ? { link: hubLink(hubUrl, feedUrl(deps.settings.baseUrl, request.topicPath, request.format, request.queryString)) } : {}),
         ...(request.dependsOnNow ? { minute } : {}),
       };
