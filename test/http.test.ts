@@ -521,3 +521,22 @@ test('feed ids: unfiltered feeds keep their urn, filtered ones get a valid tag: 
   assert.doesNotMatch(none.text, /1970/);
   assert.doesNotMatch(none.headers['last-modified'] ?? '', /1970/);
 });
+
+test('a local article stored with path-only links gets the public origin when rendered, in feeds and pages', async (t) => {
+  const app = await startTestApp(t);
+  await app.store.upsertArticles([makeArticle(1, {
+    sourceId: 'local', slug: 'roofs', url: '/articles/roofs', image: '/images/roof.jpg', topics: ['ukraine'],
+    contentHtml: '<p><a href="/programmes/green">the programme</a> <img src="/images/a.jpg"> <a href="//cdn.example/x">cdn</a></p>',
+  })]);
+  const json = (await request(app.app).get('/feeds/ukraine.json').expect(200)).body as { items: { url: string; image: string; content_html: string }[] };
+  assert.equal(json.items[0]?.url, `${BASE_URL}/articles/roofs`);
+  assert.equal(json.items[0]?.image, `${BASE_URL}/images/roof.jpg`);
+  assert.equal(json.items[0]?.content_html, `<p><a href="${BASE_URL}/programmes/green">the programme</a> <img src="${BASE_URL}/images/a.jpg"> <a href="//cdn.example/x">cdn</a></p>`);
+  const rss = (await request(app.app).get('/feeds/ukraine.rss').expect(200)).text;
+  assert.match(rss, /<link>http:\/\/tidings\.test\/articles\/roofs<\/link>/);
+  const page = (await request(app.app).get('/topics/ukraine').expect(200)).text;
+  assert.match(page, /href="http:\/\/tidings\.test\/articles\/roofs"/);
+  const article = (await request(app.app).get('/articles/roofs').expect(200)).text;
+  assert.match(article, /<link rel="canonical" href="http:\/\/tidings\.test\/articles\/roofs">/);
+  assert.match(article, /href="http:\/\/tidings\.test\/programmes\/green"/);
+});

@@ -12,7 +12,7 @@ import { RENDERER_VERSION } from '../version.ts';
 import { knownSources, RequestMemo, serveCached, type CachedServing, type Resolved } from './cached.ts';
 import { makeEtag } from './conditional.ts';
 import type { AppDeps } from './deps.ts';
-import { topicPageUrl } from './links.ts';
+import { topicPageUrl, withPublicUrls } from './links.ts';
 import type { MissGate } from './limits.ts';
 import { sendBadRequest, sendNotFound } from './problems.ts';
 
@@ -134,8 +134,8 @@ function pageTitle(deps: AppDeps, request: FeedRequest): string {
 }
 
 async function renderPage(deps: AppDeps, request: FeedRequest, limit: number): Promise<string> {
-  const articles = await deps.store.queryArticles({ ...request.query, limit });
   const { baseUrl, siteTitle } = deps.settings;
+  const articles = withPublicUrls(baseUrl, await deps.store.queryArticles({ ...request.query, limit }));
   const topics = topicsOf(deps, request);
   const single = topics.length === 1 ? topics[0] : undefined;
   return renderEmbedPage({

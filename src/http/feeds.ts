@@ -16,7 +16,7 @@ import { SingleFlight } from '../concurrency.ts';
 import { knownSources, RequestMemo, serveCached, type CachedServing, type Resolved, type Validators } from './cached.ts';
 import { makeEtag } from './conditional.ts';
 import type { AppDeps } from './deps.ts';
-import { feedUrl, topicPageUrl } from './links.ts';
+import { feedUrl, topicPageUrl, withPublicUrls } from './links.ts';
 import { requestLimits, type MissGate } from './limits.ts';
 import { sendBadRequest, sendNotFound } from './problems.ts';
 
@@ -116,7 +116,8 @@ export async function renderFeed(
   lastModified: Date,
   maxPageBytes = requestLimits(deps.settings).maxPageBytes,
 ): Promise<Rendered> {
-  const page = withinBudget(await deps.store.queryArticles(request.query), request, maxPageBytes);
+  const articles = withPublicUrls(deps.settings.baseUrl, await deps.store.queryArticles(request.query));
+  const page = withinBudget(articles, request, maxPageBytes);
   const doc = feedDocument(deps, request, topicsOf(request, deps.catalog().topics), page, plausible(lastModified));
   const renderer = RENDERERS[request.format];
   return { body: renderer.render(doc), contentType: renderer.contentType };

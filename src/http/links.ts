@@ -17,3 +17,28 @@ export function feedLinks(baseUrl: string, topicPath: string): Record<FeedFormat
     json: feedUrl(baseUrl, topicPath, 'json'),
   };
 }
+
+/**
+ * Articles as a response shows them: a local article's page is stored as a path (`/articles/<slug>`),
+ * and the URLs in its body root-relative; they get BASE_URL here, when the response is rendered, so
+ * stored articles never depend on the public origin. Remote articles are left as they are.
+ */
+export function withPublicUrls<A extends { url: string; contentHtml: string; image?: string | undefined }>(baseUrl: string, articles: A[]): A[] {
+  if (!articles.some(isLocalPath)) return articles;
+  return articles.map((a) => (isLocalPath(a) ? {
+    ...a,
+    url: `${baseUrl}${a.url}`,
+    ...(a.image !== undefined && isLocalPath({ url: a.image }) ? { image: `${baseUrl}${a.image}` } : {}),
+    // Root-relative links and images in a local article's body (normalize keeps them relative).
+    contentHtml: a.contentHtml.replace(/(\s(?:href|src|poster)=")\/(?!\/)/g, `$1${baseUrl}/`),
+  } : a));
+}
+
+function isLocalPath(a: { url: string }): boolean {
+  return a.url.startsWith('/') && !a.url.startsWith('//');
+}
+
+/** `withPublicUrls` for one article (its own page). */
+export function withPublicUrl<A extends { url: string; contentHtml: string; image?: string | undefined }>(baseUrl: string, article: A): A {
+  return withPublicUrls(baseUrl, [article])[0] ?? article;
+}

@@ -26,6 +26,8 @@ export interface NormalizeContext {
 }
 
 export const LOCAL_SOURCE_ID = 'local';
+/** Stand-in origin for resolving a local article's relative URLs (RFC 6761 reserves `.invalid`). */
+const LOCAL_ORIGIN = 'http://tidings.invalid';
 
 /** Query parameters that only track the reader; they make one page look like many. */
 const TRACKING_PARAMS = /^(?:utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi|yclid|igshid)$/i;
@@ -262,7 +264,12 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): IndexedA
 
   // --- slug: local articles only; the loader always sets one, the title is a last resort.
   const slug = isLocal ? item.slug || slugify(item.title ?? '') || 'untitled' : undefined;
-  const localPage = isLocal ? `${ctx.baseUrl.replace(/\/+$/, '')}/articles/${slug}` : undefined;
+  // A local article's page is stored as a path: its public origin is added when a response is rendered
+  // (src/http/links.ts), so an ingest run under another PORT or BASE_URL changes no stored article.
+  const localPath = isLocal ? `/articles/${slug}` : undefined;
+  // Relative URLs in a local article resolve against its page under a stand-in origin, which is then
+  // cut off: stored content keeps root-relative URLs (`/images/x.jpg`), made absolute at render.
+  const localPage = isLocal ? `${LOCAL_ORIGIN}${localPath}` : undefined;
 
   // Base for relative URLs, in order: the item's xml:base (itself possibly relative to the feed's),
   // then the feed's xml:base / home page, then the URL the feed was fetched from. A local article's
@@ -279,7 +286,8 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): IndexedA
     item.contentHtml?.trim() ||
     item.summaryHtml?.trim() ||
     (item.contentText?.trim() ? textParagraphsHtml(item.contentText) : '');
-  const contentHtml = stripXmlIllegal(sanitizeHtml(stripXmlIllegal(rawContentHtml), contentBase));
+  const sanitized = stripXmlIllegal(sanitizeHtml(stripXmlIllegal(rawContentHtml), contentBase));
+  const contentHtml = isLocal ? sanitized.replaceAll(`="${LOCAL_ORIGIN}/`, '="/') : sanitized;
   // Sanitized output needs no second parse for its text (dropping control characters and lone
   // surrogates cannot make a tag or an entity); it is handed on with the article to classify and the store.
   const contentPlain = sanitizedHtmlToText(contentHtml);
@@ -301,7 +309,7 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): IndexedA
   // guid without isPermaLink="false"); both resolved and canonicalized.
   let ownUrl: string | undefined;
   if (isLocal) {
-    ownUrl = localPage;
+    ownUrl = localPath;
   } else {
     const link = resolveUrl(item.link, bases);
     const permalinkGuid =
@@ -396,7 +404,8 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): IndexedA
     });
   }
 
-  const image = resolveUrl(item.image, bases);
+  const resolvedImage = resolveUrl(item.image, bases);
+  const image = isLocal && resolvedImage?.startsWith(`${LOCAL_ORIGIN}/`) ? resolvedImage.slice(LOCAL_ORIGIN.length) : resolvedImage;
 
   const article: IndexedArticle = {
     id,
