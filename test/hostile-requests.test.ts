@@ -171,3 +171,29 @@ test('under overload, misses beyond the bound are shed with 503 + Retry-After wh
   assert.equal(shed[0]?.body.error, 'busy');
   await request(app.app).get('/feeds/ukraine.json').set('If-None-Match', warm.headers.etag!).expect(304);
 });
+
+test('behind a proxy (TRUST_PROXY), the limits key on the client X-Forwarded-For names', async (t) => {
+  const app = await startTestApp(t, { limits: { missesPerMinute: 1, trustProxy: 1 } });
+  const miss = (client: string, n: number) => request(app.app).get(`/feeds/all.json?since=2020-01-0${n}`).set('X-Forwarded-For', client);
+  await miss('203.0.113.1', 1).expect(200);
+  await miss('203.0.113.2', 2).expect(200);
+  const refused = await miss('203.0.113.1', 3).expect(429);
+  assert.match(refused.headers['retry-after'] ?? '', /^\d+$/);
+  // Without TRUST_PROXY the header is not believed: both "clients" are the one peer.
+  const direct = await startTestApp(t, { limits: { missesPerMinute: 1 } });
+  await request(direct.app).get('/feeds/all.json?since=2020-01-01').set('X-Forwarded-For', '203.0.113.1').expect(200);
+  await request(direct.app).get('/feeds/all.json?since=2020-01-02').set('X-Forwarded-For', '203.0.113.2').expect(429);
+});
+
+test('TRUST_PROXY and the limit settings are read and checked at boot', async () => {
+  const { loadEnvConfig } = await import('../src/config.ts');
+  assert.equal(loadEnvConfig({}).trustProxy, false);
+  assert.equal(loadEnvConfig({ TRUST_PROXY: '2' }).trustProxy, 2);
+  assert.equal(loadEnvConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy, 'loopback, 10.0.0.0/8');
+  assert.throws(() => loadEnvConfig({ TRUST_PROXY: 'true' }), /TRUST_PROXY/);
+  assert.throws(() => loadEnvConfig({ RATE_LIMIT_MISSES: '0' }), /RATE_LIMIT_MISSES/);
+  assert.throws(() => loadEnvConfig({ ADMIN_TOKEN: 'short' }), /ADMIN_TOKEN: expected at least 16 characters/);
+  const env = loadEnvConfig({ MAX_PAGE_MB: '2', ADMIN_TOKEN: 'x'.repeat(16) });
+  assert.equal(env.maxPageBytes, 2 * 1024 * 1024);
+  assert.equal(env.adminToken, 'x'.repeat(16));
+});
