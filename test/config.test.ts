@@ -37,6 +37,12 @@ describe('loadEnvConfig', () => {
       corsOrigin: '*',
       websub: true,
       websubAllowPrivateCallbacks: false,
+      trustProxy: false,
+      rateLimitMisses: 300,
+      rateLimitSearches: 60,
+      rateLimitWebsub: 20,
+      maxPendingMisses: 64,
+      maxPageBytes: 8 * 1024 * 1024,
     });
   });
 
@@ -54,6 +60,13 @@ describe('loadEnvConfig', () => {
       USER_AGENT_URL: 'https://news.example.org/about',
       WEBSUB: 'OFF',
       WEBSUB_ALLOW_PRIVATE_CALLBACKS: 'on',
+      TRUST_PROXY: 'loopback',
+      RATE_LIMIT_MISSES: '100',
+      RATE_LIMIT_SEARCHES: '10',
+      RATE_LIMIT_WEBSUB: '5',
+      MAX_PENDING_MISSES: '32',
+      MAX_PAGE_MB: '4',
+      ADMIN_TOKEN: 'an-admin-token-of-some-length',
       UNRELATED: 'ignored',
     });
     assert.deepEqual(config, {
@@ -69,6 +82,13 @@ describe('loadEnvConfig', () => {
       userAgentUrl: 'https://news.example.org/about',
       websub: false,
       websubAllowPrivateCallbacks: true,
+      trustProxy: 'loopback',
+      rateLimitMisses: 100,
+      rateLimitSearches: 10,
+      rateLimitWebsub: 5,
+      maxPendingMisses: 32,
+      maxPageBytes: 4 * 1024 * 1024,
+      adminToken: 'an-admin-token-of-some-length',
     });
   });
 
