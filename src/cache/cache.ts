@@ -5,6 +5,7 @@
 
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
+import { createLimiter } from '../concurrency.ts';
 import { TidingsError } from '../errors.ts';
 
 /**
@@ -116,7 +117,7 @@ export function addForm(entry: CachedResponse, encoding: CompressedEncoding): Pr
   const pending = compressing.get(entry) ?? {};
   const known = pending[encoding];
   if (known) return known;
-  const made = compressionSlot(() => compress(entry.body, encoding)).then((form) => {
+  const made = compressionSlot.run(() => compress(entry.body, encoding)).then((form) => {
     // A form that is not smaller than the original is useless to send.
     entry[encoding] = form.length < entry.body.length ? form : null;
   }).finally(() => {
@@ -146,19 +147,7 @@ function compress(body: Buffer, encoding: CompressedEncoding): Promise<Buffer> {
  * kept afterwards. Two match this machine's cores; the rest wait their turn.
  */
 const COMPRESSIONS_AT_ONCE = 2;
-let compressionsRunning = 0;
-const compressionQueue: (() => void)[] = [];
-
-async function compressionSlot<T>(work: () => Promise<T>): Promise<T> {
-  if (compressionsRunning >= COMPRESSIONS_AT_ONCE) await new Promise<void>((resolve) => compressionQueue.push(resolve));
-  compressionsRunning++;
-  try {
-    return await work();
-  } finally {
-    compressionsRunning--;
-    compressionQueue.shift()?.();
-  }
-}
+const compressionSlot = createLimiter(COMPRESSIONS_AT_ONCE);
 
 /** The smallest Brotli window that holds the whole body: the same output, less memory to set up. */
 function brotliWindowBits(length: number): number {
