@@ -499,8 +499,10 @@ test('a page stops taking articles past its byte budget, and its next link carri
   const seen: string[] = [];
   let path: string | undefined = '/feeds/ukraine.json';
   while (path) {
-    const body = (await request(app.app).get(path).expect(200)).body as { items: { id: string }[]; next_url?: string };
+    const res = await request(app.app).get(path).expect(200);
+    const body = res.body as { items: { id: string }[]; next_url?: string };
     assert.ok(body.items.length <= 3, `${body.items.length} items on one page`);
+    if (seen.length === 0) assert.match(res.headers['tidings-truncated'] ?? '', /^2 of 6 articles: the page reached its 24 KB budget/);
     seen.push(...body.items.map((i) => i.id));
     path = body.next_url?.replace(BASE_URL, '');
   }

@@ -23,6 +23,8 @@ export interface CachedResponse {
   lastModified: Date;
   /** The full Content-Type header, charset included. */
   contentType: string;
+  /** Set when the page was cut short by its byte budget: sent as the `Tidings-Truncated` header. */
+  truncated?: string;
 }
 
 export interface CacheStats {
@@ -84,7 +86,7 @@ const brotliAsync = promisify(brotliCompress);
 /** An entry of a rendered body with no compressed form yet (none ever, when it is too small to gain). */
 export function prepareResponse(
   body: Buffer | string,
-  meta: { etag: string; lastModified: Date; contentType: string },
+  meta: { etag: string; lastModified: Date; contentType: string; truncated?: string },
 ): CachedResponse {
   const identity = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   if (identity.length < MIN_COMPRESS_BYTES) return { body: identity, gzip: null, br: null, ...meta };

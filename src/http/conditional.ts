@@ -98,6 +98,7 @@ export function sendEntry(req: Request, res: Response, entry: CachedResponse): v
   const encoding = chooseForm(entry, req.headers['accept-encoding']);
   const payload = formOf(entry, encoding) ?? entry.body;
   res.setHeader('Content-Type', entry.contentType);
+  if (entry.truncated !== undefined) res.setHeader('Tidings-Truncated', entry.truncated);
   // The tag of the form actually sent (precheck may have guessed before the entry existed).
   res.setHeader('ETag', codedEtag(entry.etag, encoding));
   if (encoding !== 'identity') res.setHeader('Content-Encoding', encoding);

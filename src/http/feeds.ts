@@ -104,7 +104,11 @@ function hubLink(hubUrl: string, selfUrl: string): string {
 
 async function fillEntry(deps: AppDeps, request: FeedRequest, validators: Validators, cacheKey: string, maxPageBytes: number): Promise<CachedResponse> {
   const rendered = await renderFeed(deps, request, validators.lastModified, maxPageBytes);
-  const entry = prepareResponse(rendered.body, { ...validators, contentType: rendered.contentType });
+  const entry = prepareResponse(rendered.body, {
+    ...validators,
+    contentType: rendered.contentType,
+    ...(rendered.truncated === undefined ? {} : { truncated: rendered.truncated }),
+  });
   deps.cache.set(cacheKey, entry);
   return entry;
 }
@@ -120,7 +124,10 @@ export async function renderFeed(
   const page = withinBudget(articles, request, maxPageBytes);
   const doc = feedDocument(deps, request, topicsOf(request, deps.catalog().topics), page, plausible(lastModified));
   const renderer = RENDERERS[request.format];
-  return { body: renderer.render(doc), contentType: renderer.contentType };
+  const rendered: Rendered = { body: renderer.render(doc), contentType: renderer.contentType };
+  // Said in a header (the formats have no field for it); the feed's next link carries on.
+  if (page.truncated) rendered.truncated = `${page.articles.length} of ${articles.length} articles: the page reached its ${Math.round(maxPageBytes / 1024)} KB budget; its next link continues`;
+  return rendered;
 }
 
 function topicsOf(request: FeedRequest, topics: readonly Topic[]): Topic[] {
