@@ -528,11 +528,16 @@ test('a local article stored with path-only links gets the public origin when re
   const app = await startTestApp(t);
   await app.store.upsertArticles([makeArticle(1, {
     sourceId: 'local', slug: 'roofs', url: '/articles/roofs', image: '/images/roof.jpg', topics: ['ukraine'],
+    authors: [{ name: 'Olena', url: '/about/olena' }], enclosures: [{ url: '/media/talk.mp3', type: 'audio/mpeg' }],
     contentHtml: '<p><a href="/programmes/green">the programme</a> <img src="/images/a.jpg"> <a href="//cdn.example/x">cdn</a></p>',
   })]);
-  const json = (await request(app.app).get('/feeds/ukraine.json').expect(200)).body as { items: { url: string; image: string; content_html: string }[] };
+  const json = (await request(app.app).get('/feeds/ukraine.json').expect(200)).body as {
+    items: { url: string; image: string; content_html: string; authors?: { url?: string }[]; attachments?: { url: string }[] }[];
+  };
   assert.equal(json.items[0]?.url, `${BASE_URL}/articles/roofs`);
   assert.equal(json.items[0]?.image, `${BASE_URL}/images/roof.jpg`);
+  assert.equal(json.items[0]?.authors?.[0]?.url, `${BASE_URL}/about/olena`);
+  assert.equal(json.items[0]?.attachments?.[0]?.url, `${BASE_URL}/media/talk.mp3`);
   assert.equal(json.items[0]?.content_html, `<p><a href="${BASE_URL}/programmes/green">the programme</a> <img src="${BASE_URL}/images/a.jpg"> <a href="//cdn.example/x">cdn</a></p>`);
   const rss = (await request(app.app).get('/feeds/ukraine.rss').expect(200)).text;
   assert.match(rss, /<link>http:\/\/tidings\.test\/articles\/roofs<\/link>/);

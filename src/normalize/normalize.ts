@@ -29,6 +29,11 @@ export const LOCAL_SOURCE_ID = 'local';
 /** Stand-in origin for resolving a local article's relative URLs (RFC 6761 reserves `.invalid`). */
 const LOCAL_ORIGIN = 'http://tidings.invalid';
 
+/** A URL resolved against the stand-in origin, stored root-relative (the origin is added at render). */
+function rootRelative(url: string | undefined): string | undefined {
+  return url?.startsWith(`${LOCAL_ORIGIN}/`) ? url.slice(LOCAL_ORIGIN.length) : url;
+}
+
 /** Query parameters that only track the reader; they make one page look like many. */
 const TRACKING_PARAMS = /^(?:utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi|yclid|igshid)$/i;
 
@@ -381,7 +386,7 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): IndexedA
   for (const a of item.authors) {
     const name = stripXmlIllegal(htmlToText(a.name ?? ''));
     const email = a.email?.trim() || undefined;
-    const personUrl = resolveUrl(a.url, bases);
+    const personUrl = rootRelative(resolveUrl(a.url, bases));
     // An author known only by e-mail is still credited, under the address.
     const shown = name || email;
     if (!shown || seenAuthors.has(shown.toLowerCase())) continue;
@@ -391,7 +396,7 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): IndexedA
 
   const enclosures: Enclosure[] = [];
   for (const e of item.enclosures) {
-    const encUrl = resolveUrl(e.url, bases);
+    const encUrl = rootRelative(resolveUrl(e.url, bases));
     if (!encUrl) {
       log(`normalize: ${ctx.sourceId}: ${where}: enclosure URL ${JSON.stringify(e.url)} cannot be resolved, dropped`);
       continue;
@@ -404,8 +409,7 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): IndexedA
     });
   }
 
-  const resolvedImage = resolveUrl(item.image, bases);
-  const image = isLocal && resolvedImage?.startsWith(`${LOCAL_ORIGIN}/`) ? resolvedImage.slice(LOCAL_ORIGIN.length) : resolvedImage;
+  const image = rootRelative(resolveUrl(item.image, bases));
 
   const article: IndexedArticle = {
     id,
