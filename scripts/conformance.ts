@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import { decodeHTML } from 'entities';
 import { jsonFeedValidator } from './jsonfeed-schema.ts';
 import { freePort } from './free-port.ts';
 
@@ -16,6 +17,9 @@ const FIXTURE = join(REPO, 'test', 'fixtures', 'conformance');
 const SCHEMAS = process.env.TIDINGS_SCHEMAS_DIR ?? resolve(REPO, '..', 'shared', 'schemas');
 const PYTHON = '/usr/bin/python3'; // Debian's python3-feedparser is installed for this interpreter only
 const FEEDPARSER_HELPER = join(REPO, 'scripts', 'conformance_feedparser.py');
+/** The W3C Feed Validation Service, run offline (see its README); validated in batches by W3C_HELPER. */
+const VALIDATORS = process.env.TIDINGS_VALIDATORS_DIR ?? resolve(REPO, '..', 'shared', 'validators');
+const W3C_HELPER = join(REPO, 'scripts', 'conformance_w3c.py');
 
 /**
  * Titles of test/fixtures/conformance/content, exactly as written there. Checked only against a server
@@ -90,6 +94,7 @@ interface Tools {
   jing?: string;
   feedparser?: string;
   newsboat?: string;
+  w3c?: string;
 }
 
 function missing(command: string, args: string[]): string | undefined {
@@ -111,7 +116,17 @@ function probeTools(): Tools {
   else if (python.status !== 0) tools.feedparser = `${PYTHON} cannot import feedparser (apt install python3-feedparser)`;
   const newsboat = missing('newsboat', ['-v']);
   if (newsboat) tools.newsboat = newsboat;
+  const w3c = w3cMissing();
+  if (w3c) tools.w3c = w3c;
   return tools;
+}
+
+function w3cMissing(): string | undefined {
+  if (!existsSync(join(VALIDATORS, 'feedvalidator', 'feedvalidator', '__init__.py'))) return `no W3C feedvalidator in ${VALIDATORS} (set TIDINGS_VALIDATORS_DIR)`;
+  const python = spawnSync(PYTHON, ['-c', 'import libxml2, rdflib, html5lib'], { encoding: 'utf8' });
+  if (python.error !== undefined) return `${PYTHON} not found`;
+  if (python.status !== 0) return `${PYTHON} lacks the validator's modules (apt install python3-libxml2 python3-rdflib python3-html5lib)`;
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -362,6 +377,44 @@ function jingCheck(report: Report, pages: Page[], schema: string, what: string, 
   }
 }
 
+interface W3cResult {
+  file: string;
+  feedType: string;
+  errors: string[];
+  warnings: string[];
+}
+
+/**
+ * Every RSS and Atom page through the W3C Feed Validation Service, in batches (one Python process per
+ * batch): no error allowed. Warnings are printed, not failed: the service warns about choices the specs
+ * allow (e.g. a feed-level author an Atom reader does not need).
+ */
+function w3cCheck(report: Report, base: string, pages: Page[], tools: Tools): void {
+  if (tools.w3c !== undefined) return report.skip('W3C Feed Validation Service on RSS and Atom', tools.w3c);
+  const BATCH = 40;
+  for (let i = 0; i < pages.length; i += BATCH) {
+    const batch = pages.slice(i, i + BATCH);
+    const args = batch.flatMap((p) => [p.file, new URL(p.label, base).href]);
+    const run = spawnSync(PYTHON, [W3C_HELPER, VALIDATORS, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    if (run.status !== 0) {
+      for (const page of batch) report.fail(`${page.label}: W3C Feed Validation Service`, `validator failed: ${run.stderr.trim().split('\n').slice(-3).join(' ')}`);
+      continue;
+    }
+    const results = new Map((JSON.parse(run.stdout) as W3cResult[]).map((r) => [r.file, r]));
+    for (const page of batch) {
+      const result = results.get(page.file);
+      const name = `${page.label}: W3C Feed Validation Service, no error`;
+      if (result === undefined) {
+        report.fail(name, 'no result');
+        continue;
+      }
+      for (const warning of result.warnings) console.log(`     warning ${page.label}: ${warning}`);
+      const want = page.format === 'rss' ? 'RSS 2.0' : 'Atom';
+      report.check(name, [...(result.feedType === want ? [] : [`read as ${result.feedType}, want ${want}`]), ...result.errors]);
+    }
+  }
+}
+
 /** A reader's view of one entry against the JSON Feed truth: same id, title, link, dates and topics. */
 function compareEntry(entry: ParsedEntry, truth: Map<string, JsonItem>, format: Format, feedAuthors: string[]): string[] {
   const id = entry.id ?? '(no id)';
@@ -460,7 +513,8 @@ function newsboatCheck(report: Report, base: string, chain: Chain, truth: Map<st
       const row = got.get(id);
       const item = truth.get(id);
       if (row === undefined) problems.push(`${id} not stored`);
-      else if (row.title !== item?.title) problems.push(`${id} title ${JSON.stringify(row.title)}, want ${JSON.stringify(item?.title)}`);
+      // newsboat keeps an RSS title as the HTML it is (RSS titles are HTML to readers) and shows it decoded.
+      else if ((chain.format === 'rss' ? decodeHTML(row.title) : row.title) !== item?.title) problems.push(`${id} title ${JSON.stringify(row.title)}, want ${JSON.stringify(item?.title)}`);
       else if (row.url !== item.url) problems.push(`${id} url ${row.url}, want ${item.url}`);
     }
     for (const guid of got.keys()) if (!expected.includes(guid)) problems.push(`unexpected item ${guid}`);
@@ -566,6 +620,7 @@ async function run(report: Report, server: Server, tools: Tools, work: string): 
   const pages = chains.flatMap((c) => c.pages.filter((p) => p.fetched.status === 200));
 
   xmllintCheck(report, pages.filter((p) => p.format !== 'json'), tools);
+  w3cCheck(report, base, pages.filter((p) => p.format !== 'json'), tools);
   const atomPages = pages.filter((p) => p.format === 'atom');
   if (tools.jing === undefined) {
     jingCheck(report, atomPages, join(SCHEMAS, 'atom.rnc'), 'atom.rnc (RELAX NG, RFC 4287)', ['-c']);

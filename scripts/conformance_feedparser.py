@@ -6,6 +6,7 @@ object per file, so the TypeScript side can compare what a real reader saw with 
 Dates are printed as Unix seconds (UTC) because feedparser keeps only whole seconds."""
 
 import calendar
+import html
 import json
 import sys
 
@@ -17,10 +18,17 @@ def seconds(parsed):
     return None if parsed is None else calendar.timegm(parsed)
 
 
+def shown_text(value, detail):
+    """The text a reader shows: feedparser gives an HTML title (RSS titles are HTML) as HTML."""
+    if value is not None and detail is not None and detail.get("type") == "text/html":
+        return html.unescape(value)
+    return value
+
+
 def entry_summary(entry):
     return {
         "id": entry.get("id"),
-        "title": entry.get("title"),
+        "title": shown_text(entry.get("title"), entry.get("title_detail")),
         "link": entry.get("link"),
         "published": seconds(entry.get("published_parsed")),
         "updated": seconds(entry.get("updated_parsed")),
@@ -38,7 +46,7 @@ def file_summary(path):
         "bozo": int(bool(parsed.get("bozo"))),
         "bozo_exception": None if exception is None else f"{type(exception).__name__}: {exception}",
         "version": parsed.get("version"),
-        "title": parsed.feed.get("title"),
+        "title": shown_text(parsed.feed.get("title"), parsed.feed.get("title_detail")),
         "links": {link.get("rel", "alternate"): link.get("href") for link in parsed.feed.get("links", [])},
         "entries": [entry_summary(e) for e in parsed.entries],
     }

@@ -8,6 +8,7 @@ import type { ArticleStore } from './store/store.ts';
 import { requireAdmin } from './http/admin.ts';
 import { metricsHandler, requestMetrics } from './http/metrics.ts';
 import { errorHandler, sendNotFound } from './http/problems.ts';
+import { requestLimits } from './http/limits.ts';
 import { mountRoutes } from './http/routes.ts';
 
 export function createApp(deps: AppDeps): Express {
@@ -18,6 +19,14 @@ export function createApp(deps: AppDeps): Express {
   // `?a=1&a=2` stays an array (and is refused by name); nested objects are not needed.
   app.set('query parser', 'simple');
   if (deps.metrics) app.use(requestMetrics(deps.metrics));
+  // TRUST_PROXY: which hops may name the client in X-Forwarded-For (req.ip keys the rate limits).
+  app.set('trust proxy', requestLimits(deps.settings).trustProxy);
+  // Every response, feeds included, is what its Content-Type says: a browser must not sniff a feed
+  // carrying <script> in a title into an HTML page.
+  app.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
   mountRoutes(app, deps);
   app.use(errorHandler(deps.log));
   return app;
@@ -29,7 +38,14 @@ export function createAdminApp(deps: { store: ArticleStore; metrics: Metrics; ad
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
-    deps.store.countArticles().then((articles) => res.json({ status: 'ok', articles }), next);
+    // The same answer as the web role's /healthz: the store read and written, no internals on failure.
+    deps.store.probe().then(
+      () => res.json({ status: 'ok' }),
+      (err: unknown) => {
+        deps.log.error({ err }, 'health probe failed');
+        res.status(503).json({ status: 'degraded' });
+      },
+    ).catch(next);
   });
   const metrics = metricsHandler(deps.metrics);
   app.get('/metrics', requireAdmin(deps.adminToken), (req, res, next) => {

@@ -38,7 +38,7 @@ export interface EnvConfig {
   websubAllowPrivateCallbacks: boolean;
   /** Which part of Tidings this process runs: `web` serves, `worker` polls and syncs, `all` both. */
   role: ProcessRole;
-  /** Bearer token that GET /metrics asks for; unset, metrics are open. */
+  /** ADMIN_TOKEN: the bearer token that unlocks admin resources (/metrics, /sources); unset, they are public. */
   adminToken?: string;
   /** How long a worker's claim on a source lasts without renewal (a dead worker's sources wait this long). */
   sourceLeaseSeconds: number;
@@ -54,6 +54,16 @@ export interface EnvConfig {
   ingestWorkers?: number;
   /** Items kept per polled feed, newest first. */
   ingestMaxItems: number;
+  /** Express's `trust proxy`: false (the peer is the client), a hop count, or addresses/subnets to trust. */
+  trustProxy: boolean | number | string;
+  /** Per client and minute: cache misses, searches (`q` misses) and POST /websub requests. */
+  rateLimitMisses: number;
+  rateLimitSearches: number;
+  rateLimitWebsub: number;
+  /** Cache misses rendering or waiting at once beyond which more are shed with 503. */
+  maxPendingMisses: number;
+  /** Bytes of article text one feed page may carry; items past it go to the next page. */
+  maxPageBytes: number;
 }
 
 export const PROCESS_ROLES = ['web', 'worker', 'all'] as const;
@@ -137,9 +147,24 @@ const envSchema = z.object({
   WEBSUB_TIMEOUT_MS: integerVar(100, 120_000).optional(),
   INGEST_WORKERS: integerVar(1, 64).optional(),
   INGEST_MAX_ITEMS: integerVar(1, 100_000).default(1000),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(off|\d{1,2}|[a-z0-9.:/, ]+)$/i, 'expected off, a hop count, or loopback/uniquelocal/addresses/subnets, comma-separated')
+    .refine((s) => !/^(on|true)$/i.test(s), 'expected a hop count or the proxies\' addresses: trusting every hop lets any client pick its address')
+    .default('off'),
+  RATE_LIMIT_MISSES: integerVar(1, 1_000_000).default(300),
+  RATE_LIMIT_SEARCHES: integerVar(1, 1_000_000).default(60),
+  RATE_LIMIT_WEBSUB: integerVar(1, 1_000_000).default(20),
+  MAX_PENDING_MISSES: integerVar(1, 100_000).default(64),
+  MAX_PAGE_MB: integerVar(1, 1024).default(8),
 });
 
 const SECRET_VARS = new Set(['ADMIN_TOKEN']);
+
+function trustProxyValue(raw: string): boolean | number | string {
+  if (raw.toLowerCase() === 'off') return false;
+  return /^\d+$/.test(raw) ? Number(raw) : raw;
+}
 
 /** Reads the environment; throws TidingsError naming the first bad variable and its value. */
 export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
@@ -178,6 +203,12 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
     ...(v.WEBSUB_TIMEOUT_MS === undefined ? {} : { websubTimeoutMs: v.WEBSUB_TIMEOUT_MS }),
     ...(v.INGEST_WORKERS === undefined ? {} : { ingestWorkers: v.INGEST_WORKERS }),
     ingestMaxItems: v.INGEST_MAX_ITEMS,
+    trustProxy: trustProxyValue(v.TRUST_PROXY),
+    rateLimitMisses: v.RATE_LIMIT_MISSES,
+    rateLimitSearches: v.RATE_LIMIT_SEARCHES,
+    rateLimitWebsub: v.RATE_LIMIT_WEBSUB,
+    maxPendingMisses: v.MAX_PENDING_MISSES,
+    maxPageBytes: v.MAX_PAGE_MB * 1024 * 1024,
   };
 }
 

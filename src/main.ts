@@ -31,7 +31,16 @@ async function main(): Promise<void> {
     staleWhileRevalidate: env.cacheMaxAgeSeconds,
     corsOrigin: env.corsOrigin,
     ...(env.websub ? { hubUrl: `${env.baseUrl}/websub` } : {}),
-    ...(env.adminToken ? { adminToken: env.adminToken } : {}),
+    limits: {
+      trustProxy: env.trustProxy,
+      missesPerMinute: env.rateLimitMisses,
+      searchesPerMinute: env.rateLimitSearches,
+      websubPerMinute: env.rateLimitWebsub,
+      maxPendingMisses: env.maxPendingMisses,
+      maxPageBytes: env.maxPageBytes,
+    },
+    ...(env.adminToken === undefined ? {} : { adminToken: env.adminToken }),
+    ...sqliteDataFile(env.databaseUrl),
   };
   // Web processes answer subscription requests; workers deliver. Both need the hub.
   const websub = settings.hubUrl === undefined ? undefined : createHub({
@@ -94,6 +103,12 @@ function announce(env: EnvConfig, log: Logger): void {
   }
   log.info({ port: env.port, baseUrl: env.baseUrl }, 'Tidings listening');
   if (process.stdout.isTTY) process.stdout.write(`\nTidings is ready: open ${env.baseUrl}/ (Ctrl-C stops it)\n\n`);
+}
+
+/** /healthz checks that the SQLite file is still there (a deleted data directory goes unnoticed otherwise). */
+function sqliteDataFile(databaseUrl: string): { dataFile?: string } {
+  const path = /^sqlite:(?!:memory:)(.+)$/i.exec(databaseUrl)?.[1];
+  return path === undefined ? {} : { dataFile: path };
 }
 
 main().catch((err: unknown) => {

@@ -7,7 +7,7 @@ import express, { type Express } from 'express';
 import request from 'supertest';
 import type { Response as AgentResponse } from 'superagent';
 import { addForm, prepareResponse, type CachedResponse } from '../src/cache/cache.ts';
-import { makeEtag, precheck, sendCached, type CachePolicy } from '../src/http/conditional.ts';
+import { codedEtag, makeEtag, precheck, sendCached, type CachePolicy } from '../src/http/conditional.ts';
 
 const policy: CachePolicy = { maxAgeSeconds: 300, staleWhileRevalidate: 60, corsOrigin: '*' };
 const lastModified = new Date('2026-03-01T12:00:00Z');
@@ -65,7 +65,7 @@ describe('conditional GET', () => {
   });
 
   it('answers 200 with validators, caching headers and CORS', async () => {
-    const res = await request(h.app).get('/feed').expect(200);
+    const res = await request(h.app).get('/feed').set('Accept-Encoding', 'identity').expect(200);
     assert.equal(res.headers['etag'], h.etag);
     assert.equal(res.headers['last-modified'], 'Sun, 01 Mar 2026 12:00:00 GMT');
     assert.equal(res.headers['cache-control'], 'public, max-age=300, stale-while-revalidate=60');
@@ -84,7 +84,7 @@ describe('conditional GET', () => {
   ];
   for (const [why, headers] of matching) {
     it(`answers 304 with an empty body and no rendering for ${why}`, async () => {
-      const res = await request(h.app).get('/feed').set(headers(h.etag)).buffer(true).parse(binary).expect(304);
+      const res = await request(h.app).get('/feed').set('Accept-Encoding', 'identity').set(headers(h.etag)).buffer(true).parse(binary).expect(304);
       assert.equal((res.body as Buffer).length, 0);
       assert.equal(res.headers['etag'], h.etag);
       assert.equal(res.headers['cache-control'], 'public, max-age=300, stale-while-revalidate=60');
@@ -129,7 +129,7 @@ describe('conditional GET', () => {
 
   it('answers HEAD with the headers of GET and no body', async () => {
     const res = await request(h.app).head('/feed').set('Accept-Encoding', 'gzip').expect(200);
-    assert.equal(res.headers['etag'], h.etag);
+    assert.equal(res.headers['etag'], codedEtag(h.etag, 'gzip'));
     assert.equal(res.headers['content-encoding'], 'gzip');
     assert.equal(Number(res.headers['content-length']), h.entry.gzip?.length);
     assert.equal(res.headers['vary'], 'Accept-Encoding');
@@ -139,6 +139,45 @@ describe('conditional GET', () => {
 
   it('answers HEAD 304 for a matching ETag', async () => {
     await request(h.app).head('/feed').set('If-None-Match', h.etag).expect(304);
+  });
+});
+
+describe('one strong ETag per content coding (RFC 9110 §8.8.3)', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await buildApp();
+  });
+
+  it('identity, gzip and br bodies each carry a strong tag of their own, of one version', async () => {
+    const tags: string[] = [];
+    for (const coding of ['identity', 'gzip', 'br']) {
+      const res = await request(h.app).get('/feed').set('Accept-Encoding', coding).buffer(true).parse(binary).expect(200);
+      tags.push(res.headers['etag']!);
+    }
+    assert.deepEqual(tags, [h.etag, h.etag.replace(/"$/, '-gz"'), h.etag.replace(/"$/, '-br"')]);
+    for (const tag of tags) assert.match(tag, /^"[A-Za-z0-9_-]+"$/, 'strong: no W/');
+  });
+
+  // Decision: a tag of any coding of the current version is current, because the client's stored copy
+  // decodes to the same bytes; the 304 names the tag of the coding this request would get.
+  const sentBack: Array<[string, string, (etag: string) => string, string]> = [
+    ['the gzip tag, asking for br now', 'br', (e) => e.replace(/"$/, '-gz"'), '-br'],
+    ['the br tag, asking for identity', 'identity', (e) => e.replace(/"$/, '-br"'), ''],
+    ['the weak form of the gzip tag', 'gzip', (e) => `W/${e.replace(/"$/, '-gz"')}`, '-gz'],
+    ['a list holding the br tag', 'gzip, br', (e) => `"old", ${e.replace(/"$/, '-br"')}`, '-br'],
+  ];
+  for (const [why, accept, tag, suffix] of sentBack) {
+    it(`answers 304 to ${why}, with the tag of the coding it would get`, async () => {
+      const res = await request(h.app).get('/feed').set({ 'Accept-Encoding': accept, 'If-None-Match': tag(h.etag) }).expect(304);
+      assert.equal(res.headers['etag'], h.etag.replace(/"$/, `${suffix}"`));
+      assert.equal(h.renders(), 0);
+    });
+  }
+
+  it('answers 200 to a coded tag of another version', async () => {
+    const other = makeEtag(['v2', 'topic=tech&limit=50', 'rss@1']);
+    await request(h.app).get('/feed').set({ 'Accept-Encoding': 'gzip', 'If-None-Match': codedEtag(other, 'gzip') }).expect(200);
+    await request(h.app).get('/feed').set({ 'Accept-Encoding': 'gzip', 'If-None-Match': `${h.etag.slice(0, -1)}-zz"` }).expect(200);
   });
 });
 

@@ -41,6 +41,12 @@ describe('loadEnvConfig', () => {
       role: 'all',
       sourceLeaseSeconds: 60,
       ingestMaxItems: 1000,
+      trustProxy: false,
+      rateLimitMisses: 300,
+      rateLimitSearches: 60,
+      rateLimitWebsub: 20,
+      maxPendingMisses: 64,
+      maxPageBytes: 8 * 1024 * 1024,
     });
   });
 
@@ -67,6 +73,12 @@ describe('loadEnvConfig', () => {
       POLL_INTERVAL_SECONDS: '15',
       INGEST_WORKERS: '3',
       INGEST_MAX_ITEMS: '200',
+      TRUST_PROXY: 'loopback',
+      RATE_LIMIT_MISSES: '100',
+      RATE_LIMIT_SEARCHES: '10',
+      RATE_LIMIT_WEBSUB: '5',
+      MAX_PENDING_MISSES: '32',
+      MAX_PAGE_MB: '4',
       UNRELATED: 'ignored',
     });
     assert.deepEqual(config, {
@@ -90,6 +102,12 @@ describe('loadEnvConfig', () => {
       pollIntervalSeconds: 15,
       ingestWorkers: 3,
       ingestMaxItems: 200,
+      trustProxy: 'loopback',
+      rateLimitMisses: 100,
+      rateLimitSearches: 10,
+      rateLimitWebsub: 5,
+      maxPendingMisses: 32,
+      maxPageBytes: 4 * 1024 * 1024,
     });
   });
 

@@ -3,6 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
@@ -74,7 +77,8 @@ test('several topics in the path are united without duplicates', async (t) => {
 test('RSS and Atom carry the exact title, a self link and topics as categories', async (t) => {
   const { app } = await seeded(t);
   const rss = (await request(app).get('/feeds/europe.rss').expect(200)).text;
-  assert.ok(rss.includes('<title>Київ &amp; Париж: &lt;ППО&gt; "сьогодні" — it\'s on</title>'), rss);
+  // RSS titles are HTML to readers: the text is HTML-escaped, then XML-escaped.
+  assert.ok(rss.includes('<title>Київ &amp;amp; Париж: &amp;lt;ППО&amp;gt; "сьогодні" — it\'s on</title>'), rss);
   assert.match(rss, /<atom:link rel="self" type="application\/rss\+xml" href="http:\/\/tidings\.test\/feeds\/europe\.rss"\/>/);
   assert.match(rss, /<category>europe<\/category>/);
   assert.doesNotMatch(rss, /<author>/);
@@ -218,8 +222,8 @@ test('conditional GET: 304 on a matching ETag or date, and a new ETag as soon as
 
 test('HEAD answers like GET without a body', async (t) => {
   const { app } = await seeded(t);
-  const get = await request(app).get('/feeds/all.atom').expect(200);
-  const head = await request(app).head('/feeds/all.atom').expect(200);
+  const get = await request(app).get('/feeds/all.atom').set('Accept-Encoding', 'gzip').expect(200);
+  const head = await request(app).head('/feeds/all.atom').set('Accept-Encoding', 'gzip').expect(200);
   assert.equal(head.headers.etag, get.headers.etag);
   assert.equal(head.headers['content-type'], get.headers['content-type']);
   assert.equal(head.text, undefined);
@@ -365,7 +369,7 @@ test('a failing store is a 500 that hides the cause', async (t) => {
   const res = await request(app).get('/feeds/all.rss').expect(500);
   assert.deepEqual(res.body, { error: 'internal', message: 'internal error; see the server log' });
   const health = await request(app).get('/healthz').expect(503);
-  assert.equal(health.body.status, 'unavailable');
+  assert.deepEqual(health.body, { status: 'degraded' });
 });
 
 test('a config reload is seen at once, even for a URL answered a moment before', async (t) => {
@@ -384,4 +388,162 @@ test('a config reload is seen at once, even for a URL answered a moment before',
   assert.notEqual(after.headers.etag, before.headers.etag);
   catalog = { topics: [], sources: [] };
   await request(app).get('/feeds/ukraine.json').expect(404);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Output safety, security headers, health, admin and error pages (issue 8 and 10)
+
+const SCRIPT_GUID = 'javascript:alert(document.domain)';
+
+test('an item whose guid is javascript: and has no usable link is never a link, in any format or page', async (t) => {
+  const app = await startTestApp(t);
+  await app.store.upsertArticles([
+    makeArticle(1, { id: SCRIPT_GUID, url: SCRIPT_GUID, title: 'Script guid', topics: ['ukraine'] }),
+    makeArticle(2, { id: 'urn:tidings:test:no-link', url: 'urn:tidings:test:no-link', title: 'No link', topics: ['ukraine'], contentHtml: '' }),
+  ]);
+  const page = (await request(app.app).get('/topics/ukraine').expect(200)).text;
+  assert.match(page, /<strong>Script guid<\/strong>/);
+  assert.doesNotMatch(page, /href="(javascript|urn):/i);
+  const rss = (await request(app.app).get('/feeds/ukraine.rss').expect(200)).text;
+  assert.doesNotMatch(rss, /<link>(javascript|urn):/i);
+  assert.equal((rss.match(/<link>/g) ?? []).length, 1, 'only the channel link');
+  assert.match(rss, /<guid isPermaLink="false">javascript:alert\(document.domain\)<\/guid>/);
+  const atom = (await request(app.app).get('/feeds/ukraine.atom').expect(200)).text;
+  assert.doesNotMatch(atom, /href="(javascript|urn):/i);
+  // An entry without an alternate link must have a <content> (RFC 4287 §4.1.1), even an empty one.
+  assert.equal((atom.match(/<content type="html"/g) ?? []).length, 2);
+  const json = (await request(app.app).get('/feeds/ukraine.json').expect(200)).body as { items: { url?: string }[] };
+  assert.deepEqual(json.items.map((i) => i.url), [undefined, undefined]);
+  const embed = (await request(app.app).get('/embed/ukraine').expect(200)).text;
+  assert.doesNotMatch(embed, /href="(javascript|urn):/i);
+});
+
+test('HTML pages carry a CSP, nosniff, Referrer-Policy and refuse framing; only the embed page may be framed', async (t) => {
+  const { app } = await seeded(t);
+  for (const path of ['/', '/topics/ukraine', '/articles/kyiv-metro', '/no-such-page']) {
+    const res = await request(app).get(path).set('Accept', 'text/html');
+    const csp = res.headers['content-security-policy'] ?? '';
+    assert.match(csp, /default-src 'none'/, path);
+    assert.match(csp, /frame-ancestors 'none'/, path);
+    assert.doesNotMatch(csp, /script-src/, `${path}: no script source allowed at all`);
+    assert.equal(res.headers['x-frame-options'], 'DENY', path);
+    assert.equal(res.headers['x-content-type-options'], 'nosniff', path);
+    assert.equal(res.headers['referrer-policy'], 'strict-origin-when-cross-origin', path);
+  }
+  const embed = await request(app).get('/embed/ukraine').expect(200);
+  assert.match(embed.headers['content-security-policy'] ?? '', /frame-ancestors \*/);
+  assert.equal(embed.headers['x-frame-options'], undefined);
+  const feed = await request(app).get('/feeds/ukraine.rss').expect(200);
+  assert.equal(feed.headers['x-content-type-options'], 'nosniff');
+});
+
+test('a browser gets an HTML 404 for a page that does not exist, and an HTML 400 on a bad embed; API clients keep JSON', async (t) => {
+  const { app } = await seeded(t);
+  const html = await request(app).get('/nope').set('Accept', 'text/html,application/xhtml+xml,*/*;q=0.8').expect(404);
+  assert.match(html.headers['content-type'] ?? '', /^text\/html/);
+  assert.match(html.text, /<h1>Not found<\/h1>/);
+  const json = await request(app).get('/nope').set('Accept', '*/*').expect(404);
+  assert.equal(json.body.error, 'not-found');
+  const bad = await request(app).get('/embed/ukraine?limit=abc').set('Accept', 'text/html').expect(400);
+  assert.match(bad.text, /<h1>Bad request<\/h1>[\s\S]*limit: expected a whole number/);
+  assert.equal((await request(app).get('/embed/ukraine?limit=abc').set('Accept', 'application/json').expect(400)).body.parameter, 'limit');
+  assert.equal((await request(app).get('/feeds/ukraine.rss?limit=abc').set('Accept', 'text/html').expect(400)).body.parameter, 'limit');
+});
+
+test('/healthz says "degraded" (503) without internal text when the store cannot be written', async (t) => {
+  const app = await startTestApp(t);
+  await request(app.app).get('/healthz').expect(200);
+  app.store.probe = async () => {
+    throw new Error('store: /secret/path/tidings.db: SQLITE_READONLY: attempt to write a readonly database');
+  };
+  const res = await request(app.app).get('/healthz').expect(503);
+  assert.deepEqual(res.body, { status: 'degraded' });
+  assert.equal(res.headers['cache-control'], 'no-store');
+});
+
+test('/healthz notices a deleted data directory', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidings-health-'));
+  const dataFile = join(dir, 'tidings.db');
+  writeFileSync(dataFile, '');
+  const app = await startTestApp(t, { dataFile });
+  await request(app.app).get('/healthz').expect(200);
+  rmSync(dir, { recursive: true, force: true });
+  assert.deepEqual((await request(app.app).get('/healthz').expect(503)).body, { status: 'degraded' });
+});
+
+test('/sources never shows credentials, in URLs or error messages', async (t) => {
+  const app = await startTestApp(t);
+  const url = 'https://alice:s3cret@feeds.example/rss?api_key=K123&topic=war&access_token=T9&sig=abc';
+  app.catalog.sources = [{ id: 'private', url, topics: [], categoryTopics: {}, intervalMinutes: 30, enabled: true }];
+  await app.store.saveSourceState({ sourceId: 'private', url, configuredUrl: url, status: 'error', error: `fetch: ${url}: HTTP 500`, consecutiveFailures: 1 });
+  const res = await request(app.app).get('/sources').expect(200);
+  const text = JSON.stringify(res.body);
+  for (const secret of ['alice', 's3cret', 'K123', 'T9', 'abc']) assert.ok(!text.includes(secret), `${secret} in ${text}`);
+  assert.equal(res.body[0].url, 'https://REDACTED@feeds.example/rss?api_key=REDACTED&topic=war&access_token=REDACTED&sig=REDACTED');
+  assert.match(res.body[0].error, /^fetch: https:\/\/REDACTED@feeds\.example\/rss\?api_key=REDACTED.*: HTTP 500$/);
+});
+
+test('ADMIN_TOKEN hides /sources from requests without the bearer token', async (t) => {
+  const { app } = await startTestApp(t, { adminToken: 'a-long-enough-admin-token' });
+  const refused = await request(app).get('/sources').expect(401);
+  assert.match(refused.headers['www-authenticate'] ?? '', /^Bearer/);
+  await request(app).get('/sources').set('Authorization', 'Bearer wrong-token-of-other-length').expect(401);
+  await request(app).get('/sources').set('Authorization', 'Bearer a-long-enough-admin-token').expect(200);
+  await request(app).get('/feeds/all.rss').expect(200);
+});
+
+test('a page stops taking articles past its byte budget, and its next link carries on from there', async (t) => {
+  const app = await startTestApp(t, { limits: { maxPageBytes: 25_000 } });
+  const big = 'x'.repeat(10_000);
+  await app.store.upsertArticles(Array.from({ length: 6 }, (_, i) => makeArticle(i + 1, { contentHtml: `<p>${big}</p>`, topics: ['ukraine'] })));
+  const seen: string[] = [];
+  let path: string | undefined = '/feeds/ukraine.json';
+  while (path) {
+    const res = await request(app.app).get(path).expect(200);
+    const body = res.body as { items: { id: string }[]; next_url?: string };
+    assert.ok(body.items.length <= 3, `${body.items.length} items on one page`);
+    if (seen.length === 0) assert.match(res.headers['tidings-truncated'] ?? '', /^2 of 6 articles: the page reached its 24 KB budget/);
+    seen.push(...body.items.map((i) => i.id));
+    path = body.next_url?.replace(BASE_URL, '');
+  }
+  assert.equal(seen.length, 6);
+  assert.equal(new Set(seen).size, 6);
+});
+
+test('feed ids: unfiltered feeds keep their urn, filtered ones get a valid tag: URI; an empty feed is not dated 1970', async (t) => {
+  const { app } = await seeded(t);
+  const plain = (await request(app).get('/feeds/ukraine.atom').expect(200)).text;
+  assert.match(plain, /<id>urn:tidings:feed:ukraine<\/id>/);
+  const filtered = (await request(app).get('/feeds/all.atom?q=kyiv&lang=en').expect(200)).text;
+  assert.match(filtered, /<id>tag:tidings\.test,2026:feed:all\?lang=en&amp;q=kyiv<\/id>/);
+  const empty = await request(app).get('/feeds/all.atom?q=nothingmatchesthis').expect(200);
+  assert.doesNotMatch(empty.text, /1970-01-01/);
+  const fresh = await startTestApp(t);
+  const none = await request(fresh.app).get('/feeds/all.rss').expect(200);
+  assert.doesNotMatch(none.text, /1970/);
+  assert.doesNotMatch(none.headers['last-modified'] ?? '', /1970/);
+});
+
+test('a local article stored with path-only links gets the public origin when rendered, in feeds and pages', async (t) => {
+  const app = await startTestApp(t);
+  await app.store.upsertArticles([makeArticle(1, {
+    sourceId: 'local', slug: 'roofs', url: '/articles/roofs', image: '/images/roof.jpg', topics: ['ukraine'],
+    authors: [{ name: 'Olena', url: '/about/olena' }], enclosures: [{ url: '/media/talk.mp3', type: 'audio/mpeg' }],
+    contentHtml: '<p><a href="/programmes/green">the programme</a> <img src="/images/a.jpg"> <a href="//cdn.example/x">cdn</a></p>',
+  })]);
+  const json = (await request(app.app).get('/feeds/ukraine.json').expect(200)).body as {
+    items: { url: string; image: string; content_html: string; authors?: { url?: string }[]; attachments?: { url: string }[] }[];
+  };
+  assert.equal(json.items[0]?.url, `${BASE_URL}/articles/roofs`);
+  assert.equal(json.items[0]?.image, `${BASE_URL}/images/roof.jpg`);
+  assert.equal(json.items[0]?.authors?.[0]?.url, `${BASE_URL}/about/olena`);
+  assert.equal(json.items[0]?.attachments?.[0]?.url, `${BASE_URL}/media/talk.mp3`);
+  assert.equal(json.items[0]?.content_html, `<p><a href="${BASE_URL}/programmes/green">the programme</a> <img src="${BASE_URL}/images/a.jpg"> <a href="//cdn.example/x">cdn</a></p>`);
+  const rss = (await request(app.app).get('/feeds/ukraine.rss').expect(200)).text;
+  assert.match(rss, /<link>http:\/\/tidings\.test\/articles\/roofs<\/link>/);
+  const page = (await request(app.app).get('/topics/ukraine').expect(200)).text;
+  assert.match(page, /href="http:\/\/tidings\.test\/articles\/roofs"/);
+  const article = (await request(app.app).get('/articles/roofs').expect(200)).text;
+  assert.match(article, /<link rel="canonical" href="http:\/\/tidings\.test\/articles\/roofs">/);
+  assert.match(article, /href="http:\/\/tidings\.test\/programmes\/green"/);
 });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import Parser from 'rss-parser';
+import { decodeHTML } from 'entities';
 import { xml2js, type Element } from 'xml-js';
 import type { StoredArticle } from '../src/model.ts';
 import { renderAtom } from '../src/render/atom.ts';
@@ -219,10 +220,17 @@ describe('RSS 2.0', () => {
     assertWellFormed(t, xml);
   });
 
-  it('round-trips feed and item titles exactly', async () => {
+  it('round-trips feed and item titles exactly, as the HTML readers take RSS titles for', async () => {
+    // rss-parser stops at the XML layer; a reader then reads the title as HTML, which gives the text back.
     const feed = await parser().parseString(xml);
-    assert.equal(feed.title, doc.title);
-    assert.deepEqual(feed.items.map((i) => i.title), expectedTitles);
+    assert.equal(decodeHTML(feed.title ?? ''), doc.title);
+    assert.deepEqual(feed.items.map((i) => decodeHTML(i.title ?? '')), expectedTitles);
+  });
+
+  it('escapes a <script> title twice, so a reader shows it as text and never runs it', () => {
+    const hostile = renderRss({ ...doc, articles: [{ ...articles[0]!, title: '<script>alert(1)</script> & co' }] });
+    assert.ok(hostile.includes('<title>&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt; &amp;amp; co</title>'), hostile);
+    assert.doesNotMatch(hostile, /<title>[^<]*&lt;script/);
   });
 
   it('writes guids as given, permalink only when the id is the URL', async () => {
@@ -379,27 +387,28 @@ describe('what the feed package gets wrong stays corrected', () => {
   const rss = renderRss(awkward);
   const atom = renderAtom(awkward);
 
-  it('RSS keeps IRI and non-URL links, literal &amp;, and a body with two ]]>', async (t) => {
+  it('RSS keeps IRI links, drops non-URL ones, keeps literal &amp;, and a body with two ]]>', async (t) => {
     assertWellFormed(t, rss);
     const feed = await parser().parseString(rss);
-    assert.equal(feed.title, awkward.title);
+    assert.equal(decodeHTML(feed.title ?? ''), awkward.title);
     assert.equal(feed.link, 'https://example.org');
     assert.equal(Reflect.get(feed, 'generator'), awkward.generator);
-    assert.deepEqual(feed.items.map((i) => i.link), ['https://example.org/статті/привіт', 'not a url either']);
+    // A link that is not a web URL is left out: only http(s) ever becomes a link.
+    assert.deepEqual(feed.items.map((i) => i.link), ['https://example.org/статті/привіт', undefined]);
     assert.deepEqual(feed.items.map((i) => nodeText(i.rawGuid?.[0])), ['urn:tidings:local:привіт', 'not a url']);
-    assert.deepEqual(feed.items.map((i) => i.title), ['Ampersand &amp; entity', 'Unparseable']);
+    assert.deepEqual(feed.items.map((i) => decodeHTML(i.title ?? '')), ['Ampersand &amp; entity', 'Unparseable']);
     assert.deepEqual((feed.items[0]?.creators ?? []).map(nodeText), ['AT&amp;T <Labs>']);
     assert.equal(Reflect.get(feed.items[0] ?? {}, 'content:encoded'), '<p>a ]]> b ]]> c</p>');
   });
 
-  it('Atom keeps them too, with an enclosure title full of markup, and stays valid', async (t) => {
+  it('Atom does the same, with an enclosure title full of markup, and stays valid', async (t) => {
     assertWellFormed(t, atom);
     assertAtomValid(t, atom);
     const feed = await parser().parseString(atom);
     assert.equal(feed.title, awkward.title);
     assert.equal(rels(feed.rawLinks).alternate, 'https://example.org');
     assert.deepEqual(feed.items.map((i) => i.id), ['urn:tidings:local:привіт', 'not a url']);
-    assert.deepEqual(feed.items.map((i) => i.link), ['https://example.org/статті/привіт', 'not a url either']);
+    assert.deepEqual(feed.items.map((i) => i.link), ['https://example.org/статті/привіт', undefined]);
     assert.equal(feed.items[0]?.title, 'Ampersand &amp; entity');
     assert.equal(feed.items[0]?.content, '<p>a ]]> b ]]> c</p>');
     const author = feed.items[0]?.rawAuthors?.[0] as { name?: unknown[]; uri?: unknown[] } | undefined;

@@ -5,6 +5,7 @@
 
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
+import { createLimiter } from '../concurrency.ts';
 import { TidingsError } from '../errors.ts';
 
 /**
@@ -22,6 +23,8 @@ export interface CachedResponse {
   lastModified: Date;
   /** The full Content-Type header, charset included. */
   contentType: string;
+  /** Set when the page was cut short by its byte budget: sent as the `Tidings-Truncated` header. */
+  truncated?: string;
 }
 
 export interface CacheStats {
@@ -83,7 +86,7 @@ const brotliAsync = promisify(brotliCompress);
 /** An entry of a rendered body with no compressed form yet (none ever, when it is too small to gain). */
 export function prepareResponse(
   body: Buffer | string,
-  meta: { etag: string; lastModified: Date; contentType: string },
+  meta: { etag: string; lastModified: Date; contentType: string; truncated?: string },
 ): CachedResponse {
   const identity = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   if (identity.length < MIN_COMPRESS_BYTES) return { body: identity, gzip: null, br: null, ...meta };
@@ -116,7 +119,7 @@ export function addForm(entry: CachedResponse, encoding: CompressedEncoding): Pr
   const pending = compressing.get(entry) ?? {};
   const known = pending[encoding];
   if (known) return known;
-  const made = compressionSlot(() => compress(entry.body, encoding)).then((form) => {
+  const made = compressionSlot.run(() => compress(entry.body, encoding)).then((form) => {
     // A form that is not smaller than the original is useless to send.
     entry[encoding] = form.length < entry.body.length ? form : null;
   }).finally(() => {
@@ -146,19 +149,7 @@ function compress(body: Buffer, encoding: CompressedEncoding): Promise<Buffer> {
  * kept afterwards. Two match this machine's cores; the rest wait their turn.
  */
 const COMPRESSIONS_AT_ONCE = 2;
-let compressionsRunning = 0;
-const compressionQueue: (() => void)[] = [];
-
-async function compressionSlot<T>(work: () => Promise<T>): Promise<T> {
-  if (compressionsRunning >= COMPRESSIONS_AT_ONCE) await new Promise<void>((resolve) => compressionQueue.push(resolve));
-  compressionsRunning++;
-  try {
-    return await work();
-  } finally {
-    compressionsRunning--;
-    compressionQueue.shift()?.();
-  }
-}
+const compressionSlot = createLimiter(COMPRESSIONS_AT_ONCE);
 
 /** The smallest Brotli window that holds the whole body: the same output, less memory to set up. */
 function brotliWindowBits(length: number): number {

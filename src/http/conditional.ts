@@ -1,6 +1,7 @@
-// HTTP caching for rendered feeds: the strong ETag computed before rendering, the 304 decision
-// (Express's own req.fresh), and sending a cached entry in the encoding the client accepts.
-// Everything here is per request and cheap: no hashing of bodies, no compression.
+// HTTP caching for rendered feeds: the strong ETag computed before rendering, one strong tag per
+// content coding (RFC 9110 §8.8.3: a strong tag names one representation), the 304 decision, and sending
+// a cached entry in the encoding the client accepts. Everything here is per request and cheap: no
+// hashing of bodies, no compression.
 
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
@@ -26,15 +27,54 @@ export function makeEtag(parts: readonly string[]): string {
   return `"${digest}"`;
 }
 
+const CODING_SUFFIX: Record<Encoding, string> = { identity: '', gzip: '-gz', br: '-br' };
+
+/**
+ * The strong tag of one coding of a version: `"v"` for identity, `"v-gz"`, `"v-br"`. The gzip and br
+ * bodies are other byte sequences than the identity one, so each gets a tag of its own.
+ */
+export function codedEtag(etag: string, encoding: Encoding): string {
+  return encoding === 'identity' ? etag : `${etag.slice(0, -1)}${CODING_SUFFIX[encoding]}"`;
+}
+
+/**
+ * Whether the client's copy is current (RFC 9110 §13.1.2, §13.2.2). If-None-Match compares weakly and
+ * matches a tag of ANY coding of this version, with or without `W/`, in a list, or `*`: a client (or a
+ * cache) may hold the gzip form and ask again with other Accept-Encoding, and its copy decodes to the
+ * same bytes, so it is still current. If-Modified-Since counts only without If-None-Match;
+ * `Cache-Control: no-cache` in the request asks for a full answer.
+ */
+export function isFresh(req: Request, etag: string, lastModified: Date): boolean {
+  const cacheControl = req.headers['cache-control'];
+  if (cacheControl !== undefined && /(?:^|,)\s*no-cache\s*(?:,|$)/i.test(cacheControl)) return false;
+  const ifNoneMatch = req.headers['if-none-match'];
+  if (ifNoneMatch !== undefined) {
+    if (ifNoneMatch.trim() === '*') return true;
+    const stem = etag.slice(0, -1);
+    for (const part of ifNoneMatch.split(',')) {
+      const tag = part.trim().replace(/^W\//, '');
+      if (tag === etag || tag === `${stem}-gz"` || tag === `${stem}-br"`) return true;
+    }
+    return false;
+  }
+  const ifModifiedSince = req.headers['if-modified-since'];
+  if (ifModifiedSince === undefined) return false;
+  const since = Date.parse(ifModifiedSince);
+  // HTTP dates have whole seconds: compare what the client was sent.
+  return !Number.isNaN(since) && Math.floor(lastModified.getTime() / 1000) * 1000 <= since;
+}
+
 /**
  * Sets the validators and caching headers, and answers 304 when the request's If-None-Match or
  * If-Modified-Since already matches. Returns true when the 304 was sent: the route then skips the
- * cache lookup and the rendering entirely. A 304 carries the same ETag, Cache-Control and Vary a 200
- * would (RFC 9110 §15.4.5), so caches refresh their stored copy's freshness.
+ * rendering entirely. A 304 carries the same ETag, Cache-Control and Vary a 200 would (RFC 9110
+ * §15.4.5), so caches refresh their stored copy's freshness: the tag of the coding this request would
+ * get, known exactly when the entry is cached (`entry`), else the coding Accept-Encoding prefers.
  */
-export function precheck(req: Request, res: Response, etag: string, lastModified: Date, policy: CachePolicy): boolean {
-  setCachingHeaders(res, etag, lastModified, policy);
-  if (!req.fresh) return false;
+export function precheck(req: Request, res: Response, etag: string, lastModified: Date, policy: CachePolicy, entry?: CachedResponse): boolean {
+  const coding = entry ? chooseForm(entry, req.headers['accept-encoding']) : pickEncoding(req.headers['accept-encoding']);
+  setCachingHeaders(res, codedEtag(etag, coding), lastModified, policy);
+  if (!isFresh(req, etag, lastModified)) return false;
   res.status(304).end();
   return true;
 }
@@ -45,11 +85,7 @@ export function precheck(req: Request, res: Response, etag: string, lastModified
  * HEAD gets the same headers (Content-Length included) and no body.
  */
 export function sendCached(req: Request, res: Response, entry: CachedResponse, policy: CachePolicy): void {
-  setCachingHeaders(res, entry.etag, entry.lastModified, policy);
-  if (req.fresh) {
-    res.status(304).end();
-    return;
-  }
+  if (precheck(req, res, entry.etag, entry.lastModified, policy, entry)) return;
   sendEntry(req, res, entry);
 }
 
@@ -59,11 +95,12 @@ export function sendCached(req: Request, res: Response, entry: CachedResponse, p
  * entry lacks (not made yet, or not worth making) gives way to the client's next choice.
  */
 export function sendEntry(req: Request, res: Response, entry: CachedResponse): void {
-  const header = req.headers['accept-encoding'];
-  const wanted = pickEncoding(header);
-  const encoding = formOf(entry, wanted) ? wanted : pickEncoding(header, availableEncodings(entry));
+  const encoding = chooseForm(entry, req.headers['accept-encoding']);
   const payload = formOf(entry, encoding) ?? entry.body;
   res.setHeader('Content-Type', entry.contentType);
+  if (entry.truncated !== undefined) res.setHeader('Tidings-Truncated', entry.truncated);
+  // The tag of the form actually sent (precheck may have guessed before the entry existed).
+  res.setHeader('ETag', codedEtag(entry.etag, encoding));
   if (encoding !== 'identity') res.setHeader('Content-Encoding', encoding);
   res.setHeader('Content-Length', payload.length);
   // Plain assignment: Express's res.status() validates its argument, on the hot path, for a constant.
@@ -112,6 +149,12 @@ function httpDate(date: Date): string {
 const IDENTITY_ONLY: readonly Encoding[] = ['identity'];
 const GZIP_ONLY: readonly Encoding[] = ['gzip', 'identity'];
 const BR_ONLY: readonly Encoding[] = ['br', 'identity'];
+
+/** The form of the entry this Accept-Encoding gets: its first choice, or the best the entry has. */
+function chooseForm(entry: CachedResponse, header: string | undefined): Encoding {
+  const wanted = pickEncoding(header);
+  return formOf(entry, wanted) ? wanted : pickEncoding(header, availableEncodings(entry));
+}
 
 /** Returns the shared list pickEncoding memoizes on when both forms exist. */
 function availableEncodings(entry: CachedResponse): readonly Encoding[] | undefined {

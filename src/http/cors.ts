@@ -14,7 +14,7 @@ export function cors(setting: string) {
     const allow = any ? '*' : origin !== undefined && allowed.includes(origin) ? origin : undefined;
     if (allow === undefined) return next();
     res.setHeader('Access-Control-Allow-Origin', allow);
-    res.setHeader('Access-Control-Expose-Headers', 'ETag, Last-Modified, Link');
+    res.setHeader('Access-Control-Expose-Headers', 'ETag, Last-Modified, Link, Tidings-Truncated, Retry-After');
     if (req.method !== 'OPTIONS') return next();
     res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS');
     res.setHeader('Access-Control-Allow-Headers', 'If-None-Match, If-Modified-Since, Cache-Control');

@@ -6,6 +6,7 @@ import type { ResponseCache } from '../cache/cache.ts';
 import type { Metrics } from '../metrics.ts';
 import type { ArticleStore } from '../store/store.ts';
 import type { WebSubHub } from '../websub/hub.ts';
+import type { RequestLimits } from './limits.ts';
 
 /** The topics and sources in force; a function because a config reload replaces them. */
 export interface Catalog {
@@ -23,7 +24,11 @@ export interface HttpSettings {
   corsOrigin: string;
   /** The WebSub hub feeds advertise (`${baseUrl}/websub`); absent when WEBSUB=off. */
   hubUrl?: string;
-  /** ADMIN_TOKEN: the bearer token GET /metrics asks for; absent, metrics are open. */
+  /** Rate limits, overload bound and page budget; each one left out takes its DEFAULT_LIMITS value. */
+  limits?: Partial<RequestLimits>;
+  /** The store's data file (SQLite), checked by /healthz: a deleted data directory is noticed. */
+  dataFile?: string;
+  /** ADMIN_TOKEN: when set, admin resources (/sources) answer only to `Authorization: Bearer <it>`. */
   adminToken?: string;
 }
 

@@ -1,26 +1,35 @@
-// GET /embed/<topics>.js (the embed script) and GET /embed/<topics> (the iframe page). Topics and
-// filters are checked by the feed query parser, so an embed answers 400/404 exactly where a feed would.
+// GET /embed/<topics>.js (the embed script) and GET /embed/<topics> (the iframe page, cached like a
+// feed). Topics and filters are checked by the feed query parser, so an embed answers 400/404 exactly
+// where a feed would (as an HTML page to a browser).
 
 import type { Request, Response } from 'express';
+import { prepareResponse, type CachedResponse } from '../cache/cache.ts';
+import { SingleFlight } from '../concurrency.ts';
 import type { Topic } from '../model.ts';
-import { parseFeedRequest, type ParseResult } from '../query/feed-query.ts';
+import { parseFeedRequest, type FeedRequest, type ParseResult } from '../query/feed-query.ts';
 import { buildEmbedScript, EMBED_DEFAULT_LIMIT, EMBED_MAX_LIMIT, renderEmbedPage } from '../render/embed.ts';
+import { RENDERER_VERSION } from '../version.ts';
+import { knownSources, RequestMemo, serveCached, type CachedServing, type Resolved } from './cached.ts';
 import { makeEtag } from './conditional.ts';
 import type { AppDeps } from './deps.ts';
-import { topicPageUrl } from './links.ts';
+import { topicPageUrl, withPublicUrls } from './links.ts';
+import type { MissGate } from './limits.ts';
 import { sendBadRequest, sendNotFound } from './problems.ts';
 
 const SCRIPT_CONTENT_TYPE = 'application/javascript; charset=utf-8';
 
 function parseTopicsAndFilters(deps: AppDeps, topics: string, params: Record<string, unknown>): ParseResult {
+  const catalog = deps.catalog();
   return parseFeedRequest(`${topics}.json`, params, {
-    knownTopics: new Set(deps.catalog().topics.map((t) => t.id)),
+    knownTopics: new Set(catalog.topics.map((t) => t.id)),
+    knownSources: knownSources(catalog),
     now: (deps.now ?? (() => new Date()))(),
   });
 }
 
-function sendNotFoundTopic(deps: AppDeps, res: Response, message: string): void {
-  sendNotFound(res, message, { topics: ['all', ...deps.catalog().topics.map((t) => t.id)] });
+/** `req` given: a browser (Accept: text/html) gets the message as an HTML page, API clients JSON. */
+function sendNotFoundTopic(deps: AppDeps, req: Request | undefined, res: Response, message: string): void {
+  sendNotFound(res, message, { topics: ['all', ...deps.catalog().topics.map((t) => t.id)] }, req);
 }
 
 export function embedScriptHandler(deps: AppDeps) {
@@ -32,7 +41,7 @@ export function embedScriptHandler(deps: AppDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     // The script ignores its own query string (filters come from data- attributes): only topics matter.
     const parsed = parseTopicsAndFilters(deps, String(req.params.topics), {});
-    if (parsed.kind === 'not-found') return sendNotFoundTopic(deps, res, parsed.message);
+    if (parsed.kind === 'not-found') return sendNotFoundTopic(deps, undefined, res, parsed.message);
     if (parsed.kind === 'bad-request') return sendBadRequest(res, parsed.parameter, parsed.message);
     res.setHeader('ETag', etag);
     res.setHeader('Cache-Control', cacheControl);
@@ -57,34 +66,83 @@ function parseEmbedLimit(raw: unknown): LimitOutcome {
   return { kind: 'ok', limit };
 }
 
-export function embedPageHandler(deps: AppDeps) {
-  return async (req: Request, res: Response): Promise<void> => {
-    const { limit: rawLimit, ...filters } = req.query as Record<string, unknown>;
-    const parsed = parseTopicsAndFilters(deps, String(req.params.topics), filters);
-    if (parsed.kind === 'not-found') return sendNotFoundTopic(deps, res, parsed.message);
-    if (parsed.kind === 'bad-request') return sendBadRequest(res, parsed.parameter, parsed.message);
-    const limit = parseEmbedLimit(rawLimit);
-    if (limit.kind === 'bad') return sendBadRequest(res, 'limit', limit.message);
+interface EmbedResolved extends Resolved {
+  request: FeedRequest;
+  limit: number;
+}
 
-    const request = parsed.request;
-    const articles = await deps.store.queryArticles({ ...request.query, limit: limit.limit });
-    const { baseUrl, siteTitle } = deps.settings;
-    const topics = request.topics
-      .map((id) => deps.catalog().topics.find((t) => t.id === id))
-      .filter((t): t is Topic => t !== undefined);
-    const single = topics.length === 1 ? topics[0] : undefined;
-    const name = topics.length ? topics.map((t) => t.title).join(' + ') : 'All articles';
-    const html = renderEmbedPage({
-      title: `${name} — ${siteTitle}`,
-      lang: request.query.lang,
-      moreUrl: single ? topicPageUrl(baseUrl, single.id) : `${baseUrl}/`,
-      siteTitle,
-      articles,
-    });
-    // Short-lived like the other pages (they change when the store does). The CSP makes "no scripts"
-    // hold even if a stored title ever slipped past escaping; frame-ancestors stays open on purpose.
-    res.setHeader('Cache-Control', `public, max-age=${Math.min(60, deps.settings.maxAgeSeconds)}`);
-    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'");
-    res.status(200).type('text/html; charset=utf-8').send(html);
+/**
+ * The iframe page, cached like a feed: validators from the query's content version before any render,
+ * 304s and cache hits without a query, misses through the shared rate limits and overload bound.
+ */
+export function embedPageHandler(deps: AppDeps, gate: MissGate) {
+  const memo = new RequestMemo<EmbedResolved>();
+  const serving: CachedServing = {
+    deps,
+    gate,
+    fills: new SingleFlight<CachedResponse>(),
+    // Short-lived like the other pages; frame-ancestors stays open on purpose (see routes.ts).
+    policy: { maxAgeSeconds: Math.min(60, deps.settings.maxAgeSeconds), staleWhileRevalidate: 0 },
   };
+  const nowMs = deps.now ? () => deps.now!().getTime() : Date.now;
+  return async (req: Request, res: Response): Promise<void> => {
+    const catalog = deps.catalog();
+    const revision = await deps.store.currentRevision();
+    const minute = Math.floor(nowMs() / 60_000);
+    let resolved = memo.get(revision, catalog, req.url, minute);
+    if (!resolved) {
+      const { limit: rawLimit, ...filters } = req.query as Record<string, unknown>;
+      const parsed = parseTopicsAndFilters(deps, String(req.params.topics), filters);
+      if (parsed.kind === 'not-found') return sendNotFoundTopic(deps, req, res, parsed.message);
+      if (parsed.kind === 'bad-request') return sendBadRequest(res, parsed.parameter, parsed.message, req);
+      const limit = parseEmbedLimit(rawLimit);
+      if (limit.kind === 'bad') return sendBadRequest(res, 'limit', limit.message, req);
+      const request = parsed.request;
+      const version = await deps.store.queryVersion({ ...request.query, limit: limit.limit });
+      const key = `embed|${request.topicPath}?${request.queryString}|${limit.limit}`;
+      const etag = makeEtag([version.tag, key, RENDERER_VERSION, deps.settings.baseUrl, deps.settings.siteTitle, pageTitle(deps, request)]);
+      resolved = {
+        request,
+        limit: limit.limit,
+        validators: { etag, lastModified: version.lastModified },
+        cacheKey: `${key}|${etag}`,
+        search: request.query.terms !== undefined,
+        ...(request.dependsOnNow ? { minute } : {}),
+      };
+      memo.set(req.url, resolved);
+    }
+    const { request, limit, validators, cacheKey } = resolved;
+    await serveCached(serving, req, res, resolved, async () => {
+      const html = await renderPage(deps, request, limit);
+      const entry = prepareResponse(html, { ...validators, contentType: 'text/html; charset=utf-8' });
+      deps.cache.set(cacheKey, entry);
+      return entry;
+    });
+  };
+}
+
+function topicsOf(deps: AppDeps, request: FeedRequest): Topic[] {
+  return request.topics
+    .map((id) => deps.catalog().topics.find((t) => t.id === id))
+    .filter((t): t is Topic => t !== undefined);
+}
+
+function pageTitle(deps: AppDeps, request: FeedRequest): string {
+  const topics = topicsOf(deps, request);
+  const name = topics.length ? topics.map((t) => t.title).join(' + ') : 'All articles';
+  return `${name} — ${deps.settings.siteTitle}`;
+}
+
+async function renderPage(deps: AppDeps, request: FeedRequest, limit: number): Promise<string> {
+  const { baseUrl, siteTitle } = deps.settings;
+  const articles = withPublicUrls(baseUrl, await deps.store.queryArticles({ ...request.query, limit }));
+  const topics = topicsOf(deps, request);
+  const single = topics.length === 1 ? topics[0] : undefined;
+  return renderEmbedPage({
+    title: pageTitle(deps, request),
+    lang: request.query.lang,
+    moreUrl: single ? topicPageUrl(baseUrl, single.id) : `${baseUrl}/`,
+    siteTitle,
+    articles,
+  });
 }

@@ -3,7 +3,7 @@
 // query or a render; a 200 comes from the cache of rendered, precompressed bodies when it can.
 
 import type { Request, Response } from 'express';
-import { addForm, missingForm, prepareResponse, type CachedResponse } from '../cache/cache.ts';
+import { prepareResponse, type CachedResponse } from '../cache/cache.ts';
 import type { StoredArticle, Topic } from '../model.ts';
 import { encodeCursor, parseFeedRequest, type FeedFormat, type FeedRequest } from '../query/feed-query.ts';
 import { renderAtom, ATOM_CONTENT_TYPE } from '../render/atom.ts';
@@ -12,9 +12,12 @@ import { renderRss, RSS_CONTENT_TYPE } from '../render/rss.ts';
 import { commonLanguage } from '../render/common.ts';
 import type { FeedDocument, Rendered } from '../render/types.ts';
 import { RENDERER_VERSION, VERSION } from '../version.ts';
-import { makeEtag, precheck, sendEntry, type CachePolicy } from './conditional.ts';
-import type { AppDeps, Catalog } from './deps.ts';
-import { feedUrl, topicPageUrl } from './links.ts';
+import { SingleFlight } from '../concurrency.ts';
+import { knownSources, RequestMemo, serveCached, type CachedServing, type Resolved, type Validators } from './cached.ts';
+import { makeEtag } from './conditional.ts';
+import type { AppDeps } from './deps.ts';
+import { feedUrl, topicPageUrl, withPublicUrls } from './links.ts';
+import { requestLimits, type MissGate } from './limits.ts';
 import { sendBadRequest, sendNotFound } from './problems.ts';
 
 const RENDERERS: Record<FeedFormat, { render: (doc: FeedDocument) => string; contentType: string }> = {
@@ -23,63 +26,38 @@ const RENDERERS: Record<FeedFormat, { render: (doc: FeedDocument) => string; con
   json: { render: renderJsonFeed, contentType: JSON_FEED_CONTENT_TYPE },
 };
 
-interface Validators {
-  etag: string;
-  lastModified: Date;
-}
-
-interface Resolved {
+interface FeedResolved extends Resolved {
   request: FeedRequest;
-  validators: Validators;
-  /** Canonical `format|topics?query` and the ETag: the rendered feed's key in the response cache. */
-  cacheKey: string;
   /** WebSub discovery (§4): the hub and the topic URL to subscribe to; absent when the hub is off. */
   link?: string;
-  /** Set when the request depends on the clock (`since=24h`): valid within this minute only. */
-  minute?: number;
 }
 
 /**
- * Resolved requests of the current store revision and catalog, by raw URL. A write or a config reload
- * starts a new memo, so memory stays bounded by the distinct URLs asked between two writes (and a
- * hard cap against URL floods).
+ * What an empty feed that never lost an article says for `updated` and Last-Modified: the store's
+ * version is then the Unix epoch, which validators call implausible and readers show as 1970. A fixed
+ * instant keeps the ETag and the body in step (the version alone decides both).
  */
-class RequestMemo {
-  private revision = -1;
-  private catalog: Catalog | undefined;
-  private entries = new Map<string, Resolved>();
-  private static readonly MAX_ENTRIES = 10_000;
+export const EMPTY_FEED_UPDATED = new Date('2026-01-01T00:00:00Z');
 
-  get(revision: number, catalog: Catalog, url: string, minute: number): Resolved | undefined {
-    if (revision !== this.revision || catalog !== this.catalog) {
-      this.revision = revision;
-      this.catalog = catalog;
-      this.entries = new Map();
-      return undefined;
-    }
-    const found = this.entries.get(url);
-    return found && (found.minute === undefined || found.minute === minute) ? found : undefined;
-  }
-
-  set(url: string, value: Resolved): void {
-    if (this.entries.size >= RequestMemo.MAX_ENTRIES) this.entries.clear();
-    this.entries.set(url, value);
-  }
-}
-
-export function feedHandler(deps: AppDeps): (req: Request, res: Response) => Promise<void> {
-  const memo = new RequestMemo();
-  const fills = new SingleFlight<CachedResponse>();
+/** `gate`: the rate limits and overload bound, shared with the other cached routes (see routes.ts). */
+export function feedHandler(deps: AppDeps, gate: MissGate): (req: Request, res: Response) => Promise<void> {
+  const memo = new RequestMemo<FeedResolved>();
+  const limits = requestLimits(deps.settings);
+  const serving: CachedServing = {
+    deps,
+    gate,
+    fills: new SingleFlight<CachedResponse>(),
+    policy: {
+      maxAgeSeconds: deps.settings.maxAgeSeconds,
+      staleWhileRevalidate: deps.settings.staleWhileRevalidate,
+      // CORS headers come from the route's cors() middleware, which knows the request's Origin.
+    },
+  };
   const { hubUrl } = deps.settings;
   const clock = deps.now;
   const now = clock ?? (() => new Date());
   // The clock read by every request; without a test clock, no Date is made for it.
   const nowMs = clock ? () => clock().getTime() : Date.now;
-  const policy: CachePolicy = {
-    maxAgeSeconds: deps.settings.maxAgeSeconds,
-    staleWhileRevalidate: deps.settings.staleWhileRevalidate,
-    // CORS headers come from the route's cors() middleware, which knows the request's Origin.
-  };
 
   return async (req, res) => {
     const catalog = deps.catalog();
@@ -90,6 +68,7 @@ export function feedHandler(deps: AppDeps): (req: Request, res: Response) => Pro
     if (!resolved) {
       const parsed = parseFeedRequest(String(req.params.spec ?? ''), req.query as Record<string, unknown>, {
         knownTopics: new Set(catalog.topics.map((t) => t.id)),
+        knownSources: knownSources(catalog),
         now: now(),
       });
       if (parsed.kind === 'not-found') return sendNotFound(res, parsed.message, { topics: ['all', ...catalog.topics.map((t) => t.id)] });
@@ -97,11 +76,12 @@ export function feedHandler(deps: AppDeps): (req: Request, res: Response) => Pro
       const request = parsed.request;
       const key = `${request.format}|${request.topicPath}?${request.queryString}`;
       const version = await deps.store.queryVersion(request.query);
-      const etag = makeEtag([version.tag, key, RENDERER_VERSION, deps.settings.baseUrl, feedTitle(topicsOf(request, catalog.topics)), deps.settings.hubUrl ?? '']);
+      const etag = makeEtag([version.tag, key, RENDERER_VERSION, deps.settings.baseUrl, feedTitle(topicsOf(request, catalog.topics)), deps.settings.hubUrl ?? '', String(limits.maxPageBytes)]);
       resolved = {
         request,
-        validators: { etag, lastModified: version.lastModified },
+        validators: { etag, lastModified: plausible(version.lastModified) },
         cacheKey: `${key}|${etag}`,
+        search: request.query.terms !== undefined,
         ...(hubUrl ? { link: hubLink(hubUrl, feedUrl(deps.settings.baseUrl, request.topicPath, request.format, request.queryString)) } : {}),
         ...(request.dependsOnNow ? { minute } : {}),
       };
@@ -110,53 +90,44 @@ export function feedHandler(deps: AppDeps): (req: Request, res: Response) => Pro
     // Everything a repeated URL needs was worked out once per store revision, above.
     const { request, validators, cacheKey, link } = resolved;
     if (link) res.setHeader('Link', link);
-    if (precheck(req, res, validators.etag, validators.lastModified, policy)) return;
-
-    const entry = deps.cache.get(cacheKey) ?? (await fills.run(cacheKey, () => fillEntry(deps, request, validators, cacheKey)));
-    const form = missingForm(entry, req.headers['accept-encoding']);
-    if (form) {
-      await addForm(entry, form);
-      // The entry grew: storing it again keeps the cache's byte accounting true.
-      deps.cache.set(cacheKey, entry);
-    }
-    sendEntry(req, res, entry);
+    await serveCached(serving, req, res, resolved, () => fillEntry(deps, request, validators, cacheKey, limits.maxPageBytes));
   };
+}
+
+function plausible(lastModified: Date): Date {
+  return lastModified.getTime() > 0 ? lastModified : EMPTY_FEED_UPDATED;
 }
 
 function hubLink(hubUrl: string, selfUrl: string): string {
   return `<${hubUrl}>; rel="hub", <${selfUrl}>; rel="self"`;
 }
 
-async function fillEntry(deps: AppDeps, request: FeedRequest, validators: Validators, cacheKey: string): Promise<CachedResponse> {
-  const rendered = await renderFeed(deps, request, validators.lastModified);
-  const entry = prepareResponse(rendered.body, { ...validators, contentType: rendered.contentType });
+async function fillEntry(deps: AppDeps, request: FeedRequest, validators: Validators, cacheKey: string, maxPageBytes: number): Promise<CachedResponse> {
+  const rendered = await renderFeed(deps, request, validators.lastModified, maxPageBytes);
+  const entry = prepareResponse(rendered.body, {
+    ...validators,
+    contentType: rendered.contentType,
+    ...(rendered.truncated === undefined ? {} : { truncated: rendered.truncated }),
+  });
   deps.cache.set(cacheKey, entry);
   return entry;
 }
 
-/**
- * One render per cache key at a time. A write changes the version of the feeds every poller asks for,
- * so right after it many requests miss on the same key at once; they all wait for the first one's
- * render instead of each rendering the same bytes.
- */
-class SingleFlight<T> {
-  private readonly running = new Map<string, Promise<T>>();
-
-  run(key: string, work: () => Promise<T>): Promise<T> {
-    const known = this.running.get(key);
-    if (known) return known;
-    const started = work().finally(() => this.running.delete(key));
-    this.running.set(key, started);
-    return started;
-  }
-}
-
 /** Queries and renders one feed: the body GET /feeds serves and the WebSub hub distributes. */
-export async function renderFeed(deps: Pick<AppDeps, 'store' | 'catalog' | 'settings'>, request: FeedRequest, lastModified: Date): Promise<Rendered> {
-  const articles = await deps.store.queryArticles(request.query);
-  const doc = feedDocument(deps, request, topicsOf(request, deps.catalog().topics), articles, lastModified);
+export async function renderFeed(
+  deps: Pick<AppDeps, 'store' | 'catalog' | 'settings'>,
+  request: FeedRequest,
+  lastModified: Date,
+  maxPageBytes = requestLimits(deps.settings).maxPageBytes,
+): Promise<Rendered> {
+  const articles = withPublicUrls(deps.settings.baseUrl, await deps.store.queryArticles(request.query));
+  const page = withinBudget(articles, request, maxPageBytes);
+  const doc = feedDocument(deps, request, topicsOf(request, deps.catalog().topics), page, plausible(lastModified));
   const renderer = RENDERERS[request.format];
-  return { body: renderer.render(doc), contentType: renderer.contentType };
+  const rendered: Rendered = { body: renderer.render(doc), contentType: renderer.contentType };
+  // Said in a header (the formats have no field for it); the feed's next link carries on.
+  if (page.truncated) rendered.truncated = `${page.articles.length} of ${articles.length} articles: the page reached its ${Math.round(maxPageBytes / 1024)} KB budget; its next link continues`;
+  return rendered;
 }
 
 function topicsOf(request: FeedRequest, topics: readonly Topic[]): Topic[] {
@@ -167,13 +138,40 @@ function feedTitle(topics: Topic[]): string {
   return topics.length ? topics.map((t) => t.title).join(' + ') : 'All articles';
 }
 
-function feedDocument(deps: Pick<AppDeps, 'settings'>, request: FeedRequest, topics: Topic[], articles: StoredArticle[], lastModified: Date): FeedDocument {
+interface Page {
+  articles: StoredArticle[];
+  /** Articles of the query were left out to keep the page within its byte budget. */
+  truncated: boolean;
+}
+
+/**
+ * A page stops taking articles once their text (title, summary, body) passes `maxBytes`, so `limit=500`
+ * of the longest articles cannot make one response of hundreds of megabytes; the rest is one paging
+ * link away. At least one article is kept, so paging always moves. An `after` page keeps the articles
+ * next to its cursor (the end of the list), so the pages still join up.
+ */
+function withinBudget(articles: StoredArticle[], request: FeedRequest, maxBytes: number): Page {
+  const fromEnd = request.query.after !== undefined;
+  const ordered = fromEnd ? [...articles].reverse() : articles;
+  let bytes = 0;
+  let kept = 0;
+  for (const a of ordered) {
+    bytes += Buffer.byteLength(a.title) + Buffer.byteLength(a.summary) + Buffer.byteLength(a.contentHtml);
+    if (bytes > maxBytes && kept > 0) break;
+    kept++;
+  }
+  if (kept === articles.length) return { articles, truncated: false };
+  const page = ordered.slice(0, kept);
+  return { articles: fromEnd ? page.reverse() : page, truncated: true };
+}
+
+function feedDocument(deps: Pick<AppDeps, 'settings'>, request: FeedRequest, topics: Topic[], page: Page, lastModified: Date): FeedDocument {
+  const { articles } = page;
   const { baseUrl, siteTitle, hubUrl } = deps.settings;
   const filtered = request.filterString !== '';
   const single = topics.length === 1 ? topics[0] : undefined;
   const doc: FeedDocument = {
-    // Pages of one feed share its id (RFC 5005); a filtered query is a feed of its own.
-    id: `urn:tidings:feed:${request.topicPath}${filtered ? `?${request.filterString}` : ''}`,
+    id: feedId(baseUrl, request),
     title: `${siteTitle}: ${feedTitle(topics)}${filtered ? ` (${describeFilters(request)})` : ''}`,
     description: single?.description ?? `${siteTitle} articles${topics.length ? ` on ${feedTitle(topics)}` : ''}`,
     homePageUrl: single ? topicPageUrl(baseUrl, single.id) : `${baseUrl}/`,
@@ -186,7 +184,7 @@ function feedDocument(deps: Pick<AppDeps, 'settings'>, request: FeedRequest, top
   const language = request.query.lang ?? commonLanguage(articles);
   if (language) doc.language = language;
   if (hubUrl) doc.hubUrl = hubUrl;
-  Object.assign(doc, pagingLinks(baseUrl, request, articles));
+  Object.assign(doc, pagingLinks(baseUrl, request, page));
   return doc;
 }
 
@@ -195,8 +193,9 @@ function feedDocument(deps: Pick<AppDeps, 'settings'>, request: FeedRequest, top
  * head of the feed. Cursors name the last (or first) article of this page, so pages stay stable while
  * new articles arrive.
  */
-function pagingLinks(baseUrl: string, request: FeedRequest, articles: StoredArticle[]): Pick<FeedDocument, 'firstUrl' | 'nextUrl' | 'previousUrl'> {
+function pagingLinks(baseUrl: string, request: FeedRequest, page: Page): Pick<FeedDocument, 'firstUrl' | 'nextUrl' | 'previousUrl'> {
   const { query } = request;
+  const { articles, truncated } = page;
   const link = (name: 'before' | 'after', a: StoredArticle): string => {
     const params = new URLSearchParams(request.filterString);
     params.set(name, encodeCursor({ published: a.published, id: a.id }));
@@ -209,11 +208,24 @@ function pagingLinks(baseUrl: string, request: FeedRequest, articles: StoredArti
   const first = articles[0];
   const last = articles[articles.length - 1];
   // Paging back stops short of a full page only at the head of the feed; forward, at its end.
-  const olderExist = query.after !== undefined || articles.length === query.limit;
-  const newerExist = query.before !== undefined || (query.after !== undefined && articles.length === query.limit);
+  // A page cut short by its byte budget continues on the side that was cut.
+  const full = articles.length === query.limit || truncated;
+  const olderExist = query.after !== undefined || full;
+  const newerExist = query.before !== undefined || (query.after !== undefined && full);
   if (last && olderExist) links.nextUrl = link('before', last);
   if (first && newerExist) links.previousUrl = link('after', first);
   return links;
+}
+
+/**
+ * Pages of one feed share its id (RFC 5005); a filtered query is a feed of its own. Unfiltered feeds keep
+ * the `urn:tidings:feed:<topics>` ids they always had (valid URNs, and readers key on them). A filtered
+ * feed's id was that URN plus `?<filters>`, which RFC 8141 does not allow; it is a tag URI (RFC 4151)
+ * of BASE_URL's host instead, whose specific part may carry the query.
+ */
+export function feedId(baseUrl: string, request: FeedRequest): string {
+  if (request.filterString === '') return `urn:tidings:feed:${request.topicPath}`;
+  return `tag:${new URL(baseUrl).hostname.toLowerCase()},2026:feed:${request.topicPath}?${request.filterString}`;
 }
 
 function describeFilters(request: FeedRequest): string {

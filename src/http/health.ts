@@ -1,19 +1,29 @@
-// GET /healthz: 200 when the store answers, 503 with the reason when it does not. Never cached.
+// GET /healthz: 200 when the store can be read and written right now (store.probe()) and its data
+// file is still there; otherwise 503 "degraded". The public gets the status only: what failed goes to
+// the log, once per change of state, so a load balancer polling every second does not flood it.
 
+import { access } from 'node:fs/promises';
 import type { Request, Response } from 'express';
-import { describeError } from '../errors.ts';
 import type { AppDeps } from './deps.ts';
 
 export function healthHandler(deps: AppDeps) {
   const startedAt = Date.now();
+  let failing = false;
   return async (_req: Request, res: Response): Promise<void> => {
     res.setHeader('Cache-Control', 'no-store');
     try {
+      // A deleted data directory goes unnoticed by SQLite, which keeps writing to the open, unlinked
+      // file: every article written from then on would be lost at the next restart.
+      if (deps.settings.dataFile !== undefined) await access(deps.settings.dataFile);
+      await deps.store.probe();
+      if (failing) deps.log.info('health check: the store answers again');
+      failing = false;
       const articles = await deps.store.countArticles();
       res.json({ status: 'ok', articles, topics: deps.catalog().topics.length, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) });
     } catch (err) {
-      deps.log.error({ err }, 'health check: store failed');
-      res.status(503).json({ status: 'unavailable', message: `store: ${describeError(err)}` });
+      if (!failing) deps.log.error({ err }, 'health check: the store cannot be read and written, or its file is gone');
+      failing = true;
+      res.status(503).json({ status: 'degraded' });
     }
   };
 }

@@ -6,7 +6,7 @@ import type { Topic } from '../model.ts';
 import { renderArticlePage, renderIndexPage, renderNotFoundPage, renderTopicPage, type SiteInfo, type TopicLinks } from '../render/html.ts';
 import { renderOpml, OPML_CONTENT_TYPE } from '../render/opml.ts';
 import type { AppDeps } from './deps.ts';
-import { feedLinks, topicPageUrl } from './links.ts';
+import { feedLinks, topicPageUrl, withPublicUrl, withPublicUrls } from './links.ts';
 
 const PAGE_ARTICLES = 30;
 
@@ -46,7 +46,7 @@ export function topicPageHandler(deps: AppDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const links = (await topicLinks(deps)).find((l) => l.topic.id === req.params.id);
     if (!links) return sendHtml(res, 404, renderNotFoundPage(site(deps), `There is no topic "${String(req.params.id)}".`));
-    const articles = await deps.store.queryArticles({ topics: [links.topic.id], limit: PAGE_ARTICLES });
+    const articles = withPublicUrls(deps.settings.baseUrl, await deps.store.queryArticles({ topics: [links.topic.id], limit: PAGE_ARTICLES }));
     shortCache(res, deps);
     sendHtml(res, 200, renderTopicPage(site(deps), links, articles));
   };
@@ -58,7 +58,7 @@ export function articlePageHandler(deps: AppDeps) {
     if (!article) return sendHtml(res, 404, renderNotFoundPage(site(deps), `There is no article "${String(req.params.slug)}".`));
     const links = (await topicLinks(deps)).filter((l) => article.topics.includes(l.topic.id));
     shortCache(res, deps);
-    sendHtml(res, 200, renderArticlePage(site(deps), article, links));
+    sendHtml(res, 200, renderArticlePage(site(deps), withPublicUrl(deps.settings.baseUrl, article), links));
   };
 }
 

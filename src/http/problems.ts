@@ -4,13 +4,30 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../log.ts';
 import { describeError } from '../errors.ts';
+import { renderErrorPage, type SiteInfo } from '../render/html.ts';
 
-export function sendNotFound(res: Response, message: string, extra: Record<string, unknown> = {}): void {
+/**
+ * Whether the client is a browser after a page: Accept prefers text/html to JSON. Feed readers, scripts
+ * and curl (`*\/*`) get JSON. Only routes that serve HTML pass `req` to the senders below.
+ */
+export function wantsHtml(req: Request): boolean {
+  return req.accepts(['application/json', 'text/html']) === 'text/html';
+}
+
+/** `req` given (an HTML route): a browser gets an HTML page with the message, others the JSON body. */
+export function sendNotFound(res: Response, message: string, extra: Record<string, unknown> = {}, req?: Request, site?: SiteInfo): void {
+  if (req && wantsHtml(req)) return sendHtmlProblem(res, 404, 'Not found', message, site);
   res.status(404).type('application/json; charset=utf-8').send(JSON.stringify({ error: 'not-found', message, ...extra }));
 }
 
-export function sendBadRequest(res: Response, parameter: string, message: string): void {
+export function sendBadRequest(res: Response, parameter: string, message: string, req?: Request): void {
+  if (req && wantsHtml(req)) return sendHtmlProblem(res, 400, 'Bad request', message);
   res.status(400).type('application/json; charset=utf-8').send(JSON.stringify({ error: 'bad-request', parameter, message }));
+}
+
+function sendHtmlProblem(res: Response, status: number, heading: string, message: string, site?: SiteInfo): void {
+  res.setHeader('Cache-Control', 'no-store');
+  res.status(status).type('text/html; charset=utf-8').send(renderErrorPage(heading, message, site));
 }
 
 /** Last middleware: a thrown error becomes a 500 whose body says nothing of the cause; the log does. */

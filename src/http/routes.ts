@@ -1,15 +1,18 @@
 // The whole URL table on one screen. Handlers live beside this file; nothing here does I/O.
 
 import type { Express, NextFunction, Request, Response } from 'express';
+import { requireAdmin } from './admin.ts';
 import { cors } from './cors.ts';
 import type { AppDeps } from './deps.ts';
 import { embedPageHandler, embedScriptHandler } from './embed.ts';
 import { feedHandler } from './feeds.ts';
-import { requireAdmin } from './admin.ts';
-import { healthHandler } from './health.ts';
 import { metricsHandler } from './metrics.ts';
+import { pageHeaders } from './headers.ts';
+import { healthHandler } from './health.ts';
+import { createMissGate, requestLimits, websubRateLimit } from './limits.ts';
 import { articlePageHandler, indexHandler, opmlHandler, topicPageHandler, topicsJsonHandler } from './pages.ts';
 import { sendNotFound } from './problems.ts';
+import type { SiteInfo } from '../render/html.ts';
 import { sourcesHandler } from './sources.ts';
 import { websubHandlers } from './websub.ts';
 
@@ -24,21 +27,29 @@ function route(handler: AsyncHandler) {
 
 export function mountRoutes(app: Express, deps: AppDeps): void {
   const shared = cors(deps.settings.corsOrigin);
+  const limits = requestLimits(deps.settings);
+  // One set of per-client limits and one overload bound for every route whose misses render.
+  const gate = createMissGate(limits);
+  const page = pageHeaders(deps.settings.baseUrl, 'site');
+  const framed = pageHeaders(deps.settings.baseUrl, 'embed');
+  const admin = requireAdmin(deps.settings.adminToken);
+  const site: SiteInfo = { title: deps.settings.siteTitle, baseUrl: deps.settings.baseUrl, opmlUrl: `${deps.settings.baseUrl}/opml` };
 
-  app.get('/', route(indexHandler(deps)));
+  app.get('/', page, route(indexHandler(deps)));
   app.get('/healthz', route(healthHandler(deps)));
-  if (deps.metrics) app.get('/metrics', requireAdmin(deps.settings.adminToken), route(metricsHandler(deps.metrics)));
+  if (deps.metrics) app.get('/metrics', admin, route(metricsHandler(deps.metrics)));
   // CORS runs inside each shared route (GET, HEAD and the OPTIONS preflight): one route match per poll.
-  app.route('/feeds/:spec').options(shared).get(shared, route(feedHandler(deps)));
+  app.route('/feeds/:spec').options(shared).get(shared, route(feedHandler(deps, gate)));
   app.route('/topics').options(shared).get(shared, route(topicsJsonHandler(deps)));
-  app.get('/topics/:id', route(topicPageHandler(deps)));
-  app.get('/articles/:slug', route(articlePageHandler(deps)));
-  app.get('/sources', route(sourcesHandler(deps)));
+  app.get('/topics/:id', page, route(topicPageHandler(deps)));
+  app.get('/articles/:slug', page, route(articlePageHandler(deps)));
+  app.get('/sources', admin, route(sourcesHandler(deps)));
   app.route('/opml').options(shared).get(shared, route(opmlHandler(deps)));
-  app.post('/websub', websubHandlers(deps));
+  app.post('/websub', websubRateLimit(limits), websubHandlers(deps));
   // The script before the page: `/embed/ukraine.js` must not be read as a topic named `ukraine.js`.
   app.route('/embed/:topics.js').options(shared).get(shared, route(embedScriptHandler(deps)));
-  app.get('/embed/:topics', route(embedPageHandler(deps)));
+  app.get('/embed/:topics', framed, route(embedPageHandler(deps, gate)));
 
-  app.use((req: Request, res: Response) => sendNotFound(res, `nothing at ${req.method} ${req.path}`));
+  // A browser gets an HTML page saying so; API clients the JSON body.
+  app.use(page, (req: Request, res: Response) => sendNotFound(res, `nothing at ${req.method} ${req.path}`, {}, req, site));
 }

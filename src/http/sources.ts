@@ -1,5 +1,6 @@
 // GET /sources: what an operator needs to see of every remote source — where it is polled, how the
-// last poll went and why it failed, when the next one is due, and how many items it brought.
+// last poll went and why it failed, when the next one is due, and how many items it brought — with
+// every credential a source URL carries (user:pass@, api_key=, token=…) redacted, in URLs and messages.
 
 import type { Request, Response } from 'express';
 import { NEVER } from '../ingest/scheduler.ts';
@@ -17,13 +18,13 @@ export function sourcesHandler(deps: AppDeps) {
       return {
         id: source.id,
         title: source.title ?? state?.feedTitle ?? null,
-        url: state?.url ?? source.url,
-        configuredUrl: source.url,
+        url: redactUrl(state?.url ?? source.url),
+        configuredUrl: redactUrl(source.url),
         enabled: source.enabled,
         intervalMinutes: source.intervalMinutes,
         status: state?.status ?? 'never',
-        error: state?.error ?? null,
-        malformed: state?.malformed ?? null,
+        error: state?.error === undefined ? null : redactUrlsIn(state.error),
+        malformed: state?.malformed === undefined ? null : redactUrlsIn(state.malformed),
         lastFetchAt: state?.lastFetchAt?.toISOString() ?? null,
         nextPollAt: state?.nextPollAt && state.nextPollAt.getTime() < NEVER.getTime() ? state.nextPollAt.toISOString() : null,
         consecutiveFailures: state?.consecutiveFailures ?? 0,
@@ -31,4 +32,36 @@ export function sourcesHandler(deps: AppDeps) {
       };
     }));
   };
+}
+
+/** Query parameters that carry secrets by their usual names (api_key, access_token, sig, …). */
+const SECRET_PARAM = /^(?:.*[_-])?(?:api[_-]?key|apikey|key|token|secret|password|passwd|pass|pwd|auth|authorization|sig|signature|credentials?)$/i;
+const REDACTED = 'REDACTED';
+
+/** A URL fit for the public: the user-info and secret-looking query values replaced by REDACTED. */
+export function redactUrl(url: string): string {
+  if (!URL.canParse(url)) return url.replace(/\/\/[^/@\s]*@/, `//${REDACTED}@`);
+  const parsed = new URL(url);
+  let changed = false;
+  if (parsed.username !== '' || parsed.password !== '') {
+    parsed.username = REDACTED;
+    parsed.password = '';
+    changed = true;
+  }
+  for (const name of [...new Set(parsed.searchParams.keys())]) {
+    if (SECRET_PARAM.test(name)) {
+      parsed.searchParams.set(name, REDACTED);
+      changed = true;
+    }
+  }
+  return changed ? parsed.href : url;
+}
+
+/** Error messages quote the URL they failed on (`fetch: https://u:p@x/feed: …`): each one is redacted. */
+export function redactUrlsIn(text: string): string {
+  return text.replace(/\bhttps?:\/\/[^\s"'<>]+/gi, (url) => {
+    // A message may end the URL with punctuation of its own.
+    const trail = /[:.,;)]+$/.exec(url)?.[0] ?? '';
+    return redactUrl(url.slice(0, url.length - trail.length)) + trail;
+  });
 }

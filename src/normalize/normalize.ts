@@ -29,6 +29,13 @@ export interface NormalizeContext {
 }
 
 export const LOCAL_SOURCE_ID = 'local';
+/** Stand-in origin for resolving a local article's relative URLs (RFC 6761 reserves `.invalid`). */
+const LOCAL_ORIGIN = 'http://tidings.invalid';
+
+/** A URL resolved against the stand-in origin, stored root-relative (the origin is added at render). */
+function rootRelative(url: string | undefined): string | undefined {
+  return url?.startsWith(`${LOCAL_ORIGIN}/`) ? url.slice(LOCAL_ORIGIN.length) : url;
+}
 
 /** Query parameters that only track the reader; they make one page look like many. */
 const TRACKING_PARAMS = /^(?:utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi|yclid|igshid)$/i;
@@ -173,7 +180,12 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): IndexedA
 
   // --- slug: local articles only; the loader always sets one, the title is a last resort.
   const slug = isLocal ? item.slug || slugify(item.title ?? '') || 'untitled' : undefined;
-  const localPage = isLocal ? `${ctx.baseUrl.replace(/\/+$/, '')}/articles/${slug}` : undefined;
+  // A local article's page is stored as a path: its public origin is added when a response is rendered
+  // (src/http/links.ts), so an ingest run under another PORT or BASE_URL changes no stored article.
+  const localPath = isLocal ? `/articles/${slug}` : undefined;
+  // Relative URLs in a local article resolve against its page under a stand-in origin, which is then
+  // cut off: stored content keeps root-relative URLs (`/images/x.jpg`), made absolute at render.
+  const localPage = isLocal ? `${LOCAL_ORIGIN}${localPath}` : undefined;
 
   // Base for relative URLs, in order (RFC 3986 §5.1): the item's xml:base (itself possibly relative
   // to the feed's), then the feed's xml:base / home page, then the response's Content-Location, then
@@ -193,7 +205,8 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): IndexedA
     item.contentHtml?.trim() ||
     item.summaryHtml?.trim() ||
     (item.contentText?.trim() ? textParagraphsHtml(item.contentText) : '');
-  const contentHtml = stripXmlIllegal(sanitizeHtml(stripXmlIllegal(rawContentHtml), contentBase));
+  const sanitized = stripXmlIllegal(sanitizeHtml(stripXmlIllegal(rawContentHtml), contentBase));
+  const contentHtml = isLocal ? sanitized.replaceAll(`="${LOCAL_ORIGIN}/`, '="/') : sanitized;
   // Sanitized output needs no second parse for its text (dropping control characters and lone
   // surrogates cannot make a tag or an entity); it is handed on with the article to classify and the store.
   const contentPlain = sanitizedHtmlToText(contentHtml);
@@ -215,7 +228,7 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): IndexedA
   // guid without isPermaLink="false"); both resolved and canonicalized.
   let ownUrl: string | undefined;
   if (isLocal) {
-    ownUrl = localPage;
+    ownUrl = localPath;
   } else {
     const link = resolveUrl(item.link, bases);
     const permalinkGuid =
@@ -291,7 +304,7 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): IndexedA
   for (const a of item.authors) {
     const name = stripXmlIllegal(htmlToText(a.name ?? ''));
     const email = a.email?.trim() || undefined;
-    const personUrl = resolveUrl(a.url, bases);
+    const personUrl = rootRelative(resolveUrl(a.url, bases));
     // An author known only by e-mail is still credited, under the address.
     const shown = name || email;
     if (!shown || seenAuthors.has(shown.toLowerCase())) continue;
@@ -301,7 +314,7 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): IndexedA
 
   const enclosures: Enclosure[] = [];
   for (const e of item.enclosures) {
-    const encUrl = resolveUrl(e.url, bases);
+    const encUrl = rootRelative(resolveUrl(e.url, bases));
     if (!encUrl) {
       log(`normalize: ${ctx.sourceId}: ${where}: enclosure URL ${JSON.stringify(e.url)} cannot be resolved, dropped`);
       continue;
@@ -314,7 +327,7 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): IndexedA
     });
   }
 
-  const image = resolveUrl(item.image, bases);
+  const image = rootRelative(resolveUrl(item.image, bases));
 
   const article: IndexedArticle = {
     id,

@@ -11,6 +11,11 @@ export const FEED_FORMATS: readonly FeedFormat[] = ['rss', 'atom', 'json'];
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
 const MAX_Q_LENGTH = 200;
+/**
+ * Ids one request may name, per list (topics in the path, `exclude`, `source`). Each id is a join or
+ * an index probe for the store; 2,500 of them took 5–15 s and held every other reader up.
+ */
+export const MAX_IDS = 50;
 
 export interface FeedRequest {
   /** Topic ids in canonical (sorted) order; empty for `all`. */
@@ -36,6 +41,8 @@ type Params = Record<string, unknown>;
 
 interface ParseContext {
   knownTopics: ReadonlySet<string>;
+  /** Source ids a `source=` may name (configured sources and `local`); absent accepts any well-formed id. */
+  knownSources?: ReadonlySet<string>;
   now: Date;
 }
 
@@ -46,7 +53,11 @@ export function parseFeedRequest(spec: string, params: Params, ctx: ParseContext
   if (!isFormat(ext)) {
     return { kind: 'not-found', message: `no feed at "${spec}": use /feeds/<topic>.rss, .atom or .json` };
   }
-  const topicsOrError = parseTopics(spec.slice(0, dot), ctx.knownTopics);
+  const path = spec.slice(0, dot);
+  if (path.split(',', MAX_IDS + 1).length > MAX_IDS) {
+    return { kind: 'bad-request', parameter: 'topics', message: `topics: at most ${MAX_IDS} topics in one feed, comma-separated` };
+  }
+  const topicsOrError = parseTopics(path, ctx.knownTopics);
   if (typeof topicsOrError === 'string') return { kind: 'not-found', message: topicsOrError };
   const topics = topicsOrError;
 
@@ -119,8 +130,16 @@ function applyLimit(raw: string, query: ArticleQuery): string | undefined | { er
   return limit === DEFAULT_LIMIT ? undefined : String(limit);
 }
 
+/** The distinct ids of a comma-separated list, sorted; an error beyond MAX_IDS, before any is looked at. */
+function idList(raw: string): string[] | { error: string } {
+  const parts = raw.split(',', MAX_IDS + 1);
+  if (parts.length > MAX_IDS) return { error: `at most ${MAX_IDS} ids, comma-separated` };
+  return [...new Set(parts.map((t) => t.trim().toLowerCase()).filter(Boolean))].sort();
+}
+
 function applyExclude(raw: string, query: ArticleQuery, ctx: ParseContext): string | { error: string } {
-  const topics = [...new Set(raw.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean))].sort();
+  const topics = idList(raw);
+  if (!Array.isArray(topics)) return topics;
   const unknown = topics.filter((t) => !ctx.knownTopics.has(t));
   if (unknown.length) return { error: `unknown topic ${unknown.map((t) => `"${t}"`).join(', ')}` };
   query.excludeTopics = topics;
@@ -129,10 +148,16 @@ function applyExclude(raw: string, query: ArticleQuery, ctx: ParseContext): stri
 
 const SOURCE_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
-function applySource(raw: string, query: ArticleQuery): string | { error: string } {
-  const sources = [...new Set(raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))].sort();
+function applySource(raw: string, query: ArticleQuery, ctx: ParseContext): string | { error: string } {
+  const sources = idList(raw);
+  if (!Array.isArray(sources)) return sources;
   const bad = sources.find((s) => !SOURCE_ID.test(s));
   if (bad !== undefined || sources.length === 0) return { error: `"${bad ?? raw}" is not a source id (letters, digits, - and _)` };
+  const known = ctx.knownSources;
+  const unknown = known ? sources.filter((s) => !known.has(s)) : [];
+  if (known && unknown.length) {
+    return { error: `unknown source ${unknown.map((s) => `"${s}"`).join(', ')}; known sources: ${[...known].sort().join(', ')}` };
+  }
   query.sources = sources;
   return sources.join(',');
 }

@@ -40,3 +40,16 @@ export function commonLanguage(articles: readonly { language?: string | undefine
 export function dateLabel(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
+
+/**
+ * The URL when it may become a link: only web URLs (http, https). A `javascript:` guid, a `data:` URL or
+ * an id such as `urn:…` is never a link target, in any format: a reader or browser would run or show it.
+ */
+export function webLink(url: string | undefined): string | undefined {
+  return url !== undefined && /^https?:\/\/[^\s/]/i.test(url) ? url : undefined;
+}
+
+/** The enclosures that may be offered as links (see webLink); the others are left out of every format. */
+export function webEnclosures<E extends { url: string }>(enclosures: readonly E[]): E[] {
+  return enclosures.filter((e) => webLink(e.url) !== undefined);
+}

@@ -3,7 +3,7 @@
 // Format knowledge only: the HTTP layer decides status, caching and which articles to pass in.
 
 import type { StoredArticle } from '../model.ts';
-import { commonLanguage, dateLabel } from './common.ts';
+import { commonLanguage, dateLabel, webLink } from './common.ts';
 import { htmlDocument } from './html-document.ts';
 import { escapeAttr as attr, escapeText as text } from './xml.ts';
 
@@ -36,7 +36,9 @@ export function renderEmbedPage(page: EmbedPage): string {
   const lang = page.lang ?? commonLanguage(page.articles) ?? 'en';
   const items = page.articles.map((a) => {
     const itemLang = a.language && a.language !== lang ? ` lang="${attr(a.language)}"` : '';
-    return `<li${itemLang}><a href="${attr(a.url)}" target="_top">${text(a.title)}</a>`
+    const href = webLink(a.url);
+    const title = href === undefined ? text(a.title) : `<a href="${attr(href)}" target="_top">${text(a.title)}</a>`;
+    return `<li${itemLang}>${title}`
       + ` <time datetime="${attr(a.published.toISOString())}">${dateLabel(a.published)}</time></li>`;
   }).join('\n');
   // The page's own words are English; mark them so when the page itself is in another language.

@@ -4,7 +4,7 @@
 // is the reference for what `feed` writes.
 
 import type { Enclosure, Person, StoredArticle } from '../model.ts';
-import { isLanguageTag, isMediaType, UNKNOWN_MEDIA_TYPE } from './common.ts';
+import { isLanguageTag, isMediaType, UNKNOWN_MEDIA_TYPE, webEnclosures, webLink } from './common.ts';
 import {
   child,
   children,
@@ -22,7 +22,7 @@ import {
   type Element,
 } from './feed-tree.ts';
 import type { FeedDocument } from './types.ts';
-import { stripIllegalXmlChars } from './xml.ts';
+import { plainTextToHtml, stripIllegalXmlChars } from './xml.ts';
 
 const RSS_TYPE = 'application/rss+xml';
 const ATOM_TYPE = 'application/atom+xml';
@@ -109,7 +109,8 @@ function declareRssNamespaces(rss: Element): void {
  * and the generator, gets its exact text back as character data (Atom text constructs: type="text").
  */
 function plainTextTitles(head: Element, doc: FeedDocument): void {
-  const write = head.name === 'feed' ? setPlainText : setText;
+  // RSS readers take the channel's title and description as HTML too (see plainTextItemTitle).
+  const write = head.name === 'feed' ? setPlainText : (element: Element, text: string) => setText(element, plainTextToHtml(text));
   write(requireChild(head, 'title'), doc.title);
   // RSS channel <description> is required (feed writes it even when empty); Atom's <subtitle> only if any.
   const description = head.name === 'channel' ? requireChild(head, 'description') : child(head, 'subtitle');
@@ -117,9 +118,13 @@ function plainTextTitles(head: Element, doc: FeedDocument): void {
   setText(requireChild(head, 'generator'), doc.generator);
 }
 
-/** `plainTextTitles` for an RSS item; feed leaves out a title that is empty, RSS readers expect one. */
+/**
+ * `plainTextTitles` for an RSS item; feed leaves out a title that is empty, RSS readers expect one.
+ * Readers take an RSS title as HTML, so the plain text is HTML-escaped before the XML escaping: a title
+ * `<script>` arrives as `&amp;lt;script&amp;gt;` and is shown as text, never run as markup.
+ */
 function plainTextItemTitle(item: Element, article: StoredArticle): void {
-  setText(ensureChild(item, 'title'), article.title);
+  setText(ensureChild(item, 'title'), plainTextToHtml(article.title));
 }
 
 /**
@@ -140,9 +145,14 @@ function exactLinks(head: Element, doc: FeedDocument, linkName: string, selfType
   if (channelLink !== undefined) setText(channelLink, doc.homePageUrl);
 }
 
-/** `exactLinks` for an RSS item's <link>. */
+/**
+ * `exactLinks` for an RSS item's <link>. An item without a web link of its own has none (RSS allows it):
+ * a `urn:` or `javascript:` value would be a link a reader shows and cannot (or must not) open.
+ */
 function exactItemLink(item: Element, article: StoredArticle): void {
-  setText(requireChild(item, 'link'), article.url);
+  const link = webLink(article.url);
+  if (link === undefined) removeChildren(item, 'link');
+  else setText(ensureChild(item, 'link'), link);
 }
 
 /**
@@ -168,7 +178,7 @@ function pagingLinks(head: Element, doc: FeedDocument, linkName: string, type: s
  */
 function guidPermaLink(item: Element, article: StoredArticle): void {
   const guid = requireChild(item, 'guid');
-  guid.attributes = { isPermaLink: article.id === article.url ? 'true' : 'false' };
+  guid.attributes = { isPermaLink: article.id === article.url && webLink(article.url) !== undefined ? 'true' : 'false' };
   setText(guid, article.id);
 }
 
@@ -201,7 +211,7 @@ function replaceRssAuthorWithDcCreator(item: Element, article: StoredArticle): v
  */
 function rssEnclosureType(item: Element, article: StoredArticle): void {
   const element = child(item, 'enclosure');
-  const given = article.enclosures[0];
+  const given = webEnclosures(article.enclosures)[0];
   if (element === undefined || given === undefined) return;
   element.attributes = {
     url: given.url,
@@ -230,7 +240,7 @@ export function fixAtom(xml: string, doc: FeedDocument): string {
     entryAlternateLink(entry, article);
     bodies(entry, article, 'content');
     exactPersons(entry, article.authors);
-    atomEnclosures(entry, article.enclosures);
+    atomEnclosures(entry, webEnclosures(article.enclosures));
   }
   return serializeXml(root);
 }
@@ -277,7 +287,10 @@ function setPlainText(element: Element, text: string): void {
 function entryAlternateLink(entry: Element, article: StoredArticle): void {
   const link = children(entry, 'link').find((l) => l.attributes?.rel === undefined);
   if (link === undefined) throw new FeedShapeError('an <entry> has no <link> without rel');
-  link.attributes = { rel: 'alternate', type: 'text/html', href: article.url };
+  // No web link of its own: no alternate link (the entry then carries a <content>, see feed-library.ts).
+  const href = webLink(article.url);
+  if (href === undefined) replaceChild(entry, link, []);
+  else link.attributes = { rel: 'alternate', type: 'text/html', href };
 }
 
 /**
@@ -295,7 +308,8 @@ function exactPersons(entry: Element, authors: Person[]): void {
     const person = authors[i];
     if (person === undefined) return;
     const fields = [newElement('name', {}, person.name)];
-    if (person.url !== undefined) fields.push(newElement('uri', {}, person.url));
+    const uri = webLink(person.url);
+    if (uri !== undefined) fields.push(newElement('uri', {}, uri));
     if (person.email !== undefined && person.email.includes('@')) fields.push(newElement('email', {}, person.email));
     element.elements = fields;
   });

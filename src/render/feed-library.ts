@@ -3,7 +3,7 @@
 
 import { Feed, type Author, type Enclosure as FeedEnclosure, type Item } from 'feed';
 import type { Enclosure, Person, StoredArticle } from '../model.ts';
-import { FALLBACK_AUTHOR_NAME, isLanguageTag } from './common.ts';
+import { FALLBACK_AUTHOR_NAME, isLanguageTag, webEnclosures, webLink } from './common.ts';
 import { FEED_BODY_STAND_IN, feedText, feedUrl } from './feed-fixes.ts';
 import type { FeedDocument } from './types.ts';
 import { plainTextToHtml } from './xml.ts';
@@ -39,18 +39,21 @@ function item(article: StoredArticle, format: FeedFormat): Item {
   // An Atom entry names the fallback author itself, so an entry copied out of the feed (an aggregator,
   // a reader's "share") is still self-contained; RSS has no such requirement and credits only real people.
   const people = format === 'atom' && article.authors.length === 0 ? [FALLBACK_AUTHOR] : article.authors;
-  const first = article.enclosures[0];
+  const first = webEnclosures(article.enclosures)[0];
+  const link = webLink(article.url);
   return {
     title: feedText(article.title),
     id: feedUrl(article.id), // Atom <id>
     guid: feedText(article.id), // RSS <guid>
-    link: feedUrl(article.url),
+    // Without a web link feed-fixes.ts removes the link feed writes anyway (a stand-in here).
+    link: feedUrl(link ?? ''),
     date: article.updated,
     published: article.published,
     // Readers treat RSS <description> as HTML, so the plain-text summary is HTML-escaped (Atom's summary
     // is set to the plain text by feed-fixes.ts).
     description: article.summary === '' ? undefined : plainTextToHtml(feedText(article.summary)),
-    content: article.contentHtml === '' ? undefined : FEED_BODY_STAND_IN,
+    // RFC 4287 §4.1.1: an Atom entry without an alternate link must have a <content>, even an empty one.
+    content: article.contentHtml === '' && (link !== undefined || format === 'rss') ? undefined : FEED_BODY_STAND_IN,
     author: people.map(author),
     // RSS writes a category's name, Atom its term: each format gets the field it reads.
     category: article.topics.map((topic) => (format === 'rss' ? { name: topic } : { term: topic })),
@@ -60,7 +63,7 @@ function item(article: StoredArticle, format: FeedFormat): Item {
 
 function author(person: Person): Author {
   const out: Author = { name: feedText(person.name) };
-  if (person.url !== undefined) out.link = feedUrl(person.url);
+  if (webLink(person.url) !== undefined) out.link = feedUrl(person.url ?? '');
   // atom.rnc requires an "@" in atom:email; a malformed address is dropped, not published invalid.
   if (person.email !== undefined && person.email.includes('@')) out.email = feedText(person.email);
   return out;

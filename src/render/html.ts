@@ -4,7 +4,7 @@
 
 import type { StoredArticle, Topic } from '../model.ts';
 import { embedSnippets } from './embed.ts';
-import { dateLabel } from './common.ts';
+import { dateLabel, webLink } from './common.ts';
 import { htmlDocument } from './html-document.ts';
 import { escapeAttr as attr, escapeText as text } from './xml.ts';
 
@@ -71,8 +71,15 @@ ${items}
   });
 }
 
+/** The article's title, linked only to a web URL: never a `javascript:` or `urn:` href. */
+function articleLink(a: StoredArticle): string {
+  const href = webLink(a.url);
+  if (href === undefined) return `<strong>${text(a.title)}</strong>`;
+  return `<a href="${attr(href)}"${a.language ? ` hreflang="${attr(a.language)}"` : ''}>${text(a.title)}</a>`;
+}
+
 export function renderTopicPage(site: SiteInfo, links: TopicLinks, articles: StoredArticle[]): string {
-  const items = articles.map((a) => `<li><a href="${attr(a.url)}"${a.language ? ` hreflang="${attr(a.language)}"` : ''}>${text(a.title)}</a>
+  const items = articles.map((a) => `<li>${articleLink(a)}
  <span class="meta">${dateLabel(a.published)}</span><br>${text(a.summary)}</li>`).join('\n');
   const embed = embedSnippets(site.baseUrl, links.topic.id, links.topic.title);
   return page({
@@ -101,16 +108,22 @@ export function renderArticlePage(site: SiteInfo, article: StoredArticle, topics
   return page({
     lang: article.language ?? 'und',
     title: `${article.title} — ${site.title}`,
-    head: topics.map(alternateLinks).join('') + `<link rel="canonical" href="${attr(article.url)}">\n`,
+    head: topics.map(alternateLinks).join('') + (webLink(article.url) ? `<link rel="canonical" href="${attr(article.url)}">\n` : ''),
     body: `<p><a href="${attr(`${site.baseUrl}/`)}">${text(site.title)}</a></p>
 <article>
 <h1>${text(article.title)}</h1>
 <p class="meta"><time datetime="${attr(article.published.toISOString())}">${dateLabel(article.published)}</time>${byline ? ` · ${byline}` : ''}${topicLinks ? ` · ${topicLinks}` : ''}</p>
-${article.image ? `<p><img src="${attr(article.image)}" alt=""></p>\n` : ''}${article.contentHtml}
+${webLink(article.image) ? `<p><img src="${attr(article.image ?? "")}" alt=""></p>\n` : ''}${article.contentHtml}
 </article>`,
   });
 }
 
 export function renderNotFoundPage(site: SiteInfo, message: string): string {
-  return page({ lang: 'en', title: `Not found — ${site.title}`, body: `<h1>Not found</h1>\n<p>${text(message)}</p>\n<p><a href="${attr(`${site.baseUrl}/`)}">${text(site.title)}</a></p>` });
+  return renderErrorPage('Not found', message, site);
+}
+
+/** A page saying what went wrong (`heading`: "Not found", "Bad request"); with `site`, a link home. */
+export function renderErrorPage(heading: string, message: string, site?: SiteInfo): string {
+  const home = site ? `\n<p><a href="${attr(`${site.baseUrl}/`)}">${text(site.title)}</a></p>` : '';
+  return page({ lang: 'en', title: site ? `${heading} — ${site.title}` : heading, body: `<h1>${text(heading)}</h1>\n<p>${text(message)}</p>${home}` });
 }

@@ -3,7 +3,7 @@
 // articles in the same shape.
 
 import type { Article, Enclosure, Person } from '../model.ts';
-import { FALLBACK_AUTHOR_NAME, isMediaType, rfc3339, UNKNOWN_MEDIA_TYPE } from './common.ts';
+import { FALLBACK_AUTHOR_NAME, isMediaType, rfc3339, UNKNOWN_MEDIA_TYPE, webEnclosures, webLink } from './common.ts';
 import type { FeedDocument } from './types.ts';
 import { stripIllegalXmlChars } from './xml.ts';
 
@@ -31,7 +31,8 @@ export interface TidingsItemExtension {
 
 export interface JsonFeedItem {
   id: string;
-  url: string;
+  /** Absent when the article has no web link of its own (JSON Feed 1.1 makes `url` optional). */
+  url?: string;
   title: string;
   content_html: string;
   summary?: string;
@@ -72,7 +73,6 @@ export interface JsonFeed {
 export function articleToJsonFeedItem(article: Article & { sources?: string[] }): JsonFeedItem {
   const item: JsonFeedItem = {
     id: article.id,
-    url: article.url,
     title: stripIllegalXmlChars(article.title),
     // content_html (or content_text) is required; an empty string is a valid "no body".
     content_html: stripIllegalXmlChars(article.contentHtml),
@@ -84,13 +84,17 @@ export function articleToJsonFeedItem(article: Article & { sources?: string[] })
       sources: article.sources !== undefined ? [...article.sources] : [article.sourceId],
     },
   };
+  const url = webLink(article.url);
+  if (url !== undefined) item.url = url;
   if (article.summary !== '') item.summary = stripIllegalXmlChars(article.summary);
   // Without item authors, readers inherit the feed's `authors` (JSON Feed 1.1 §items.authors).
   if (article.authors.length > 0) item.authors = article.authors.map(toJsonAuthor);
   if (article.topics.length > 0) item.tags = [...article.topics];
   if (article.language !== undefined) item.language = article.language;
-  if (article.image !== undefined) item.image = article.image;
-  if (article.enclosures.length > 0) item.attachments = article.enclosures.map(toAttachment);
+  const image = webLink(article.image);
+  if (image !== undefined) item.image = image;
+  const attachments = webEnclosures(article.enclosures);
+  if (attachments.length > 0) item.attachments = attachments.map(toAttachment);
   return item;
 }
 
@@ -113,7 +117,7 @@ export function renderJsonFeed(doc: FeedDocument): string {
 /** JSON Feed authors have no e-mail field; the spec allows a `mailto:` URL instead. */
 function toJsonAuthor(person: Person): JsonFeedAuthor {
   const author: JsonFeedAuthor = { name: stripIllegalXmlChars(person.name) };
-  if (person.url !== undefined) author.url = person.url;
+  if (webLink(person.url) !== undefined) author.url = person.url;
   else if (person.email !== undefined) author.url = `mailto:${person.email}`;
   return author;
 }

@@ -32,4 +32,6 @@ export interface FeedDocument {
 export interface Rendered {
   body: string;
   contentType: string;
+  /** Why the page holds fewer articles than asked for, when its byte budget cut it short. */
+  truncated?: string;
 }

@@ -1,0 +1,102 @@
+// The path every cached, query-driven response shares (feeds and embed pages): a per-revision memo of
+// resolved URLs, the 304 decision before any render, and on a miss the per-client rate limit, the
+// overload bound, one render per key (single flight) and the compressed form the client accepts.
+
+import type { Request, Response } from 'express';
+import { addForm, missingForm, type CachedResponse } from '../cache/cache.ts';
+import { SingleFlight } from '../concurrency.ts';
+import { LOCAL_SOURCE_ID } from '../normalize/normalize.ts';
+import { precheck, sendEntry, type CachePolicy } from './conditional.ts';
+import type { AppDeps, Catalog } from './deps.ts';
+import { isBusy, sendBusy, type MissGate } from './limits.ts';
+
+export interface Validators {
+  etag: string;
+  lastModified: Date;
+}
+
+/** A URL worked out once per store revision: everything a repeat of it needs before the cache. */
+export interface Resolved {
+  validators: Validators;
+  /** The rendered response's key in the response cache (includes the ETag). */
+  cacheKey: string;
+  /** Whether a miss counts as a search (`q`) against the client's search limit. */
+  search: boolean;
+  /** Set when the request depends on the clock (`since=24h`): valid within this minute only. */
+  minute?: number;
+}
+
+/**
+ * Resolved requests of the current store revision and catalog, by raw URL. A write or a config reload
+ * starts a new memo, so memory stays bounded by the distinct URLs asked between two writes (and a
+ * hard cap against URL floods).
+ */
+export class RequestMemo<T extends { minute?: number }> {
+  private revision = -1;
+  private catalog: Catalog | undefined;
+  private entries = new Map<string, T>();
+  private static readonly MAX_ENTRIES = 10_000;
+
+  get(revision: number, catalog: Catalog, url: string, minute: number): T | undefined {
+    if (revision !== this.revision || catalog !== this.catalog) {
+      this.revision = revision;
+      this.catalog = catalog;
+      this.entries = new Map();
+      return undefined;
+    }
+    const found = this.entries.get(url);
+    return found && (found.minute === undefined || found.minute === minute) ? found : undefined;
+  }
+
+  set(url: string, value: T): void {
+    if (this.entries.size >= RequestMemo.MAX_ENTRIES) this.entries.clear();
+    this.entries.set(url, value);
+  }
+}
+
+const knownSourcesOf = new WeakMap<Catalog, ReadonlySet<string>>();
+
+/** The source ids a `source=` may name: the configured sources and `local`. */
+export function knownSources(catalog: Catalog): ReadonlySet<string> {
+  let known = knownSourcesOf.get(catalog);
+  if (!known) {
+    known = new Set([LOCAL_SOURCE_ID, ...catalog.sources.map((s) => s.id)]);
+    knownSourcesOf.set(catalog, known);
+  }
+  return known;
+}
+
+export interface CachedServing {
+  deps: Pick<AppDeps, 'cache'>;
+  gate: MissGate;
+  fills: SingleFlight<CachedResponse>;
+  policy: CachePolicy;
+}
+
+/**
+ * Answers from the cache (or 304) when it can; a miss is admitted by the client's rate limits, rendered
+ * once per key inside the overload bound, cached and sent. Hits and 304s never touch the limits.
+ */
+export async function serveCached(serving: CachedServing, req: Request, res: Response, resolved: Resolved, fill: () => Promise<CachedResponse>): Promise<void> {
+  const { deps, gate, fills, policy } = serving;
+  const { validators, cacheKey } = resolved;
+  const cached = deps.cache.get(cacheKey);
+  if (precheck(req, res, validators.etag, validators.lastModified, policy, cached)) return;
+  let entry = cached;
+  if (!entry) {
+    if (!(await gate.admit(req, res, resolved.search))) return;
+    try {
+      entry = await fills.run(cacheKey, () => gate.render(fill));
+    } catch (err) {
+      if (isBusy(err)) return sendBusy(res);
+      throw err;
+    }
+  }
+  const form = missingForm(entry, req.headers['accept-encoding']);
+  if (form) {
+    await addForm(entry, form);
+    // The entry grew: storing it again keeps the cache's byte accounting true.
+    deps.cache.set(cacheKey, entry);
+  }
+  sendEntry(req, res, entry);
+}

@@ -1,0 +1,117 @@
+// What a stranger can cost: per-client rate limits on work that is not already cached (cache misses,
+// searches, POST /websub), answered 429 + Retry-After, and the overload bound that sheds misses with
+// 503 + Retry-After before their queue, and so their latency, grows without end.
+
+import type { Request, RequestHandler, Response } from 'express';
+import { rateLimit, type RateLimitRequestHandler } from 'express-rate-limit';
+import { createLimiter, LimiterBusyError } from '../concurrency.ts';
+
+export interface RequestLimits {
+  /** Express's `trust proxy`: which hops' X-Forwarded-For may name the client. */
+  trustProxy: boolean | number | string;
+  /** Per client and minute. */
+  missesPerMinute: number;
+  searchesPerMinute: number;
+  websubPerMinute: number;
+  /** Misses rendering or waiting at once; one more is answered 503. */
+  maxPendingMisses: number;
+  /** Bytes of article text (title, summary, body) one feed page may carry. */
+  maxPageBytes: number;
+}
+
+export const DEFAULT_LIMITS: RequestLimits = {
+  trustProxy: false,
+  missesPerMinute: 300,
+  searchesPerMinute: 60,
+  websubPerMinute: 20,
+  maxPendingMisses: 64,
+  maxPageBytes: 8 * 1024 * 1024,
+};
+
+/** The limits in force: each setting given, else its default. */
+export function requestLimits(settings: { limits?: Partial<RequestLimits> | undefined }): RequestLimits {
+  return { ...DEFAULT_LIMITS, ...settings.limits };
+}
+
+/** Renders that run at once: two cores; more would only interleave them and lengthen each. */
+const RENDERS_AT_ONCE = 4;
+/** What a shed request is told: a miss queue drains in well under this. */
+const BUSY_RETRY_SECONDS = 5;
+const WINDOW_MS = 60_000;
+
+export interface MissGate {
+  /**
+   * Counts a request that became a cache miss against its client's limits (and, with a `q`, the search
+   * limit too). Returns false when the client is over a limit: the 429 has then been sent.
+   */
+  admit(req: Request, res: Response, search: boolean): Promise<boolean>;
+  /** Runs a miss's render inside the overload bound; throws LimiterBusyError when the bound is full. */
+  render<T>(work: () => Promise<T>): Promise<T>;
+}
+
+export function createMissGate(limits: RequestLimits): MissGate {
+  const misses = limiter(limits.missesPerMinute, 'cache misses');
+  const searches = limiter(limits.searchesPerMinute, 'searches');
+  const pool = createLimiter(RENDERS_AT_ONCE, { maxQueued: Math.max(0, limits.maxPendingMisses - RENDERS_AT_ONCE) });
+  return {
+    async admit(req, res, search) {
+      if (!(await passes(misses, req, res))) return false;
+      return !search || (await passes(searches, req, res));
+    },
+    render: (work) => pool.run(work),
+  };
+}
+
+/** POST /websub's own limit: each accepted request makes the hub call someone. */
+export function websubRateLimit(limits: RequestLimits): RequestHandler {
+  return limiter(limits.websubPerMinute, 'WebSub requests');
+}
+
+/** The 503 of a shed miss: the client retries shortly; nothing about it was wrong. */
+export function sendBusy(res: Response): void {
+  refuseCaching(res);
+  res.status(503).setHeader('Retry-After', String(BUSY_RETRY_SECONDS));
+  res.type('application/json; charset=utf-8')
+    .send(JSON.stringify({ error: 'busy', message: `the server is busy; retry in ${BUSY_RETRY_SECONDS} s` }));
+}
+
+export function isBusy(err: unknown): boolean {
+  return err instanceof LimiterBusyError;
+}
+
+function limiter(perMinute: number, what: string): RateLimitRequestHandler {
+  return rateLimit({
+    windowMs: WINDOW_MS,
+    limit: perMinute,
+    // Retry-After on every 429 (set by the library when either header family is on) plus RateLimit-*.
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    // X-Forwarded-For without TRUST_PROXY is expected (a proxy the operator did not declare): the peer
+    // address is the key then, which is what the setting says; no need for the library's warning.
+    validate: { xForwardedForHeader: false },
+    handler: (_req, res) => {
+      refuseCaching(res);
+      const retry = res.getHeader('Retry-After');
+      res.status(429).type('application/json; charset=utf-8').send(JSON.stringify({
+        error: 'rate-limited',
+        message: `too many ${what} from this address (at most ${perMinute} a minute); retry in ${String(retry ?? 60)} s`,
+      }));
+    },
+  });
+}
+
+/** Runs one rate limiter as a function: true when the request may go on, false when it answered 429. */
+async function passes(handler: RateLimitRequestHandler, req: Request, res: Response): Promise<boolean> {
+  let passed = false;
+  await handler(req, res, () => {
+    passed = true;
+  });
+  return passed;
+}
+
+/** A refusal must not be stored in the place of the feed: the validators a 200 would carry are removed. */
+function refuseCaching(res: Response): void {
+  res.removeHeader('ETag');
+  res.removeHeader('Last-Modified');
+  res.setHeader('Cache-Control', 'no-store');
+}
