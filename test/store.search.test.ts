@@ -3,6 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseFeedRequest } from '../src/query/feed-query.ts';
 import { searchTerms, searchText } from '../src/text/search.ts';
 
 test('indexed text: lowercase, Latin accents off, the three apostrophes split a word alike', () => {
@@ -23,4 +24,16 @@ test('query words: stemmed prefixes from four letters, whole words below or with
   assert.deepEqual(searchTerms('(Франції,'), [{ words: ['франц'], prefix: true }], 'punctuation around a word is not its ending');
   assert.deepEqual(searchTerms('" OR ('), [{ words: ['or'], prefix: false }], 'FTS syntax is just words');
   assert.deepEqual(searchTerms('— …'), []);
+});
+
+test('the query step hands the store terms, and refuses a q with no word in it', () => {
+  const ctx = { knownTopics: new Set(['europe']), now: new Date(Date.UTC(2026, 0, 1)) };
+  const ok = parseFeedRequest('europe.rss', { q: '  Франція   ППО ' }, ctx);
+  assert.equal(ok.kind, 'ok');
+  if (ok.kind === 'ok') {
+    assert.deepEqual(ok.request.query.terms, [{ words: ['франц'], prefix: true }, { words: ['ппо'], prefix: false }]);
+    assert.equal(ok.request.filterString, 'q=%D0%A4%D1%80%D0%B0%D0%BD%D1%86%D1%96%D1%8F+%D0%9F%D0%9F%D0%9E', 'the canonical q is the reader\'s text');
+  }
+  const bad = parseFeedRequest('europe.rss', { q: 'ʼʼ' }, ctx);
+  assert.deepEqual(bad, { kind: 'bad-request', parameter: 'q', message: 'q: needs at least one letter or digit' });
 });
