@@ -5,14 +5,13 @@
 
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateDataset } from '../bench/dataset.ts';
-import { freePort } from '../scripts/free-port.ts';
 import { deeplyNested, manyItems, nestedDivs, unclosed } from './helpers/hostile-feeds.ts';
 import { startUpstream } from './helpers/upstream.ts';
+import { startServerProcess, type ServerProcess } from './helpers/server-process.ts';
 import { waitFor } from './helpers/wait.ts';
 
 /** What a reader may wait for while the server ingests something hostile. */
@@ -31,33 +30,9 @@ date: 2026-03-03
 Ministers in **Europe** met to discuss the budget.
 `;
 
-interface Server {
-  url: string;
-  output: () => string;
-}
 
 /** The Procfile's node options, as test/server.test.ts starts the server. */
-function productionNodeOptions(): string[] {
-  const line = /\bnode\s+((?:--\S+\s+)*)\S+\.js\b/.exec(readFileSync('Procfile', 'utf8'));
-  return (line?.[1] ?? '').trim().split(/\s+/).filter((arg) => arg !== '');
-}
-
-async function startServer(t: TestContext, env: Record<string, string>): Promise<Server> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [...productionNodeOptions(), '--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  t.after(() => {
-    child.kill('SIGTERM');
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 30_000, () => `server did not start:\n${output}`);
-  return { url, output: () => output };
-}
+const startServer = (t: TestContext, env: Record<string, string>): Promise<ServerProcess> => startServerProcess(t, env);
 
 interface ProbeReport {
   requests: number;

@@ -4,7 +4,7 @@
 
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../scripts/free-port.ts';
 import { startUpstream } from './helpers/upstream.ts';
+import { nodeOptionsOf, PRODUCTION_NODE_OPTIONS, startServerProcess, type ServerProcess } from './helpers/server-process.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const TOPICS = `topics:
@@ -41,42 +42,13 @@ Ministers in **Europe** met to discuss the budget.
 `;
 
 /** The node options a command line gives before the script it runs (`node --x=1 dist/src/main.js`). */
-function nodeOptionsOf(commandLine: string): string[] {
-  const node = /\bnode\s+((?:--\S+\s+)*)\S+\.js\b/.exec(commandLine);
-  assert.ok(node, `no "node … <script>.js" in ${JSON.stringify(commandLine)}`);
-  return (node[1] ?? '').trim().split(/\s+/).filter((arg) => arg !== '');
-}
-
-/** The Procfile's `web:` line is how production starts the server; these tests start it the same way. */
-const PRODUCTION_NODE_OPTIONS = nodeOptionsOf(readFileSync('Procfile', 'utf8'));
 
 test('npm start and the Procfile run the server with the same node options', () => {
   const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
   assert.deepEqual(nodeOptionsOf(scripts.start ?? ''), PRODUCTION_NODE_OPTIONS);
 });
 
-interface Running {
-  url: string;
-  child: ChildProcess;
-  output: () => string;
-}
-
-async function startServer(t: TestContext, env: Record<string, string>): Promise<Running> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [...PRODUCTION_NODE_OPTIONS, '--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  t.after(() => {
-    child.kill('SIGTERM');
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 15_000, () => `server did not start:\n${output}`);
-  return { url, child, output: () => output };
-}
+const startServer = (t: TestContext, env: Record<string, string>): Promise<ServerProcess> => startServerProcess(t, env, 15_000);
 
 function tempDirs(t: TestContext): { feeds: string; content: string; data: string } {
   const root = mkdtempSync(join(tmpdir(), 'tidings-server-'));
