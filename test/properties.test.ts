@@ -178,3 +178,48 @@ test('classify is pure and deterministic, and assigns only known or explicit top
     RUNS,
   );
 });
+
+// ---- query parsing: any path and parameters give a typed outcome; an accepted one is bounded and
+// canonical (parsing its own canonical form again gives the same request).
+
+const KNOWN_TOPICS = new Set(['ukraine', 'europe', 'science']);
+const QUERY_CONTEXT = { knownTopics: KNOWN_TOPICS, knownSources: new Set(['local', 'wire']), now: new Date('2026-06-01T00:00:00Z') };
+const PARAM_NAMES = ['limit', 'exclude', 'source', 'lang', 'q', 'since', 'before', 'after', 'stories', 'x'];
+const paramValue = fc.oneof(
+  { arbitrary: fc.string({ maxLength: 30 }), weight: 1 },
+  { arbitrary: fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }), weight: 1 },
+  { arbitrary: fc.constantFrom('10', '0', '501', '-1', '1e3', 'ukraine', 'europe,science', 'local', 'uk', 'en-GB', '24h', '2026-01-06', 'Франція ППО', '*', ''), weight: 6 },
+);
+const feedSpec = fc.tuple(
+  fc.oneof(
+    { arbitrary: fc.constantFrom('all', 'ukraine', 'europe,ukraine', 'nope', 'ukraine,ukraine', ''), weight: 6 },
+    { arbitrary: fc.string({ maxLength: 20 }), weight: 1 },
+  ),
+  fc.constantFrom('.rss', '.atom', '.json', '.rss', '.atom', '.json', '.xml', ''),
+).map(([path, ext]) => `${path}${ext}`);
+
+test('parseFeedRequest on any path and parameters: a typed outcome; accepted requests are bounded and canonical', async () => {
+  const { parseFeedRequest, MAX_LIMIT } = await import('../src/query/feed-query.ts');
+  let accepted = 0;
+  fc.assert(
+    fc.property(feedSpec, fc.dictionary(fc.constantFrom(...PARAM_NAMES), paramValue, { maxKeys: 2 }), (spec, params) => {
+      const result = parseFeedRequest(spec, params, QUERY_CONTEXT);
+      assert.ok(['ok', 'not-found', 'bad-request'].includes(result.kind));
+      if (result.kind === 'bad-request') assert.ok(result.parameter.length > 0 && result.message.length > 0);
+      if (result.kind !== 'ok') return;
+      const { request } = result;
+      accepted++;
+      assert.ok(request.query.limit >= 1 && request.query.limit <= MAX_LIMIT);
+      for (const id of request.topics) assert.ok(KNOWN_TOPICS.has(id), `unknown topic ${id} accepted`);
+      // The canonical form parses to the same request: one cache key, one ETag, one feed id per query.
+      const again = parseFeedRequest(`${request.topicPath}.${request.format}`, Object.fromEntries(new URLSearchParams(request.queryString)), QUERY_CONTEXT);
+      assert.equal(again.kind, 'ok');
+      if (again.kind === 'ok') {
+        assert.equal(again.request.queryString, request.queryString);
+        assert.equal(again.request.topicPath, request.topicPath);
+      }
+    }),
+    RUNS,
+  );
+  assert.ok(accepted > RUNS.numRuns / 10, `only ${accepted} of ${RUNS.numRuns} generated requests were accepted: the property says little`);
+});
