@@ -131,8 +131,11 @@ export function knownOf(article: StoredArticle): Known {
 export async function lookUp(client: PoolClient, articles: IndexedArticle[]): Promise<KnownArticles> {
   const ids = articles.map((a) => a.id);
   const urls = articles.filter((a) => !a.slug).map((a) => a.url);
-  const { rows } = await client.query<Known>(`SELECT ${KNOWN_COLUMNS} FROM articles WHERE id = ANY($1::text[])
-    UNION SELECT ${KNOWN_COLUMNS} FROM articles WHERE url = ANY($2::text[])`, [ids, urls]);
+  // Joins on unnest, not `= ANY($1)`: with a long array on a table without fresh statistics the
+  // planner picked a sequential scan, which made every batch cost the whole archive.
+  const columns = KNOWN_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ');
+  const { rows } = await client.query<Known>(`SELECT ${columns} FROM unnest($1::text[]) AS k(id) JOIN articles a ON a.id = k.id
+    UNION SELECT ${columns} FROM unnest($2::text[]) AS k(url) JOIN articles a ON a.url = k.url`, [ids, urls]);
   return new KnownArticles(rows);
 }
 
