@@ -157,7 +157,7 @@ export async function flush(client: PoolClient, w: BatchWrites): Promise<void> {
       FROM json_to_recordset($1::json) AS x(${RECORD_TYPES}) WHERE a.id = x.id`, [JSON.stringify([...w.updates.values()])]);
   }
   if (w.topicRows.size) {
-    await client.query(`DELETE FROM article_topics WHERE article_id = ANY($1::text[])`, [[...w.topicRows.keys()]]);
+    await client.query(`DELETE FROM article_topics t USING unnest($1::text[]) AS k(id) WHERE t.article_id = k.id`, [[...w.topicRows.keys()]]);
     const rows = [...w.topicRows].flatMap(([id, { topics, published }]) => topics.map((topic) => ({ topic, published, id })));
     if (rows.length) {
       await client.query(`INSERT INTO article_topics (topic, published, article_id)
