@@ -132,8 +132,11 @@ export function knownOf(article: StoredArticle): Known {
 export async function lookUp(client: PoolClient, articles: IndexedArticle[]): Promise<KnownArticles> {
   const ids = articles.map((a) => a.id);
   const urls = articles.filter((a) => !a.slug).map((a) => a.url);
-  const { rows } = await client.query<Known>(`SELECT ${KNOWN_COLUMNS} FROM articles WHERE id = ANY($1::text[])
-    UNION SELECT ${KNOWN_COLUMNS} FROM articles WHERE url = ANY($2::text[])`, [ids, urls]);
+  // Joins on unnest, not `= ANY($1)`: with a long array on a table without fresh statistics the
+  // planner picked a sequential scan, which made every batch cost the whole archive.
+  const columns = KNOWN_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ');
+  const { rows } = await client.query<Known>(`SELECT ${columns} FROM unnest($1::text[]) AS k(id) JOIN articles a ON a.id = k.id
+    UNION SELECT ${columns} FROM unnest($2::text[]) AS k(url) JOIN articles a ON a.url = k.url`, [ids, urls]);
   return new KnownArticles(rows);
 }
 
@@ -155,7 +158,7 @@ export async function flush(client: PoolClient, w: BatchWrites): Promise<void> {
       FROM json_to_recordset($1::json) AS x(${RECORD_TYPES}) WHERE a.id = x.id`, [JSON.stringify([...w.updates.values()])]);
   }
   if (w.topicRows.size) {
-    await client.query(`DELETE FROM article_topics WHERE article_id = ANY($1::text[])`, [[...w.topicRows.keys()]]);
+    await client.query(`DELETE FROM article_topics t USING unnest($1::text[]) AS k(id) WHERE t.article_id = k.id`, [[...w.topicRows.keys()]]);
     const rows = [...w.topicRows].flatMap(([id, { topics, published }]) => topics.map((topic) => ({ topic, published, id })));
     if (rows.length) {
       await client.query(`INSERT INTO article_topics (topic, published, article_id)

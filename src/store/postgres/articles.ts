@@ -47,12 +47,12 @@ export class PgArticles implements ArticleRepository {
       const gone = rows.map((r) => r.article_id).filter((id) => !keep.has(id));
       if (gone.length === 0) return 0;
       const revision = await this.shared.nextRevision(client);
-      await client.query(`DELETE FROM article_sources WHERE source_id = $1 AND article_id = ANY($2::text[])`, [sourceId, gone]);
+      await client.query(`DELETE FROM article_sources s USING unnest($2::text[]) AS k(id) WHERE s.source_id = $1 AND s.article_id = k.id`, [sourceId, gone]);
       const { rows: orphans } = await client.query<{ id: string }>(`SELECT g.id FROM unnest($1::text[]) AS g(id)
         WHERE NOT EXISTS (SELECT 1 FROM article_sources s WHERE s.article_id = g.id)`, [gone]);
       const ids = orphans.map((r) => r.id);
-      await client.query(`DELETE FROM article_topics WHERE article_id = ANY($1::text[])`, [ids]);
-      await client.query(`DELETE FROM articles WHERE id = ANY($1::text[])`, [ids]);
+      await client.query(`DELETE FROM article_topics t USING unnest($1::text[]) AS k(id) WHERE t.article_id = k.id`, [ids]);
+      await client.query(`DELETE FROM articles a USING unnest($1::text[]) AS k(id) WHERE a.id = k.id`, [ids]);
       await this.shared.markRemoval(client, revision, Date.now());
       return ids.length;
     });
@@ -96,7 +96,7 @@ export class PgArticles implements ArticleRepository {
     const ids = (await this.pageRows(query)).map((r) => r.id);
     if (ids.length === 0) return [];
     const [rows, sources] = await Promise.all([
-      this.shared.query<PublishedRow>(`SELECT ${PUBLISHED_COLUMNS} FROM articles WHERE id = ANY($1::text[])`, [ids]),
+      this.shared.query<PublishedRow>(`SELECT ${PUBLISHED_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')} FROM unnest($1::text[]) AS k(id) JOIN articles a ON a.id = k.id`, [ids]),
       this.sourcesOfPage(ids),
     ]);
     const byId = new Map(rows.map((r) => [r.id, r]));
@@ -106,12 +106,16 @@ export class PgArticles implements ArticleRepository {
     });
   }
 
-  /** The sources of a page of articles in one statement, instead of one per article. */
+  /**
+   * The sources of a page of articles in one statement, instead of one per article. Id lists are
+   * joined through unnest (see lookUp in article-batch.ts) so they always use the index.
+   */
   private async sourcesOfPage(ids: readonly string[]): Promise<Map<string, string[]>> {
     const byArticle = new Map<string, string[]>();
     if (ids.length === 0) return byArticle;
     const rows = await this.shared.query<{ article_id: string; source_id: string }>(
-      `SELECT article_id, source_id FROM article_sources WHERE article_id = ANY($1::text[]) ORDER BY article_id, source_id COLLATE "C"`, [ids]);
+      `SELECT s.article_id, s.source_id FROM unnest($1::text[]) AS k(id) JOIN article_sources s ON s.article_id = k.id
+       ORDER BY s.article_id, s.source_id COLLATE "C"`, [ids]);
     for (const { article_id: id, source_id: source } of rows) {
       const list = byArticle.get(id);
       if (list) list.push(source);
