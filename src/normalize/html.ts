@@ -226,7 +226,7 @@ const BLOCK_BOUNDARY = new RegExp(`<\\/?(?:${BLOCK_TAGS.join('|')})\\b[^>]*>`, '
  * exactly once, whitespace collapsed. `&amp;amp;` becomes the text `&amp;`, never `&`.
  */
 export function htmlToText(html: string): string {
-  return rememberedText(html, anyHtmlText);
+  return textOf(html, anyHtmlText);
 }
 
 function anyHtmlText(html: string): string {
@@ -234,21 +234,14 @@ function anyHtmlText(html: string): string {
 }
 
 /**
- * The text `convert` makes of `html`, shared through textMemo. Without `<` there is no tag and without
- * `&` no entity: a parse would hand the characters back unchanged (it escapes text and decodeHTML undoes
- * exactly that), so only whitespace changes. Titles, author names and most summaries take that path.
+ * The text `convert` makes of `html`. Without `<` there is no tag and without `&` no entity: a parse
+ * would hand the characters back unchanged (it escapes text and decodeHTML undoes exactly that), so only
+ * whitespace changes. Titles, author names and most summaries take that path. Each body is converted
+ * once per ingest: normalize hands its text on to classify and the store (IndexedArticle).
  */
-function rememberedText(html: string, convert: (html: string) => string): string {
+function textOf(html: string, convert: (html: string) => string): string {
   if (!html.includes('<') && !html.includes('&')) return collapseWhitespace(html);
-  const known = textMemo.get(html);
-  if (known !== undefined) {
-    known.reads += 1;
-    if (known.reads >= MEMO_READS) forget(html, known);
-    return known.text;
-  }
-  const text = convert(html);
-  if (html.length >= MEMO_MIN_CHARS) remember(html, text);
-  return text;
+  return convert(html);
 }
 
 /**
@@ -300,7 +293,7 @@ function plainMarkupText(html: string): string | undefined {
  * the store, which get the same string, find it. test/html.test.ts pins the equality.
  */
 export function sanitizedHtmlToText(sanitized: string): string {
-  return rememberedText(sanitized, sanitizedText);
+  return textOf(sanitized, sanitizedText);
 }
 
 function sanitizedText(sanitized: string): string {
@@ -334,44 +327,6 @@ const TO_TEXT_OPTIONS: sanitize.IOptions = {
   allowedAttributes: {},
   nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'template', 'head', 'title'],
 };
-
-/**
- * The text of recently converted bodies. Ingest asks for a body's text three times — normalize (title
- * fallback, summary, language), classify, and the store's full-text column — each a full sanitize-html
- * parse. A memo here shares one parse among them without widening Article or the ArticleStore
- * interface, and without every caller having to thread the text through.
- * Memory, not speed, shapes it (a 1,000-feed run's peak RSS has a budget): an entry is dropped once
- * read MEMO_READS times, which is when classify and the store have both had it, so between batches
- * almost nothing stays; short HTML (titles, most summaries) is cheap to parse again and is not kept;
- * and entries and characters are capped, oldest out, for bodies nobody comes back for. Keeping entries
- * until evicted instead cost the scale run ~30 MB more peak RSS.
- */
-interface MemoEntry {
-  readonly text: string;
-  reads: number;
-}
-const textMemo = new Map<string, MemoEntry>();
-const MEMO_READS = 2;
-const MEMO_MIN_CHARS = 256;
-const MEMO_MAX_ENTRIES = 2048;
-const MEMO_MAX_CHARS = 4_000_000;
-let memoChars = 0;
-
-function remember(html: string, text: string): void {
-  const size = html.length + text.length;
-  if (size > MEMO_MAX_CHARS / 8) return; // one huge page would flush everything else
-  textMemo.set(html, { text, reads: 0 });
-  memoChars += size;
-  for (const [oldHtml, old] of textMemo) {
-    if (textMemo.size <= MEMO_MAX_ENTRIES && memoChars <= MEMO_MAX_CHARS) break;
-    forget(oldHtml, old);
-  }
-}
-
-function forget(html: string, entry: MemoEntry): void {
-  textMemo.delete(html);
-  memoChars -= html.length + entry.text.length;
-}
 
 /** At most `maxChars` of `text`, cut at a word boundary, with "…" when anything was cut. */
 export function excerpt(text: string, maxChars: number): string {
