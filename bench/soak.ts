@@ -134,6 +134,9 @@ async function main(): Promise<void> {
     console.log(`requests: ${result.requests.total} (${Math.round(result.requests.average)}/s), latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`);
     console.log(`statuses: ${statuses.map(([code, count]) => `${code}×${count}`).join(', ')}`);
     console.log(`errors outside 429: ${errors} (connection errors ${result.errors}, timeouts ${result.timeouts}${bad.length ? `, ${bad.map(([c, n]) => `${c}×${n}`).join(', ')}` : ''}) — target 0`);
+    // The curve, a point a minute: a plateau is a full cache and a settled heap; a slope is a leak.
+    const perMinute = samples.filter((s, i) => i === samples.length - 1 || Math.floor(s.at / 60_000) !== Math.floor((samples[i + 1]?.at ?? 0) / 60_000));
+    console.log(`server RSS by minute (MB): ${perMinute.map((s) => Math.round(s.kb / 1024)).join(' → ')}`);
     console.log(`server RSS: ${afterWarmup ? Math.round(afterWarmup.kb / 1024) : '?'} MB after warm-up → ${last ? Math.round(last.kb / 1024) : '?'} MB at the end (${growth.toFixed(1)} %), peak ${Math.round(peak / 1024)} MB — target < 20 %`);
     process.exitCode = errors === 0 && growth < 20 ? 0 : 1;
   } finally {

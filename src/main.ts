@@ -50,12 +50,12 @@ async function main(): Promise<void> {
     log: log.child({ module: 'websub' }),
     userAgent: userAgent(VERSION, env.userAgentUrl ?? env.baseUrl),
     allowPrivateCallbacks: env.websubAllowPrivateCallbacks,
-    // net: WebSub caps and timeout from the environment.
+    onDelivery: (outcome) => metrics.observeDelivery(outcome),
     ...(env.websubMaxSubscriptions === undefined ? {} : { maxSubscriptions: env.websubMaxSubscriptions }),
     ...(env.websubMaxPerHost === undefined ? {} : { maxPerHost: env.websubMaxPerHost }),
     ...(env.websubTimeoutMs === undefined ? {} : { timeoutMs: env.websubTimeoutMs }),
   });
-  metrics.attach({ subscriptions: () => store.countSubscriptions() });
+  metrics.attach({ subscriptions: () => store.countSubscriptions(), storePool: () => store.poolStats() });
 
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const worker: WorkerRole | undefined = env.role === 'web'

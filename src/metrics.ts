@@ -6,7 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { CacheStats } from './cache/cache.ts';
 
 export type PollOutcomeLabel = 'ok' | 'not-modified' | 'error' | 'gone';
-export type DeliveryOutcome = 'delivered' | 'failed' | 'retried' | 'gone';
+import type { DeliveryOutcome } from './websub/delivery.ts';
 
 /** Read when scraped: each is optional because a role may not have it (a web process polls nothing). */
 export interface MetricSources {

@@ -76,6 +76,7 @@ test('polls, due and leased sources and WebSub deliveries are exposed as the wor
   metrics.setSources(7, 2);
   metrics.observeDelivery('delivered');
   metrics.observeDelivery('failed');
+  metrics.attach({ storePool: () => ({ total: 4, idle: 3, waiting: 0 }) });
   const text = (await request(express).get('/metrics').expect(200)).text;
   assert.equal(sample(text, 'tidings_poll_duration_seconds_count', { outcome: 'ok' }), 2);
   assert.equal(sample(text, 'tidings_poll_duration_seconds_sum', { outcome: 'ok' }), 0.6000000000000001);
@@ -85,6 +86,8 @@ test('polls, due and leased sources and WebSub deliveries are exposed as the wor
   assert.equal(sample(text, 'tidings_sources_leased', {}), 2);
   assert.equal(sample(text, 'tidings_websub_deliveries_total', { outcome: 'delivered' }), 1);
   assert.equal(sample(text, 'tidings_websub_deliveries_total', { outcome: 'failed' }), 1);
+  assert.equal(sample(text, 'tidings_store_pool_connections', { state: 'total' }), 4);
+  assert.equal(sample(text, 'tidings_store_pool_connections', { state: 'idle' }), 3);
 });
 
 test('with ADMIN_TOKEN set, /metrics answers only the bearer of that token', async (t) => {

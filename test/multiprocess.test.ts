@@ -3,12 +3,12 @@
 // few seconds and which logs every request. Checks: every item stored exactly once; each upstream URL
 // fetched once per interval and never by both workers at once; both web instances serve a new item
 // within 2 s of its commit; after `kill -9` of the worker polling a source, the other one polls it
-// within one lease.
+// within one lease; a WebSub subscriber (subscribed through one web instance) gets each change once.
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -80,6 +80,35 @@ interface Proc {
   lines: () => Record<string, unknown>[];
 }
 
+/** A WebSub subscriber on 127.0.0.1: answers verification with the challenge, records each delivered body. */
+async function startSubscriber(): Promise<{ callback: string; verified: number; deliveries: string[]; close: () => Promise<void> }> {
+  const state = { verified: 0, deliveries: [] as string[] };
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (req.method === 'GET') {
+      state.verified += 1;
+      res.end(url.searchParams.get('hub.challenge') ?? '');
+      return;
+    }
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('end', () => {
+      state.deliveries.push(body);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    callback: `http://127.0.0.1:${port}/hub-callback`,
+    get verified() {
+      return state.verified;
+    },
+    deliveries: state.deliveries,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 function spawnRole(name: string, env: Record<string, string>): Proc {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -110,13 +139,18 @@ test('two web and two worker processes on one PostgreSQL', { timeout: 240_000, .
   mkdirSync(join(root, 'content'));
   writeFileSync(join(root, 'feeds', 'topics.yaml'), 'topics:\n  - id: news\n    title: News\n    keywords: [item]\n');
   writeFileSync(join(root, 'feeds', 'sources.yaml'), `sources:\n${[...FEEDS, SLOW].map((n) => `  - id: ${n}\n    url: ${up.url(`/${n}.xml`)}\n`).join('')}`);
+  const webPorts = [await freePort(), await freePort()];
+  const webs = webPorts.map((port) => `http://127.0.0.1:${port}`);
+  const subscriber = await startSubscriber();
+  t.after(() => subscriber.close());
   const env = {
+    BASE_URL: webs[0]!,
     DATABASE_URL: databaseUrl,
     FEEDS_DIR: join(root, 'feeds'),
     CONTENT_DIR: join(root, 'content'),
     POLL_INTERVAL_SECONDS: String(INTERVAL_S),
     SOURCE_LEASE_SECONDS: String(LEASE_S),
-    WEBSUB: 'off',
+    WEBSUB_ALLOW_PRIVATE_CALLBACKS: 'on',
   };
 
   // The release step, once per deploy.
@@ -124,7 +158,6 @@ test('two web and two worker processes on one PostgreSQL', { timeout: 240_000, .
   assert.equal(release.status, 0, release.stderr);
   assert.match(release.stdout, /^migrate: postgres:\/\/.* is up to date/);
 
-  const webPorts = [await freePort(), await freePort()];
   const procs: Proc[] = [
     spawnRole('worker-1', { ...env, TIDINGS_ROLE: 'worker', LOG_LEVEL: 'debug' }),
     spawnRole('worker-2', { ...env, TIDINGS_ROLE: 'worker', LOG_LEVEL: 'debug' }),
@@ -134,10 +167,17 @@ test('two web and two worker processes on one PostgreSQL', { timeout: 240_000, .
     for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
   });
   const [worker1, worker2] = procs as [Proc, Proc, Proc, Proc];
-  const webs = webPorts.map((port) => `http://127.0.0.1:${port}`);
   for (const [i, url] of webs.entries()) {
     await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 90_000, () => `web-${i + 1} did not start:\n${procs[i + 2]?.output()}`);
   }
+
+  // A WebSub subscriber, subscribed through the second web instance; the workers deliver.
+  const subscribed = await fetch(`${webs[1]}/websub`, {
+    method: 'POST',
+    body: new URLSearchParams({ 'hub.mode': 'subscribe', 'hub.topic': `${webs[0]}/feeds/all.json`, 'hub.callback': subscriber.callback }),
+  });
+  assert.equal(subscribed.status, 202, await subscribed.text());
+  await waitFor(() => subscriber.verified > 0, 10_000, () => 'the subscription was never verified');
 
   // Every 100 ms, each web instance's feed: when each item was first served by each instance.
   const firstSeen = webs.map(() => new Map<string, number>());
@@ -187,6 +227,11 @@ test('two web and two worker processes on one PostgreSQL', { timeout: 240_000, .
     const span = starts.at(-1)! - starts[0]!;
     assert.ok(starts.length >= 8 && starts.length <= span / (INTERVAL_S * 900) + 1, `${name}: ${starts.length} requests in ${span} ms`);
   }
+
+  // Each change reached the subscriber exactly once: deliveries came, and no body came twice (every
+  // change adds an item, so two deliveries of one change are two identical bodies).
+  assert.ok(subscriber.deliveries.length >= 3, `only ${subscriber.deliveries.length} WebSub deliveries`);
+  assert.equal(new Set(subscriber.deliveries).size, subscriber.deliveries.length, 'a change was delivered twice');
 
   // Every item the workers were served is stored exactly once.
   const store = await openStore(databaseUrl);

@@ -50,6 +50,16 @@ describe('PostgreSQL only', skip === undefined ? {} : { skip }, () => {
     await Promise.all([server.close(), worker.close()]);
   });
 
+  test('poolStats tells /metrics how many clients the pool holds and how many queries wait', async () => {
+    const store = await openStore(await (await cluster()).freshDatabase(), { poolSize: 2 });
+    await Promise.all([1, 2, 3, 4].map(() => store.countArticles()));
+    const stats = store.poolStats();
+    assert.ok(stats, 'PostgreSQL has a pool');
+    assert.ok(stats.total >= 1 && stats.total <= 2, `total ${stats.total} within DATABASE_POOL_SIZE`);
+    assert.equal(stats.waiting, 0, 'nothing waits once the queries are answered');
+    await store.close();
+  });
+
   test('a wrong database URL is a store error naming the server, not the password', async () => {
     const { url } = await cluster();
     const wrong = url.replace('tidings@', 'tidings:s3cret@').replace(/\/postgres$/, '/no_such_db');

@@ -131,7 +131,16 @@ export interface StoreLifecycle {
   currentRevision(): Promise<number>;
   /** Throws (a TidingsError 'store') unless the store can be read AND written right now (healthz). */
   probe(): Promise<void>;
+  /** The connection pool's clients, for /metrics; undefined for a backend without a pool (SQLite). */
+  poolStats(): PoolStats | undefined;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  total: number;
+  idle: number;
+  /** Queries waiting for a client: above zero, DATABASE_POOL_SIZE is what they wait on. */
+  waiting: number;
 }
 
 export type ArticleStore = ArticleRepository & SourceRepository & SubscriptionRepository & StoreLifecycle;
@@ -169,6 +178,7 @@ export function composeStore(
     swapDeliveredVersion: (t, e, n) => subscriptions.swapDeliveredVersion(t, e, n),
     currentRevision: () => lifecycle.currentRevision(),
     probe: () => lifecycle.probe(),
+    poolStats: () => lifecycle.poolStats(),
     close: () => lifecycle.close(),
   };
 }

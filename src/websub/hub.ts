@@ -212,7 +212,7 @@ class Hub implements WebSubHub {
         try {
           await this.distribute();
         } catch (err) {
-          this.log.error({ err: describeError(err) }, 'websub: distribution failed; the next notify retries it');
+          this.log.error({ err }, `websub: distribution failed; the next notify retries it: ${describeError(err)}`);
           this.lastRevision = -1;
         }
       } while (this.again && !this.closing.signal.aborted);
@@ -239,7 +239,7 @@ class Hub implements WebSubHub {
 
   private track(task: Promise<void>): void {
     // Every task logs its own failures; this only guards against an unhandled rejection.
-    const tracked = task.catch((err: unknown) => this.log.error({ err: describeError(err) }, 'websub: task failed'));
+    const tracked = task.catch((err: unknown) => this.log.error({ err }, `websub: task failed: ${describeError(err)}`));
     this.pending.add(tracked);
     void tracked.finally(() => this.pending.delete(tracked));
   }
@@ -341,7 +341,7 @@ class Hub implements WebSubHub {
       return { body: Buffer.from(rendered.body, 'utf8'), contentType: rendered.contentType };
     } catch (err) {
       for (const w of won) await this.opts.store.swapDeliveredVersion(w.topicUrl, w.after, w.before);
-      this.log.error({ topics: won.map((w) => w.topicUrl), err: describeError(err) }, 'websub: feed not rendered; the next round retries it');
+      this.log.error({ topics: won.map((w) => w.topicUrl), err }, `websub: feed not rendered; the next round retries it: ${describeError(err)}`);
       return undefined;
     }
   }

@@ -26,6 +26,7 @@ export async function openPostgresStore(databaseUrl: string, options: PostgresOp
   return composeStore(new PgArticles(shared), createPgSources(shared), createPgSubscriptions(shared), {
     currentRevision: () => shared.currentRevision(),
     probe: () => probe(shared),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
   });
 }

@@ -15,6 +15,8 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Arti
   return composeStore(new SqliteArticles(shared), createSqliteSources(shared), createSqliteSubscriptions(shared), {
     currentRevision: async () => shared.currentRevision(),
     probe: () => probe(shared),
+    // One connection, no pool.
+    poolStats: () => undefined,
     close: async () => {
       if (db.open) db.close();
     },
