@@ -33,7 +33,7 @@ export interface IngestPool {
 export function createIngestPool(options: IngestPoolOptions): IngestPool {
   const timeoutMs = options.timeoutMs ?? DEFAULT_PARSE_TIMEOUT_MS;
   const maxHeapMb = options.maxHeapMb ?? DEFAULT_WORKER_HEAP_MB;
-  const pool = new Piscina<FeedJob, FeedOutcome>({
+  const pool = new Piscina<WorkerTask, FeedOutcome | undefined>({
     ...workerEntry(),
     minThreads: options.workers,
     maxThreads: options.workers,
@@ -44,18 +44,32 @@ export function createIngestPool(options: IngestPoolOptions): IngestPool {
   pool.on('error', (err: unknown) => options.log.warn({ err: describeError(err) }, 'ingest worker replaced'));
   // A job is handed over only when a worker is free, so its budget counts running time, not queueing.
   const limiter = createLimiter(options.workers);
+  // Nor loading: a new worker first loads the whole parse → classify graph (seconds under tsx on a busy
+  // machine), so every worker is warmed up before a budget starts, and a replacement before the next job.
+  const warmUp = (count: number): Promise<unknown> =>
+    Promise.all(Array.from({ length: count }, () => pool.run(WARM_UP))).catch((err: unknown) => {
+      options.log.warn({ err }, `ingest worker did not warm up: ${describeError(err)}`);
+    });
+  let warm = warmUp(options.workers);
   return {
     process: (job) =>
-      limiter.run(async () => {
+      limiter.run(async (): Promise<FeedOutcome> => {
+        await warm;
         try {
-          return await pool.run(job, { signal: AbortSignal.timeout(timeoutMs) });
+          const outcome = await pool.run(job, { signal: AbortSignal.timeout(timeoutMs) });
+          return outcome ?? { kind: 'failed', error: `parse: ${job.url}: worker returned nothing` };
         } catch (err) {
+          warm = warmUp(1);
           return { kind: 'failed', error: describeError(workerFailure(err, job.url, timeoutMs, maxHeapMb)) };
         }
       }),
     close: () => pool.destroy(),
   };
 }
+
+/** What a worker is sent: a feed, or the warm-up that makes it load its modules before any budget runs. */
+export type WorkerTask = FeedJob | typeof WARM_UP;
+export const WARM_UP = { warmUp: true } as const;
 
 function workerFailure(err: unknown, url: string, timeoutMs: number, maxHeapMb: number): unknown {
   const { code, name } = typeof err === 'object' && err !== null ? (err as { code?: unknown; name?: unknown }) : {};
