@@ -8,6 +8,7 @@ import { SingleFlight } from '../concurrency.ts';
 import { LOCAL_SOURCE_ID } from '../normalize/normalize.ts';
 import { precheck, sendEntry, type CachePolicy } from './conditional.ts';
 import type { AppDeps, Catalog } from './deps.ts';
+import { headerSnapshot } from './front-door.ts';
 import { isBusy, sendBusy, type MissGate } from './limits.ts';
 
 export interface Validators {
@@ -67,21 +68,36 @@ export function knownSources(catalog: Catalog): ReadonlySet<string> {
 }
 
 export interface CachedServing {
-  deps: Pick<AppDeps, 'cache'>;
+  deps: Pick<AppDeps, 'cache' | 'frontDoor'>;
   gate: MissGate;
   fills: SingleFlight<CachedResponse>;
   policy: CachePolicy;
+  /** The route pattern, for the front door's request metrics. */
+  route: string;
+}
+
+/** The store revision and catalog a request was resolved at. */
+export interface Stamp {
+  revision: number;
+  catalog: Catalog;
 }
 
 /**
  * Answers from the cache (or 304) when it can; a miss is admitted by the client's rate limits, rendered
  * once per key inside the overload bound, cached and sent. Hits and 304s never touch the limits.
  */
-export async function serveCached(serving: CachedServing, req: Request, res: Response, resolved: Resolved, fill: () => Promise<CachedResponse>): Promise<void> {
+export async function serveCached(serving: CachedServing, req: Request, res: Response, resolved: Resolved, stamp: Stamp, fill: () => Promise<CachedResponse>): Promise<void> {
   const { deps, gate, fills, policy } = serving;
   const { validators, cacheKey } = resolved;
+  // What the middleware and the route set so far: the front door repeats it before the same precheck.
+  const preamble = deps.frontDoor ? headerSnapshot(res) : undefined;
+  const remember = (): void => {
+    if (!preamble || !deps.frontDoor) return;
+    const { route } = serving;
+    deps.frontDoor.remember(req, { ...stamp, minute: resolved.minute, cacheKey, validators, policy, route, preamble });
+  };
   const cached = deps.cache.get(cacheKey);
-  if (precheck(req, res, validators.etag, validators.lastModified, policy, cached)) return;
+  if (precheck(req, res, validators.etag, validators.lastModified, policy, cached)) return remember();
   let entry = cached;
   if (!entry) {
     if (!(await gate.admit(req, res, resolved.search))) return;
@@ -99,4 +115,5 @@ export async function serveCached(serving: CachedServing, req: Request, res: Res
     deps.cache.set(cacheKey, entry);
   }
   sendEntry(req, res, entry);
+  remember();
 }

@@ -1,10 +1,15 @@
 // HTTP caching for rendered feeds: the strong ETag computed before rendering, one strong tag per
 // content coding (RFC 9110 §8.8.3: a strong tag names one representation), the 304 decision, and sending
 // a cached entry in the encoding the client accepts. Everything here is per request and cheap: no
-// hashing of bodies, no compression.
+// hashing of bodies, no compression. Plain node:http types: the front door (front-door.ts) sends
+// through these same functions, so its headers are the Express route's by construction.
+
+/** What these functions read of a request: Express's Request and node's IncomingMessage both fit. */
+type Request = Pick<IncomingMessage, 'headers' | 'method'>;
+type Response = ServerResponse;
 
 import { createHash } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pickEncoding, type CachedResponse, type Encoding } from '../cache/cache.ts';
 
 export interface CachePolicy {
@@ -75,7 +80,8 @@ export function precheck(req: Request, res: Response, etag: string, lastModified
   const coding = entry ? chooseForm(entry, req.headers['accept-encoding']) : pickEncoding(req.headers['accept-encoding']);
   setCachingHeaders(res, codedEtag(etag, coding), lastModified, policy);
   if (!isFresh(req, etag, lastModified)) return false;
-  res.status(304).end();
+  res.statusCode = 304;
+  res.end();
   return true;
 }
 

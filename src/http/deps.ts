@@ -6,6 +6,7 @@ import type { ResponseCache } from '../cache/cache.ts';
 import type { Metrics } from '../metrics.ts';
 import type { ArticleStore } from '../store/store.ts';
 import type { WebSubHub } from '../websub/hub.ts';
+import type { FrontDoorRecords } from './front-door.ts';
 import type { RequestLimits } from './limits.ts';
 
 /** The topics and sources in force; a function because a config reload replaces them. */
@@ -43,4 +44,6 @@ export interface AppDeps {
   websub?: WebSubHub;
   /** This process's Prometheus metrics: requests are timed and GET /metrics served when given. */
   metrics?: Metrics;
+  /** Where cached routes record what the front door may repeat; absent when no front door serves. */
+  frontDoor?: FrontDoorRecords;
 }

@@ -83,6 +83,7 @@ export function embedPageHandler(deps: AppDeps, gate: MissGate) {
     fills: new SingleFlight<CachedResponse>(),
     // Short-lived like the other pages; frame-ancestors stays open on purpose (see routes.ts).
     policy: { maxAgeSeconds: Math.min(60, deps.settings.maxAgeSeconds), staleWhileRevalidate: 0 },
+    route: '/embed/:topics',
   };
   const nowMs = deps.now ? () => deps.now!().getTime() : Date.now;
   return async (req: Request, res: Response): Promise<void> => {
@@ -112,7 +113,7 @@ export function embedPageHandler(deps: AppDeps, gate: MissGate) {
       memo.set(req.url, resolved);
     }
     const { request, limit, validators, cacheKey } = resolved;
-    await serveCached(serving, req, res, resolved, async () => {
+    await serveCached(serving, req, res, resolved, { revision, catalog }, async () => {
       const html = await renderPage(deps, request, limit);
       const entry = prepareResponse(html, { ...validators, contentType: 'text/html; charset=utf-8' });
       deps.cache.set(cacheKey, entry);

@@ -52,6 +52,7 @@ export function feedHandler(deps: AppDeps, gate: MissGate): (req: Request, res: 
       staleWhileRevalidate: deps.settings.staleWhileRevalidate,
       // CORS headers come from the route's cors() middleware, which knows the request's Origin.
     },
+    route: '/feeds/:spec',
   };
   const { hubUrl } = deps.settings;
   const clock = deps.now;
@@ -90,7 +91,7 @@ export function feedHandler(deps: AppDeps, gate: MissGate): (req: Request, res: 
     // Everything a repeated URL needs was worked out once per store revision, above.
     const { request, validators, cacheKey, link } = resolved;
     if (link) res.setHeader('Link', link);
-    await serveCached(serving, req, res, resolved, () => fillEntry(deps, request, validators, cacheKey, limits.maxPageBytes));
+    await serveCached(serving, req, res, resolved, { revision, catalog }, () => fillEntry(deps, request, validators, cacheKey, limits.maxPageBytes));
   };
 }
 

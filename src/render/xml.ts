@@ -72,9 +72,14 @@ export function emptyElement(name: string, attrs: Attrs): string {
   return `<${name}${renderAttrs(attrs)}/>`;
 }
 
-/** `<name attrs>children</name>`, children already rendered by these helpers, one per line. */
+/**
+ * `<name attrs>children</name>`, children already rendered by these helpers, one per line. Concatenated
+ * with `+`, not join(): join copies every child into a new flat string, so a body nested in item,
+ * channel and rss was copied once per level; `+` makes a rope that is flattened once, when sent.
+ */
 export function parentElement(name: string, children: readonly string[], attrs: Attrs = {}): string {
-  const inner = children.length === 0 ? '' : `\n${children.join('\n')}\n`;
+  let inner = children.length === 0 ? '' : '\n';
+  for (const child of children) inner += child + '\n';
   return `<${name}${renderAttrs(attrs)}>${inner}</${name}>`;
 }
 
