@@ -6,6 +6,8 @@ import { cors } from './cors.ts';
 import type { AppDeps } from './deps.ts';
 import { embedPageHandler, embedScriptHandler } from './embed.ts';
 import { feedHandler } from './feeds.ts';
+import { browserFeedType, feedStylesheetHandler } from './feed-style.ts';
+import { FEED_STYLESHEET_PATH } from '../render/feed-style.ts';
 import { metricsHandler } from './metrics.ts';
 import { pageHeaders } from './headers.ts';
 import { healthHandler } from './health.ts';
@@ -39,7 +41,8 @@ export function mountRoutes(app: Express, deps: AppDeps): void {
   app.get('/healthz', route(healthHandler(deps)));
   if (deps.metrics) app.get('/metrics', admin, route(metricsHandler(deps.metrics)));
   // CORS runs inside each shared route (GET, HEAD and the OPTIONS preflight): one route match per poll.
-  app.route('/feeds/:spec').options(shared).get(shared, route(feedHandler(deps, gate)));
+  app.route('/feeds/:spec').options(shared).get(shared, browserFeedType, route(feedHandler(deps, gate)));
+  app.get(FEED_STYLESHEET_PATH, feedStylesheetHandler(deps.settings.siteLanguage ?? 'uk', deps.settings.maxAgeSeconds));
   app.route('/topics').options(shared).get(shared, route(topicsJsonHandler(deps)));
   app.get('/topics/:id', page, route(topicPageHandler(deps)));
   app.get('/articles/:slug', page, route(articlePageHandler(deps)));

@@ -5,7 +5,7 @@
 import type { StoredArticle, Topic } from '../model.ts';
 import { embedSnippets } from './embed.ts';
 import { dateLabel, webLink } from './common.ts';
-import { htmlDocument } from './html-document.ts';
+import { htmlDocument, SITE_STYLE } from './html-document.ts';
 import { escapeAttr as attr, escapeText as text } from './xml.ts';
 
 export interface TopicLinks {
@@ -29,13 +29,9 @@ const FORMATS = [
   ['json', 'JSON Feed', 'application/feed+json'],
 ] as const;
 
-const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#222}
-a{color:#0b5cad}h1{font-size:1.6rem}li{margin:.6rem 0}.meta{color:#666;font-size:.9rem}
-.feeds a{display:inline-block;margin-right:.6rem;padding:.1rem .5rem;border:1px solid #0b5cad;border-radius:4px;text-decoration:none}
-article img{max-width:100%;height:auto}code{background:#f3f3f3;padding:.1rem .3rem}`;
 
 function page(opts: { lang: string; title: string; head?: string; body: string }): string {
-  return htmlDocument({ ...opts, style: STYLE });
+  return htmlDocument({ ...opts, style: SITE_STYLE });
 }
 
 function alternateLinks(links: TopicLinks): string {

@@ -1,0 +1,62 @@
+// Site pages and feeds as a browser meets them, over HTTP: the stylesheet instruction in RSS and Atom,
+// the content type a browser applies it under (readers keep theirs), and /feed.xsl in the visitor's language.
+
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { makeArticle } from './store.contract.ts';
+import { BASE_URL, startTestApp, type TestApp } from './helpers/app.ts';
+
+/** What Chromium sends when a link is followed to a page. */
+const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
+const PI = `<?xml-stylesheet type="text/xsl" href="${BASE_URL}/feed.xsl"?>`;
+
+async function seeded(t: TestContext): Promise<TestApp> {
+  const app = await startTestApp(t);
+  await app.store.upsertArticles([
+    makeArticle(1, { title: 'Kyiv metro extends', topics: ['ukraine'], language: 'en', url: 'https://example.org/kyiv-metro' }),
+    makeArticle(2, { title: 'Нова лабораторія <ППО> & Ко', topics: ['ukraine'], language: 'uk' }),
+  ]);
+  return app;
+}
+
+for (const format of ['rss', 'atom'] as const) {
+  test(`${format}: the stylesheet instruction follows the XML declaration; readers get the feed type, browsers application/xml`, async (t) => {
+    const { app } = await seeded(t);
+    const reader = await request(app).get(`/feeds/ukraine.${format}`).set('Accept', `application/${format}+xml, application/xml;q=0.9, */*;q=0.8`).expect(200);
+    assert.equal(reader.headers['content-type'], `application/${format}+xml; charset=utf-8`);
+    assert.ok(reader.text.startsWith(`<?xml version="1.0" encoding="utf-8"?>\n${PI}\n<`), reader.text.slice(0, 200));
+    const curl = await request(app).get(`/feeds/ukraine.${format}`).set('Accept', '*/*').expect(200);
+    assert.equal(curl.headers['content-type'], `application/${format}+xml; charset=utf-8`, 'any type: the feed\'s own');
+
+    const browser = await request(app).get(`/feeds/ukraine.${format}`).set('Accept', BROWSER_ACCEPT).expect(200);
+    assert.equal(browser.headers['content-type'], 'application/xml; charset=utf-8');
+    assert.equal(browser.text, reader.text, 'the same bytes either way');
+    for (const res of [reader, browser]) assert.match(String(res.headers.vary), /\bAccept\b(?!-)/, 'caches key on Accept');
+    // A revalidation still works for the browser, and a 304 sends no body to mistype.
+    await request(app).get(`/feeds/ukraine.${format}`).set('Accept', BROWSER_ACCEPT).set('If-None-Match', browser.headers.etag!).expect(304);
+  });
+}
+
+test('JSON Feed has no stylesheet, and its type does not depend on Accept', async (t) => {
+  const { app } = await seeded(t);
+  const res = await request(app).get('/feeds/ukraine.json').set('Accept', BROWSER_ACCEPT).expect(200);
+  assert.equal(res.headers['content-type'], 'application/feed+json; charset=utf-8');
+  assert.doesNotMatch(String(res.headers.vary ?? ''), /\bAccept\b(?!-)/);
+});
+
+test('/feed.xsl is an XSLT stylesheet in the visitor\'s language, English or Ukrainian, cached and revalidated', async (t) => {
+  const { app } = await seeded(t);
+  const en = await request(app).get('/feed.xsl').set('Accept-Language', 'en-GB,en;q=0.9').expect(200);
+  assert.equal(en.headers['content-type'], 'text/xsl; charset=utf-8');
+  assert.equal(en.headers.vary, 'Accept-Language');
+  assert.match(en.text, /<xsl:stylesheet version="1\.0"/);
+  assert.match(en.text, /This is a web feed/);
+  assert.match(en.text, /<html lang="en">/);
+  const uk = await request(app).get('/feed.xsl').set('Accept-Language', 'uk-UA,uk;q=0.9,en;q=0.5').expect(200);
+  assert.match(uk.text, /Це стрічка новин/);
+  assert.match(uk.text, /<html lang="uk">/);
+  const fallback = await request(app).get('/feed.xsl').set('Accept-Language', 'fr').expect(200);
+  assert.match(fallback.text, /<html lang="uk">/, 'SITE_LANGUAGE (default uk) when the visitor\'s languages are not offered');
+  await request(app).get('/feed.xsl').set('Accept-Language', 'en').set('If-None-Match', en.headers.etag!).expect(304);
+});
