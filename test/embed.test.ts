@@ -143,7 +143,7 @@ test('the iframe page shows 10 by default and at most 50; other limits and filte
 
 test('the topic page shows both embed snippets, escaped', async (t) => {
   const { app } = await seeded(t);
-  const html = (await request(app).get('/topics/science').expect(200)).text;
+  const html = (await request(app).get('/topics/science?lang=en').expect(200)).text;
   assert.match(html, /<h2 id="embed">Embed on your site<\/h2>/);
   assert.ok(html.includes('<code>&lt;script async src="http://tidings.test/embed/science.js" data-limit="5"&gt;&lt;/script&gt;</code>'), html);
   assert.ok(html.includes('<code>&lt;iframe src="http://tidings.test/embed/science?limit=5" title="Science &amp;amp; &amp;lt;Research&amp;gt;"'), html);

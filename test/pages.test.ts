@@ -60,3 +60,43 @@ test('/feed.xsl is an XSLT stylesheet in the visitor\'s language, English or Ukr
   assert.match(fallback.text, /<html lang="uk">/, 'SITE_LANGUAGE (default uk) when the visitor\'s languages are not offered');
   await request(app).get('/feed.xsl').set('Accept-Language', 'en').set('If-None-Match', en.headers.etag!).expect(304);
 });
+
+const HTML_ACCEPT = { Accept: BROWSER_ACCEPT };
+
+test('pages speak the visitor\'s language: ?lang= first, then Accept-Language, then SITE_LANGUAGE', async (t) => {
+  const { app } = await seeded(t);
+  const byQuery = await request(app).get('/?lang=en').set(HTML_ACCEPT).set('Accept-Language', 'uk').expect(200);
+  assert.match(byQuery.text, /<html lang="en">/);
+  assert.match(byQuery.text, /<h2>Topics<\/h2>/);
+  const byHeader = await request(app).get('/').set(HTML_ACCEPT).set('Accept-Language', 'en-US,en;q=0.9').expect(200);
+  assert.match(byHeader.text, /<html lang="en">/);
+  const byDefault = await request(app).get('/').set(HTML_ACCEPT).set('Accept-Language', 'de').expect(200);
+  assert.match(byDefault.text, /<html lang="uk">/);
+  assert.match(byDefault.text, /<h2>Теми<\/h2>/);
+  // The switch leads to the same page in the other language.
+  assert.ok(byDefault.text.includes(`<a href="${BASE_URL}/?lang=en" hreflang="en" lang="en">English</a>`), byDefault.text);
+
+  const { app: english } = await startTestApp(t, { siteLanguage: 'en' });
+  assert.match((await request(english).get('/').set(HTML_ACCEPT).expect(200)).text, /<html lang="en">/, 'SITE_LANGUAGE=en');
+});
+
+test('a topic page shows dates in the reader\'s language and marks articles in another language', async (t) => {
+  const { app } = await seeded(t);
+  const uk = await request(app).get('/topics/ukraine?lang=uk').set(HTML_ACCEPT).expect(200);
+  // makeArticle dates its articles in January 2026 (UTC).
+  assert.match(uk.text, /<time datetime="2026-01-0\dT[^"]+">\d січня 2026 р\.<\/time>/);
+  assert.match(uk.text, /<li lang="en"><a href="https:\/\/example.org\/kyiv-metro"/, 'the English article is marked');
+  assert.doesNotMatch(uk.text, /<li lang="uk">/, 'the Ukrainian one is in the page\'s language');
+  assert.ok(uk.text.includes(`<a href="${BASE_URL}/topics/ukraine?lang=en" hreflang="en" lang="en">English</a>`));
+  const en = await request(app).get('/topics/ukraine?lang=en').set(HTML_ACCEPT).expect(200);
+  assert.match(en.text, /<time datetime="2026-01-0\dT[^"]+">\d January 2026<\/time>/);
+  assert.match(en.text, /<li lang="uk">/);
+});
+
+test('HTML 404s are in the visitor\'s language', async (t) => {
+  const { app } = await seeded(t);
+  const topic = await request(app).get('/topics/nope').set(HTML_ACCEPT).set('Accept-Language', 'uk').expect(404);
+  assert.match(topic.text, /<h1>Не знайдено<\/h1>\n<p>Теми «nope» немає\.<\/p>/);
+  const article = await request(app).get('/articles/nope?lang=en').set(HTML_ACCEPT).expect(404);
+  assert.match(article.text, /<h1>Not found<\/h1>\n<p>There is no article &quot;nope&quot;\.<\/p>|<h1>Not found<\/h1>\n<p>There is no article "nope"\.<\/p>/);
+});

@@ -3,15 +3,19 @@
 
 import type { Request, Response } from 'express';
 import type { Topic } from '../model.ts';
-import { renderArticlePage, renderIndexPage, renderNotFoundPage, renderTopicPage, type SiteInfo, type TopicLinks } from '../render/html.ts';
+import { renderArticlePage, renderErrorPage, renderIndexPage, renderTopicPage, type SiteInfo, type TopicLinks } from '../render/html.ts';
+import { t } from '../render/i18n/messages.ts';
 import { renderOpml, OPML_CONTENT_TYPE } from '../render/opml.ts';
 import type { AppDeps } from './deps.ts';
+import { interfaceLanguage } from './language.ts';
 import { feedLinks, topicPageUrl, withPublicUrl, withPublicUrls } from './links.ts';
 
 const PAGE_ARTICLES = 30;
 
-function site(deps: AppDeps): SiteInfo {
-  return { title: deps.settings.siteTitle, baseUrl: deps.settings.baseUrl, opmlUrl: `${deps.settings.baseUrl}/opml` };
+/** What every page of this response shares: the site's identity and the visitor's language. */
+export function siteFor(deps: Pick<AppDeps, 'settings'>, req: Request): SiteInfo {
+  const { siteTitle, baseUrl, siteLanguage } = deps.settings;
+  return { title: siteTitle, baseUrl, opmlUrl: `${baseUrl}/opml`, lang: interfaceLanguage(req, siteLanguage ?? 'uk'), path: req.originalUrl };
 }
 
 async function topicLinks(deps: AppDeps): Promise<TopicLinks[]> {
@@ -34,31 +38,33 @@ function sendHtml(res: Response, status: number, html: string): void {
 }
 
 export function indexHandler(deps: AppDeps) {
-  return async (_req: Request, res: Response): Promise<void> => {
+  return async (req: Request, res: Response): Promise<void> => {
     const links = await topicLinks(deps);
     const all = { ...feedLinks(deps.settings.baseUrl, 'all'), count: await deps.store.countArticles() };
     shortCache(res, deps);
-    sendHtml(res, 200, renderIndexPage(site(deps), links, all));
+    sendHtml(res, 200, renderIndexPage(siteFor(deps, req), links, all));
   };
 }
 
 export function topicPageHandler(deps: AppDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const links = (await topicLinks(deps)).find((l) => l.topic.id === req.params.id);
-    if (!links) return sendHtml(res, 404, renderNotFoundPage(site(deps), `There is no topic "${String(req.params.id)}".`));
+    const site = siteFor(deps, req);
+    if (!links) return sendHtml(res, 404, renderErrorPage(site, 'error.notFound', t(site.lang, 'error.noTopic', { id: String(req.params.id) })));
     const articles = withPublicUrls(deps.settings.baseUrl, await deps.store.queryArticles({ topics: [links.topic.id], limit: PAGE_ARTICLES }));
     shortCache(res, deps);
-    sendHtml(res, 200, renderTopicPage(site(deps), links, articles));
+    sendHtml(res, 200, renderTopicPage(site, links, articles));
   };
 }
 
 export function articlePageHandler(deps: AppDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const article = await deps.store.getArticleBySlug(String(req.params.slug));
-    if (!article) return sendHtml(res, 404, renderNotFoundPage(site(deps), `There is no article "${String(req.params.slug)}".`));
+    const site = siteFor(deps, req);
+    if (!article) return sendHtml(res, 404, renderErrorPage(site, 'error.notFound', t(site.lang, 'error.noArticle', { slug: String(req.params.slug) })));
     const links = (await topicLinks(deps)).filter((l) => article.topics.includes(l.topic.id));
     shortCache(res, deps);
-    sendHtml(res, 200, renderArticlePage(site(deps), withPublicUrl(deps.settings.baseUrl, article), links));
+    sendHtml(res, 200, renderArticlePage(site, withPublicUrl(deps.settings.baseUrl, article), links));
   };
 }
 

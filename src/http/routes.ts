@@ -12,9 +12,8 @@ import { metricsHandler } from './metrics.ts';
 import { pageHeaders } from './headers.ts';
 import { healthHandler } from './health.ts';
 import { createMissGate, requestLimits, websubRateLimit } from './limits.ts';
-import { articlePageHandler, indexHandler, opmlHandler, topicPageHandler, topicsJsonHandler } from './pages.ts';
+import { articlePageHandler, indexHandler, opmlHandler, siteFor, topicPageHandler, topicsJsonHandler } from './pages.ts';
 import { sendNotFound } from './problems.ts';
-import type { SiteInfo } from '../render/html.ts';
 import { sourcesHandler } from './sources.ts';
 import { websubHandlers } from './websub.ts';
 
@@ -35,7 +34,6 @@ export function mountRoutes(app: Express, deps: AppDeps): void {
   const page = pageHeaders(deps.settings.baseUrl, 'site');
   const framed = pageHeaders(deps.settings.baseUrl, 'embed');
   const admin = requireAdmin(deps.settings.adminToken);
-  const site: SiteInfo = { title: deps.settings.siteTitle, baseUrl: deps.settings.baseUrl, opmlUrl: `${deps.settings.baseUrl}/opml` };
 
   app.get('/', page, route(indexHandler(deps)));
   app.get('/healthz', route(healthHandler(deps)));
@@ -54,5 +52,5 @@ export function mountRoutes(app: Express, deps: AppDeps): void {
   app.get('/embed/:topics', framed, route(embedPageHandler(deps, gate)));
 
   // A browser gets an HTML page saying so; API clients the JSON body.
-  app.use(page, (req: Request, res: Response) => sendNotFound(res, `nothing at ${req.method} ${req.path}`, {}, req, site));
+  app.use(page, (req: Request, res: Response) => sendNotFound(res, `nothing at ${req.method} ${req.path}`, {}, req, siteFor(deps, req)));
 }

@@ -13,6 +13,26 @@ const en = {
   'feed.readers': 'No feed reader yet? Any of them works: NetNewsWire, Feedly, Inoreader, Thunderbird…',
   'feed.older': 'Older articles',
   'feed.newer': 'Newer articles',
+  'site.intro': 'Topic feeds for your feed reader. Subscribe to one topic, or import them all at once with the',
+  'site.opmlFile': 'OPML file',
+  'site.everything': 'Everything',
+  'site.allArticles': 'all articles',
+  'site.allTopicFeeds': 'All topic feeds (OPML)',
+  'site.topics': 'Topics',
+  'site.articles': '{count} articles',
+  'site.filters': 'Filters work on every feed:',
+  'site.severalTopics': 'several topics at once:',
+  'site.subscribe': 'Subscribe:',
+  'site.noArticles': 'No articles yet.',
+  'site.embedTitle': 'Embed on your site',
+  'site.embedScript': 'Show the latest articles on your own page with a script (the list takes your page\'s styles; these attributes filter it:',
+  'site.embedFrame': 'or, without any script, in a frame:',
+  'site.language': 'Українською',
+  'error.notFound': 'Not found',
+  'error.badRequest': 'Bad request',
+  'error.noTopic': 'There is no topic "{id}".',
+  'error.noArticle': 'There is no article "{slug}".',
+  'error.noPage': 'There is nothing at {path}.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -26,6 +46,26 @@ const uk: Record<MessageKey, string> = {
   'feed.readers': 'Ще немає програми для стрічок? Підійде будь-яка: NetNewsWire, Feedly, Inoreader, Thunderbird…',
   'feed.older': 'Старіші статті',
   'feed.newer': 'Новіші статті',
+  'site.intro': 'Стрічки тем для вашої програми читання стрічок. Підпишіться на одну тему або імпортуйте всі разом з',
+  'site.opmlFile': 'файлу OPML',
+  'site.everything': 'Усе',
+  'site.allArticles': 'усі статті',
+  'site.allTopicFeeds': 'Стрічки всіх тем (OPML)',
+  'site.topics': 'Теми',
+  'site.articles': 'статей: {count}',
+  'site.filters': 'Фільтри працюють на кожній стрічці:',
+  'site.severalTopics': 'кілька тем разом:',
+  'site.subscribe': 'Підписатися:',
+  'site.noArticles': 'Статей поки немає.',
+  'site.embedTitle': 'Вбудувати на свій сайт',
+  'site.embedScript': 'Покажіть останні статті на своїй сторінці скриптом (список бере стилі вашої сторінки; ці атрибути його фільтрують:',
+  'site.embedFrame': 'або, без жодного скрипту, у фреймі:',
+  'site.language': 'English',
+  'error.notFound': 'Не знайдено',
+  'error.badRequest': 'Хибний запит',
+  'error.noTopic': 'Теми «{id}» немає.',
+  'error.noArticle': 'Статті «{slug}» немає.',
+  'error.noPage': 'За адресою {path} нічого немає.',
 };
 
 const CATALOGUE: Record<Language, Record<MessageKey, string>> = { en, uk };
@@ -33,6 +73,21 @@ const CATALOGUE: Record<Language, Record<MessageKey, string>> = { en, uk };
 /** The message `key` in `lang`, with each `{name}` replaced by `values[name]`. */
 export function t(lang: Language, key: MessageKey, values: Record<string, string | number> = {}): string {
   return CATALOGUE[lang][key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+}
+
+const DATE_FORMATS: Record<Language, Intl.DateTimeFormat> = {
+  uk: new Intl.DateTimeFormat('uk-UA', { dateStyle: 'long', timeZone: 'UTC' }),
+  en: new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' }),
+};
+
+/** A calendar day as a reader of `lang` writes it (UTC, like the feeds): `5 грудня 2026 р.`, `5 December 2026`. */
+export function formatDate(lang: Language, date: Date): string {
+  return DATE_FORMATS[lang].format(date);
+}
+
+/** The other language of the two: what the language switch on every page offers. */
+export function otherLanguage(lang: Language): Language {
+  return lang === 'uk' ? 'en' : 'uk';
 }
 
 export function isLanguage(value: unknown): value is Language {
