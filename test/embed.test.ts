@@ -99,7 +99,7 @@ test('the iframe page lists the topic newest first, escaped exactly, with links 
   assert.ok(html.includes(`<a href="https://example.org/a?b=1&amp;c=2" target="_top">${TRICKY_HTML}</a>`), html);
   assert.ok(html.includes('<time datetime="2026-01-04T12:00:00.000Z">2026-01-04</time>'), html);
   assert.equal((html.match(/<a /g) ?? []).length, (html.match(/target="_top"/g) ?? []).length, 'every link leaves the frame');
-  assert.match(html, /^<!doctype html>\n<html lang="[a-z]+">/);
+  assert.match(html, /^<!DOCTYPE html>\n<html lang="[a-z]+">/);
   assert.doesNotMatch(html, /<script/i);
   assert.ok(html.includes('<a href="http://tidings.test/topics/ukraine" target="_top">More on Tidings</a>'));
 });

@@ -70,6 +70,7 @@ test('pages speak the visitor\'s language: ?lang= first, then Accept-Language, t
   assert.match(byQuery.text, /<h2>Topics<\/h2>/);
   const byHeader = await request(app).get('/').set(HTML_ACCEPT).set('Accept-Language', 'en-US,en;q=0.9').expect(200);
   assert.match(byHeader.text, /<html lang="en">/);
+  assert.equal(byHeader.headers.vary, 'Accept-Language', 'a shared cache keys on the language');
   const byDefault = await request(app).get('/').set(HTML_ACCEPT).set('Accept-Language', 'de').expect(200);
   assert.match(byDefault.text, /<html lang="uk">/);
   assert.match(byDefault.text, /<h2>Теми<\/h2>/);
@@ -99,4 +100,18 @@ test('HTML 404s are in the visitor\'s language', async (t) => {
   assert.match(topic.text, /<h1>Не знайдено<\/h1>\n<p>Теми «nope» немає\.<\/p>/);
   const article = await request(app).get('/articles/nope?lang=en').set(HTML_ACCEPT).expect(404);
   assert.match(article.text, /<h1>Not found<\/h1>\n<p>There is no article &quot;nope&quot;\.<\/p>|<h1>Not found<\/h1>\n<p>There is no article "nope"\.<\/p>/);
+});
+
+test('every page passes html-validate (recommended rules) and stays under 100 KB', async (t) => {
+  const { HtmlValidate } = await import('html-validate');
+  const validator = new HtmlValidate({ extends: ['html-validate:recommended'] });
+  const { app } = await seeded(t);
+  for (const path of ['/', '/?lang=en', '/topics/ukraine', '/topics/ukraine?lang=en', '/topics/nope', '/nope']) {
+    const res = await request(app).get(path).set(HTML_ACCEPT);
+    assert.match(res.headers['content-type'] ?? '', /^text\/html/, path);
+    const report = await validator.validateString(res.text);
+    const problems = report.results.flatMap((r) => r.messages.map((m) => `${m.ruleId} ${m.line}:${m.column} ${m.message}`));
+    assert.deepEqual(problems, [], `${path}\n${res.text}`);
+    assert.ok(Buffer.byteLength(res.text) < 100 * 1024, `${path}: ${Buffer.byteLength(res.text)} bytes`);
+  }
 });

@@ -34,6 +34,8 @@ function shortCache(res: Response, deps: AppDeps): void {
 }
 
 function sendHtml(res: Response, status: number, html: string): void {
+  // The interface language comes from Accept-Language when ?lang= is absent: caches must key on it.
+  res.setHeader('Vary', 'Accept-Language');
   res.status(status).type('text/html; charset=utf-8').send(html);
 }
 

@@ -119,9 +119,9 @@ ${items || `<li>${m('site.noArticles')}</li>`}
 <h2 id="embed">${m('site.embedTitle')}</h2>
 <p>${m('site.embedScript')}
 <code>data-limit</code>, <code>data-lang</code>, <code>data-q</code>, <code>data-since</code>, <code>data-exclude</code>, <code>data-source</code>):</p>
-<pre style="white-space:pre-wrap"><code>${text(embed.script)}</code></pre>
+<pre><code>${text(embed.script)}</code></pre>
 <p>${m('site.embedFrame')}</p>
-<pre style="white-space:pre-wrap"><code>${text(embed.iframe)}</code></pre>
+<pre><code>${text(embed.iframe)}</code></pre>
 </main>`,
   });
 }
