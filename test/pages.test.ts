@@ -115,3 +115,28 @@ test('every page passes html-validate (recommended rules) and stays under 100 KB
     assert.ok(Buffer.byteLength(res.text) < 100 * 1024, `${path}: ${Buffer.byteLength(res.text)} bytes`);
   }
 });
+
+test('a topic page pages through the archive with the feeds\' cursors: older and newer links, rel=next/prev, each item\'s source', async (t) => {
+  const { app, store } = await seeded(t);
+  await store.upsertArticles([makeArticle(3, { title: 'Third', topics: ['ukraine'], language: 'uk' })]);
+  const titles = (html: string) => [...html.matchAll(/<li[^>]*>(?:<a [^>]*>|<strong>)([^<]+)/g)].map((m) => m[1]);
+  const next = (html: string, rel: 'next' | 'prev') => [...html.matchAll(/<a href="([^"]+)" rel="(next|prev)">/g)].find((m) => m[2] === rel)?.[1]?.replaceAll('&amp;', '&');
+
+  const first = (await request(app).get('/topics/ukraine?limit=2&lang=en').set(HTML_ACCEPT).expect(200)).text;
+  assert.deepEqual(titles(first), ['Third', 'Нова лабораторія &lt;ППО&gt; &amp; Ко'], 'newest first');
+  assert.match(first, /<link rel="next" href="http:\/\/tidings\.test\/topics\/ukraine\?before=[^"]+&amp;lang=en&amp;limit=2">/);
+  assert.doesNotMatch(first, /rel="prev"/, 'nothing is newer than the first page');
+  const older = next(first, 'next');
+  assert.ok(older, first);
+  const second = (await request(app).get(older.replace(BASE_URL, '')).set(HTML_ACCEPT).expect(200)).text;
+  assert.deepEqual(titles(second), ['Kyiv metro extends']);
+  assert.match(second, /<span class="meta"><time [^>]+>[^<]+<\/time> · test<\/span>/, 'the source it was seen in (an unknown id shows as itself)');
+  assert.match(second, /<html lang="en">/, 'the language is kept while paging');
+  assert.doesNotMatch(second, /rel="next"/, 'the end of the archive');
+  const newer = next(second, 'prev');
+  assert.ok(newer, second);
+  const back = (await request(app).get(newer.replace(BASE_URL, '')).set(HTML_ACCEPT).expect(200)).text;
+  assert.deepEqual(titles(back), titles(first), 'newer leads back to the same page');
+
+  await request(app).get('/topics/ukraine?limit=abc').set(HTML_ACCEPT).expect(400);
+});

@@ -2,15 +2,16 @@
 // and /opml. They change when the store does, so they carry a short Cache-Control and no ETag work.
 
 import type { Request, Response } from 'express';
-import type { Topic } from '../model.ts';
-import { renderArticlePage, renderErrorPage, renderIndexPage, renderTopicPage, type SiteInfo, type TopicLinks } from '../render/html.ts';
+import type { ArticleQuery, Source, StoredArticle, Topic } from '../model.ts';
+import { encodeCursor, parseFeedRequest } from '../query/feed-query.ts';
+import { renderArticlePage, renderErrorPage, renderIndexPage, renderTopicPage, type PageLinks, type SiteInfo, type TopicLinks } from '../render/html.ts';
 import { t } from '../render/i18n/messages.ts';
 import { renderOpml, OPML_CONTENT_TYPE } from '../render/opml.ts';
+import { knownSources } from './cached.ts';
 import type { AppDeps } from './deps.ts';
+import { sendBadRequest } from './problems.ts';
 import { interfaceLanguage } from './language.ts';
 import { feedLinks, topicPageUrl, withPublicUrl, withPublicUrls } from './links.ts';
-
-const PAGE_ARTICLES = 30;
 
 /** What every page of this response shares: the site's identity and the visitor's language. */
 export function siteFor(deps: Pick<AppDeps, 'settings'>, req: Request): SiteInfo {
@@ -48,15 +49,57 @@ export function indexHandler(deps: AppDeps) {
   };
 }
 
+/** Articles per topic page unless `limit` says otherwise (feeds default to 50). */
+const PAGE_LIMIT = 30;
+
+/**
+ * A topic page pages through the whole archive with the feeds' own parameters and cursors (`before`,
+ * `after`, `limit`, and the filters); `lang` is left out, as it picks the interface language here.
+ */
 export function topicPageHandler(deps: AppDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const links = (await topicLinks(deps)).find((l) => l.topic.id === req.params.id);
     const site = siteFor(deps, req);
     if (!links) return sendHtml(res, 404, renderErrorPage(site, 'error.notFound', t(site.lang, 'error.noTopic', { id: String(req.params.id) })));
-    const articles = withPublicUrls(deps.settings.baseUrl, await deps.store.queryArticles({ topics: [links.topic.id], limit: PAGE_ARTICLES }));
+    const { lang: _interface, ...params } = req.query as Record<string, unknown>;
+    const catalog = deps.catalog();
+    const parsed = parseFeedRequest(`${links.topic.id}.json`, { limit: String(PAGE_LIMIT), ...params }, {
+      knownTopics: new Set(catalog.topics.map((topic) => topic.id)),
+      knownSources: knownSources(catalog),
+      now: deps.now?.() ?? new Date(),
+    });
+    if (parsed.kind !== 'ok') return sendBadRequest(res, parsed.kind === 'bad-request' ? parsed.parameter : 'topics', parsed.message, req);
+    const { query, filterString } = parsed.request;
+    const articles = withPublicUrls(deps.settings.baseUrl, await deps.store.queryArticles(query));
+    const paging = pageLinks(topicPageUrl(deps.settings.baseUrl, links.topic.id), filterString, site.lang, query, articles);
     shortCache(res, deps);
-    sendHtml(res, 200, renderTopicPage(site, links, articles));
+    sendHtml(res, 200, renderTopicPage(site, links, articles, paging, sourceTitles(catalog.sources)));
   };
+}
+
+/**
+ * Older and newer pages, as the feeds page (feeds.ts pagingLinks): older exist after an `after` page or
+ * a full one; newer after a `before` page, or an `after` page that was full.
+ */
+function pageLinks(pageUrl: string, filterString: string, lang: string, query: ArticleQuery, articles: StoredArticle[]): PageLinks {
+  const link = (name: 'before' | 'after', a: StoredArticle): string => {
+    const params = new URLSearchParams(filterString);
+    params.set(name, encodeCursor({ published: a.published, id: a.id }));
+    params.set('lang', lang);
+    params.sort();
+    return `${pageUrl}?${params.toString()}`;
+  };
+  const full = articles.length === query.limit;
+  const first = articles[0];
+  const last = articles[articles.length - 1];
+  const out: PageLinks = {};
+  if (last && (query.after !== undefined || full)) out.older = link('before', last);
+  if (first && (query.before !== undefined || (query.after !== undefined && full))) out.newer = link('after', first);
+  return out;
+}
+
+function sourceTitles(sources: readonly Source[]): ReadonlyMap<string, string> {
+  return new Map(sources.map((source) => [source.id, source.title ?? new URL(source.url).hostname]));
 }
 
 export function articlePageHandler(deps: AppDeps) {

@@ -18,6 +18,12 @@ export interface TopicLinks {
   json: string;
 }
 
+/** Links to the pages of older and newer articles, when there are any. */
+export interface PageLinks {
+  older?: string;
+  newer?: string;
+}
+
 export interface SiteInfo {
   title: string;
   baseUrl: string;
@@ -101,14 +107,28 @@ function langAttr(site: SiteInfo, language: string | undefined): string {
   return language && language.split('-')[0] !== site.lang ? ` lang="${attr(language)}"` : '';
 }
 
-export function renderTopicPage(site: SiteInfo, links: TopicLinks, articles: StoredArticle[]): string {
+/** Where an article was seen: its sources' titles (`local` is this site's own content/). */
+function sourceLabel(site: SiteInfo, article: StoredArticle, sources: ReadonlyMap<string, string>): string {
+  const names = article.sources.map((id) => (id === 'local' ? site.title : sources.get(id) ?? id));
+  return names.length ? ` · ${text(names.join(', '))}` : '';
+}
+
+function pagingNav(site: SiteInfo, paging: PageLinks): string {
+  const m = (key: MessageKey) => text(t(site.lang, key));
+  const newer = paging.newer ? `<a href="${attr(paging.newer)}" rel="prev">${m('feed.newer')}</a>` : '';
+  const older = paging.older ? `<a href="${attr(paging.older)}" rel="next">${m('feed.older')}</a>` : '';
+  return newer || older ? `<nav class="paging">${newer} ${older}</nav>` : '';
+}
+
+export function renderTopicPage(site: SiteInfo, links: TopicLinks, articles: StoredArticle[], paging: PageLinks = {}, sources: ReadonlyMap<string, string> = new Map()): string {
   const m = (key: MessageKey) => text(t(site.lang, key));
   const items = articles.map((a) => `<li${langAttr(site, a.language)}>${articleLink(a)}
- <span class="meta">${dateTime(site, a.published)}</span><br>${text(a.summary)}</li>`).join('\n');
+ <span class="meta">${dateTime(site, a.published)}${sourceLabel(site, a, sources)}</span><br>${text(a.summary)}</li>`).join('\n');
+  const pagingHead = (paging.newer ? `<link rel="prev" href="${attr(paging.newer)}">\n` : '') + (paging.older ? `<link rel="next" href="${attr(paging.older)}">\n` : '');
   const embed = embedSnippets(site.baseUrl, links.topic.id, links.topic.title);
   return page(site, {
     title: `${links.topic.title} — ${site.title}`,
-    head: alternateLinks(links),
+    head: alternateLinks(links) + pagingHead,
     body: `<main>
 <h1>${text(links.topic.title)}</h1>
 <p>${text(links.topic.description)}</p>
@@ -116,6 +136,7 @@ export function renderTopicPage(site: SiteInfo, links: TopicLinks, articles: Sto
 <ul>
 ${items || `<li>${m('site.noArticles')}</li>`}
 </ul>
+${pagingNav(site, paging)}
 <h2 id="embed">${m('site.embedTitle')}</h2>
 <p>${m('site.embedScript')}
 <code>data-limit</code>, <code>data-lang</code>, <code>data-q</code>, <code>data-since</code>, <code>data-exclude</code>, <code>data-source</code>):</p>
