@@ -37,3 +37,25 @@ for (const format of ['rss', 'atom'] as const) {
     for (const width of [1280, 390]) await browser.screenshot(url, `feed-${format}`, width);
   });
 }
+
+test('the home and a topic page in Chromium: the language follows the browser, the switch and paging links are there', { skip, timeout: 180_000 }, async (t) => {
+  const { base, serve } = await listenLater(t);
+  const { app, store } = await startTestApp(t, { baseUrl: base });
+  await store.upsertArticles([1, 2, 3].map((n) => makeArticle(n, { title: `Стаття ${n}`, topics: ['ukraine'], language: 'uk', url: `https://example.org/${n}` })));
+  serve(app);
+  const browser = startBrowser(t);
+
+  const home = await browser.dumpDom(`${base}/`, 'uk');
+  assert.match(home, /<html lang="uk">/);
+  assert.match(home, /<h2>Теми<\/h2>/);
+  const english = await browser.dumpDom(`${base}/`, 'en');
+  assert.match(english, /<h2>Topics<\/h2>/);
+
+  const topicUrl = `${base}/topics/ukraine?limit=2`;
+  const topic = await browser.dumpDom(topicUrl, 'en');
+  assert.match(topic, /<a href="[^"]+before=[^"]+" rel="next">Older articles<\/a>/);
+  for (const width of [1280, 390]) {
+    await browser.screenshot(`${base}/`, 'home', width);
+    await browser.screenshot(topicUrl, 'topic', width);
+  }
+});
