@@ -140,3 +140,26 @@ test('a topic page pages through the archive with the feeds\' cursors: older and
 
   await request(app).get('/topics/ukraine?limit=abc').set(HTML_ACCEPT).expect(400);
 });
+
+test('/sources: an HTML table for a browser, JSON for everyone else and for ?format=json; credentials redacted in both; ADMIN_TOKEN still guards it', async (t) => {
+  const { app, catalog } = await startTestApp(t, { adminToken: 'a-long-enough-admin-token' });
+  catalog.sources = [{ id: 'wire', url: 'https://user:pw@news.example/feed?api_key=s3cret', title: 'Newswire', topics: [], categoryTopics: {}, intervalMinutes: 30, enabled: true }];
+  const auth = { Authorization: 'Bearer a-long-enough-admin-token' };
+  await request(app).get('/sources').set(HTML_ACCEPT).expect(401);
+  const html = await request(app).get('/sources?lang=en').set(HTML_ACCEPT).set(auth).expect(200);
+  assert.match(html.headers['content-type'] ?? '', /^text\/html/);
+  assert.match(html.text, /<h1>Sources<\/h1>/);
+  assert.match(html.text, /<strong>Newswire<\/strong><br><span class="meta">https:\/\/REDACTED@news\.example\/feed\?api_key=REDACTED<\/span>/);
+  assert.match(html.text, /<td>never<\/td><td>never<\/td><td>never<\/td><td>0<\/td>/, 'state, last fetch, next poll, items');
+  assert.doesNotMatch(html.text, /s3cret|pw@/);
+  assert.match(String(html.headers['content-security-policy']), /default-src 'none'/);
+  const { HtmlValidate } = await import('html-validate');
+  const report = await new HtmlValidate({ extends: ['html-validate:recommended'] }).validateString(html.text);
+  assert.deepEqual(report.results.flatMap((r) => r.messages.map((m) => m.message)), []);
+
+  const json = await request(app).get('/sources?format=json').set(HTML_ACCEPT).set(auth).expect(200);
+  assert.equal(json.body[0].url, 'https://REDACTED@news.example/feed?api_key=REDACTED');
+  const api = await request(app).get('/sources').set('Accept', 'application/json').set(auth).expect(200);
+  assert.equal(api.body[0].title, 'Newswire');
+  assert.equal(api.body[0].status, 'never');
+});

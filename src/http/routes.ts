@@ -44,7 +44,7 @@ export function mountRoutes(app: Express, deps: AppDeps): void {
   app.route('/topics').options(shared).get(shared, route(topicsJsonHandler(deps)));
   app.get('/topics/:id', page, route(topicPageHandler(deps)));
   app.get('/articles/:slug', page, route(articlePageHandler(deps)));
-  app.get('/sources', admin, route(sourcesHandler(deps)));
+  app.get('/sources', admin, page, route(sourcesHandler(deps)));
   app.route('/opml').options(shared).get(shared, route(opmlHandler(deps)));
   app.post('/websub', websubRateLimit(limits), websubHandlers(deps));
   // The script before the page: `/embed/ukraine.js` must not be read as a topic named `ukraine.js`.

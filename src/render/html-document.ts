@@ -8,7 +8,8 @@ export const SITE_STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:46r
 a{color:#0b5cad}h1{font-size:1.6rem}li{margin:.6rem 0}.meta{color:#595959;font-size:.9rem}
 .feeds a{display:inline-block;margin-right:.6rem;padding:.1rem .5rem;border:1px solid #0b5cad;border-radius:4px;text-decoration:none}
 article img{max-width:100%;height:auto}code{background:#f3f3f3;padding:.1rem .3rem}
-.site{display:flex;justify-content:space-between;gap:1rem;flex-wrap:wrap}pre{white-space:pre-wrap;overflow-wrap:anywhere}`;
+.site{display:flex;justify-content:space-between;gap:1rem;flex-wrap:wrap}pre{white-space:pre-wrap;overflow-wrap:anywhere}
+table{border-collapse:collapse;width:100%}td,th{text-align:left;vertical-align:top;padding:.3rem .4rem;border-bottom:1px solid #ddd;overflow-wrap:anywhere}`;
 
 /** A complete HTML document: every page Tidings serves (site pages, the embed page) has this shell. */
 export function htmlDocument(opts: { lang: string; title: string; head?: string; style: string; body: string }): string {

@@ -168,3 +168,38 @@ export function renderErrorPage(site: SiteInfo, heading: 'error.notFound' | 'err
   const title = t(site.lang, heading);
   return page(site, { title: `${title} — ${site.title}`, body: `<main>\n<h1>${text(title)}</h1>\n<p>${text(message)}</p>\n</main>` });
 }
+
+/** One remote source as /sources reports it (credentials already redacted by the HTTP step). */
+export interface SourceStatus {
+  id: string;
+  title: string | null;
+  url: string;
+  status: string;
+  error: string | null;
+  malformed: string | null;
+  lastFetchAt: string | null;
+  nextPollAt: string | null;
+  items: number;
+}
+
+/** /sources for a browser: one row per source; the JSON stays one link away. */
+export function renderSourcesPage(site: SiteInfo, sources: SourceStatus[], jsonUrl: string): string {
+  const m = (key: MessageKey) => text(t(site.lang, key));
+  const when = (iso: string | null) => (iso === null ? m('sources.never') : dateTime(site, new Date(iso)));
+  const rows = sources.map((s) => `<tr><td><strong>${text(s.title ?? s.id)}</strong><br><span class="meta">${text(s.url)}</span>${
+    s.error ? `<br>${m('sources.error')}: ${text(s.error)}` : ''}${s.malformed ? `<br>${m('sources.malformed')}: ${text(s.malformed)}` : ''}</td>
+<td>${text(s.status)}</td><td>${when(s.lastFetchAt)}</td><td>${when(s.nextPollAt)}</td><td>${s.items}</td></tr>`).join('\n');
+  return page(site, {
+    title: `${t(site.lang, 'sources.title')} — ${site.title}`,
+    body: `<main>
+<h1>${m('sources.title')}</h1>
+<p>${m('sources.intro')} <a href="${attr(jsonUrl)}">${m('sources.json')}</a></p>
+${sources.length === 0 ? `<p>${m('sources.none')}</p>` : `<table>
+<thead><tr><th scope="col">${m('sources.source')}</th><th scope="col">${m('sources.state')}</th><th scope="col">${m('sources.lastFetch')}</th><th scope="col">${m('sources.nextPoll')}</th><th scope="col">${m('sources.items')}</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>`}
+</main>`,
+  });
+}

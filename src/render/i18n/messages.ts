@@ -33,6 +33,18 @@ const en = {
   'error.noTopic': 'There is no topic "{id}".',
   'error.noArticle': 'There is no article "{slug}".',
   'error.noPage': 'There is nothing at {path}.',
+  'sources.title': 'Sources',
+  'sources.intro': 'Every remote source: how its last poll went and when the next one is due.',
+  'sources.source': 'Source',
+  'sources.state': 'State',
+  'sources.lastFetch': 'Last fetch',
+  'sources.nextPoll': 'Next poll',
+  'sources.items': 'Items',
+  'sources.error': 'Last error',
+  'sources.malformed': 'Read leniently',
+  'sources.none': 'No remote sources are configured.',
+  'sources.json': 'The same as JSON',
+  'sources.never': 'never',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -66,6 +78,18 @@ const uk: Record<MessageKey, string> = {
   'error.noTopic': 'Теми «{id}» немає.',
   'error.noArticle': 'Статті «{slug}» немає.',
   'error.noPage': 'За адресою {path} нічого немає.',
+  'sources.title': 'Джерела',
+  'sources.intro': 'Кожне віддалене джерело: як пройшло останнє опитування і коли буде наступне.',
+  'sources.source': 'Джерело',
+  'sources.state': 'Стан',
+  'sources.lastFetch': 'Останнє отримання',
+  'sources.nextPoll': 'Наступне опитування',
+  'sources.items': 'Статей',
+  'sources.error': 'Остання помилка',
+  'sources.malformed': 'Прочитано поблажливо',
+  'sources.none': 'Віддалених джерел не налаштовано.',
+  'sources.json': 'Те саме в JSON',
+  'sources.never': 'ніколи',
 };
 
 const CATALOGUE: Record<Language, Record<MessageKey, string>> = { en, uk };
