@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { compileTopics, TopicRuleError, type CompiledTopics } from './classify/topics.ts';
 import { describeError, TidingsError } from './errors.ts';
 import type { Source, Topic } from './model.ts';
+import { LANGUAGES, type Language } from './render/i18n/messages.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Environment
@@ -64,6 +65,10 @@ export interface EnvConfig {
   maxPendingMisses: number;
   /** Bytes of article text one feed page may carry; items past it go to the next page. */
   maxPageBytes: number;
+  /** SITE_TITLE: the site's name on pages and in feed titles. */
+  siteTitle: string;
+  /** SITE_LANGUAGE: the interface language when neither ?lang= nor Accept-Language names one. */
+  siteLanguage: Language;
 }
 
 export const PROCESS_ROLES = ['web', 'worker', 'all'] as const;
@@ -157,6 +162,8 @@ const envSchema = z.object({
   RATE_LIMIT_WEBSUB: integerVar(1, 1_000_000).default(20),
   MAX_PENDING_MISSES: integerVar(1, 100_000).default(64),
   MAX_PAGE_MB: integerVar(1, 1024).default(8),
+  SITE_TITLE: z.string().trim().min(1, 'expected a non-empty title').max(200, 'expected at most 200 characters').default('Tidings'),
+  SITE_LANGUAGE: z.enum(LANGUAGES, { error: `expected one of ${LANGUAGES.join(', ')}` }).default('uk'),
 });
 
 const SECRET_VARS = new Set(['ADMIN_TOKEN']);
@@ -209,6 +216,8 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
     rateLimitWebsub: v.RATE_LIMIT_WEBSUB,
     maxPendingMisses: v.MAX_PENDING_MISSES,
     maxPageBytes: v.MAX_PAGE_MB * 1024 * 1024,
+    siteTitle: v.SITE_TITLE,
+    siteLanguage: v.SITE_LANGUAGE,
   };
 }
 

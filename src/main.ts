@@ -26,7 +26,8 @@ async function main(): Promise<void> {
   const store = await openStore(env.databaseUrl, env.databaseOptions);
   const settings: HttpSettings = {
     baseUrl: env.baseUrl,
-    siteTitle: 'Tidings',
+    siteTitle: env.siteTitle,
+    siteLanguage: env.siteLanguage,
     maxAgeSeconds: env.cacheMaxAgeSeconds,
     staleWhileRevalidate: env.cacheMaxAgeSeconds,
     corsOrigin: env.corsOrigin,

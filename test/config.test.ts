@@ -47,6 +47,8 @@ describe('loadEnvConfig', () => {
       rateLimitWebsub: 20,
       maxPendingMisses: 64,
       maxPageBytes: 8 * 1024 * 1024,
+      siteTitle: 'Tidings',
+      siteLanguage: 'uk',
     });
   });
 
@@ -79,6 +81,8 @@ describe('loadEnvConfig', () => {
       RATE_LIMIT_WEBSUB: '5',
       MAX_PENDING_MISSES: '32',
       MAX_PAGE_MB: '4',
+      SITE_TITLE: 'Новини',
+      SITE_LANGUAGE: 'en',
       UNRELATED: 'ignored',
     });
     assert.deepEqual(config, {
@@ -108,6 +112,8 @@ describe('loadEnvConfig', () => {
       rateLimitWebsub: 5,
       maxPendingMisses: 32,
       maxPageBytes: 4 * 1024 * 1024,
+      siteTitle: 'Новини',
+      siteLanguage: 'en',
     });
   });
 

@@ -99,7 +99,7 @@ test('the iframe page lists the topic newest first, escaped exactly, with links 
   assert.ok(html.includes(`<a href="https://example.org/a?b=1&amp;c=2" target="_top">${TRICKY_HTML}</a>`), html);
   assert.ok(html.includes('<time datetime="2026-01-04T12:00:00.000Z">2026-01-04</time>'), html);
   assert.equal((html.match(/<a /g) ?? []).length, (html.match(/target="_top"/g) ?? []).length, 'every link leaves the frame');
-  assert.match(html, /^<!doctype html>\n<html lang="[a-z]+">/);
+  assert.match(html, /^<!DOCTYPE html>\n<html lang="[a-z]+">/);
   assert.doesNotMatch(html, /<script/i);
   assert.ok(html.includes('<a href="http://tidings.test/topics/ukraine" target="_top">More on Tidings</a>'));
 });
@@ -143,7 +143,7 @@ test('the iframe page shows 10 by default and at most 50; other limits and filte
 
 test('the topic page shows both embed snippets, escaped', async (t) => {
   const { app } = await seeded(t);
-  const html = (await request(app).get('/topics/science').expect(200)).text;
+  const html = (await request(app).get('/topics/science?lang=en').expect(200)).text;
   assert.match(html, /<h2 id="embed">Embed on your site<\/h2>/);
   assert.ok(html.includes('<code>&lt;script async src="http://tidings.test/embed/science.js" data-limit="5"&gt;&lt;/script&gt;</code>'), html);
   assert.ok(html.includes('<code>&lt;iframe src="http://tidings.test/embed/science?limit=5" title="Science &amp;amp; &amp;lt;Research&amp;gt;"'), html);

@@ -204,7 +204,8 @@ test('conditional GET: 304 on a matching ETag or date, and a new ETag as soon as
   const etag = first.headers.etag as string;
   assert.match(etag, /^"[^"]+"$/, 'a strong ETag');
   assert.equal(first.headers['cache-control'], 'public, max-age=300, stale-while-revalidate=60');
-  assert.equal(first.headers.vary, 'Accept-Encoding');
+  // Accept too: a browser gets the same bytes as application/xml (see feed-style.ts).
+  assert.equal(first.headers.vary, 'Accept, Accept-Encoding');
   const revalidated = await request(app).get('/feeds/ukraine.rss').set('If-None-Match', etag).expect(304);
   assert.equal(revalidated.text, '');
   await request(app).get('/feeds/ukraine.rss').set('If-None-Match', `W/${etag}`).expect(304);
@@ -439,12 +440,12 @@ test('HTML pages carry a CSP, nosniff, Referrer-Policy and refuse framing; only 
 
 test('a browser gets an HTML 404 for a page that does not exist, and an HTML 400 on a bad embed; API clients keep JSON', async (t) => {
   const { app } = await seeded(t);
-  const html = await request(app).get('/nope').set('Accept', 'text/html,application/xhtml+xml,*/*;q=0.8').expect(404);
+  const html = await request(app).get('/nope').set('Accept', 'text/html,application/xhtml+xml,*/*;q=0.8').set('Accept-Language', 'en').expect(404);
   assert.match(html.headers['content-type'] ?? '', /^text\/html/);
   assert.match(html.text, /<h1>Not found<\/h1>/);
   const json = await request(app).get('/nope').set('Accept', '*/*').expect(404);
   assert.equal(json.body.error, 'not-found');
-  const bad = await request(app).get('/embed/ukraine?limit=abc').set('Accept', 'text/html').expect(400);
+  const bad = await request(app).get('/embed/ukraine?limit=abc').set('Accept', 'text/html').set('Accept-Language', 'en').expect(400);
   assert.match(bad.text, /<h1>Bad request<\/h1>[\s\S]*limit: expected a whole number/);
   assert.equal((await request(app).get('/embed/ukraine?limit=abc').set('Accept', 'application/json').expect(400)).body.parameter, 'limit');
   assert.equal((await request(app).get('/feeds/ukraine.rss?limit=abc').set('Accept', 'text/html').expect(400)).body.parameter, 'limit');

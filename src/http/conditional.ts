@@ -103,7 +103,8 @@ export function sendCached(req: Request, res: Response, entry: CachedResponse, p
 export function sendEntry(req: Request, res: Response, entry: CachedResponse): void {
   const encoding = chooseForm(entry, req.headers['accept-encoding']);
   const payload = formOf(entry, encoding) ?? entry.body;
-  res.setHeader('Content-Type', entry.contentType);
+  // A route may send the same bytes under another type (feed-style.ts: a feed opened in a browser).
+  res.setHeader('Content-Type', typeof res.locals.contentType === 'string' ? res.locals.contentType : entry.contentType);
   if (entry.truncated !== undefined) res.setHeader('Tidings-Truncated', entry.truncated);
   // The tag of the form actually sent (precheck may have guessed before the entry existed).
   res.setHeader('ETag', codedEtag(entry.etag, encoding));

@@ -1,6 +1,7 @@
 // What the HTTP layer is given by the composition root (src/main.ts). Nothing here does I/O.
 
 import type { Logger } from '../log.ts';
+import type { Language } from '../render/i18n/messages.ts';
 import type { Source, Topic } from '../model.ts';
 import type { ResponseCache } from '../cache/cache.ts';
 import type { Metrics } from '../metrics.ts';
@@ -19,6 +20,8 @@ export interface HttpSettings {
   /** Public origin for every absolute link, without a trailing slash. */
   baseUrl: string;
   siteTitle: string;
+  /** SITE_LANGUAGE: the interface language when the request names none the catalogue has (default uk). */
+  siteLanguage?: Language;
   maxAgeSeconds: number;
   staleWhileRevalidate: number;
   /** Access-Control-Allow-Origin for feeds and /topics; '' sends none. */

@@ -2,16 +2,21 @@
 // and /opml. They change when the store does, so they carry a short Cache-Control and no ETag work.
 
 import type { Request, Response } from 'express';
-import type { Topic } from '../model.ts';
-import { renderArticlePage, renderIndexPage, renderNotFoundPage, renderTopicPage, type SiteInfo, type TopicLinks } from '../render/html.ts';
+import type { ArticleQuery, Source, StoredArticle, Topic } from '../model.ts';
+import { encodeCursor, parseFeedRequest } from '../query/feed-query.ts';
+import { renderArticlePage, renderErrorPage, renderIndexPage, renderTopicPage, type PageLinks, type SiteInfo, type TopicLinks } from '../render/html.ts';
+import { t } from '../render/i18n/messages.ts';
 import { renderOpml, OPML_CONTENT_TYPE } from '../render/opml.ts';
+import { knownSources } from './cached.ts';
 import type { AppDeps } from './deps.ts';
+import { sendBadRequest } from './problems.ts';
+import { interfaceLanguage } from './language.ts';
 import { feedLinks, topicPageUrl, withPublicUrl, withPublicUrls } from './links.ts';
 
-const PAGE_ARTICLES = 30;
-
-function site(deps: AppDeps): SiteInfo {
-  return { title: deps.settings.siteTitle, baseUrl: deps.settings.baseUrl, opmlUrl: `${deps.settings.baseUrl}/opml` };
+/** What every page of this response shares: the site's identity and the visitor's language. */
+export function siteFor(deps: Pick<AppDeps, 'settings'>, req: Request): SiteInfo {
+  const { siteTitle, baseUrl, siteLanguage } = deps.settings;
+  return { title: siteTitle, baseUrl, opmlUrl: `${baseUrl}/opml`, lang: interfaceLanguage(req, siteLanguage ?? 'uk'), path: req.originalUrl };
 }
 
 async function topicLinks(deps: AppDeps): Promise<TopicLinks[]> {
@@ -30,35 +35,81 @@ function shortCache(res: Response, deps: AppDeps): void {
 }
 
 function sendHtml(res: Response, status: number, html: string): void {
+  // The interface language comes from Accept-Language when ?lang= is absent: caches must key on it.
+  res.setHeader('Vary', 'Accept-Language');
   res.status(status).type('text/html; charset=utf-8').send(html);
 }
 
 export function indexHandler(deps: AppDeps) {
-  return async (_req: Request, res: Response): Promise<void> => {
+  return async (req: Request, res: Response): Promise<void> => {
     const links = await topicLinks(deps);
     const all = { ...feedLinks(deps.settings.baseUrl, 'all'), count: await deps.store.countArticles() };
     shortCache(res, deps);
-    sendHtml(res, 200, renderIndexPage(site(deps), links, all));
+    sendHtml(res, 200, renderIndexPage(siteFor(deps, req), links, all));
   };
 }
 
+/** Articles per topic page unless `limit` says otherwise (feeds default to 50). */
+const PAGE_LIMIT = 30;
+
+/**
+ * A topic page pages through the whole archive with the feeds' own parameters and cursors (`before`,
+ * `after`, `limit`, and the filters); `lang` is left out, as it picks the interface language here.
+ */
 export function topicPageHandler(deps: AppDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const links = (await topicLinks(deps)).find((l) => l.topic.id === req.params.id);
-    if (!links) return sendHtml(res, 404, renderNotFoundPage(site(deps), `There is no topic "${String(req.params.id)}".`));
-    const articles = withPublicUrls(deps.settings.baseUrl, await deps.store.queryArticles({ topics: [links.topic.id], limit: PAGE_ARTICLES }));
+    const site = siteFor(deps, req);
+    if (!links) return sendHtml(res, 404, renderErrorPage(site, 'error.notFound', t(site.lang, 'error.noTopic', { id: String(req.params.id) })));
+    const { lang: _interface, ...params } = req.query as Record<string, unknown>;
+    const catalog = deps.catalog();
+    const parsed = parseFeedRequest(`${links.topic.id}.json`, { limit: String(PAGE_LIMIT), ...params }, {
+      knownTopics: new Set(catalog.topics.map((topic) => topic.id)),
+      knownSources: knownSources(catalog),
+      now: deps.now?.() ?? new Date(),
+    });
+    if (parsed.kind !== 'ok') return sendBadRequest(res, parsed.kind === 'bad-request' ? parsed.parameter : 'topics', parsed.message, req);
+    const { query, filterString } = parsed.request;
+    const articles = withPublicUrls(deps.settings.baseUrl, await deps.store.queryArticles(query));
+    const paging = pageLinks(topicPageUrl(deps.settings.baseUrl, links.topic.id), filterString, site.lang, query, articles);
     shortCache(res, deps);
-    sendHtml(res, 200, renderTopicPage(site(deps), links, articles));
+    sendHtml(res, 200, renderTopicPage(site, links, articles, paging, sourceTitles(catalog.sources)));
   };
+}
+
+/**
+ * Older and newer pages, as the feeds page (feeds.ts pagingLinks): older exist after an `after` page or
+ * a full one; newer after a `before` page, or an `after` page that was full.
+ */
+function pageLinks(pageUrl: string, filterString: string, lang: string, query: ArticleQuery, articles: StoredArticle[]): PageLinks {
+  const link = (name: 'before' | 'after', a: StoredArticle): string => {
+    const params = new URLSearchParams(filterString);
+    params.set(name, encodeCursor({ published: a.published, id: a.id }));
+    params.set('lang', lang);
+    params.sort();
+    return `${pageUrl}?${params.toString()}`;
+  };
+  const full = articles.length === query.limit;
+  const first = articles[0];
+  const last = articles[articles.length - 1];
+  const out: PageLinks = {};
+  if (last && (query.after !== undefined || full)) out.older = link('before', last);
+  if (first && (query.before !== undefined || (query.after !== undefined && full))) out.newer = link('after', first);
+  return out;
+}
+
+function sourceTitles(sources: readonly Source[]): ReadonlyMap<string, string> {
+  return new Map(sources.map((source) => [source.id, source.title ?? new URL(source.url).hostname]));
 }
 
 export function articlePageHandler(deps: AppDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const article = await deps.store.getArticleBySlug(String(req.params.slug));
-    if (!article) return sendHtml(res, 404, renderNotFoundPage(site(deps), `There is no article "${String(req.params.slug)}".`));
+    const site = siteFor(deps, req);
+    if (!article) return sendHtml(res, 404, renderErrorPage(site, 'error.notFound', t(site.lang, 'error.noArticle', { slug: String(req.params.slug) })));
     const links = (await topicLinks(deps)).filter((l) => article.topics.includes(l.topic.id));
     shortCache(res, deps);
-    sendHtml(res, 200, renderArticlePage(site(deps), withPublicUrl(deps.settings.baseUrl, article), links));
+    sendHtml(res, 200, renderArticlePage(site, withPublicUrl(deps.settings.baseUrl, article), links));
   };
 }
 

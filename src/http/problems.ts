@@ -5,6 +5,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../log.ts';
 import { describeError } from '../errors.ts';
 import { renderErrorPage, type SiteInfo } from '../render/html.ts';
+import { interfaceLanguage } from './language.ts';
 
 /**
  * Whether the client is a browser after a page: Accept prefers text/html to JSON. Feed readers, scripts
@@ -16,18 +17,20 @@ export function wantsHtml(req: Request): boolean {
 
 /** `req` given (an HTML route): a browser gets an HTML page with the message, others the JSON body. */
 export function sendNotFound(res: Response, message: string, extra: Record<string, unknown> = {}, req?: Request, site?: SiteInfo): void {
-  if (req && wantsHtml(req)) return sendHtmlProblem(res, 404, 'Not found', message, site);
+  if (req && wantsHtml(req)) return sendHtmlProblem(res, 404, 'error.notFound', message, req, site);
   res.status(404).type('application/json; charset=utf-8').send(JSON.stringify({ error: 'not-found', message, ...extra }));
 }
 
 export function sendBadRequest(res: Response, parameter: string, message: string, req?: Request): void {
-  if (req && wantsHtml(req)) return sendHtmlProblem(res, 400, 'Bad request', message);
+  if (req && wantsHtml(req)) return sendHtmlProblem(res, 400, 'error.badRequest', message, req);
   res.status(400).type('application/json; charset=utf-8').send(JSON.stringify({ error: 'bad-request', parameter, message }));
 }
 
-function sendHtmlProblem(res: Response, status: number, heading: string, message: string, site?: SiteInfo): void {
+/** Without `site` (the embed page's 400), a page of its own with a path-only home link, in the visitor's language. */
+function sendHtmlProblem(res: Response, status: number, heading: 'error.notFound' | 'error.badRequest', message: string, req: Request, site?: SiteInfo): void {
   res.setHeader('Cache-Control', 'no-store');
-  res.status(status).type('text/html; charset=utf-8').send(renderErrorPage(heading, message, site));
+  const shown = site ?? { title: 'Tidings', baseUrl: '', opmlUrl: '/opml', lang: interfaceLanguage(req, 'uk'), path: req.originalUrl };
+  res.status(status).type('text/html; charset=utf-8').send(renderErrorPage(shown, heading, message));
 }
 
 /** Last middleware: a thrown error becomes a 500 whose body says nothing of the cause; the log does. */

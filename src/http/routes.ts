@@ -6,13 +6,14 @@ import { cors } from './cors.ts';
 import type { AppDeps } from './deps.ts';
 import { embedPageHandler, embedScriptHandler } from './embed.ts';
 import { feedHandler } from './feeds.ts';
+import { browserFeedType, feedStylesheetHandler } from './feed-style.ts';
+import { FEED_STYLESHEET_PATH } from '../render/feed-style.ts';
 import { metricsHandler } from './metrics.ts';
 import { pageHeaders } from './headers.ts';
 import { healthHandler } from './health.ts';
 import { createMissGate, requestLimits, websubRateLimit } from './limits.ts';
-import { articlePageHandler, indexHandler, opmlHandler, topicPageHandler, topicsJsonHandler } from './pages.ts';
+import { articlePageHandler, indexHandler, opmlHandler, siteFor, topicPageHandler, topicsJsonHandler } from './pages.ts';
 import { sendNotFound } from './problems.ts';
-import type { SiteInfo } from '../render/html.ts';
 import { sourcesHandler } from './sources.ts';
 import { websubHandlers } from './websub.ts';
 
@@ -33,17 +34,17 @@ export function mountRoutes(app: Express, deps: AppDeps): void {
   const page = pageHeaders(deps.settings.baseUrl, 'site');
   const framed = pageHeaders(deps.settings.baseUrl, 'embed');
   const admin = requireAdmin(deps.settings.adminToken);
-  const site: SiteInfo = { title: deps.settings.siteTitle, baseUrl: deps.settings.baseUrl, opmlUrl: `${deps.settings.baseUrl}/opml` };
 
   app.get('/', page, route(indexHandler(deps)));
   app.get('/healthz', route(healthHandler(deps)));
   if (deps.metrics) app.get('/metrics', admin, route(metricsHandler(deps.metrics)));
   // CORS runs inside each shared route (GET, HEAD and the OPTIONS preflight): one route match per poll.
-  app.route('/feeds/:spec').options(shared).get(shared, route(feedHandler(deps, gate)));
+  app.route('/feeds/:spec').options(shared).get(shared, browserFeedType, route(feedHandler(deps, gate)));
+  app.get(FEED_STYLESHEET_PATH, feedStylesheetHandler(deps.settings.siteLanguage ?? 'uk', deps.settings.maxAgeSeconds));
   app.route('/topics').options(shared).get(shared, route(topicsJsonHandler(deps)));
   app.get('/topics/:id', page, route(topicPageHandler(deps)));
   app.get('/articles/:slug', page, route(articlePageHandler(deps)));
-  app.get('/sources', admin, route(sourcesHandler(deps)));
+  app.get('/sources', admin, page, route(sourcesHandler(deps)));
   app.route('/opml').options(shared).get(shared, route(opmlHandler(deps)));
   app.post('/websub', websubRateLimit(limits), websubHandlers(deps));
   // The script before the page: `/embed/ukraine.js` must not be read as a topic named `ukraine.js`.
@@ -51,5 +52,5 @@ export function mountRoutes(app: Express, deps: AppDeps): void {
   app.get('/embed/:topics', framed, route(embedPageHandler(deps, gate)));
 
   // A browser gets an HTML page saying so; API clients the JSON body.
-  app.use(page, (req: Request, res: Response) => sendNotFound(res, `nothing at ${req.method} ${req.path}`, {}, req, site));
+  app.use(page, (req: Request, res: Response) => sendNotFound(res, `nothing at ${req.method} ${req.path}`, {}, req, siteFor(deps, req)));
 }

@@ -4,14 +4,19 @@
 
 import type { Request, Response } from 'express';
 import { NEVER } from '../ingest/scheduler.ts';
+import { renderSourcesPage } from '../render/html.ts';
 import type { AppDeps } from './deps.ts';
+import { siteFor } from './pages.ts';
+import { wantsHtml } from './problems.ts';
 
+/** A browser (Accept prefers text/html) gets an HTML page unless it asks `?format=json`; others get JSON. */
 export function sourcesHandler(deps: AppDeps) {
-  return async (_req: Request, res: Response): Promise<void> => {
+  return async (req: Request, res: Response): Promise<void> => {
     const [states, counts] = await Promise.all([deps.store.listSourceStates(), deps.store.countBySource()]);
     const byId = new Map(states.map((s) => [s.sourceId, s]));
     res.setHeader('Cache-Control', 'no-store');
-    res.json(deps.catalog().sources.map((source) => {
+    res.setHeader('Vary', 'Accept, Accept-Language');
+    const rows = deps.catalog().sources.map((source) => {
       // A state saved for another configured URL describes a feed this source no longer is.
       const saved = byId.get(source.id);
       const state = saved?.configuredUrl === source.url ? saved : undefined;
@@ -30,7 +35,13 @@ export function sourcesHandler(deps: AppDeps) {
         consecutiveFailures: state?.consecutiveFailures ?? 0,
         items: counts.get(source.id) ?? 0,
       };
-    }));
+    });
+    if (req.query.format === 'json' || !wantsHtml(req)) {
+      res.json(rows);
+      return;
+    }
+    const html = renderSourcesPage(siteFor(deps, req), rows, `${deps.settings.baseUrl}/sources?format=json`);
+    res.status(200).type('text/html; charset=utf-8').send(html);
   };
 }
 

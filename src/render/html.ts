@@ -4,8 +4,9 @@
 
 import type { StoredArticle, Topic } from '../model.ts';
 import { embedSnippets } from './embed.ts';
-import { dateLabel, webLink } from './common.ts';
-import { htmlDocument } from './html-document.ts';
+import { webLink } from './common.ts';
+import { htmlDocument, SITE_STYLE } from './html-document.ts';
+import { formatDate, otherLanguage, t, type Language, type MessageKey } from './i18n/messages.ts';
 import { escapeAttr as attr, escapeText as text } from './xml.ts';
 
 export interface TopicLinks {
@@ -17,10 +18,20 @@ export interface TopicLinks {
   json: string;
 }
 
+/** Links to the pages of older and newer articles, when there are any. */
+export interface PageLinks {
+  older?: string;
+  newer?: string;
+}
+
 export interface SiteInfo {
   title: string;
   baseUrl: string;
   opmlUrl: string;
+  /** The interface language of this response (see http/language.ts). */
+  lang: Language;
+  /** This page's path and query, for the language switch's link. */
+  path?: string;
 }
 
 const FORMATS = [
@@ -29,13 +40,20 @@ const FORMATS = [
   ['json', 'JSON Feed', 'application/feed+json'],
 ] as const;
 
-const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#222}
-a{color:#0b5cad}h1{font-size:1.6rem}li{margin:.6rem 0}.meta{color:#666;font-size:.9rem}
-.feeds a{display:inline-block;margin-right:.6rem;padding:.1rem .5rem;border:1px solid #0b5cad;border-radius:4px;text-decoration:none}
-article img{max-width:100%;height:auto}code{background:#f3f3f3;padding:.1rem .3rem}`;
 
-function page(opts: { lang: string; title: string; head?: string; body: string }): string {
-  return htmlDocument({ ...opts, style: STYLE });
+/** A site page: the shell, a header with the home link and the language switch, then `body`. */
+function page(site: SiteInfo, opts: { title: string; head?: string; body: string }): string {
+  return htmlDocument({ lang: site.lang, title: opts.title, head: opts.head, style: SITE_STYLE, body: `${siteHeader(site)}\n${opts.body}` });
+}
+
+function siteHeader(site: SiteInfo): string {
+  const other = otherLanguage(site.lang);
+  // Only the path and query are read: any origin parses them.
+  const url = new URL(site.path ?? '/', 'http://localhost');
+  url.searchParams.set('lang', other);
+  const href = `${site.baseUrl}${url.pathname}${url.search}`;
+  return `<header class="site"><a href="${attr(`${site.baseUrl}/?lang=${site.lang}`)}">${text(site.title)}</a>
+<a href="${attr(href)}" hreflang="${other}" lang="${other}">${text(t(site.lang, 'site.language'))}</a></header>`;
 }
 
 function alternateLinks(links: TopicLinks): string {
@@ -48,26 +66,27 @@ function subscribeButtons(links: TopicLinks | Omit<TopicLinks, 'topic' | 'count'
 }
 
 export function renderIndexPage(site: SiteInfo, topics: TopicLinks[], all: Omit<TopicLinks, 'topic' | 'count' | 'page'> & { count: number }): string {
+  const m = (key: MessageKey, values?: Record<string, string | number>) => text(t(site.lang, key, values));
   const head = FORMATS.map(([key, name, type]) =>
-    `<link rel="alternate" type="${type}" title="${attr(`${site.title}: all articles (${name})`)}" href="${attr(all[key])}">\n`).join('')
+    `<link rel="alternate" type="${type}" title="${attr(`${site.title}: ${t(site.lang, 'site.allArticles')} (${name})`)}" href="${attr(all[key])}">\n`).join('')
     + topics.map(alternateLinks).join('')
-    + `<link rel="outline" type="text/x-opml" title="All topic feeds (OPML)" href="${attr(site.opmlUrl)}">\n`;
+    + `<link rel="outline" type="text/x-opml" title="${attr(t(site.lang, 'site.allTopicFeeds'))}" href="${attr(site.opmlUrl)}">\n`;
   const items = topics.map((t) => `<li><a href="${attr(t.page)}"><strong>${text(t.topic.title)}</strong></a>
- <span class="meta">${t.count} article${t.count === 1 ? '' : 's'}</span><br>${text(t.topic.description)}<br>${subscribeButtons(t)}</li>`).join('\n');
-  return page({
-    lang: 'en',
+ <span class="meta">${m('site.articles', { count: t.count })}</span><br>${text(t.topic.description)}<br>${subscribeButtons(t)}</li>`).join('\n');
+  return page(site, {
     title: site.title,
     head,
-    body: `<h1>${text(site.title)}</h1>
-<p>Topic feeds for your feed reader. Subscribe to one topic, or import them all at once with the
-<a href="${attr(site.opmlUrl)}">OPML file</a>.</p>
-<p><strong>Everything</strong> <span class="meta">${all.count} articles</span> ${subscribeButtons(all)}</p>
-<h2>Topics</h2>
+    body: `<main>
+<h1>${text(site.title)}</h1>
+<p>${m('site.intro')} <a href="${attr(site.opmlUrl)}">${m('site.opmlFile')}</a>.</p>
+<p><strong>${m('site.everything')}</strong> <span class="meta">${m('site.articles', { count: all.count })}</span> ${subscribeButtons(all)}</p>
+<h2>${m('site.topics')}</h2>
 <ul>
 ${items}
 </ul>
-<p class="meta">Filters work on every feed: <code>?q=</code>, <code>lang=</code>, <code>since=24h</code>,
-<code>exclude=</code>, <code>source=</code>, <code>limit=</code>; several topics at once: <code>/feeds/ukraine,europe.rss</code>.</p>`,
+<p class="meta">${m('site.filters')} <code>?q=</code>, <code>lang=</code>, <code>since=24h</code>,
+<code>exclude=</code>, <code>source=</code>, <code>limit=</code>; ${m('site.severalTopics')} <code>/feeds/ukraine,europe.rss</code>.</p>
+</main>`,
   });
 }
 
@@ -78,52 +97,109 @@ function articleLink(a: StoredArticle): string {
   return `<a href="${attr(href)}"${a.language ? ` hreflang="${attr(a.language)}"` : ''}>${text(a.title)}</a>`;
 }
 
-export function renderTopicPage(site: SiteInfo, links: TopicLinks, articles: StoredArticle[]): string {
-  const items = articles.map((a) => `<li>${articleLink(a)}
- <span class="meta">${dateLabel(a.published)}</span><br>${text(a.summary)}</li>`).join('\n');
+/** The publication date, in the reader's language; the machine-readable instant in `datetime`. */
+function dateTime(site: SiteInfo, date: Date): string {
+  return `<time datetime="${attr(date.toISOString())}">${text(formatDate(site.lang, date))}</time>`;
+}
+
+/** `lang` on an element whose content is in another language than the page's. */
+function langAttr(site: SiteInfo, language: string | undefined): string {
+  return language && language.split('-')[0] !== site.lang ? ` lang="${attr(language)}"` : '';
+}
+
+/** Where an article was seen: its sources' titles (`local` is this site's own content/). */
+function sourceLabel(site: SiteInfo, article: StoredArticle, sources: ReadonlyMap<string, string>): string {
+  const names = article.sources.map((id) => (id === 'local' ? site.title : sources.get(id) ?? id));
+  return names.length ? ` · ${text(names.join(', '))}` : '';
+}
+
+function pagingNav(site: SiteInfo, paging: PageLinks): string {
+  const m = (key: MessageKey) => text(t(site.lang, key));
+  const newer = paging.newer ? `<a href="${attr(paging.newer)}" rel="prev">${m('feed.newer')}</a>` : '';
+  const older = paging.older ? `<a href="${attr(paging.older)}" rel="next">${m('feed.older')}</a>` : '';
+  return newer || older ? `<nav class="paging">${newer} ${older}</nav>` : '';
+}
+
+export function renderTopicPage(site: SiteInfo, links: TopicLinks, articles: StoredArticle[], paging: PageLinks = {}, sources: ReadonlyMap<string, string> = new Map()): string {
+  const m = (key: MessageKey) => text(t(site.lang, key));
+  const items = articles.map((a) => `<li${langAttr(site, a.language)}>${articleLink(a)}
+ <span class="meta">${dateTime(site, a.published)}${sourceLabel(site, a, sources)}</span><br>${text(a.summary)}</li>`).join('\n');
+  const pagingHead = (paging.newer ? `<link rel="prev" href="${attr(paging.newer)}">\n` : '') + (paging.older ? `<link rel="next" href="${attr(paging.older)}">\n` : '');
   const embed = embedSnippets(site.baseUrl, links.topic.id, links.topic.title);
-  return page({
-    lang: 'en',
+  return page(site, {
     title: `${links.topic.title} — ${site.title}`,
-    head: alternateLinks(links),
-    body: `<p><a href="${attr(`${site.baseUrl}/`)}">${text(site.title)}</a></p>
+    head: alternateLinks(links) + pagingHead,
+    body: `<main>
 <h1>${text(links.topic.title)}</h1>
 <p>${text(links.topic.description)}</p>
-<p>Subscribe: ${subscribeButtons(links)} <a href="${attr(site.opmlUrl)}">OPML</a></p>
+<p>${m('site.subscribe')} ${subscribeButtons(links)} <a href="${attr(site.opmlUrl)}">OPML</a></p>
 <ul>
-${items || '<li>No articles yet.</li>'}
+${items || `<li>${m('site.noArticles')}</li>`}
 </ul>
-<h2 id="embed">Embed on your site</h2>
-<p>Show the latest articles on your own page with a script (the list takes your page's styles;
-<code>data-limit</code>, <code>data-lang</code>, <code>data-q</code>, <code>data-since</code>, <code>data-exclude</code> and <code>data-source</code> filter it):</p>
-<pre style="white-space:pre-wrap"><code>${text(embed.script)}</code></pre>
-<p>or, without any script, in a frame:</p>
-<pre style="white-space:pre-wrap"><code>${text(embed.iframe)}</code></pre>`,
+${pagingNav(site, paging)}
+<h2 id="embed">${m('site.embedTitle')}</h2>
+<p>${m('site.embedScript')}
+<code>data-limit</code>, <code>data-lang</code>, <code>data-q</code>, <code>data-since</code>, <code>data-exclude</code>, <code>data-source</code>):</p>
+<pre><code>${text(embed.script)}</code></pre>
+<p>${m('site.embedFrame')}</p>
+<pre><code>${text(embed.iframe)}</code></pre>
+</main>`,
   });
 }
 
 export function renderArticlePage(site: SiteInfo, article: StoredArticle, topics: TopicLinks[]): string {
   const byline = article.authors.map((p) => text(p.name)).join(', ');
   const topicLinks = topics.map((t) => `<a href="${attr(t.page)}">${text(t.topic.title)}</a>`).join(', ');
-  return page({
-    lang: article.language ?? 'und',
+  return page(site, {
     title: `${article.title} — ${site.title}`,
     head: topics.map(alternateLinks).join('') + (webLink(article.url) ? `<link rel="canonical" href="${attr(article.url)}">\n` : ''),
-    body: `<p><a href="${attr(`${site.baseUrl}/`)}">${text(site.title)}</a></p>
-<article>
+    body: `<main>
+<article${langAttr(site, article.language ?? 'und')}>
 <h1>${text(article.title)}</h1>
-<p class="meta"><time datetime="${attr(article.published.toISOString())}">${dateLabel(article.published)}</time>${byline ? ` · ${byline}` : ''}${topicLinks ? ` · ${topicLinks}` : ''}</p>
+<p class="meta">${dateTime(site, article.published)}${byline ? ` · ${byline}` : ''}${topicLinks ? ` · ${topicLinks}` : ''}</p>
 ${webLink(article.image) ? `<p><img src="${attr(article.image ?? "")}" alt=""></p>\n` : ''}${article.contentHtml}
-</article>`,
+</article>
+</main>`,
   });
 }
 
-export function renderNotFoundPage(site: SiteInfo, message: string): string {
-  return renderErrorPage('Not found', message, site);
+/** A page saying what went wrong (`heading`: not found, bad request), in the visitor's language. */
+export function renderErrorPage(site: SiteInfo, heading: 'error.notFound' | 'error.badRequest', message: string): string {
+  const title = t(site.lang, heading);
+  return page(site, { title: `${title} — ${site.title}`, body: `<main>\n<h1>${text(title)}</h1>\n<p>${text(message)}</p>\n</main>` });
 }
 
-/** A page saying what went wrong (`heading`: "Not found", "Bad request"); with `site`, a link home. */
-export function renderErrorPage(heading: string, message: string, site?: SiteInfo): string {
-  const home = site ? `\n<p><a href="${attr(`${site.baseUrl}/`)}">${text(site.title)}</a></p>` : '';
-  return page({ lang: 'en', title: site ? `${heading} — ${site.title}` : heading, body: `<h1>${text(heading)}</h1>\n<p>${text(message)}</p>${home}` });
+/** One remote source as /sources reports it (credentials already redacted by the HTTP step). */
+export interface SourceStatus {
+  id: string;
+  title: string | null;
+  url: string;
+  status: string;
+  error: string | null;
+  malformed: string | null;
+  lastFetchAt: string | null;
+  nextPollAt: string | null;
+  items: number;
+}
+
+/** /sources for a browser: one row per source; the JSON stays one link away. */
+export function renderSourcesPage(site: SiteInfo, sources: SourceStatus[], jsonUrl: string): string {
+  const m = (key: MessageKey) => text(t(site.lang, key));
+  const when = (iso: string | null) => (iso === null ? m('sources.never') : dateTime(site, new Date(iso)));
+  const rows = sources.map((s) => `<tr><td><strong>${text(s.title ?? s.id)}</strong><br><span class="meta">${text(s.url)}</span>${
+    s.error ? `<br>${m('sources.error')}: ${text(s.error)}` : ''}${s.malformed ? `<br>${m('sources.malformed')}: ${text(s.malformed)}` : ''}</td>
+<td>${text(s.status)}</td><td>${when(s.lastFetchAt)}</td><td>${when(s.nextPollAt)}</td><td>${s.items}</td></tr>`).join('\n');
+  return page(site, {
+    title: `${t(site.lang, 'sources.title')} — ${site.title}`,
+    body: `<main>
+<h1>${m('sources.title')}</h1>
+<p>${m('sources.intro')} <a href="${attr(jsonUrl)}">${m('sources.json')}</a></p>
+${sources.length === 0 ? `<p>${m('sources.none')}</p>` : `<table>
+<thead><tr><th scope="col">${m('sources.source')}</th><th scope="col">${m('sources.state')}</th><th scope="col">${m('sources.lastFetch')}</th><th scope="col">${m('sources.nextPoll')}</th><th scope="col">${m('sources.items')}</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>`}
+</main>`,
+  });
 }

@@ -1,0 +1,119 @@
+// The interface strings of every page Tidings serves, in Ukrainian and English: one catalogue, so a
+// template names a message and never carries words of its own. `{name}` marks a value filled in by t().
+
+export const LANGUAGES = ['uk', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+const en = {
+  'feed.kind': 'This is a web feed',
+  'feed.explain': 'Feed readers subscribe to it to get new articles as they appear. Copy this address into your feed reader:',
+  'feed.home': 'Open the web page',
+  'feed.latest': 'Latest articles',
+  'feed.empty': 'No articles yet.',
+  'feed.readers': 'No feed reader yet? Any of them works: NetNewsWire, Feedly, Inoreader, Thunderbird…',
+  'feed.older': 'Older articles',
+  'feed.newer': 'Newer articles',
+  'site.intro': 'Topic feeds for your feed reader. Subscribe to one topic, or import them all at once with the',
+  'site.opmlFile': 'OPML file',
+  'site.everything': 'Everything',
+  'site.allArticles': 'all articles',
+  'site.allTopicFeeds': 'All topic feeds (OPML)',
+  'site.topics': 'Topics',
+  'site.articles': '{count} articles',
+  'site.filters': 'Filters work on every feed:',
+  'site.severalTopics': 'several topics at once:',
+  'site.subscribe': 'Subscribe:',
+  'site.noArticles': 'No articles yet.',
+  'site.embedTitle': 'Embed on your site',
+  'site.embedScript': 'Show the latest articles on your own page with a script (the list takes your page\'s styles; these attributes filter it:',
+  'site.embedFrame': 'or, without any script, in a frame:',
+  'site.language': 'Українською',
+  'error.notFound': 'Not found',
+  'error.badRequest': 'Bad request',
+  'error.noTopic': 'There is no topic "{id}".',
+  'error.noArticle': 'There is no article "{slug}".',
+  'error.noPage': 'There is nothing at {path}.',
+  'sources.title': 'Sources',
+  'sources.intro': 'Every remote source: how its last poll went and when the next one is due.',
+  'sources.source': 'Source',
+  'sources.state': 'State',
+  'sources.lastFetch': 'Last fetch',
+  'sources.nextPoll': 'Next poll',
+  'sources.items': 'Items',
+  'sources.error': 'Last error',
+  'sources.malformed': 'Read leniently',
+  'sources.none': 'No remote sources are configured.',
+  'sources.json': 'The same as JSON',
+  'sources.never': 'never',
+} as const;
+
+export type MessageKey = keyof typeof en;
+
+const uk: Record<MessageKey, string> = {
+  'feed.kind': 'Це стрічка новин',
+  'feed.explain': 'Програми для читання стрічок підписуються на неї й показують нові статті, щойно вони з’являються. Скопіюйте цю адресу у свою програму:',
+  'feed.home': 'Відкрити вебсторінку',
+  'feed.latest': 'Останні статті',
+  'feed.empty': 'Статей поки немає.',
+  'feed.readers': 'Ще немає програми для стрічок? Підійде будь-яка: NetNewsWire, Feedly, Inoreader, Thunderbird…',
+  'feed.older': 'Старіші статті',
+  'feed.newer': 'Новіші статті',
+  'site.intro': 'Стрічки тем для вашої програми читання стрічок. Підпишіться на одну тему або імпортуйте всі разом з',
+  'site.opmlFile': 'файлу OPML',
+  'site.everything': 'Усе',
+  'site.allArticles': 'усі статті',
+  'site.allTopicFeeds': 'Стрічки всіх тем (OPML)',
+  'site.topics': 'Теми',
+  'site.articles': 'статей: {count}',
+  'site.filters': 'Фільтри працюють на кожній стрічці:',
+  'site.severalTopics': 'кілька тем разом:',
+  'site.subscribe': 'Підписатися:',
+  'site.noArticles': 'Статей поки немає.',
+  'site.embedTitle': 'Вбудувати на свій сайт',
+  'site.embedScript': 'Покажіть останні статті на своїй сторінці скриптом (список бере стилі вашої сторінки; ці атрибути його фільтрують:',
+  'site.embedFrame': 'або, без жодного скрипту, у фреймі:',
+  'site.language': 'English',
+  'error.notFound': 'Не знайдено',
+  'error.badRequest': 'Хибний запит',
+  'error.noTopic': 'Теми «{id}» немає.',
+  'error.noArticle': 'Статті «{slug}» немає.',
+  'error.noPage': 'За адресою {path} нічого немає.',
+  'sources.title': 'Джерела',
+  'sources.intro': 'Кожне віддалене джерело: як пройшло останнє опитування і коли буде наступне.',
+  'sources.source': 'Джерело',
+  'sources.state': 'Стан',
+  'sources.lastFetch': 'Останнє отримання',
+  'sources.nextPoll': 'Наступне опитування',
+  'sources.items': 'Статей',
+  'sources.error': 'Остання помилка',
+  'sources.malformed': 'Прочитано поблажливо',
+  'sources.none': 'Віддалених джерел не налаштовано.',
+  'sources.json': 'Те саме в JSON',
+  'sources.never': 'ніколи',
+};
+
+const CATALOGUE: Record<Language, Record<MessageKey, string>> = { en, uk };
+
+/** The message `key` in `lang`, with each `{name}` replaced by `values[name]`. */
+export function t(lang: Language, key: MessageKey, values: Record<string, string | number> = {}): string {
+  return CATALOGUE[lang][key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+}
+
+const DATE_FORMATS: Record<Language, Intl.DateTimeFormat> = {
+  uk: new Intl.DateTimeFormat('uk-UA', { dateStyle: 'long', timeZone: 'UTC' }),
+  en: new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' }),
+};
+
+/** A calendar day as a reader of `lang` writes it (UTC, like the feeds): `5 грудня 2026 р.`, `5 December 2026`. */
+export function formatDate(lang: Language, date: Date): string {
+  return DATE_FORMATS[lang].format(date);
+}
+
+/** The other language of the two: what the language switch on every page offers. */
+export function otherLanguage(lang: Language): Language {
+  return lang === 'uk' ? 'en' : 'uk';
+}
+
+export function isLanguage(value: unknown): value is Language {
+  return typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
+}
