@@ -126,6 +126,21 @@ const URLS = ['/feeds/ukraine.rss', '/feeds/ukraine.atom', '/feeds/ukraine.json'
 const CODINGS = ['', 'gzip', 'br', 'gzip, br'];
 
 describe('front door', () => {
+  it('leaves a browser\'s request for a cached feed to Express, which sends the styled type', async (t) => {
+    const rig = await startRig(t);
+    const reader = await rig.viaDoor('GET', '/feeds/ukraine.rss');
+    assert.equal(header(reader, 'content-type'), 'application/rss+xml; charset=utf-8');
+    const before = rig.expressCalls();
+    const browser = await rig.viaDoor('GET', '/feeds/ukraine.rss', { Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' });
+    assert.equal(rig.expressCalls(), before + 1, 'Express answered the browser');
+    assert.equal(header(browser, 'content-type'), 'application/xml; charset=utf-8');
+    assert.ok(browser.body.equals(reader.body), 'the same bytes under the type a browser styles');
+    // A reader after the browser is answered by the front door with the feed's own type again.
+    const again = await rig.viaDoor('GET', '/feeds/ukraine.rss');
+    assert.equal(rig.expressCalls(), before + 1);
+    assert.equal(header(again, 'content-type'), 'application/rss+xml; charset=utf-8');
+  });
+
   it('answers a repeated GET and HEAD exactly as Express does, in every format and coding', async (t) => {
     const rig = await startRig(t);
     for (const url of URLS) {
@@ -186,7 +201,8 @@ describe('front door', () => {
     for (const origin of ['https://a.example', 'https://b.example', 'https://evil.example']) {
       const got = await assertSameAnswer(rig, 'GET', '/feeds/ukraine.rss', { Origin: origin });
       assert.equal(header(got, 'Access-Control-Allow-Origin'), origin === 'https://evil.example' ? undefined : origin);
-      assert.match(header(got, 'Vary') ?? '', /^Origin, Accept-Encoding$/);
+      // Origin (CORS by list), Accept (a browser gets the styled type), Accept-Encoding.
+      assert.deepEqual((header(got, 'Vary') ?? '').split(/\s*,\s*/), ['Origin', 'Accept', 'Accept-Encoding']);
     }
     const none = await assertSameAnswer(rig, 'GET', '/feeds/ukraine.rss');
     assert.equal(header(none, 'Access-Control-Allow-Origin'), undefined);

@@ -7,6 +7,7 @@ import { addForm, missingForm, type CachedResponse } from '../cache/cache.ts';
 import { SingleFlight } from '../concurrency.ts';
 import { LOCAL_SOURCE_ID } from '../normalize/normalize.ts';
 import { precheck, sendEntry, type CachePolicy } from './conditional.ts';
+import { browserFeedTypeOf } from './feed-style.ts';
 import type { AppDeps, Catalog } from './deps.ts';
 import { headerSnapshot } from './front-door.ts';
 import { isBusy, sendBusy, type MissGate } from './limits.ts';
@@ -114,6 +115,6 @@ export async function serveCached(serving: CachedServing, req: Request, res: Res
     // The entry grew: storing it again keeps the cache's byte accounting true.
     deps.cache.set(cacheKey, entry);
   }
-  sendEntry(req, res, entry);
+  sendEntry(req, res, entry, browserFeedTypeOf(res) ?? entry.contentType);
   remember();
 }

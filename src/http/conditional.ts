@@ -100,11 +100,11 @@ export function sendCached(req: Request, res: Response, entry: CachedResponse, p
  * which set the caching headers and ruled out a 304, so neither is done twice per request. A form the
  * entry lacks (not made yet, or not worth making) gives way to the client's next choice.
  */
-export function sendEntry(req: Request, res: Response, entry: CachedResponse): void {
+export function sendEntry(req: Request, res: Response, entry: CachedResponse, contentType = entry.contentType): void {
   const encoding = chooseForm(entry, req.headers['accept-encoding']);
   const payload = formOf(entry, encoding) ?? entry.body;
   // A route may send the same bytes under another type (feed-style.ts: a feed opened in a browser).
-  res.setHeader('Content-Type', typeof res.locals.contentType === 'string' ? res.locals.contentType : entry.contentType);
+  res.setHeader('Content-Type', contentType);
   if (entry.truncated !== undefined) res.setHeader('Tidings-Truncated', entry.truncated);
   // The tag of the form actually sent (precheck may have guessed before the entry existed).
   res.setHeader('ETag', codedEtag(entry.etag, encoding));

@@ -26,6 +26,20 @@ export function browserFeedType(req: Request, res: Response, next: NextFunction)
   next();
 }
 
+/** The type browserFeedType chose for this response, if it chose one (Express keeps it in res.locals). */
+export function browserFeedTypeOf(res: object): string | undefined {
+  const locals = (res as { locals?: { contentType?: unknown } }).locals;
+  return typeof locals?.contentType === 'string' ? locals.contentType : undefined;
+}
+
+/**
+ * Whether a request may want the styled page: its Accept names text/html. The front door leaves those
+ * to Express, which decides the type; readers and pollers do not ask for HTML.
+ */
+export function mayWantStyledFeed(accept: string | undefined): boolean {
+  return accept !== undefined && accept.includes('text/html');
+}
+
 /** The stylesheet in the browser's language: it asks with its own Accept-Language. Built once per language. */
 export function feedStylesheetHandler(siteLanguage: Language, maxAgeSeconds: number) {
   const bodies = new Map(LANGUAGES.map((lang) => {

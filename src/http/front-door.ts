@@ -9,6 +9,7 @@ import type { Metrics } from '../metrics.ts';
 import type { ArticleStore } from '../store/store.ts';
 import type { Validators } from './cached.ts';
 import { precheck, sendEntry, type CachePolicy } from './conditional.ts';
+import { mayWantStyledFeed } from './feed-style.ts';
 import type { Catalog } from './deps.ts';
 
 type HeaderValue = number | string | string[];
@@ -82,7 +83,8 @@ export interface FrontDoorDeps {
 export function withFrontDoor(deps: FrontDoorDeps, app: RequestListener): RequestListener {
   const nowMs = deps.now ? () => deps.now!().getTime() : Date.now;
   return (req, res) => {
-    const record = req.method === 'GET' || req.method === 'HEAD' ? deps.records.lookup(req) : undefined;
+    // A browser's request (Accept names text/html) may get a feed under another type: Express decides.
+    const record = (req.method === 'GET' || req.method === 'HEAD') && !mayWantStyledFeed(req.headers.accept) ? deps.records.lookup(req) : undefined;
     if (!record) {
       app(req, res);
       return;
