@@ -29,6 +29,8 @@ export function sourcesHandler(deps: AppDeps) {
         nextPollAt: state?.nextPollAt && state.nextPollAt.getTime() < NEVER.getTime() ? state.nextPollAt.toISOString() : null,
         consecutiveFailures: state?.consecutiveFailures ?? 0,
         items: counts.get(source.id) ?? 0,
+        // Full text (fulltext: true): page failures since the last success, the last one, articles awaiting a retry.
+        fulltext: source.fulltext ? { errors: state?.fulltext?.failures ?? 0, lastError: state?.fulltext?.lastError === undefined ? null : redactUrlsIn(state.fulltext.lastError), pending: Object.keys(state?.fulltext?.retries ?? {}).length } : null,
       };
     }));
   };

@@ -2,6 +2,7 @@
 // sends, with the topic rules compiled once per distinct configuration rather than once per feed.
 
 import { compileTopics, type CompiledTopics } from '../classify/topics.ts';
+import { extractArticle, type ExtractJob, type ExtractOutcome } from '../normalize/extract.ts';
 import { processFeed, type FeedJob, type FeedOutcome } from './process-feed.ts';
 
 // The worker's own state, one per thread: the configuration last compiled here.
@@ -11,4 +12,9 @@ export default async function run(job: FeedJob): Promise<FeedOutcome> {
   const key = JSON.stringify(job.topics);
   if (compiledFor?.key !== key) compiledFor = { key, compiled: compileTopics(job.topics) };
   return processFeed(job, compiledFor.compiled);
+}
+
+/** Full text of an article page (piscina calls it by name: `{ name: 'extract' }`). */
+export function extract(job: ExtractJob): ExtractOutcome {
+  return extractArticle(job);
 }

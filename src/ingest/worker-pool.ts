@@ -7,6 +7,7 @@ import { Piscina } from 'piscina';
 import { createLimiter } from '../concurrency.ts';
 import { TidingsError, describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import type { ExtractJob, ExtractOutcome } from '../normalize/extract.ts';
 import type { FeedJob, FeedOutcome } from './process-feed.ts';
 
 export const DEFAULT_PARSE_TIMEOUT_MS = 10_000;
@@ -27,13 +28,15 @@ export interface IngestPoolOptions {
 
 export interface IngestPool {
   process(job: FeedJob): Promise<FeedOutcome>;
+  /** Readability on a fetched article page, under the same time budget and heap cap. */
+  extract(job: ExtractJob): Promise<ExtractOutcome>;
   close(): Promise<void>;
 }
 
 export function createIngestPool(options: IngestPoolOptions): IngestPool {
   const timeoutMs = options.timeoutMs ?? DEFAULT_PARSE_TIMEOUT_MS;
   const maxHeapMb = options.maxHeapMb ?? DEFAULT_WORKER_HEAP_MB;
-  const pool = new Piscina<FeedJob, FeedOutcome>({
+  const pool = new Piscina<FeedJob | ExtractJob, FeedOutcome | ExtractOutcome>({
     ...workerEntry(),
     minThreads: options.workers,
     maxThreads: options.workers,
@@ -48,7 +51,15 @@ export function createIngestPool(options: IngestPoolOptions): IngestPool {
     process: (job) =>
       limiter.run(async () => {
         try {
-          return await pool.run(job, { signal: AbortSignal.timeout(timeoutMs) });
+          return (await pool.run(job, { signal: AbortSignal.timeout(timeoutMs) })) as FeedOutcome;
+        } catch (err) {
+          return { kind: 'failed', error: describeError(workerFailure(err, job.url, timeoutMs, maxHeapMb)) };
+        }
+      }),
+    extract: (job) =>
+      limiter.run(async () => {
+        try {
+          return (await pool.run(job, { name: 'extract', signal: AbortSignal.timeout(timeoutMs) })) as ExtractOutcome;
         } catch (err) {
           return { kind: 'failed', error: describeError(workerFailure(err, job.url, timeoutMs, maxHeapMb)) };
         }
