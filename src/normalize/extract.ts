@@ -23,6 +23,7 @@ export function extractArticle(job: ExtractJob): ExtractOutcome {
   try {
     const { document } = parseHTML(job.html);
     const base = baseUrl(document.querySelector('base[href]')?.getAttribute('href'), job.url);
+    removeConsentNotices(document);
     // linkedom's Document is not the DOM lib's type, but it is the subset Readability walks.
     const article = new Readability(document as unknown as ConstructorParameters<typeof Readability>[0], { charThreshold: MIN_ARTICLE_CHARS }).parse();
     if (!article?.content) return { kind: 'failed', error: `extract: ${job.url}: no article found in the page` };
@@ -34,6 +35,17 @@ export function extractArticle(job: ExtractJob): ExtractOutcome {
     return { kind: 'ok', contentHtml, text };
   } catch (err) {
     return { kind: 'failed', error: `extract: ${job.url}: ${describeError(err)}` };
+  }
+}
+
+/**
+ * Readability drops what its class names call a banner, popup or GDPR box, but a cookie notice named
+ * `cookies-notice` or `consent-bar` reads as text to it: such boxes are removed first.
+ */
+const CONSENT = /(?:^|[\s_-])(?:cookies?|consent|cmp)(?:$|[\s_-])/i;
+function removeConsentNotices(document: ReturnType<typeof parseHTML>['document']): void {
+  for (const el of [...document.querySelectorAll('[class], [id]')]) {
+    if (CONSENT.test(el.getAttribute('class') ?? '') || CONSENT.test(el.getAttribute('id') ?? '')) el.remove();
   }
 }
 
