@@ -5,14 +5,19 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import iconv from 'iconv-lite';
 import request from 'supertest';
 import { compileTopics } from '../src/classify/topics.ts';
 import { createPollSource, type PipelineDeps } from '../src/ingest/pipeline.ts';
-import { RETRY_BASE_MS } from '../src/ingest/fulltext.ts';
+import { decodeHtmlBody } from '../src/fetch/charset.ts';
+import { isTeaser, RETRY_BASE_MS } from '../src/ingest/fulltext.ts';
+import { createIngestPool } from '../src/ingest/worker-pool.ts';
 import { silentLogger } from '../src/log.ts';
 import type { Source } from '../src/model.ts';
 import { startTestApp } from './helpers/app.ts';
+import { scriptedLookup } from './helpers/resolver.ts';
 import { startUpstream, type Upstream } from './helpers/upstream.ts';
 
 const NEWS_PAGE = readFileSync(new URL('./fixtures/articles/news-page.html', import.meta.url), 'utf8');
@@ -197,4 +202,61 @@ test('a long item that ends in a "Read more" link is a teaser too', async (t) =>
   await poll(src);
   assert.equal(up.requests('/news/bridge').length, 1);
   assert.match((await app.store.queryArticles({ limit: 1 }))[0]!.contentHtml, /164 suspension cables/);
+});
+
+test('a public source cannot send the page fetch to a private address through an item link', async (t) => {
+  const internal = await startUpstream();
+  t.after(() => internal.close());
+  internal.route('/news/bridge', { body: NEWS_PAGE, headers: { 'content-type': 'text/html' } });
+  // The feed's host: a real server on 127.0.0.2, which this test's rules count as public.
+  const feed = rss([{ guid: 'bridge', link: internal.url('/news/bridge'), description: 'The harbour bridge reopened on Tuesday…' }]);
+  const server = http.createServer((_req, res) => void res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(feed));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.2', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const network = { lookup: scriptedLookup({ 'herald.example': ['127.0.0.2'] }), extraPublic: new Set(['127.0.0.2']) };
+  const { app, poll } = await rig(t, { fetchLimits: { ...LIMITS, network } });
+  const src = source(`http://herald.example:${(server.address() as AddressInfo).port}/feed.xml`);
+  assert.equal((await poll(src)).outcome, 'ok');
+  assert.deepEqual(internal.requests(), [], 'neither robots.txt nor the page was requested');
+  assert.match((await app.store.queryArticles({ limit: 1 }))[0]!.contentHtml, /reopened on Tuesday…/);
+  assert.match((await sourcesRow(app, src)).fulltext?.lastError ?? '', /127\.0\.0\.1 resolves to a non-public address/);
+});
+
+test('the ingest worker pool extracts an article page off the serving thread', async (t) => {
+  const pool = createIngestPool({ workers: 1, log: silentLogger() });
+  t.after(() => pool.close());
+  const out = await pool.extract({ html: NEWS_PAGE, url: 'https://herald.example/news/bridge' });
+  assert.equal(out.kind, 'ok');
+  assert.ok(out.kind === 'ok' && out.text.includes('replaced all 164 suspension cables'));
+  assert.ok(out.kind === 'ok' && out.contentHtml.includes('href="https://herald.example/reports/bridge-audit.pdf"'));
+  const stub = await pool.extract({ html: '<html><body><nav>Home</nav><p>Page not found.</p></body></html>', url: 'https://herald.example/x' });
+  assert.equal(stub.kind, 'failed');
+});
+
+test('an HTML page\'s charset: HTTP header, then <meta charset>, then <meta http-equiv>, then detection', () => {
+  const uk = 'Львівський трамвай отримав нові вагони, які вийдуть на маршрути наступного тижня';
+  const page = (head: string) => iconv.encode(`<html><head>${head}</head><body><p>${uk}</p></body></html>`, 'koi8-u');
+  const meta = decodeHtmlBody(page('<meta charset="koi8-u">'), 'text/html');
+  assert.deepEqual([meta.charset, meta.source], ['koi8-u', 'meta']);
+  assert.ok(meta.text.includes(uk));
+  const equiv = decodeHtmlBody(page('<meta http-equiv="Content-Type" content="text/html; charset=KOI8-U">'), undefined);
+  assert.deepEqual([equiv.charset, equiv.source], ['koi8-u', 'meta']);
+  const header = decodeHtmlBody(page('<meta charset="utf-8">'), 'text/html; charset=koi8-u');
+  assert.deepEqual([header.charset, header.source], ['koi8-u', 'http']);
+  // A page that says nothing is detected; a meta that only names content is not a declaration.
+  const bare = decodeHtmlBody(iconv.encode(`<html><head><meta name="description" content="charset=iso-8859-1"></head><body><p>${uk}</p></body></html>`, 'windows-1251'));
+  assert.deepEqual([bare.charset, bare.source], ['windows-1251', 'detected']);
+  assert.ok(bare.text.includes(uk));
+});
+
+test('what counts as a teaser', () => {
+  const long = 'The council met on Monday to discuss the harbour budget in detail. '.repeat(10).trim();
+  const item = (contentHtml: string, text: string) => ({ contentHtml, text });
+  assert.equal(isTeaser(item('', '')), true, 'no content');
+  assert.equal(isTeaser(item('<p>Short news.</p>', 'Short news.')), true, 'shorter than 500 characters');
+  assert.equal(isTeaser(item(`<p>${long}</p>`, long)), false, 'a whole article');
+  assert.equal(isTeaser(item(`<p>${long}</p><p><a href="/x">Continue reading</a></p>`, `${long} Continue reading`)), true);
+  assert.equal(isTeaser(item(`<p>${long} <a href="/x">Читати далі →</a></p>`, `${long} Читати далі →`)), true);
+  assert.equal(isTeaser(item(`<p>${long} [&#8230;]</p>`, `${long} […]`)), true, 'WordPress excerpt');
+  assert.equal(isTeaser(item(`<p>${long} See <a href="/x">the council's minutes</a></p>`, `${long} See the council's minutes`)), false);
 });

@@ -18,7 +18,7 @@ const HTML_ACCEPT = 'text/html, application/xhtml+xml;q=0.9, */*;q=0.1';
 const HTML_TYPES = /^(?:text\/html|application\/xhtml\+xml)$/i;
 
 export async function fetchArticlePage(url: string, robots: RobotsCache, fetchOptions: FetchOptions): Promise<ArticlePageOutcome> {
-  const verdict = await robots.check(url);
+  const verdict = await robots.check(url, fetchOptions);
   if (verdict.kind === 'disallowed') return { kind: 'disallowed' };
   if (verdict.kind === 'unreachable') return { kind: 'failed', error: verdict.error, retry: true };
   try {

@@ -14,11 +14,11 @@ export type RobotsVerdict =
   | { kind: 'unreachable'; error: string };
 
 export interface RobotsCache {
-  check(url: string): Promise<RobotsVerdict>;
+  /** `fetchOptions`: those of the page fetch, address rules included (robots.txt obeys them too). */
+  check(url: string, fetchOptions: FetchOptions): Promise<RobotsVerdict>;
 }
 
 export interface RobotsOptions {
-  fetchOptions: FetchOptions;
   /** How long a robots.txt that was read (or answered 4xx) is trusted: 1 h (RFC 9309 allows up to 24 h). */
   ttlMs?: number;
   /** How long an unreachable robots.txt counts as disallowing before it is asked again: 10 min. */
@@ -35,30 +35,32 @@ type Rules = { kind: 'rules'; allows: (url: string) => boolean } | { kind: 'unre
 
 const ROBOTS_MAX_BYTES = 512 * 1024;
 
-export function createRobotsCache(options: RobotsOptions): RobotsCache {
+export function createRobotsCache(options: RobotsOptions = {}): RobotsCache {
   const now = options.now ?? Date.now;
   const ttlMs = options.ttlMs ?? 60 * 60_000;
   const unreachableTtlMs = options.unreachableTtlMs ?? 10 * 60_000;
   const maxOrigins = options.maxOrigins ?? 1000;
-  const token = productToken(options.fetchOptions.userAgent);
   const known = new Map<string, { rules: Rules; until: number }>();
   const inFlight = new SingleFlight<Rules>();
 
-  const rulesFor = async (origin: string): Promise<Rules> => {
-    const cached = known.get(origin);
+  const rulesFor = async (origin: string, fetchOptions: FetchOptions): Promise<Rules> => {
+    // Whether private addresses were allowed is part of the answer: a refusal must not be reused for a
+    // private source, nor a private origin's rules for a public one.
+    const key = `${fetchOptions.publicOnly === true}:${origin}`;
+    const cached = known.get(key);
     if (cached && cached.until > now()) return cached.rules;
-    return inFlight.run(origin, async () => {
-      const rules = await readRobots(origin, token, options.fetchOptions);
-      known.delete(origin);
+    return inFlight.run(key, async () => {
+      const rules = await readRobots(origin, productToken(fetchOptions.userAgent), fetchOptions);
+      known.delete(key);
       if (known.size >= maxOrigins) known.delete(known.keys().next().value as string);
-      known.set(origin, { rules, until: now() + (rules.kind === 'rules' ? ttlMs : unreachableTtlMs) });
+      known.set(key, { rules, until: now() + (rules.kind === 'rules' ? ttlMs : unreachableTtlMs) });
       return rules;
     });
   };
 
   return {
-    async check(url) {
-      const rules = await rulesFor(new URL(url).origin);
+    async check(url, fetchOptions) {
+      const rules = await rulesFor(new URL(url).origin, fetchOptions);
       if (rules.kind === 'unreachable') return rules;
       return rules.allows(url) ? { kind: 'allowed' } : { kind: 'disallowed' };
     },

@@ -59,7 +59,7 @@ export interface Fulltext {
 type Plan = { kind: 'keep' } | { kind: 'stored'; contentHtml: string } | { kind: 'fetch'; attempts: number } | { kind: 'defer' };
 
 export function createFulltext(deps: FulltextDeps): Fulltext {
-  const robots = createRobotsCache({ fetchOptions: deps.fetchOptions, now: () => deps.now().getTime() });
+  const robots = createRobotsCache({ now: () => deps.now().getTime() });
   const limiter = createLimiter(PAGES_AT_ONCE, { perKey: PAGES_PER_HOST });
   const extract = deps.extract ?? (async (job: ExtractJob) => extractArticle(job));
 
