@@ -11,7 +11,7 @@ import type { FetchOptions } from '../fetch/remote.ts';
 import { createRobotsCache } from '../fetch/robots.ts';
 import type { Logger } from '../log.ts';
 import type { IndexedArticle, Source } from '../model.ts';
-import { extractArticle, type ExtractJob, type ExtractOutcome } from '../normalize/extract.ts';
+import type { ExtractJob, ExtractOutcome } from '../normalize/extract.ts';
 import { sanitizedHtmlToText } from '../normalize/html.ts';
 import type { ArticleStore, FulltextState, SourceState } from '../store/store.ts';
 
@@ -61,7 +61,8 @@ type Plan = { kind: 'keep' } | { kind: 'stored'; contentHtml: string } | { kind:
 export function createFulltext(deps: FulltextDeps): Fulltext {
   const robots = createRobotsCache({ now: () => deps.now().getTime() });
   const limiter = createLimiter(PAGES_AT_ONCE, { perKey: PAGES_PER_HOST });
-  const extract = deps.extract ?? (async (job: ExtractJob) => extractArticle(job));
+  // Readability and linkedom load only when a page is extracted in this thread (CLI, tests).
+  const extract = deps.extract ?? (async (job: ExtractJob) => (await import('../normalize/extract.ts')).extractArticle(job));
 
   return {
     async complete(source, articles, state, log) {

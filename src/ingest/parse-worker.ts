@@ -2,7 +2,7 @@
 // sends, with the topic rules compiled once per distinct configuration rather than once per feed.
 
 import { compileTopics, type CompiledTopics } from '../classify/topics.ts';
-import { extractArticle, type ExtractJob, type ExtractOutcome } from '../normalize/extract.ts';
+import type { ExtractJob, ExtractOutcome } from '../normalize/extract.ts';
 import { processFeed, type FeedJob, type FeedOutcome } from './process-feed.ts';
 
 // The worker's own state, one per thread: the configuration last compiled here.
@@ -14,7 +14,11 @@ export default async function run(job: FeedJob): Promise<FeedOutcome> {
   return processFeed(job, compiledFor.compiled);
 }
 
-/** Full text of an article page (piscina calls it by name: `{ name: 'extract' }`). */
-export function extract(job: ExtractJob): ExtractOutcome {
+/**
+ * Full text of an article page (piscina calls it by name: `{ name: 'extract' }`). Readability and
+ * linkedom load on first use, so a worker that only parses feeds starts as fast as before.
+ */
+export async function extract(job: ExtractJob): Promise<ExtractOutcome> {
+  const { extractArticle } = await import('../normalize/extract.ts');
   return extractArticle(job);
 }
