@@ -47,6 +47,7 @@ export function createIngestPool(options: IngestPoolOptions): IngestPool {
   pool.on('error', (err: unknown) => options.log.warn({ err: describeError(err) }, 'ingest worker replaced'));
   // A job is handed over only when a worker is free, so its budget counts running time, not queueing.
   const limiter = createLimiter(options.workers);
+  const extractEntry = workerFile('extract-worker');
   return {
     process: (job) =>
       limiter.run(async () => {
@@ -59,7 +60,7 @@ export function createIngestPool(options: IngestPoolOptions): IngestPool {
     extract: (job) =>
       limiter.run(async () => {
         try {
-          return (await pool.run(job, { name: 'extract', signal: AbortSignal.timeout(timeoutMs) })) as ExtractOutcome;
+          return (await pool.run(job, { filename: extractEntry, signal: AbortSignal.timeout(timeoutMs) })) as ExtractOutcome;
         } catch (err) {
           return { kind: 'failed', error: describeError(workerFailure(err, job.url, timeoutMs, maxHeapMb)) };
         }
@@ -83,6 +84,9 @@ function workerFailure(err: unknown, url: string, timeoutMs: number, maxHeapMb: 
  */
 function workerEntry(): { filename: string; execArgv: string[] } {
   const typescript = import.meta.url.endsWith('.ts');
-  const filename = new URL(`./parse-worker${typescript ? '.ts' : '.js'}`, import.meta.url).href;
-  return { filename, execArgv: typescript ? ['--import', import.meta.resolve('tsx')] : [] };
+  return { filename: workerFile('parse-worker'), execArgv: typescript ? ['--import', import.meta.resolve('tsx')] : [] };
+}
+
+function workerFile(name: string): string {
+  return new URL(`./${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
 }
