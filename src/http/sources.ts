@@ -4,6 +4,7 @@
 
 import type { Request, Response } from 'express';
 import { NEVER } from '../ingest/scheduler.ts';
+import type { FulltextState } from '../store/store.ts';
 import type { AppDeps } from './deps.ts';
 
 export function sourcesHandler(deps: AppDeps) {
@@ -29,10 +30,18 @@ export function sourcesHandler(deps: AppDeps) {
         nextPollAt: state?.nextPollAt && state.nextPollAt.getTime() < NEVER.getTime() ? state.nextPollAt.toISOString() : null,
         consecutiveFailures: state?.consecutiveFailures ?? 0,
         items: counts.get(source.id) ?? 0,
-        // Full text (fulltext: true): page failures since the last success, the last one, articles awaiting a retry.
-        fulltext: source.fulltext ? { errors: state?.fulltext?.failures ?? 0, lastError: state?.fulltext?.lastError === undefined ? null : redactUrlsIn(state.fulltext.lastError), pending: Object.keys(state?.fulltext?.retries ?? {}).length } : null,
+        fulltext: source.fulltext ? fulltextStatus(state?.fulltext) : null,
       };
     }));
+  };
+}
+
+/** Full text (`fulltext: true`): page failures since the last success, the last one, articles awaiting a retry. */
+function fulltextStatus(ft: FulltextState | undefined): { errors: number; lastError: string | null; pending: number } {
+  return {
+    errors: ft?.failures ?? 0,
+    lastError: ft?.lastError === undefined ? null : redactUrlsIn(ft.lastError),
+    pending: Object.keys(ft?.retries ?? {}).length,
   };
 }
 
