@@ -279,6 +279,7 @@ const sourceSchema = z.strictObject({
   categories: z.record(z.string(), z.union([idSchema, z.array(idSchema)])).default({}),
   interval: intervalSchema.default(30),
   enabled: z.boolean().default(true),
+  fulltext: z.boolean().default(false),
 });
 
 const sourcesFileSchema = z.strictObject({ sources: z.array(sourceSchema).nullable().default([]) });
@@ -451,6 +452,7 @@ function readSources(yaml: YamlFile, topicIds: ReadonlyMap<string, number>): Sou
       categoryTopics,
       intervalMinutes: s.interval,
       enabled: s.enabled,
+      fulltext: s.fulltext,
     };
   });
 }

@@ -88,6 +88,8 @@ export interface Source {
   categoryTopics: Record<string, string[]>;
   intervalMinutes: number;
   enabled: boolean;
+  /** Items that arrive as teasers get their article page fetched and extracted (src/ingest/fulltext.ts). */
+  fulltext?: boolean;
 }
 
 /** Position in a date-ordered list: the last article of the previous page. */

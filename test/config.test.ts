@@ -219,6 +219,7 @@ describe('loadFeedsConfig', () => {
       '    url: http://example.org/feed.xml',
       '    interval: 1h30m',
       '    enabled: false',
+      '    fulltext: true',
       '  - id: plain',
       '    url: https://example.org/atom',
     ]);
@@ -246,9 +247,10 @@ describe('loadFeedsConfig', () => {
         categoryTopics: { war: ['defense', 'ukraine'], kyiv: ['ukraine'] },
         intervalMinutes: 120,
         enabled: true,
+        fulltext: false,
       },
-      { id: 'quiet', url: 'http://example.org/feed.xml', topics: [], categoryTopics: {}, intervalMinutes: 90, enabled: false },
-      { id: 'plain', url: 'https://example.org/atom', topics: [], categoryTopics: {}, intervalMinutes: 30, enabled: true },
+      { id: 'quiet', url: 'http://example.org/feed.xml', topics: [], categoryTopics: {}, intervalMinutes: 90, enabled: false, fulltext: true },
+      { id: 'plain', url: 'https://example.org/atom', topics: [], categoryTopics: {}, intervalMinutes: 30, enabled: true, fulltext: false },
     ]);
     assert.deepEqual(
       config.compiled.topics.map((t) => t.id),

@@ -5,7 +5,7 @@ import iconv from 'iconv-lite';
 import chardet from 'chardet';
 
 /** Which rule chose the character set; in order of precedence. */
-export type CharsetSource = 'bom' | 'http' | 'xml' | 'json' | 'detected' | 'default';
+export type CharsetSource = 'bom' | 'http' | 'xml' | 'meta' | 'json' | 'detected' | 'default';
 
 export interface DecodedBody {
   text: string;
@@ -34,6 +34,43 @@ export function decodeFeedBody(bytes: Uint8Array, contentType?: string): Decoded
     stripBOM: false,
   });
   return { text: rewriteXmlDeclaration(text), charset, source };
+}
+
+/**
+ * Decodes an HTML page (an article page fetched for its full text): a byte order mark, then the HTTP
+ * charset, then `<meta charset>` or `<meta http-equiv="Content-Type" content="…; charset=…">` in
+ * the first 1024 bytes (the HTML standard's prescan length), then detection as for feeds, then UTF-8.
+ */
+export function decodeHtmlBody(bytes: Uint8Array, contentType?: string): DecodedBody {
+  const bom = bomCharset(bytes);
+  const http = supported(httpCharset(contentType));
+  const meta = supported(metaCharset(bytes));
+  const detected = detectCharset(bytes);
+  const choice: Choice = bom
+    ? { charset: bom.charset, source: 'bom', bomLength: bom.length }
+    : http
+      ? { charset: http, source: 'http', bomLength: 0 }
+      : meta
+        ? { charset: meta, source: 'meta', bomLength: 0 }
+        : { charset: detected ?? 'utf-8', source: detected ? 'detected' : 'default', bomLength: 0 };
+  const body = Buffer.from(bytes.buffer, bytes.byteOffset + choice.bomLength, bytes.byteLength - choice.bomLength);
+  return { text: iconv.decode(body, choice.charset, { stripBOM: false }), charset: choice.charset, source: choice.source };
+}
+
+/** The charset a `<meta>` declares in the page's first 1024 bytes, read as ASCII. */
+function metaCharset(b: Uint8Array): string | undefined {
+  const head = Buffer.from(b.buffer, b.byteOffset, Math.min(b.byteLength, 1024)).toString('latin1');
+  const label = /charset\s*=\s*["']?\s*([A-Za-z0-9][A-Za-z0-9._:-]*)/i;
+  for (const tag of head.match(/<meta\s[^>]*>/gi) ?? []) {
+    const content = /\bcontent\s*=\s*(?:"([^"]*)"|'([^']*)')/i.exec(tag);
+    // `<meta charset=…>`, an attribute of its own; or the charset inside http-equiv's content.
+    const own = label.exec(content ? tag.replace(content[0], '') : tag)?.[1];
+    const inContent = /http-equiv\s*=\s*["']?content-type/i.test(tag) ? label.exec(content?.[1] ?? content?.[2] ?? '')?.[1] : undefined;
+    const declared = own ?? inContent;
+    // A page that says UTF-16 in ASCII bytes is not UTF-16 (the HTML standard reads it as UTF-8).
+    if (declared) return /^utf-?16/i.test(declared) ? 'utf-8' : declared;
+  }
+  return undefined;
 }
 
 interface Choice {

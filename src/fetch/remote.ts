@@ -5,7 +5,7 @@
 
 import { TidingsError } from '../errors.ts';
 import type { AddressPolicy } from './addresses.ts';
-import { decodeFeedBody } from './charset.ts';
+import { decodeFeedBody, type DecodedBody } from './charset.ts';
 import { type Agent, fetch, type Response } from 'undici';
 import { readUpTo } from './body.ts';
 import { keepCredentials, redactCredentials, takeCredentials } from './credentials.ts';
@@ -42,6 +42,15 @@ export interface FetchOptions {
   maxRedirects?: number;
   /** Name resolution and address rules (tests inject a resolver); default: the system's. */
   network?: NetworkOptions;
+  /** The Accept header (default: feed types); article pages ask for HTML. */
+  accept?: string;
+  /** Bytes → text (default: decodeFeedBody); article pages use decodeHtmlBody. */
+  decode?: (bytes: Uint8Array, contentType: string | undefined) => DecodedBody;
+  /**
+   * Public addresses only, on every hop, whatever the URL's own host resolves to: for URLs a public
+   * feed hands us (its items' links), which must not reach our private network.
+   */
+  publicOnly?: boolean;
 }
 
 export const FETCH_DEFAULTS = {
@@ -133,7 +142,7 @@ export async function fetchFeed(url: string, opts: FetchOptions): Promise<FetchO
   }
 }
 
-type Limits = Required<Omit<FetchOptions, 'etag' | 'lastModified' | 'userAgent' | 'network'>>;
+type Limits = Required<Omit<FetchOptions, 'etag' | 'lastModified' | 'userAgent' | 'network' | 'accept' | 'decode' | 'publicOnly'>>;
 
 /** The hop being requested: the address policy its connection must pass, and whether it is a redirect. */
 interface Hop {
@@ -145,7 +154,7 @@ interface Hop {
 async function fetchWithin(url: string, label: string, opts: FetchOptions, limits: Limits, total: AbortSignal): Promise<FetchOutcome> {
   const baseHeaders: Record<string, string> = {
     'user-agent': opts.userAgent,
-    accept: ACCEPT,
+    accept: opts.accept ?? ACCEPT,
     // Undici decodes these itself; saying so explicitly keeps br on every Node version.
     'accept-encoding': 'gzip, deflate, br',
   };
@@ -154,7 +163,7 @@ async function fetchWithin(url: string, label: string, opts: FetchOptions, limit
 
   const configured = httpUrl(label, url, 'unsupported URL');
   const credentials = takeCredentials(configured);
-  const policies = await hopPolicies(configured, opts.network);
+  const policies = opts.publicOnly ? { first: 'public' as const, redirects: 'public' as const } : await hopPolicies(configured, opts.network);
   const headersFor = (target: URL): Record<string, string> =>
     // Credentials go to the origin they were given for, never across a redirect to another one.
     credentials && target.origin === configured.origin ? { ...baseHeaders, authorization: credentials } : baseHeaders;
@@ -195,7 +204,7 @@ async function fetchWithin(url: string, label: string, opts: FetchOptions, limit
 
   const bytes = await readCapped(label, res, limits.maxBytes);
   const contentType = res.headers.get('content-type') ?? undefined;
-  const decoded = decodeFeedBody(bytes, contentType);
+  const decoded = (opts.decode ?? decodeFeedBody)(bytes, contentType);
   return {
     kind: 'ok',
     url,

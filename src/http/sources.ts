@@ -5,6 +5,7 @@
 import type { Request, Response } from 'express';
 import { NEVER } from '../ingest/scheduler.ts';
 import { renderSourcesPage } from '../render/html.ts';
+import type { FulltextState } from '../store/store.ts';
 import type { AppDeps } from './deps.ts';
 import { siteFor } from './pages.ts';
 import { wantsHtml } from './problems.ts';
@@ -34,6 +35,7 @@ export function sourcesHandler(deps: AppDeps) {
         nextPollAt: state?.nextPollAt && state.nextPollAt.getTime() < NEVER.getTime() ? state.nextPollAt.toISOString() : null,
         consecutiveFailures: state?.consecutiveFailures ?? 0,
         items: counts.get(source.id) ?? 0,
+        fulltext: source.fulltext ? fulltextStatus(state?.fulltext) : null,
       };
     });
     if (req.query.format === 'json' || !wantsHtml(req)) {
@@ -42,6 +44,15 @@ export function sourcesHandler(deps: AppDeps) {
     }
     const html = renderSourcesPage(siteFor(deps, req), rows, `${deps.settings.baseUrl}/sources?format=json`);
     res.status(200).type('text/html; charset=utf-8').send(html);
+  };
+}
+
+/** Full text (`fulltext: true`): page failures since the last success, the last one, articles awaiting a retry. */
+function fulltextStatus(ft: FulltextState | undefined): { errors: number; lastError: string | null; pending: number } {
+  return {
+    errors: ft?.failures ?? 0,
+    lastError: ft?.lastError === undefined ? null : redactUrlsIn(ft.lastError),
+    pending: Object.keys(ft?.retries ?? {}).length,
   };
 }
 

@@ -11,6 +11,7 @@ import type { Source } from '../model.ts';
 import type { ArticleStore, SourceState } from '../store/store.ts';
 import { upsertInBatches } from './batches.ts';
 import { processFeed, type FeedJob, type FeedOutcome } from './process-feed.ts';
+import { createFulltext, type Fulltext, type FulltextDeps } from './fulltext.ts';
 import { nextPollAt } from './scheduler.ts';
 import type { PollResult, PollSource } from './types.ts';
 
@@ -26,6 +27,8 @@ export interface PipelineDeps {
    * one (the CLI, tests) it runs in this thread.
    */
   processFeed?: (job: FeedJob) => Promise<FeedOutcome>;
+  /** Extracts articles from pages fetched for `fulltext: true` sources: the worker pool's, or in this thread. */
+  extractArticle?: FulltextDeps['extract'];
   maxItems?: number;
   /** Tidings' public origin (normalize needs it for local pages only; kept for one context type). */
   baseUrl: string;
@@ -40,7 +43,7 @@ export interface PipelineDeps {
 /** The pipeline as the server and `npm run ingest` both run it: limits from defaults, identity from the env. */
 export function pollSourceFromEnv(
   env: Pick<EnvConfig, 'baseUrl' | 'userAgentUrl' | 'ingestMaxItems'>,
-  deps: Pick<PipelineDeps, 'store' | 'topics' | 'log' | 'processFeed'>,
+  deps: Pick<PipelineDeps, 'store' | 'topics' | 'log' | 'processFeed' | 'extractArticle'>,
 ): PollSource {
   return createPollSource({
     ...deps,
@@ -53,6 +56,8 @@ export function pollSourceFromEnv(
 export function createPollSource(deps: PipelineDeps): PollSource {
   const now = deps.now ?? (() => new Date());
   const random = deps.random ?? Math.random;
+  const fulltext = createFulltext({ store: deps.store, fetchOptions: { ...deps.fetchLimits, userAgent: deps.userAgent }, now,
+    ...(deps.extractArticle ? { extract: deps.extractArticle } : {}) });
 
   return async (source: Source): Promise<PollResult> => {
     const log = deps.log.child({ source: source.id });
@@ -77,8 +82,9 @@ export function createPollSource(deps: PipelineDeps): PollSource {
     if (known?.ttlMinutes !== undefined) state.ttlMinutes = known.ttlMinutes;
     if (known?.maxAgeSeconds !== undefined) state.maxAgeSeconds = known.maxAgeSeconds;
     if (known?.malformed) state.malformed = known.malformed;
+    if (known?.fulltext) state.fulltext = known.fulltext;
 
-    const result = await pollOnce(deps, source, state, log, startedAt);
+    const result = await pollOnce(deps, source, state, log, startedAt, fulltext);
     state.status = result.outcome;
     if (result.outcome === 'error' || result.outcome === 'gone') {
       state.consecutiveFailures += 1;
@@ -127,7 +133,7 @@ function keepFreshness(state: SourceState, result: PollResult): Pick<PollResult,
   return { ...(result.cacheHints ? { cacheHints: result.cacheHints } : {}) };
 }
 
-async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, log: Logger, startedAt: Date): Promise<PollResult> {
+async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, log: Logger, startedAt: Date, fulltext: Fulltext): Promise<PollResult> {
   const base: PollResult = { sourceId: source.id, outcome: 'error', newItems: 0, updatedItems: 0, nextPollAt: startedAt };
   let fetched;
   try {
@@ -158,8 +164,10 @@ async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, 
   }
   for (const warning of feed.warnings) log.warn({ url: fetched.finalUrl }, warning);
   if (feed.recovered) log.warn({ url: fetched.finalUrl }, `malformed feed: ${feed.recovered}`);
+  // Teasers of a `fulltext: true` source become their pages' articles where possible (never throws).
+  const articles = source.fulltext ? await fulltext.complete(source, feed.articles, state, log) : feed.articles;
   try {
-    const stored = await upsertInBatches(deps.store, feed.articles);
+    const stored = await upsertInBatches(deps.store, articles);
     // Validators are saved only once the body is stored: a failed parse must be fetched again in full.
     delete state.etag;
     delete state.lastModified;

@@ -7,6 +7,7 @@ import { Piscina } from 'piscina';
 import { createLimiter } from '../concurrency.ts';
 import { TidingsError, describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import type { ExtractJob, ExtractOutcome } from '../normalize/extract.ts';
 import type { FeedJob, FeedOutcome } from './process-feed.ts';
 
 export const DEFAULT_PARSE_TIMEOUT_MS = 10_000;
@@ -27,13 +28,15 @@ export interface IngestPoolOptions {
 
 export interface IngestPool {
   process(job: FeedJob): Promise<FeedOutcome>;
+  /** Readability on a fetched article page, under the same time budget and heap cap. */
+  extract(job: ExtractJob): Promise<ExtractOutcome>;
   close(): Promise<void>;
 }
 
 export function createIngestPool(options: IngestPoolOptions): IngestPool {
   const timeoutMs = options.timeoutMs ?? DEFAULT_PARSE_TIMEOUT_MS;
   const maxHeapMb = options.maxHeapMb ?? DEFAULT_WORKER_HEAP_MB;
-  const pool = new Piscina<WorkerTask, FeedOutcome | undefined>({
+  const pool = new Piscina<WorkerTask | ExtractJob, FeedOutcome | ExtractOutcome | undefined>({
     ...workerEntry(),
     minThreads: options.workers,
     maxThreads: options.workers,
@@ -51,18 +54,24 @@ export function createIngestPool(options: IngestPoolOptions): IngestPool {
       options.log.warn({ err }, `ingest worker did not warm up: ${describeError(err)}`);
     });
   let warm = warmUp(options.workers);
+  /** Runs one task under the budget; a failure replaces the worker, which is warmed up again. */
+  const budgeted = <T>(url: string, task: (signal: AbortSignal) => Promise<T>): Promise<T | { kind: 'failed'; error: string }> =>
+    limiter.run(async () => {
+      await warm;
+      try {
+        return await task(AbortSignal.timeout(timeoutMs));
+      } catch (err) {
+        warm = warmUp(1);
+        return { kind: 'failed' as const, error: describeError(workerFailure(err, url, timeoutMs, maxHeapMb)) };
+      }
+    });
+  const extractEntry = workerFile('extract-worker');
   return {
-    process: (job) =>
-      limiter.run(async (): Promise<FeedOutcome> => {
-        await warm;
-        try {
-          const outcome = await pool.run(job, { signal: AbortSignal.timeout(timeoutMs) });
-          return outcome ?? { kind: 'failed', error: `parse: ${job.url}: worker returned nothing` };
-        } catch (err) {
-          warm = warmUp(1);
-          return { kind: 'failed', error: describeError(workerFailure(err, job.url, timeoutMs, maxHeapMb)) };
-        }
-      }),
+    process: async (job) => {
+      const outcome = await budgeted(job.url, async (signal) => (await pool.run(job, { signal })) as FeedOutcome | undefined);
+      return outcome ?? { kind: 'failed', error: `parse: ${job.url}: worker returned nothing` };
+    },
+    extract: (job) => budgeted(job.url, async (signal) => (await pool.run(job, { filename: extractEntry, signal })) as ExtractOutcome),
     close: () => pool.destroy(),
   };
 }
@@ -86,6 +95,9 @@ function workerFailure(err: unknown, url: string, timeoutMs: number, maxHeapMb: 
  */
 function workerEntry(): { filename: string; execArgv: string[] } {
   const typescript = import.meta.url.endsWith('.ts');
-  const filename = new URL(`./parse-worker${typescript ? '.ts' : '.js'}`, import.meta.url).href;
-  return { filename, execArgv: typescript ? ['--import', import.meta.resolve('tsx')] : [] };
+  return { filename: workerFile('parse-worker'), execArgv: typescript ? ['--import', import.meta.resolve('tsx')] : [] };
+}
+
+function workerFile(name: string): string {
+  return new URL(`./${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
 }

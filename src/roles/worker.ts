@@ -64,7 +64,8 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerRole> {
 
   // Fetched feeds are untrusted CPU work: parsed, normalized and classified on worker threads.
   const ingestPool = createIngestPool({ workers: env.ingestWorkers ?? defaultWorkerCount(), log: log.child({ module: 'ingest-pool' }) });
-  const pollSource = pollSourceFromEnv(env, { store, topics: deps.feeds, log, processFeed: (job) => ingestPool.process(job) });
+  const pollSource = pollSourceFromEnv(env, { store, topics: deps.feeds, log, processFeed: (job) => ingestPool.process(job),
+    extractArticle: (job) => ingestPool.extract(job) });
   const scheduler = createScheduler({
     sources: pollable(deps.feeds(), env),
     store,

@@ -3,11 +3,11 @@
 
 import { createHash } from 'node:crypto';
 import type { Article, IndexedArticle, StoredArticle } from '../model.ts';
-import type { SourceState, Subscription } from './store.ts';
+import type { FulltextState, SourceState, Subscription } from './store.ts';
 
 /** The state's own columns (not the lease's). */
 export const STATE_COLUMNS = `source_id, url, etag, last_modified, last_fetch_at, status, error, next_poll_at,
-  consecutive_failures, feed_title, configured_url, ttl_minutes, max_age_seconds, malformed`;
+  consecutive_failures, feed_title, configured_url, ttl_minutes, max_age_seconds, malformed, fulltext`;
 
 export interface SourceStateRow {
   source_id: string;
@@ -24,6 +24,8 @@ export interface SourceStateRow {
   ttl_minutes: number | null;
   max_age_seconds: number | null;
   malformed: string | null;
+  /** FulltextState as JSON. */
+  fulltext: string | null;
 }
 
 export function toSourceStateRow(state: SourceState): SourceStateRow {
@@ -42,6 +44,7 @@ export function toSourceStateRow(state: SourceState): SourceStateRow {
     ttl_minutes: state.ttlMinutes ?? null,
     max_age_seconds: state.maxAgeSeconds ?? null,
     malformed: state.malformed ?? null,
+    fulltext: state.fulltext === undefined ? null : JSON.stringify(state.fulltext),
   };
 }
 
@@ -62,6 +65,7 @@ export function toSourceState(row: SourceStateRow): SourceState {
   if (row.ttl_minutes !== null) state.ttlMinutes = row.ttl_minutes;
   if (row.max_age_seconds !== null) state.maxAgeSeconds = row.max_age_seconds;
   if (row.malformed !== null) state.malformed = row.malformed;
+  if (row.fulltext !== null) state.fulltext = JSON.parse(row.fulltext) as FulltextState;
   return state;
 }
 

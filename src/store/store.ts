@@ -42,6 +42,18 @@ export interface SourceState {
   maxAgeSeconds?: number;
   /** Set when the last body parsed only leniently: why (shown in /sources). */
   malformed?: string;
+  /** Full-text fetches of a `fulltext: true` source: failures and articles awaiting a retry. */
+  fulltext?: FulltextState;
+}
+
+/** How fetching article pages goes for one source (see src/ingest/fulltext.ts). */
+export interface FulltextState {
+  /** Failed page fetches or extractions since the last success. */
+  failures: number;
+  /** The last failure, with the article URL it was for; cleared by a success. */
+  lastError?: string;
+  /** Articles still stored as teasers that will be tried again: article id → attempts so far and when next. */
+  retries: Record<string, { attempts: number; nextAt: number }>;
 }
 
 /** A WebSub subscriber whose intent was verified: `topicUrl`'s new content is POSTed to `callback`. */

@@ -94,4 +94,9 @@ export const migrations: readonly string[] = [
   CREATE TABLE meta (key text PRIMARY KEY, value bigint NOT NULL);
   INSERT INTO meta (key, value) VALUES ('revision', 0), ('deleted_revision', 0), ('deleted_at', 0);
   `,
+  // 2: sources with `fulltext: true` remember their page-fetch failures and the articles awaiting a
+  // retry (a small JSON document, read and written with the rest of the state).
+  `
+  ALTER TABLE source_state ADD COLUMN fulltext text;
+  `,
 ];

@@ -155,6 +155,11 @@ export const migrations: readonly (string | ((db: Db) => void))[] = [
   // (U+02BC, a letter to the tokenizer) splits a word like ' and ’ do. The index keeps no text, but
   // its instance table keeps every word in order: each row is rebuilt from its own words, folded.
   refoldSearchIndex,
+  // 8: sources with `fulltext: true` remember their page-fetch failures and the articles awaiting a
+  // retry (a small JSON document, read and written with the rest of the state).
+  `
+  ALTER TABLE source_state ADD COLUMN fulltext TEXT;
+  `,
 ];
 
 function refoldSearchIndex(db: Db): void {
