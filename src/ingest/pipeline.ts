@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts';
 import type { Source } from '../model.ts';
 import type { ArticleStore, SourceState } from '../store/store.ts';
 import { upsertInBatches } from './batches.ts';
+import { digest } from './hashes.ts';
 import { processFeed, type FeedJob, type FeedOutcome } from './process-feed.ts';
 import { nextPollAt } from './scheduler.ts';
 import type { PollResult, PollSource } from './types.ts';
@@ -77,6 +78,8 @@ export function createPollSource(deps: PipelineDeps): PollSource {
     if (known?.ttlMinutes !== undefined) state.ttlMinutes = known.ttlMinutes;
     if (known?.maxAgeSeconds !== undefined) state.maxAgeSeconds = known.maxAgeSeconds;
     if (known?.malformed) state.malformed = known.malformed;
+    if (known?.bodyHash) state.bodyHash = known.bodyHash;
+    if (known?.itemHashes) state.itemHashes = known.itemHashes;
 
     const result = await pollOnce(deps, source, state, log, startedAt);
     state.status = result.outcome;
@@ -148,8 +151,18 @@ async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, 
     log.warn({ from: state.url, to: fetched.permanentRedirect }, 'source moved permanently; polling the new URL from now on');
     state.url = fetched.permanentRedirect;
   }
+  const bodyHash = digest(VERSION, JSON.stringify([fetched.finalUrl, fetched.contentType, fetched.contentLocation, source,
+    deps.baseUrl, deps.maxItems ?? DEFAULT_MAX_ITEMS]), fetched.text);
+  if (bodyHash === state.bodyHash) {
+    // The same bytes as the last stored body (a server without validators): nothing to parse. New
+    // validators, if the server sent some this time, make the next poll a conditional one.
+    if (fetched.etag) state.etag = fetched.etag;
+    if (fetched.lastModified) state.lastModified = fetched.lastModified;
+    log.info({ url: fetched.finalUrl }, 'same body as last poll; not parsed');
+    return { ...base, outcome: 'not-modified', cacheHints: fetched.cacheHints };
+  }
   const topics = deps.topics();
-  const job = feedJob(deps, source, fetched, startedAt, topics.topics);
+  const job = feedJob(deps, source, fetched, startedAt, topics.topics, state.itemHashes);
   // Without a pool (the CLI, tests) the work runs here, on the topics compiled at config load.
   const feed = await (deps.processFeed ? deps.processFeed(job) : processFeed(job, topics.compiled));
   if (feed.kind === 'failed') {
@@ -168,6 +181,9 @@ async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, 
     if (feed.title) state.feedTitle = feed.title;
     if (feed.recovered) state.malformed = feed.recovered;
     else delete state.malformed;
+    state.bodyHash = bodyHash;
+    state.itemHashes = feed.itemHashes;
+    stored.unchanged += feed.unchangedItems;
     log.info({ url: fetched.finalUrl, charset: fetched.charset, format: feed.format, items: feed.itemCount, ...stored }, 'polled');
     const result: PollResult = { ...base, outcome: 'ok', newItems: stored.inserted, updatedItems: stored.updated, cacheHints: fetched.cacheHints };
     if (feed.ttlMinutes !== undefined) result.ttlMinutes = feed.ttlMinutes;
@@ -185,6 +201,7 @@ function feedJob(
   fetched: { text: string; finalUrl: string; contentType?: string; contentLocation?: string },
   now: Date,
   topics: FeedJob['topics'],
+  knownItems: readonly string[] | undefined,
 ): FeedJob {
   return {
     text: fetched.text,
@@ -196,6 +213,7 @@ function feedJob(
     now,
     topics,
     maxItems: deps.maxItems ?? DEFAULT_MAX_ITEMS,
+    ...(knownItems ? { knownItems } : {}),
   };
 }
 

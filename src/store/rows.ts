@@ -7,7 +7,7 @@ import type { SourceState, Subscription } from './store.ts';
 
 /** The state's own columns (not the lease's). */
 export const STATE_COLUMNS = `source_id, url, etag, last_modified, last_fetch_at, status, error, next_poll_at,
-  consecutive_failures, feed_title, configured_url, ttl_minutes, max_age_seconds, malformed`;
+  consecutive_failures, feed_title, configured_url, ttl_minutes, max_age_seconds, malformed, body_hash, item_hashes`;
 
 export interface SourceStateRow {
   source_id: string;
@@ -24,6 +24,9 @@ export interface SourceStateRow {
   ttl_minutes: number | null;
   max_age_seconds: number | null;
   malformed: string | null;
+  body_hash: string | null;
+  /** Space-separated (a hash has no spaces). */
+  item_hashes: string | null;
 }
 
 export function toSourceStateRow(state: SourceState): SourceStateRow {
@@ -42,6 +45,8 @@ export function toSourceStateRow(state: SourceState): SourceStateRow {
     ttl_minutes: state.ttlMinutes ?? null,
     max_age_seconds: state.maxAgeSeconds ?? null,
     malformed: state.malformed ?? null,
+    body_hash: state.bodyHash ?? null,
+    item_hashes: state.itemHashes ? state.itemHashes.join(' ') : null,
   };
 }
 
@@ -62,6 +67,8 @@ export function toSourceState(row: SourceStateRow): SourceState {
   if (row.ttl_minutes !== null) state.ttlMinutes = row.ttl_minutes;
   if (row.max_age_seconds !== null) state.maxAgeSeconds = row.max_age_seconds;
   if (row.malformed !== null) state.malformed = row.malformed;
+  if (row.body_hash !== null) state.bodyHash = row.body_hash;
+  if (row.item_hashes !== null) state.itemHashes = row.item_hashes === '' ? [] : row.item_hashes.split(' ');
   return state;
 }
 

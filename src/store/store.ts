@@ -42,6 +42,10 @@ export interface SourceState {
   maxAgeSeconds?: number;
   /** Set when the last body parsed only leniently: why (shown in /sources). */
   malformed?: string;
+  /** Hash of the last body stored in full (with what shaped its processing): the same bytes again skip the parse. */
+  bodyHash?: string;
+  /** Hashes of the items of that body as the source sent them: an unchanged item is not processed again. */
+  itemHashes?: string[];
 }
 
 /** A WebSub subscriber whose intent was verified: `topicUrl`'s new content is POSTed to `callback`. */

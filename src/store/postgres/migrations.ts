@@ -94,4 +94,11 @@ export const migrations: readonly string[] = [
   CREATE TABLE meta (key text PRIMARY KEY, value bigint NOT NULL);
   INSERT INTO meta (key, value) VALUES ('revision', 0), ('deleted_revision', 0), ('deleted_at', 0);
   `,
+  // 2: a re-poll pays for what changed. body_hash: the last body stored in full, so the same bytes
+  // again (from a server without validators) skip the parse; item_hashes: its items as the source
+  // sent them, space-separated, so an unchanged item is not normalized, classified or written again.
+  `
+  ALTER TABLE source_state ADD COLUMN body_hash text;
+  ALTER TABLE source_state ADD COLUMN item_hashes text;
+  `,
 ];

@@ -155,6 +155,13 @@ export const migrations: readonly (string | ((db: Db) => void))[] = [
   // (U+02BC, a letter to the tokenizer) splits a word like ' and ’ do. The index keeps no text, but
   // its instance table keeps every word in order: each row is rebuilt from its own words, folded.
   refoldSearchIndex,
+  // 8: a re-poll pays for what changed. body_hash: the last body stored in full, so the same bytes
+  // again (from a server without validators) skip the parse; item_hashes: its items as the source
+  // sent them, space-separated, so an unchanged item is not normalized, classified or written again.
+  `
+  ALTER TABLE source_state ADD COLUMN body_hash TEXT;
+  ALTER TABLE source_state ADD COLUMN item_hashes TEXT;
+  `,
 ];
 
 function refoldSearchIndex(db: Db): void {
