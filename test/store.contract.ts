@@ -343,6 +343,18 @@ export function runStoreContract(name: string, open: OpenFreshStore, options: { 
         'the lease held by w1 survives a state save');
     }));
 
+    test('source state keeps the last body hash and its item hashes, an empty list included, and drops them when unset', () => withStore(open, async (store) => {
+      const state = { sourceId: 's1', url: 'https://x/feed', status: 'ok' as const, consecutiveFailures: 0,
+        bodyHash: 'b-Qx9', itemHashes: ['i-1', 'i-2', 'i-2'] };
+      await store.saveSourceState(state);
+      assert.deepEqual(await store.getSourceState('s1'), state);
+      await store.saveSourceState({ ...state, itemHashes: [] });
+      assert.deepEqual((await store.getSourceState('s1'))?.itemHashes, [], 'a feed with no items is not "unknown"');
+      const { bodyHash: _b, itemHashes: _i, ...without } = state;
+      await store.saveSourceState(without);
+      assert.deepEqual(await store.getSourceState('s1'), without);
+    }));
+
     test('claimSource: one owner at a time, only when due unless forced, free again after release or expiry', () => withStore(open, async (store) => {
       const t = (s: number) => new Date(base + s * 1000);
       const claim = (owner: string, now: number, over: { force?: boolean; until?: number } = {}) => store.claimSource({

@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts';
 import type { Source } from '../model.ts';
 import type { ArticleStore, SourceState } from '../store/store.ts';
 import { upsertInBatches } from './batches.ts';
+import { digest } from './hashes.ts';
 import { processFeed, type FeedJob, type FeedOutcome } from './process-feed.ts';
 import { createFulltext, type Fulltext, type FulltextDeps } from './fulltext.ts';
 import { nextPollAt } from './scheduler.ts';
@@ -83,6 +84,8 @@ export function createPollSource(deps: PipelineDeps): PollSource {
     if (known?.maxAgeSeconds !== undefined) state.maxAgeSeconds = known.maxAgeSeconds;
     if (known?.malformed) state.malformed = known.malformed;
     if (known?.fulltext) state.fulltext = known.fulltext;
+    if (known?.bodyHash) state.bodyHash = known.bodyHash;
+    if (known?.itemHashes) state.itemHashes = known.itemHashes;
 
     const result = await pollOnce(deps, source, state, log, startedAt, fulltext);
     state.status = result.outcome;
@@ -154,8 +157,20 @@ async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, 
     log.warn({ from: state.url, to: fetched.permanentRedirect }, 'source moved permanently; polling the new URL from now on');
     state.url = fetched.permanentRedirect;
   }
+  const bodyHash = digest(VERSION, JSON.stringify([fetched.finalUrl, fetched.contentType, fetched.contentLocation, source,
+    deps.baseUrl, deps.maxItems ?? DEFAULT_MAX_ITEMS]), fetched.text);
+  // A full-text source with pages still to retry must see its items again, changed or not.
+  const retrying = source.fulltext === true && Object.keys(state.fulltext?.retries ?? {}).length > 0;
+  if (!retrying && bodyHash === state.bodyHash) {
+    // The same bytes as the last stored body (a server without validators): nothing to parse. New
+    // validators, if the server sent some this time, make the next poll a conditional one.
+    if (fetched.etag) state.etag = fetched.etag;
+    if (fetched.lastModified) state.lastModified = fetched.lastModified;
+    log.info({ url: fetched.finalUrl }, 'same body as last poll; not parsed');
+    return { ...base, outcome: 'not-modified', cacheHints: fetched.cacheHints };
+  }
   const topics = deps.topics();
-  const job = feedJob(deps, source, fetched, startedAt, topics.topics);
+  const job = feedJob(deps, source, fetched, startedAt, topics.topics, retrying ? undefined : state.itemHashes);
   // Without a pool (the CLI, tests) the work runs here, on the topics compiled at config load.
   const feed = await (deps.processFeed ? deps.processFeed(job) : processFeed(job, topics.compiled));
   if (feed.kind === 'failed') {
@@ -176,6 +191,9 @@ async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, 
     if (feed.title) state.feedTitle = feed.title;
     if (feed.recovered) state.malformed = feed.recovered;
     else delete state.malformed;
+    state.bodyHash = bodyHash;
+    state.itemHashes = feed.itemHashes;
+    stored.unchanged += feed.unchangedItems;
     log.info({ url: fetched.finalUrl, charset: fetched.charset, format: feed.format, items: feed.itemCount, ...stored }, 'polled');
     const result: PollResult = { ...base, outcome: 'ok', newItems: stored.inserted, updatedItems: stored.updated, cacheHints: fetched.cacheHints };
     if (feed.ttlMinutes !== undefined) result.ttlMinutes = feed.ttlMinutes;
@@ -193,6 +211,7 @@ function feedJob(
   fetched: { text: string; finalUrl: string; contentType?: string; contentLocation?: string },
   now: Date,
   topics: FeedJob['topics'],
+  knownItems: readonly string[] | undefined,
 ): FeedJob {
   return {
     text: fetched.text,
@@ -204,6 +223,7 @@ function feedJob(
     now,
     topics,
     maxItems: deps.maxItems ?? DEFAULT_MAX_ITEMS,
+    ...(knownItems ? { knownItems } : {}),
   };
 }
 

@@ -8,6 +8,8 @@ import type { IndexedArticle, Source, Topic } from '../model.ts';
 import { parseDate } from '../normalize/dates.ts';
 import { normalizeItem } from '../normalize/normalize.ts';
 import { parseFeed, type FeedFormat, type ParsedFeed, type ParsedItem } from '../parse/index.ts';
+import { VERSION } from '../version.ts';
+import { digest } from './hashes.ts';
 
 /** Everything the work needs, structured-clone safe (it crosses to a worker thread). */
 export interface FeedJob {
@@ -24,6 +26,8 @@ export interface FeedJob {
   topics: readonly Topic[];
   /** Items kept per feed, newest first. */
   maxItems: number;
+  /** Item hashes (itemHashes of the last stored body): an item with one of them is skipped as unchanged. */
+  knownItems?: readonly string[];
 }
 
 export type FeedOutcome =
@@ -34,7 +38,12 @@ export type FeedOutcome =
       ttlMinutes?: number;
       /** Items in the feed, before the cap. */
       itemCount: number;
+      /** The new and edited items' articles; unchanged items have none. */
       articles: IndexedArticle[];
+      /** Items skipped because their hash was known: nothing to normalize, classify or write. */
+      unchangedItems: number;
+      /** Hashes of the kept items that are stored once `articles` are (the next poll's knownItems). */
+      itemHashes: string[];
       /** Set when the body was malformed XML read leniently: the strict error and what was repaired. */
       recovered?: string;
       /** Items skipped and data repaired, one line each, for the log. */
@@ -54,11 +63,19 @@ export async function processFeed(job: FeedJob, compiled: CompiledTopics): Promi
   if (items.length < feed.items.length) {
     warnings.push(`feed has ${feed.items.length} items; kept the newest ${items.length}`);
   }
-  const articles = normalizeAll(items, feed, job, warnings).map((article) => ({
+  const known = new Set(job.knownItems);
+  const context = itemContext(feed, job);
+  const hashed = items.map((item) => ({ item, hash: digest(context, JSON.stringify(item)) }));
+  const changed = hashed.filter(({ hash }) => !known.has(hash));
+  const itemHashes = hashed.filter(({ hash }) => known.has(hash)).map(({ hash }) => hash);
+  const articles = normalizeAll(changed, feed, job, warnings, itemHashes).map((article) => ({
     ...article,
     topics: classify(article, compiled, job.source, article.text),
   }));
-  const outcome: FeedOutcome = { kind: 'ok', format: feed.format, itemCount: feed.items.length, articles, warnings };
+  const outcome: FeedOutcome = {
+    kind: 'ok', format: feed.format, itemCount: feed.items.length, articles,
+    unchangedItems: items.length - changed.length, itemHashes, warnings,
+  };
   if (feed.title) outcome.title = feed.title;
   if (feed.ttlMinutes !== undefined) outcome.ttlMinutes = feed.ttlMinutes;
   if (feed.recovered) outcome.recovered = feed.recovered;
@@ -80,7 +97,23 @@ function newest(items: ParsedItem[], max: number): ParsedItem[] {
   return dated.slice(0, max).sort((a, b) => a.index - b.index).map((d) => d.item);
 }
 
-function normalizeAll(items: ParsedItem[], feed: ParsedFeed, job: FeedJob, warnings: string[]): IndexedArticle[] {
+/**
+ * Everything besides the item that shapes its article: the same item under another base URL, source
+ * configuration or version of Tidings is another item. (Topic rules are not here: a change of them
+ * reclassifies the stored articles, see store.reclassify.)
+ */
+function itemContext(feed: ParsedFeed, job: FeedJob): string {
+  return JSON.stringify([VERSION, job.url, job.contentLocation, job.baseUrl, feed.base, feed.language, job.source]);
+}
+
+/** Normalizes the changed items; the hash of each one that became an article joins `hashes`. */
+function normalizeAll(
+  items: { item: ParsedItem; hash: string }[],
+  feed: ParsedFeed,
+  job: FeedJob,
+  warnings: string[],
+  hashes: string[],
+): IndexedArticle[] {
   const context = {
     sourceId: job.source.id,
     feedUrl: job.url,
@@ -92,9 +125,10 @@ function normalizeAll(items: ParsedItem[], feed: ParsedFeed, job: FeedJob, warni
     ...(feed.language ? { feedLanguage: feed.language } : {}),
   };
   const articles: IndexedArticle[] = [];
-  items.forEach((item, index) => {
+  items.forEach(({ item, hash }, index) => {
     try {
       articles.push(normalizeItem(item, context));
+      hashes.push(hash);
     } catch (err) {
       warnings.push(`item ${index}${item.guid ? ` (${item.guid})` : ''} skipped: ${describeError(err)}`);
     }

@@ -7,7 +7,7 @@ import type { FulltextState, SourceState, Subscription } from './store.ts';
 
 /** The state's own columns (not the lease's). */
 export const STATE_COLUMNS = `source_id, url, etag, last_modified, last_fetch_at, status, error, next_poll_at,
-  consecutive_failures, feed_title, configured_url, ttl_minutes, max_age_seconds, malformed, fulltext`;
+  consecutive_failures, feed_title, configured_url, ttl_minutes, max_age_seconds, malformed, fulltext, body_hash, item_hashes`;
 
 export interface SourceStateRow {
   source_id: string;
@@ -26,6 +26,9 @@ export interface SourceStateRow {
   malformed: string | null;
   /** FulltextState as JSON. */
   fulltext: string | null;
+  body_hash: string | null;
+  /** Space-separated (a hash has no spaces). */
+  item_hashes: string | null;
 }
 
 export function toSourceStateRow(state: SourceState): SourceStateRow {
@@ -45,6 +48,8 @@ export function toSourceStateRow(state: SourceState): SourceStateRow {
     max_age_seconds: state.maxAgeSeconds ?? null,
     malformed: state.malformed ?? null,
     fulltext: state.fulltext === undefined ? null : JSON.stringify(state.fulltext),
+    body_hash: state.bodyHash ?? null,
+    item_hashes: state.itemHashes ? state.itemHashes.join(' ') : null,
   };
 }
 
@@ -66,6 +71,8 @@ export function toSourceState(row: SourceStateRow): SourceState {
   if (row.max_age_seconds !== null) state.maxAgeSeconds = row.max_age_seconds;
   if (row.malformed !== null) state.malformed = row.malformed;
   if (row.fulltext !== null) state.fulltext = JSON.parse(row.fulltext) as FulltextState;
+  if (row.body_hash !== null) state.bodyHash = row.body_hash;
+  if (row.item_hashes !== null) state.itemHashes = row.item_hashes === '' ? [] : row.item_hashes.split(' ');
   return state;
 }
 

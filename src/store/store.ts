@@ -44,6 +44,10 @@ export interface SourceState {
   malformed?: string;
   /** Full-text fetches of a `fulltext: true` source: failures and articles awaiting a retry. */
   fulltext?: FulltextState;
+  /** Hash of the last body stored in full (with what shaped its processing): the same bytes again skip the parse. */
+  bodyHash?: string;
+  /** Hashes of the items of that body as the source sent them: an unchanged item is not processed again. */
+  itemHashes?: string[];
 }
 
 /** How fetching article pages goes for one source (see src/ingest/fulltext.ts). */

@@ -99,4 +99,11 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE source_state ADD COLUMN fulltext text;
   `,
+  // 3: a re-poll pays for what changed. body_hash: the last body stored in full, so the same bytes
+  // again (from a server without validators) skip the parse; item_hashes: its items as the source
+  // sent them, space-separated, so an unchanged item is not normalized, classified or written again.
+  `
+  ALTER TABLE source_state ADD COLUMN body_hash text;
+  ALTER TABLE source_state ADD COLUMN item_hashes text;
+  `,
 ];

@@ -23,10 +23,10 @@ export function createPgSources(shared: PgDb): SourceRepository {
         consecutive_failures = excluded.consecutive_failures, feed_title = excluded.feed_title,
         configured_url = excluded.configured_url, ttl_minutes = excluded.ttl_minutes,
         max_age_seconds = excluded.max_age_seconds, malformed = excluded.malformed,
-        fulltext = excluded.fulltext`,
+        fulltext = excluded.fulltext, body_hash = excluded.body_hash, item_hashes = excluded.item_hashes`,
       [row.source_id, row.url, row.etag, row.last_modified, row.last_fetch_at, row.status, row.error, row.next_poll_at,
         row.consecutive_failures, row.feed_title, row.configured_url, row.ttl_minutes, row.max_age_seconds, row.malformed,
-        row.fulltext]);
+        row.fulltext, row.body_hash, row.item_hashes]);
     },
     async listSourceStates() {
       return (await shared.query<SourceStateRow>(`SELECT ${STATE_COLUMNS} FROM source_state ORDER BY source_id`)).map(toSourceState);

@@ -160,6 +160,13 @@ export const migrations: readonly (string | ((db: Db) => void))[] = [
   `
   ALTER TABLE source_state ADD COLUMN fulltext TEXT;
   `,
+  // 9: a re-poll pays for what changed. body_hash: the last body stored in full, so the same bytes
+  // again (from a server without validators) skip the parse; item_hashes: its items as the source
+  // sent them, space-separated, so an unchanged item is not normalized, classified or written again.
+  `
+  ALTER TABLE source_state ADD COLUMN body_hash TEXT;
+  ALTER TABLE source_state ADD COLUMN item_hashes TEXT;
+  `,
 ];
 
 function refoldSearchIndex(db: Db): void {

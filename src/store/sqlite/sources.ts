@@ -13,14 +13,14 @@ export function createSqliteSources(shared: SqliteDb): SourceRepository {
     // The lease columns are not the state's: saving a state never touches them.
     save: db.prepare(`INSERT INTO source_state (${STATE_COLUMNS}) VALUES (@source_id, @url, @etag, @last_modified,
       @last_fetch_at, @status, @error, @next_poll_at, @consecutive_failures, @feed_title, @configured_url,
-      @ttl_minutes, @max_age_seconds, @malformed, @fulltext)
+      @ttl_minutes, @max_age_seconds, @malformed, @fulltext, @body_hash, @item_hashes)
       ON CONFLICT (source_id) DO UPDATE SET url = excluded.url, etag = excluded.etag,
       last_modified = excluded.last_modified, last_fetch_at = excluded.last_fetch_at, status = excluded.status,
       error = excluded.error, next_poll_at = excluded.next_poll_at,
       consecutive_failures = excluded.consecutive_failures, feed_title = excluded.feed_title,
       configured_url = excluded.configured_url, ttl_minutes = excluded.ttl_minutes,
       max_age_seconds = excluded.max_age_seconds, malformed = excluded.malformed,
-      fulltext = excluded.fulltext`),
+      fulltext = excluded.fulltext, body_hash = excluded.body_hash, item_hashes = excluded.item_hashes`),
     // One statement decides and takes the lease, so two processes cannot both win.
     claim: db.prepare(`INSERT INTO source_state (source_id, url, status, consecutive_failures, lease_owner, lease_until)
       VALUES (@source_id, @url, 'never', 0, @owner, @until)

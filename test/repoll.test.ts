@@ -1,0 +1,141 @@
+// A re-poll pays for what changed: the same bytes again cost a hash (no parse, no write), and a feed
+// with one new or edited item normalizes, classifies and writes that item only. Real upstream HTTP
+// server on 127.0.0.1 sending no validators, real SQLite store.
+
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { compileTopics } from '../src/classify/topics.ts';
+import { createPollSource } from '../src/ingest/pipeline.ts';
+import { processFeed, type FeedJob, type FeedOutcome } from '../src/ingest/process-feed.ts';
+import { silentLogger } from '../src/log.ts';
+import type { IndexedArticle, Source, Topic } from '../src/model.ts';
+import { openStore } from '../src/store/store.ts';
+import { startUpstream } from './helpers/upstream.ts';
+
+const TOPICS: Topic[] = [
+  { id: 'tech', title: 'Tech', description: '', rules: { keywords: ['chips'], categories: [], sources: [] } },
+  { id: 'wire', title: 'Wire', description: '', rules: { keywords: [], categories: [], sources: [] } },
+];
+
+function rss(items: { guid: string; title: string }[], ttl = ''): string {
+  return `<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Upstream</title><link>https://upstream.example/</link><description>d</description>${ttl}
+${items.map((i) => `<item><guid isPermaLink="false">${i.guid}</guid><title>${i.title}</title>
+<link>https://upstream.example/${i.guid}</link><pubDate>Tue, 06 Jan 2026 10:00:00 +0200</pubDate>
+<description>Text of ${i.title}</description></item>`).join('\n')}
+</channel></rss>`;
+}
+
+function source(url: string, over: Partial<Source> = {}): Source {
+  return { id: 'wire', url, topics: [], categoryTopics: {}, intervalMinutes: 30, enabled: true, ...over };
+}
+
+/** A pipeline whose parses (processFeed calls) and store writes (articles handed to upsert) are counted. */
+async function rig(t: TestContext) {
+  const up = await startUpstream();
+  const store = await openStore('sqlite::memory:');
+  t.after(async () => {
+    await up.close();
+    await store.close();
+  });
+  const compiled = compileTopics(TOPICS);
+  const parses: FeedOutcome[] = [];
+  const written: IndexedArticle[][] = [];
+  const now = new Date(Date.UTC(2026, 0, 10, 12, 0, 0));
+  const poll = createPollSource({
+    store: {
+      ...store,
+      upsertArticles: (articles) => {
+        written.push(articles);
+        return store.upsertArticles(articles);
+      },
+    },
+    topics: () => ({ topics: TOPICS, compiled }),
+    processFeed: async (job: FeedJob) => {
+      const outcome = await processFeed(job, compiled);
+      parses.push(outcome);
+      return outcome;
+    },
+    baseUrl: 'http://tidings.test',
+    userAgent: 'Tidings/test (+http://tidings.test)',
+    log: silentLogger(),
+    now: () => now,
+    random: () => 0.5,
+  });
+  return { up, store, poll, parses, written, now };
+}
+
+const fifty = Array.from({ length: 50 }, (_, i) => ({ guid: `g${i}`, title: `Item ${i}` }));
+
+test('the same bytes without validators again cost a hash: no parse, no write, and the <ttl> still schedules', async (t) => {
+  const { up, store, poll, parses, written, now } = await rig(t);
+  up.route('/feed.xml', { body: rss(fifty, '<ttl>120</ttl>') });
+  const src = source(up.url('/feed.xml'));
+  const first = await poll(src);
+  assert.equal(first.outcome, 'ok');
+  assert.equal(first.newItems, 50);
+  const revision = await store.currentRevision();
+
+  const second = await poll(src);
+  assert.equal(up.requests('/feed.xml').length, 2, 'the body was fetched again');
+  assert.equal(up.requests('/feed.xml')[1]?.headers['if-none-match'], undefined, 'the server sent no validators');
+  assert.equal(parses.length, 1, 'the second body was not parsed');
+  assert.equal(written.length, 1, 'nothing was handed to the store');
+  assert.equal(await store.currentRevision(), revision, 'the store did not change');
+  assert.equal(second.outcome, 'not-modified');
+  assert.equal(second.newItems + second.updatedItems, 0);
+  assert.equal(second.nextPollAt.getTime() - now.getTime(), 120 * 60_000, "the feed's <ttl> of 120 min still rules");
+  const state = await store.getSourceState('wire');
+  assert.equal(state?.status, 'not-modified');
+  assert.equal(state?.ttlMinutes, 120);
+  assert.equal(state?.itemHashes?.length, 50);
+});
+
+test('the same bytes under a changed source configuration are processed again', async (t) => {
+  const { up, store, poll, parses } = await rig(t);
+  up.route('/feed.xml', { body: rss([{ guid: 'a', title: 'Plain news' }]) });
+  await poll(source(up.url('/feed.xml')));
+  const again = await poll(source(up.url('/feed.xml'), { topics: ['wire'] }));
+  assert.equal(parses.length, 2);
+  assert.equal(again.outcome, 'ok');
+  assert.equal(again.updatedItems, 1);
+  assert.deepEqual((await store.queryArticles({ limit: 1 }))[0]?.topics, ['wire'], 'the new default topic is applied');
+});
+
+test('of 50 items, one edited and one new: only those two are normalized and written; the others stay untouched', async (t) => {
+  const { up, store, poll, parses, written } = await rig(t);
+  up.route('/feed.xml', { body: rss(fifty) });
+  const src = source(up.url('/feed.xml'));
+  await poll(src);
+  const before = new Map((await store.queryArticles({ limit: 100 })).map((a) => [a.title, a]));
+  assert.equal(before.size, 50);
+
+  const edited = fifty.map((item) => (item.guid === 'g7' ? { ...item, title: 'Item 7, about chips' } : item));
+  up.route('/feed.xml', { body: rss([{ guid: 'new', title: 'Brand new' }, ...edited]) });
+  const result = await poll(src);
+  assert.equal(result.outcome, 'ok');
+  assert.equal(result.newItems, 1);
+  assert.equal(result.updatedItems, 1);
+  const second = parses[1];
+  assert.equal(second?.kind, 'ok');
+  if (second?.kind !== 'ok') return;
+  assert.deepEqual(second.articles.map((a) => a.title).sort(), ['Brand new', 'Item 7, about chips'], 'only the changed items were normalized');
+  assert.equal(second.unchangedItems, 49);
+  assert.deepEqual(written[1]?.map((a) => a.title).sort(), ['Brand new', 'Item 7, about chips'], 'only they were written');
+
+  const after = await store.queryArticles({ limit: 100 });
+  assert.equal(after.length, 51);
+  const seven = after.find((a) => a.title === 'Item 7, about chips');
+  assert.deepEqual(seven?.topics, ['tech'], 'the edited item was classified again');
+  for (const article of after) {
+    const old = before.get(article.title);
+    if (!old) continue;
+    assert.equal(article.updated.getTime(), old.updated.getTime(), `${article.title}: updated unchanged`);
+  }
+  assert.equal((await store.getSourceState('wire'))?.itemHashes?.length, 51);
+
+  up.route('/feed.xml', { body: rss(fifty) });
+  const reverted = await poll(src);
+  assert.equal(reverted.updatedItems, 1, 'item 7 back to its first text is an edit again');
+  assert.equal(reverted.newItems, 0);
+});
