@@ -33,7 +33,7 @@ describe('PostgreSQL only', skip === undefined ? {} : { skip }, () => {
     await client.connect();
     const { rows } = await client.query<{ version: number }>('SELECT version FROM tidings_schema ORDER BY version');
     await client.end();
-    assert.deepEqual(rows.map((r) => r.version), [1]);
+    assert.deepEqual(rows.map((r) => r.version), [1, 2]);
     await stores[0]!.upsertArticles([makeArticle(1, { topics: ['a'] })]);
     assert.equal(await stores[3]!.countArticles(), 1);
     await Promise.all(stores.map((s) => s.close()));

@@ -8,6 +8,7 @@ import type { IndexedArticle, Source, Topic } from '../model.ts';
 import { parseDate } from '../normalize/dates.ts';
 import { normalizeItem } from '../normalize/normalize.ts';
 import { parseFeed, type FeedFormat, type ParsedFeed, type ParsedItem } from '../parse/index.ts';
+import { withStorySignature } from '../stories/signature.ts';
 
 /** Everything the work needs, structured-clone safe (it crosses to a worker thread). */
 export interface FeedJob {
@@ -54,7 +55,7 @@ export async function processFeed(job: FeedJob, compiled: CompiledTopics): Promi
   if (items.length < feed.items.length) {
     warnings.push(`feed has ${feed.items.length} items; kept the newest ${items.length}`);
   }
-  const articles = normalizeAll(items, feed, job, warnings).map((article) => ({
+  const articles = normalizeAll(items, feed, job, warnings).map((article) => withStorySignature({
     ...article,
     topics: classify(article, compiled, job.source, article.text),
   }));

@@ -42,6 +42,12 @@ export function storySignature(title: string, text: string, language: string | u
   };
 }
 
+/** The article with its signature, when it has one (computed where the text is: the ingest worker). */
+export function withStorySignature<T extends { title: string; text: string; language?: string; story?: StorySignature }>(article: T): T {
+  const story = storySignature(article.title, article.text, article.language);
+  return story ? { ...article, story } : article;
+}
+
 function minHash(shingles: string[]): number[] {
   const sketch = new Array<number>(SKETCH_SIZE).fill(0xffffffff);
   for (const shingle of shingles) {

@@ -94,4 +94,19 @@ export const migrations: readonly string[] = [
   CREATE TABLE meta (key text PRIMARY KEY, value bigint NOT NULL);
   INSERT INTO meta (key, value) VALUES ('revision', 0), ('deleted_revision', 0), ('deleted_at', 0);
   `,
+  // 2: stories (SQLite's 8). story_id names the article that leads the story another source's copy
+  // belongs to (null: the article leads its own); story_signature keeps its MinHash signature for
+  // newcomers to compare with; story_bands is the LSH index, read by (band, published) range scans.
+  `
+  ALTER TABLE articles ADD COLUMN story_id text COLLATE "C";
+  ALTER TABLE articles ADD COLUMN story_signature text;
+  CREATE INDEX articles_by_story ON articles (story_id) WHERE story_id IS NOT NULL;
+  CREATE TABLE story_bands (
+    band       text COLLATE "C" NOT NULL,
+    published  bigint NOT NULL,
+    article_id text COLLATE "C" NOT NULL,
+    PRIMARY KEY (band, published, article_id)
+  );
+  CREATE INDEX story_bands_by_article ON story_bands (article_id);
+  `,
 ];

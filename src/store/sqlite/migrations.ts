@@ -155,6 +155,25 @@ export const migrations: readonly (string | ((db: Db) => void))[] = [
   // (U+02BC, a letter to the tokenizer) splits a word like ' and ’ do. The index keeps no text, but
   // its instance table keeps every word in order: each row is rebuilt from its own words, folded.
   refoldSearchIndex,
+  // 8: stories. story_id names the article that leads the story another source's copy belongs to
+  // (null: the article leads its own); story_signature keeps its MinHash signature (src/stories/)
+  // for newcomers to compare with. story_bands is the LSH index: a newcomer reads the few articles
+  // sharing one of its band keys within the window, by (band, published), never all pairs.
+  `
+  ALTER TABLE articles ADD COLUMN story_id TEXT;
+  ALTER TABLE articles ADD COLUMN story_signature TEXT;
+  CREATE INDEX articles_by_story ON articles (story_id) WHERE story_id IS NOT NULL;
+  CREATE TABLE story_bands (
+    band       TEXT NOT NULL,
+    published  INTEGER NOT NULL,
+    article_id TEXT NOT NULL,
+    PRIMARY KEY (band, published, article_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX story_bands_by_article ON story_bands (article_id);
+  CREATE TRIGGER story_bands_delete AFTER DELETE ON articles BEGIN
+    DELETE FROM story_bands WHERE article_id = old.id;
+  END;
+  `,
 ];
 
 function refoldSearchIndex(db: Db): void {
