@@ -6,6 +6,7 @@ import type { StoredArticle, Topic } from '../model.ts';
 import { embedSnippets } from './embed.ts';
 import { dateLabel, webLink } from './common.ts';
 import { htmlDocument } from './html-document.ts';
+import { alsoReportedBy } from './related.ts';
 import { escapeAttr as attr, escapeText as text } from './xml.ts';
 
 export interface TopicLinks {
@@ -80,7 +81,7 @@ function articleLink(a: StoredArticle): string {
 
 export function renderTopicPage(site: SiteInfo, links: TopicLinks, articles: StoredArticle[]): string {
   const items = articles.map((a) => `<li>${articleLink(a)}
- <span class="meta">${dateLabel(a.published)}</span><br>${text(a.summary)}</li>`).join('\n');
+ <span class="meta">${dateLabel(a.published)}</span><br>${text(a.summary)}${alsoReportedBy(a.related)}</li>`).join('\n');
   const embed = embedSnippets(site.baseUrl, links.topic.id, links.topic.title);
   return page({
     lang: 'en',
