@@ -10,13 +10,29 @@ import type { StorySignature } from '../stories/signature.ts';
 export const DEFAULT_STORY_WINDOW_HOURS = 72;
 export const HOUR_MS = 3_600_000;
 
-/** A stored article a band lookup found. `story_id` is null for an article that leads its story. */
-export interface StoryCandidate {
+/**
+ * Candidates a band key yields at most (the newest in the window): a story told by many sources, or a
+ * text many articles share, must not make one newcomer compare with all of them.
+ */
+export const MAX_CANDIDATES_PER_BAND = 8;
+
+/** A stored article a band lookup found, with the band keys it matched on. */
+export interface CandidateRow {
   id: string;
   story_id: string | null;
   source_id: string;
   published: number;
   story_signature: string;
+  bands: string[];
+}
+
+/** A candidate as compared. `story_id` is null for an article that leads its story. */
+export interface StoryCandidate {
+  id: string;
+  story_id: string | null;
+  source_id: string;
+  published: number;
+  signature: StorySignature;
 }
 
 /** The band rows of an article: one per band key, dated for the window's range scan. */
@@ -30,7 +46,9 @@ export function signatureColumn(article: IndexedArticle): string | null {
 }
 
 /** The band keys and the publication range whose candidates may join any of `articles`. */
-export function lookupRange(articles: readonly IndexedArticle[], windowMs: number): { bands: string[]; from: number; to: number } | undefined {
+export function lookupRange(
+  articles: readonly IndexedArticle[], windowMs: number,
+): { bands: string[]; from: number; to: number; sources: string[] } | undefined {
   const signed = articles.filter((a) => a.story);
   if (signed.length === 0) return undefined;
   const times = signed.map((a) => a.published.getTime());
@@ -38,6 +56,8 @@ export function lookupRange(articles: readonly IndexedArticle[], windowMs: numbe
     bands: [...new Set(signed.flatMap((a) => a.story!.bands))],
     from: Math.min(...times) - windowMs,
     to: Math.max(...times) + windowMs,
+    // A source repeating itself is an edit, not a second report: its own articles are no candidates.
+    sources: [...new Set(signed.map((a) => a.sourceId))],
   };
 }
 
@@ -54,9 +74,8 @@ export function chooseStory(article: IndexedArticle, candidates: readonly StoryC
   for (const candidate of candidates) {
     if (candidate.id === article.id || candidate.source_id === article.sourceId) continue;
     if (Math.abs(candidate.published - published) > windowMs) continue;
-    const other = JSON.parse(candidate.story_signature) as StorySignature;
-    if (!sameStory(signature, other)) continue;
-    const score = similarity(signature, other);
+    if (!sameStory(signature, candidate.signature)) continue;
+    const score = similarity(signature, candidate.signature);
     if (!best || score > best.score) best = { leader: candidate.story_id ?? candidate.id, score };
   }
   return best?.leader;
@@ -66,8 +85,11 @@ export function chooseStory(article: IndexedArticle, candidates: readonly StoryC
 export class StoryPool {
   private readonly byBand = new Map<string, StoryCandidate[]>();
 
-  constructor(rows: readonly (StoryCandidate & { band: string })[]) {
-    for (const { band, ...candidate } of rows) this.addTo(band, candidate);
+  constructor(rows: readonly CandidateRow[]) {
+    for (const { bands, story_signature: json, ...rest } of rows) {
+      const candidate: StoryCandidate = { ...rest, published: Number(rest.published), signature: JSON.parse(json) as StorySignature };
+      for (const band of bands) this.addTo(band, candidate);
+    }
   }
 
   candidatesOf(article: IndexedArticle): StoryCandidate[] {
@@ -79,12 +101,12 @@ export class StoryPool {
   }
 
   add(article: IndexedArticle, storyId: string | undefined): void {
-    const story_signature = signatureColumn(article);
-    if (story_signature === null) return;
+    const signature = article.story;
+    if (!signature) return;
     const candidate: StoryCandidate = {
-      id: article.id, story_id: storyId ?? null, source_id: article.sourceId, published: article.published.getTime(), story_signature,
+      id: article.id, story_id: storyId ?? null, source_id: article.sourceId, published: article.published.getTime(), signature,
     };
-    for (const band of article.story?.bands ?? []) this.addTo(band, candidate);
+    for (const band of signature.bands) this.addTo(band, candidate);
   }
 
   private addTo(band: string, candidate: StoryCandidate): void {

@@ -6,7 +6,7 @@ import type { PoolClient } from 'pg';
 import type { IndexedArticle, StoredArticle } from '../../model.ts';
 import { contentHash, PUBLISHED_COLUMNS, sameSet, toArticleRow, withFirstSeenDates, type ArticleRow } from '../rows.ts';
 import type { UpsertResult } from '../store.ts';
-import { bandRows, chooseStory, lookupRange, storyTopics, StoryPool, type StoryCandidate } from '../stories.ts';
+import { bandRows, chooseStory, lookupRange, MAX_CANDIDATES_PER_BAND, storyTopics, StoryPool, type CandidateRow } from '../stories.ts';
 import { toTsvector } from './fts.ts';
 
 /** What a batch needs to know of a stored article to decide about a new copy of it. */
@@ -176,16 +176,21 @@ function joinStory(leaderId: string, copy: IndexedArticle, known: KnownArticles,
 export async function lookUpStories(client: PoolClient, articles: IndexedArticle[], known: KnownArticles, windowMs: number): Promise<StoryPool> {
   const range = lookupRange(articles, windowMs);
   if (!range) return new StoryPool([]);
-  const { rows } = await client.query<StoryCandidate & { band: string }>(`SELECT b.band, a.id, a.story_id, a.source_id,
-      a.published, a.story_signature FROM story_bands b JOIN articles a ON a.id = b.article_id
-    WHERE b.band = ANY($1::text[]) AND b.published BETWEEN $2 AND $3 AND a.story_signature IS NOT NULL`,
-  [range.bands, range.from, range.to]);
+  // Per band key, the newest few articles of other sources in the window; one row per article.
+  const { rows } = await client.query<CandidateRow>(`WITH hits AS (SELECT b.band, b.article_id,
+        row_number() OVER (PARTITION BY b.band ORDER BY b.published DESC) AS n
+      FROM story_bands b JOIN articles a ON a.id = b.article_id
+      WHERE b.band = ANY($1::text[]) AND b.published BETWEEN $2 AND $3 AND NOT (a.source_id = ANY($4::text[])))
+    SELECT a.id, a.story_id, a.source_id, a.published, a.story_signature, array_agg(h.band) AS bands
+    FROM hits h JOIN articles a ON a.id = h.article_id
+    WHERE h.n <= $5 AND a.story_signature IS NOT NULL GROUP BY a.id`,
+  [range.bands, range.from, range.to, range.sources, MAX_CANDIDATES_PER_BAND]);
   const leaders = [...new Set(rows.map((r) => r.story_id ?? r.id))].filter((id) => !known.get(id));
   if (leaders.length) {
     const { rows: found } = await client.query<Known>(`SELECT ${KNOWN_COLUMNS} FROM articles WHERE id = ANY($1::text[])`, [leaders]);
     for (const row of found) known.put(row);
   }
-  return new StoryPool(rows.map((r) => ({ ...r, published: Number(r.published) })));
+  return new StoryPool(rows);
 }
 
 export function knownOf(article: StoredArticle): Known {

@@ -9,7 +9,8 @@ import {
   type ArticleRow, type PageRow, type PublishedRow,
 } from '../rows.ts';
 import type { ArticleRepository, QueryVersion, UpsertResult } from '../store.ts';
-import { bandRows, chooseStory, groupRelated, lookupRange, storyTopics, StoryPool, withRelated, type RelatedRow, type StoryCandidate } from '../stories.ts';
+import { bandRows, chooseStory, groupRelated, lookupRange, MAX_CANDIDATES_PER_BAND, storyTopics, StoryPool, withRelated, type CandidateRow, type RelatedRow,
+} from '../stories.ts';
 import { marks, type Param, type SqliteDb } from './db.ts';
 import { toFtsQuery } from './fts.ts';
 import { searchText } from '../../text/search.ts';
@@ -62,10 +63,16 @@ export class SqliteArticles implements ArticleRepository {
       countByTopic: db.prepare<[], { topic: string; n: number }>(`SELECT topic, count(*) AS n FROM article_topics GROUP BY topic`),
       countBySource: db.prepare<[], { source_id: string; n: number }>(`SELECT source_id, count(*) AS n FROM article_sources GROUP BY source_id`),
       countAll: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM articles`),
-      storyCandidates: db.prepare<[string, number, number], StoryCandidate & { band: string }>(
-        `SELECT b.band AS band, a.id AS id, a.story_id AS story_id, a.source_id AS source_id, a.published AS published,
-         a.story_signature AS story_signature FROM story_bands b JOIN articles a ON a.id = b.article_id
-         WHERE b.band IN (SELECT value FROM json_each(?)) AND b.published BETWEEN ? AND ? AND a.story_signature IS NOT NULL`),
+      // Per band key, the newest few articles of other sources in the window; one row per article.
+      storyCandidates: db.prepare<[string, number, number, string, number], Omit<CandidateRow, 'bands'> & { bands: string }>(
+        `WITH hits AS (SELECT b.band, b.article_id, row_number() OVER (PARTITION BY b.band ORDER BY b.published DESC) AS n
+           FROM story_bands b JOIN articles a ON a.id = b.article_id
+           WHERE b.band IN (SELECT value FROM json_each(?)) AND b.published BETWEEN ? AND ?
+             AND a.source_id NOT IN (SELECT value FROM json_each(?)))
+         SELECT a.id AS id, a.story_id AS story_id, a.source_id AS source_id, a.published AS published,
+           a.story_signature AS story_signature, json_group_array(h.band) AS bands
+         FROM hits h JOIN articles a ON a.id = h.article_id
+         WHERE h.n <= ? AND a.story_signature IS NOT NULL GROUP BY a.id`),
       insertBand: db.prepare(`INSERT OR IGNORE INTO story_bands (band, published, article_id) VALUES (@band, @published, @id)`),
       deleteBands: db.prepare(`DELETE FROM story_bands WHERE article_id = ?`),
       joinStory: db.prepare(`UPDATE articles SET updated = max(updated + 1, ?), revision = ?, changed_at = ? WHERE id = ?`),
@@ -101,7 +108,8 @@ export class SqliteArticles implements ArticleRepository {
   private storyPool(articles: readonly IndexedArticle[]): StoryPool {
     const range = lookupRange(articles, this.storyWindowMs);
     if (!range) return new StoryPool([]);
-    return new StoryPool(this.stmts.storyCandidates.all(JSON.stringify(range.bands), range.from, range.to));
+    const rows = this.stmts.storyCandidates.all(JSON.stringify(range.bands), range.from, range.to, JSON.stringify(range.sources), MAX_CANDIDATES_PER_BAND);
+    return new StoryPool(rows.map((r) => ({ ...r, bands: JSON.parse(r.bands) as string[] })));
   }
 
   private upsertOne(incoming: IndexedArticle, revision: number, now: number, stories: StoryPool): keyof UpsertResult {
