@@ -5,11 +5,11 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { IndexedArticle } from '../src/model.ts';
 import { withStorySignature } from '../src/stories/signature.ts';
 import { openStore, type ArticleStore, type StoreOptions } from '../src/store/store.ts';
-import { findPgBin, missingPostgres, startPostgres, type PostgresCluster } from './helpers/postgres.ts';
+import { clusterPerFile, findPgBin, missingPostgres } from './helpers/postgres.ts';
 import { makeArticle } from './store.contract.ts';
 
 interface Labelled { id: string; story: string; lang: string; hour: number; title: string; text: string }
@@ -89,6 +89,12 @@ function runStoryContract(name: string, open: Open, skip?: string): void {
       assert.equal((await store.queryArticles({ limit: 20 })).length, 9);
     }));
 
+    test('a source repeating a story in a later poll is not a second report', () => withStore(async (store) => {
+      await store.upsertArticles([copy('en-grain-ship-agency', 'agency')]);
+      await store.upsertArticles([copy('en-grain-ship-rewrite', 'agency')]);
+      assert.equal((await store.queryArticles({ limit: 20 })).length, 2);
+    }));
+
     test('STORY_WINDOW_HOURS widens the window', () => withStore(async (store) => {
       await store.upsertArticles([copy('uk-grid-attack-1', 'a'), copy('uk-grid-attack-1-rewrite', 'b', {
         published: new Date(base + 30 * HOUR + 100 * HOUR), updated: new Date(base + 30 * HOUR + 100 * HOUR),
@@ -130,15 +136,5 @@ function runStoryContract(name: string, open: Open, skip?: string): void {
 runStoryContract('sqlite', (options) => openStore('sqlite::memory:', options));
 
 const pgSkip = findPgBin() ? undefined : missingPostgres('PostgreSQL server binaries (initdb, pg_ctl) not found');
-let started: Promise<PostgresCluster> | undefined;
-function cluster(): Promise<PostgresCluster> {
-  started ??= startPostgres().then((result) => {
-    if (result.kind !== 'ok') throw new Error(`cannot start PostgreSQL: ${result.reason}`);
-    return result;
-  });
-  return started;
-}
-after(async () => {
-  if (started) await (await started).stop();
-});
+const cluster = clusterPerFile();
 runStoryContract('postgres', async (options) => openStore(await (await cluster()).freshDatabase(), options), pgSkip);
