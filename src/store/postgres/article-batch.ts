@@ -66,9 +66,8 @@ export class BatchWrites {
   /** Articles whose topic rows are rewritten: id → topics and the date they sort by. */
   readonly topicRows = new Map<string, { topics: string[]; published: number }>();
   readonly sources: [string, string][] = [];
-  /** Band rows of new and changed articles, and the ids whose old band rows go first. */
+  /** Band rows of new articles (a changed one keeps its first: its story was decided then). */
   readonly bands: { band: string; published: number; id: string }[] = [];
-  readonly bandsReplaced = new Set<string>();
   /** Story leaders another source's copy joined: id → the copy's `updated`. */
   readonly storyBumps = new Map<string, number>();
 
@@ -142,10 +141,6 @@ export function decide(incoming: IndexedArticle, known: KnownArticles, writes: B
   const updated = article.updated.getTime() > existing.updated ? article.updated.getTime() : Math.max(writes.now, existing.updated + 1);
   const row = writes.row({ ...article, id: existing.id, topics }, hash, updated);
   writes.write(row, false);
-  if (article.story) {
-    writes.bandsReplaced.add(existing.id);
-    writes.bands.push(...bandRows({ ...article, id: existing.id }));
-  }
   known.put(row);
   writes.topicRows.set(existing.id, { topics, published });
   return { result: 'updated', topicsRewritten };
@@ -176,14 +171,14 @@ function joinStory(leaderId: string, copy: IndexedArticle, known: KnownArticles,
 export async function lookUpStories(client: PoolClient, articles: IndexedArticle[], known: KnownArticles, windowMs: number): Promise<StoryPool> {
   const range = lookupRange(articles, windowMs);
   if (!range) return new StoryPool([]);
-  // Per band key, the newest few articles of other sources in the window; one row per article.
-  const { rows } = await client.query<CandidateRow>(`WITH hits AS (SELECT b.band, b.article_id,
-        row_number() OVER (PARTITION BY b.band ORDER BY b.published DESC) AS n
-      FROM story_bands b JOIN articles a ON a.id = b.article_id
-      WHERE b.band = ANY($1::text[]) AND b.published BETWEEN $2 AND $3 AND NOT (a.source_id = ANY($4::text[])))
-    SELECT a.id, a.story_id, a.source_id, a.published, a.story_signature, array_agg(h.band) AS bands
-    FROM hits h JOIN articles a ON a.id = h.article_id
-    WHERE h.n <= $5 AND a.story_signature IS NOT NULL GROUP BY a.id`,
+  // Per band key, its newest few articles in the window (a LIMITed range scan each), then theirs.
+  const { rows } = await client.query<CandidateRow>(`SELECT a.id, a.story_id, a.source_id, a.published, a.story_signature,
+      array_agg(w.band) AS bands
+    FROM unnest($1::text[]) AS w(band)
+    CROSS JOIN LATERAL (SELECT b.article_id FROM story_bands b WHERE b.band = w.band AND b.published BETWEEN $2 AND $3
+      ORDER BY b.published DESC LIMIT $5) AS h
+    JOIN articles a ON a.id = h.article_id
+    WHERE NOT (a.source_id = ANY($4::text[])) AND a.story_signature IS NOT NULL GROUP BY a.id`,
   [range.bands, range.from, range.to, range.sources, MAX_CANDIDATES_PER_BAND]);
   const leaders = [...new Set(rows.map((r) => r.story_id ?? r.id))].filter((id) => !known.get(id));
   if (leaders.length) {
@@ -247,11 +242,8 @@ export async function flush(client: PoolClient, w: BatchWrites): Promise<void> {
   }
 }
 
-/** Band rows (old ones of changed articles first) and the `updated` of leaders a copy joined. */
+/** Band rows of new articles and the `updated` of leaders a copy joined. */
 async function flushStories(client: PoolClient, w: BatchWrites): Promise<void> {
-  if (w.bandsReplaced.size) {
-    await client.query(`DELETE FROM story_bands WHERE article_id = ANY($1::text[])`, [[...w.bandsReplaced]]);
-  }
   if (w.bands.length) {
     await client.query(`INSERT INTO story_bands (band, published, article_id)
       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[]) ON CONFLICT DO NOTHING`,

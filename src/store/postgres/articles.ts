@@ -58,7 +58,10 @@ export class PgArticles implements ArticleRepository {
         WHERE NOT EXISTS (SELECT 1 FROM article_sources s WHERE s.article_id = g.id)`, [gone]);
       const ids = orphans.map((r) => r.id);
       await client.query(`DELETE FROM article_topics WHERE article_id = ANY($1::text[])`, [ids]);
-      await client.query(`DELETE FROM story_bands WHERE article_id = ANY($1::text[])`, [ids]);
+      // Local articles carry no signature: only signed ones have band rows (not indexed by article: may scan).
+      const { rows: signed } = await client.query<{ id: string }>(
+        `SELECT id FROM articles WHERE id = ANY($1::text[]) AND story_signature IS NOT NULL`, [ids]);
+      if (signed.length) await client.query(`DELETE FROM story_bands WHERE article_id = ANY($1::text[])`, [signed.map((r) => r.id)]);
       await client.query(`DELETE FROM articles WHERE id = ANY($1::text[])`, [ids]);
       // A removed leader hands its story to its earliest remaining copy, which keeps its own id.
       await client.query(`WITH heirs AS (SELECT DISTINCT ON (story_id) story_id AS old, id AS heir FROM articles

@@ -107,6 +107,5 @@ export const migrations: readonly string[] = [
     article_id text COLLATE "C" NOT NULL,
     PRIMARY KEY (band, published, article_id)
   );
-  CREATE INDEX story_bands_by_article ON story_bands (article_id);
   `,
 ];

@@ -63,18 +63,13 @@ export class SqliteArticles implements ArticleRepository {
       countByTopic: db.prepare<[], { topic: string; n: number }>(`SELECT topic, count(*) AS n FROM article_topics GROUP BY topic`),
       countBySource: db.prepare<[], { source_id: string; n: number }>(`SELECT source_id, count(*) AS n FROM article_sources GROUP BY source_id`),
       countAll: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM articles`),
-      // Per band key, the newest few articles of other sources in the window; one row per article.
-      storyCandidates: db.prepare<[string, number, number, string, number], Omit<CandidateRow, 'bands'> & { bands: string }>(
-        `WITH hits AS (SELECT b.band, b.article_id, row_number() OVER (PARTITION BY b.band ORDER BY b.published DESC) AS n
-           FROM story_bands b JOIN articles a ON a.id = b.article_id
-           WHERE b.band IN (SELECT value FROM json_each(?)) AND b.published BETWEEN ? AND ?
-             AND a.source_id NOT IN (SELECT value FROM json_each(?)))
-         SELECT a.id AS id, a.story_id AS story_id, a.source_id AS source_id, a.published AS published,
-           a.story_signature AS story_signature, json_group_array(h.band) AS bands
-         FROM hits h JOIN articles a ON a.id = h.article_id
-         WHERE h.n <= ? AND a.story_signature IS NOT NULL GROUP BY a.id`),
+      // One band key's newest few articles in the window: a range scan of at most that many rows.
+      bandHits: db.prepare<[string, number, number, number], { article_id: string }>(`SELECT article_id FROM story_bands
+        WHERE band = ? AND published BETWEEN ? AND ? ORDER BY published DESC LIMIT ?`),
+      storyCandidates: db.prepare<[string, string], Omit<CandidateRow, 'bands'>>(`SELECT id, story_id, source_id, published,
+        story_signature FROM articles WHERE id IN (SELECT value FROM json_each(?))
+        AND source_id NOT IN (SELECT value FROM json_each(?)) AND story_signature IS NOT NULL`),
       insertBand: db.prepare(`INSERT OR IGNORE INTO story_bands (band, published, article_id) VALUES (@band, @published, @id)`),
-      deleteBands: db.prepare(`DELETE FROM story_bands WHERE article_id = ?`),
       joinStory: db.prepare(`UPDATE articles SET updated = max(updated + 1, ?), revision = ?, changed_at = ? WHERE id = ?`),
       // A removed leader hands its story to its earliest remaining copy.
       followerTopics: db.prepare<[string], { topics: string }>(`SELECT topics FROM articles WHERE story_id = ?`),
@@ -108,8 +103,15 @@ export class SqliteArticles implements ArticleRepository {
   private storyPool(articles: readonly IndexedArticle[]): StoryPool {
     const range = lookupRange(articles, this.storyWindowMs);
     if (!range) return new StoryPool([]);
-    const rows = this.stmts.storyCandidates.all(JSON.stringify(range.bands), range.from, range.to, JSON.stringify(range.sources), MAX_CANDIDATES_PER_BAND);
-    return new StoryPool(rows.map((r) => ({ ...r, bands: JSON.parse(r.bands) as string[] })));
+    const bandsOf = new Map<string, string[]>();
+    for (const band of range.bands) {
+      for (const { article_id: id } of this.stmts.bandHits.all(band, range.from, range.to, MAX_CANDIDATES_PER_BAND)) {
+        bandsOf.set(id, [...(bandsOf.get(id) ?? []), band]);
+      }
+    }
+    if (bandsOf.size === 0) return new StoryPool([]);
+    const rows = this.stmts.storyCandidates.all(JSON.stringify([...bandsOf.keys()]), JSON.stringify(range.sources));
+    return new StoryPool(rows.map((r) => ({ ...r, bands: bandsOf.get(r.id) ?? [] })));
   }
 
   private upsertOne(incoming: IndexedArticle, revision: number, now: number, stories: StoryPool): keyof UpsertResult {
@@ -156,10 +158,6 @@ export class SqliteArticles implements ArticleRepository {
     // Changed: `updated` must move forward even when the source does not say so.
     const updated = article.updated.getTime() > existing.updated ? article.updated.getTime() : Math.max(now, existing.updated + 1);
     this.stmts.update.run(toArticleRow({ ...article, id: existing.id, topics }, hash, updated, revision, now));
-    if (article.story) {
-      this.stmts.deleteBands.run(existing.id);
-      for (const row of bandRows({ ...article, id: existing.id })) this.stmts.insertBand.run(row);
-    }
     this.stmts.unindexText.run(existing.rowid);
     this.indexText(existing.rowid, article);
     this.writeTopics(existing.id, topics, article.published.getTime());

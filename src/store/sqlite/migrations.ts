@@ -157,8 +157,8 @@ export const migrations: readonly (string | ((db: Db) => void))[] = [
   refoldSearchIndex,
   // 8: stories. story_id names the article that leads the story another source's copy belongs to
   // (null: the article leads its own); story_signature keeps its MinHash signature (src/stories/)
-  // for newcomers to compare with. story_bands is the LSH index: a newcomer reads the few articles
-  // sharing one of its band keys within the window, by (band, published), never all pairs.
+  // for newcomers to compare with. story_bands is the LSH index: a newcomer reads the newest few
+  // articles sharing one of its band keys within the window, by (band, published), never all pairs.
   `
   ALTER TABLE articles ADD COLUMN story_id TEXT;
   ALTER TABLE articles ADD COLUMN story_signature TEXT;
@@ -169,8 +169,9 @@ export const migrations: readonly (string | ((db: Db) => void))[] = [
     article_id TEXT NOT NULL,
     PRIMARY KEY (band, published, article_id)
   ) WITHOUT ROWID;
-  CREATE INDEX story_bands_by_article ON story_bands (article_id);
-  CREATE TRIGGER story_bands_delete AFTER DELETE ON articles BEGIN
+  -- No index by article: every insert would pay 16 more index entries for the rare removal of a
+  -- signed article (local ones are unsigned), which may scan.
+  CREATE TRIGGER story_bands_delete AFTER DELETE ON articles WHEN old.story_signature IS NOT NULL BEGIN
     DELETE FROM story_bands WHERE article_id = old.id;
   END;
   `,
