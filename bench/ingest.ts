@@ -17,6 +17,7 @@ import { describeError } from '../src/errors.ts';
 import type { IndexedArticle, Source } from '../src/model.ts';
 import { normalizeItem, type NormalizeContext } from '../src/normalize/normalize.ts';
 import { parseFeed } from '../src/parse/index.ts';
+import { withStorySignature } from '../src/stories/signature.ts';
 import { openStore, type ArticleStore } from '../src/store/store.ts';
 import { upsertInBatches } from '../src/ingest/batches.ts';
 import { digest } from '../src/ingest/hashes.ts';
@@ -107,7 +108,8 @@ async function ingestFeed(ing: Ingest, source: Source, text: string, stages: Sta
   t2 = performance.now();
   stages.normalize += t2 - t;
   t = t2;
-  const classified = articles.map((a) => ({ ...a, topics: classify(a, ing.compiled, source, a.text) }));
+  // As process-feed.ts does: classify, then the story signature the store indexes.
+  const classified = articles.map((a) => withStorySignature({ ...a, topics: classify(a, ing.compiled, source, a.text) }));
   t2 = performance.now();
   stages.classify += t2 - t;
   t = t2;

@@ -20,8 +20,8 @@ export interface EnvConfig {
   /** Public origin (and optional path prefix) feeds link to; never ends with a slash. */
   baseUrl: string;
   databaseUrl: string;
-  /** PostgreSQL pool size (DATABASE_POOL_SIZE) and PGSSLMODE, passed to openStore as they are. */
-  databaseOptions: { poolSize: number; sslMode?: string };
+  /** PostgreSQL pool size (DATABASE_POOL_SIZE), PGSSLMODE and STORY_WINDOW_HOURS, passed to openStore as they are. */
+  databaseOptions: { poolSize: number; sslMode?: string; storyWindowHours: number };
   feedsDir: string;
   contentDir: string;
   logLevel: LogLevel;
@@ -152,6 +152,7 @@ const envSchema = z.object({
   WEBSUB_TIMEOUT_MS: integerVar(100, 120_000).optional(),
   INGEST_WORKERS: integerVar(1, 64).optional(),
   INGEST_MAX_ITEMS: integerVar(1, 100_000).default(1000),
+  STORY_WINDOW_HOURS: integerVar(0, 24 * 365).default(72),
   TRUST_PROXY: z
     .string()
     .regex(/^(off|\d{1,2}|[a-z0-9.:/, ]+)$/i, 'expected off, a hop count, or loopback/uniquelocal/addresses/subnets, comma-separated')
@@ -190,7 +191,9 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
     port: v.PORT,
     baseUrl: v.BASE_URL ?? `http://localhost:${v.PORT}`,
     databaseUrl: v.DATABASE_URL,
-    databaseOptions: { poolSize: v.DATABASE_POOL_SIZE, ...(v.PGSSLMODE ? { sslMode: v.PGSSLMODE } : {}) },
+    databaseOptions: {
+      poolSize: v.DATABASE_POOL_SIZE, storyWindowHours: v.STORY_WINDOW_HOURS, ...(v.PGSSLMODE ? { sslMode: v.PGSSLMODE } : {}),
+    },
     feedsDir: v.FEEDS_DIR,
     contentDir: v.CONTENT_DIR,
     logLevel: v.LOG_LEVEL,

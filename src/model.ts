@@ -1,6 +1,8 @@
 // The common model: every step of the data flow speaks these types, and nothing here does I/O.
 // Sources produce Articles, the classifier fills `topics`, the store keeps them, renderers print them.
 
+import type { StorySignature } from './stories/signature.ts';
+
 /** A person credited on an article or a feed. */
 export interface Person {
   name: string;
@@ -52,11 +54,25 @@ export interface Article {
 /** What normalize hands on: the article plus the plain text of its body, extracted once. */
 export interface IndexedArticle extends Article {
   text: string;
+  /** What the store compares to find other sources' copies of the same story (src/stories/). */
+  story?: StorySignature;
+}
+
+/** Another source's copy of a story, listed under the article that leads it. */
+export interface RelatedArticle {
+  id: string;
+  url: string;
+  title: string;
+  sourceId: string;
 }
 
 /** An article as the store returns it: plus every source it was seen in. */
 export interface StoredArticle extends Article {
   sources: string[];
+  /** Set when this article is another source's copy of a story: the id of the article that leads it. */
+  storyId?: string;
+  /** On a story's leading article, in query results: the other sources' copies, earliest first. */
+  related?: RelatedArticle[];
 }
 
 /** Keyword, category and source rules that put an article into a topic. */
@@ -124,4 +140,6 @@ export interface ArticleQuery {
    */
   after?: Cursor;
   limit: number;
+  /** `separate`: every article on its own; by default a story shows once, as its leading article. */
+  stories?: 'separate';
 }

@@ -2,27 +2,17 @@
 // test/helpers/postgres.ts), a fresh database per test; plus what only PostgreSQL has: migrations
 // under an advisory lock, TLS settings from sslmode, another process's writes.
 
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { poolConfig, sslFor } from '../src/store/postgres/db.ts';
 import { migrations } from '../src/store/postgres/migrations.ts';
 import { openStore } from '../src/store/store.ts';
-import { findPgBin, missingPostgres, startPostgres, type PostgresCluster } from './helpers/postgres.ts';
+import { clusterPerFile, findPgBin, missingPostgres } from './helpers/postgres.ts';
 import { makeArticle, runStoreContract } from './store.contract.ts';
 
 const skip = findPgBin() ? undefined : missingPostgres('PostgreSQL server binaries (initdb, pg_ctl) not found');
-let started: Promise<PostgresCluster> | undefined;
-function cluster(): Promise<PostgresCluster> {
-  started ??= startPostgres().then((result) => {
-    if (result.kind !== 'ok') throw new Error(`cannot start PostgreSQL: ${result.reason}`);
-    return result;
-  });
-  return started;
-}
-after(async () => {
-  if (started) await (await started).stop();
-});
+const cluster = clusterPerFile();
 
 runStoreContract('postgres', async () => openStore(await (await cluster()).freshDatabase()), skip === undefined ? {} : { skip });
 

@@ -63,7 +63,7 @@ test('a database from schema 3 migrates: unused indexes go, the search index kee
     const db = new Database(path, { readonly: true });
     assert.equal(db.pragma('user_version', { simple: true }), migrations.length);
     const indexes = db.prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'articles'`).all();
-    assert.deepEqual(indexes.map((i) => i.name).filter((n) => !n.startsWith('sqlite_autoindex')).sort(), ['articles_by_date', 'articles_by_url']);
+    assert.deepEqual(indexes.map((i) => i.name).filter((n) => !n.startsWith('sqlite_autoindex')).sort(), ['articles_by_date', 'articles_by_story', 'articles_by_url']);
     const columns = db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('articles')`).all().map((c) => c.name);
     assert.ok(!columns.includes('body_text'));
     db.close();

@@ -46,7 +46,8 @@ async function copyArticles(from: ArticleStore, to: ArticleStore): Promise<{ cop
   let skipped = 0;
   let before: Cursor | undefined;
   for (;;) {
-    const page = await from.queryArticles({ limit: BATCH, ...(before ? { before } : {}) });
+    // Every article, a story's copies included (the target's own ingest cannot regroup them: no signatures).
+    const page = await from.queryArticles({ limit: BATCH, stories: 'separate', ...(before ? { before } : {}) });
     if (page.length === 0) break;
     const last = page[page.length - 1]!;
     before = { published: last.published, id: last.id };

@@ -8,6 +8,7 @@ import type { IndexedArticle, Source, Topic } from '../model.ts';
 import { parseDate } from '../normalize/dates.ts';
 import { normalizeItem } from '../normalize/normalize.ts';
 import { parseFeed, type FeedFormat, type ParsedFeed, type ParsedItem } from '../parse/index.ts';
+import { withStorySignature } from '../stories/signature.ts';
 import { VERSION } from '../version.ts';
 import { digest } from './hashes.ts';
 
@@ -68,7 +69,7 @@ export async function processFeed(job: FeedJob, compiled: CompiledTopics): Promi
   const hashed = items.map((item) => ({ item, hash: digest(context, JSON.stringify(item)) }));
   const changed = hashed.filter(({ hash }) => !known.has(hash));
   const itemHashes = hashed.filter(({ hash }) => known.has(hash)).map(({ hash }) => hash);
-  const articles = normalizeAll(changed, feed, job, warnings, itemHashes).map((article) => ({
+  const articles = normalizeAll(changed, feed, job, warnings, itemHashes).map((article) => withStorySignature({
     ...article,
     topics: classify(article, compiled, job.source, article.text),
   }));

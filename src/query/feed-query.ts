@@ -120,6 +120,7 @@ const PARAMETERS: readonly { name: string; apply: Apply }[] = [
   { name: 'q', apply: applyQ },
   { name: 'since', apply: applySince },
   { name: 'source', apply: applySource },
+  { name: 'stories', apply: applyStories },
 ];
 
 function applyLimit(raw: string, query: ArticleQuery): string | undefined | { error: string } {
@@ -160,6 +161,14 @@ function applySource(raw: string, query: ArticleQuery, ctx: ParseContext): strin
   }
   query.sources = sources;
   return sources.join(',');
+}
+
+/** `stories=off` lists every source's copy of a story on its own; `on` (the default) shows a story once. */
+function applyStories(raw: string, query: ArticleQuery): string | undefined | { error: string } {
+  if (raw === 'on') return undefined;
+  if (raw !== 'off') return { error: `expected "on" or "off", got "${raw}"` };
+  query.stories = 'separate';
+  return 'off';
 }
 
 function applyLang(raw: string, query: ArticleQuery): string | { error: string } {

@@ -22,6 +22,7 @@ import {
   type Element,
 } from './feed-tree.ts';
 import type { FeedDocument } from './types.ts';
+import { alsoReportedBy } from './related.ts';
 import { plainTextToHtml, stripIllegalXmlChars } from './xml.ts';
 
 const RSS_TYPE = 'application/rss+xml';
@@ -81,7 +82,7 @@ export function fixRss(xml: string, doc: FeedDocument): string {
     plainTextItemTitle(item, article);
     exactItemLink(item, article);
     guidPermaLink(item, article);
-    bodies(item, article, 'content:encoded');
+    bodies(item, article, 'content:encoded', alsoReportedBy(article.related));
     replaceRssAuthorWithDcCreator(item, article);
     rssEnclosureType(item, article);
   }
@@ -182,10 +183,17 @@ function guidPermaLink(item: Element, article: StoredArticle): void {
   setText(guid, article.id);
 }
 
-/** The body feed wrote as a stand-in (see `FEED_BODY_STAND_IN`) gets the article's HTML. */
-function bodies(parent: Element, article: StoredArticle, name: string): void {
+/** The body feed wrote as a stand-in (see `FEED_BODY_STAND_IN`) gets the article's HTML (and a footer). */
+function bodies(parent: Element, article: StoredArticle, name: string, footer = ''): void {
   const body = child(parent, name);
-  if (body !== undefined) setText(body, article.contentHtml);
+  if (body !== undefined) setText(body, article.contentHtml + footer);
+}
+
+/** A story's other sources as `<link rel="related">`, after the entry's other links (RFC 4287 §4.2.7.2). */
+function relatedLinks(entry: Element, article: StoredArticle): void {
+  const links = (article.related ?? []).filter((r) => webLink(r.url) !== undefined)
+    .map((r) => newElement('link', { rel: 'related', href: r.url, title: stripIllegalXmlChars(r.title) }));
+  if (links.length) insertAfter(entry, children(entry, 'link').at(-1), links);
 }
 
 /**
@@ -241,6 +249,7 @@ export function fixAtom(xml: string, doc: FeedDocument): string {
     bodies(entry, article, 'content');
     exactPersons(entry, article.authors);
     atomEnclosures(entry, webEnclosures(article.enclosures));
+    relatedLinks(entry, article);
   }
   return serializeXml(root);
 }

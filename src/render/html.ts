@@ -7,6 +7,7 @@ import { embedSnippets } from './embed.ts';
 import { webLink } from './common.ts';
 import { htmlDocument, SITE_STYLE } from './html-document.ts';
 import { formatDate, otherLanguage, t, type Language, type MessageKey } from './i18n/messages.ts';
+import { alsoReportedBy } from './related.ts';
 import { escapeAttr as attr, escapeText as text } from './xml.ts';
 
 export interface TopicLinks {
@@ -123,7 +124,7 @@ function pagingNav(site: SiteInfo, paging: PageLinks): string {
 export function renderTopicPage(site: SiteInfo, links: TopicLinks, articles: StoredArticle[], paging: PageLinks = {}, sources: ReadonlyMap<string, string> = new Map()): string {
   const m = (key: MessageKey) => text(t(site.lang, key));
   const items = articles.map((a) => `<li${langAttr(site, a.language)}>${articleLink(a)}
- <span class="meta">${dateTime(site, a.published)}${sourceLabel(site, a, sources)}</span><br>${text(a.summary)}</li>`).join('\n');
+ <span class="meta">${dateTime(site, a.published)}${sourceLabel(site, a, sources)}</span><br>${text(a.summary)}${alsoReportedBy(a.related)}</li>`).join('\n');
   const pagingHead = (paging.newer ? `<link rel="prev" href="${attr(paging.newer)}">\n` : '') + (paging.older ? `<link rel="next" href="${attr(paging.older)}">\n` : '');
   const embed = embedSnippets(site.baseUrl, links.topic.id, links.topic.title);
   return page(site, {

@@ -2,7 +2,7 @@
 // only writes 1.0. `articleToJsonFeedItem` is shared with the `npm run parse` tool, which prints ingested
 // articles in the same shape.
 
-import type { Article, Enclosure, Person } from '../model.ts';
+import type { Article, Enclosure, Person, RelatedArticle } from '../model.ts';
 import { FALLBACK_AUTHOR_NAME, isMediaType, rfc3339, UNKNOWN_MEDIA_TYPE, webEnclosures, webLink } from './common.ts';
 import type { FeedDocument } from './types.ts';
 import { stripIllegalXmlChars } from './xml.ts';
@@ -27,6 +27,8 @@ export interface TidingsItemExtension {
   topics: string[];
   categories: string[];
   sources: string[];
+  /** Other sources' copies of the story this item leads (see README "Stories"). */
+  related?: { url: string; source: string; title: string }[];
 }
 
 export interface JsonFeedItem {
@@ -70,7 +72,7 @@ export interface JsonFeed {
  * Text goes through the same control-character filter as the XML formats, so a title reads the same in
  * all three.
  */
-export function articleToJsonFeedItem(article: Article & { sources?: string[] }): JsonFeedItem {
+export function articleToJsonFeedItem(article: Article & { sources?: string[]; related?: RelatedArticle[] }): JsonFeedItem {
   const item: JsonFeedItem = {
     id: article.id,
     title: stripIllegalXmlChars(article.title),
@@ -84,6 +86,9 @@ export function articleToJsonFeedItem(article: Article & { sources?: string[] })
       sources: article.sources !== undefined ? [...article.sources] : [article.sourceId],
     },
   };
+  if (article.related?.length) {
+    item._tidings.related = article.related.map((r) => ({ url: r.url, source: r.sourceId, title: stripIllegalXmlChars(r.title) }));
+  }
   const url = webLink(article.url);
   if (url !== undefined) item.url = url;
   if (article.summary !== '') item.summary = stripIllegalXmlChars(article.summary);

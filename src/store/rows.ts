@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Article, IndexedArticle, StoredArticle } from '../model.ts';
 import type { FulltextState, SourceState, Subscription } from './store.ts';
+import { signatureColumn } from './stories.ts';
 
 /** The state's own columns (not the lease's). */
 export const STATE_COLUMNS = `source_id, url, etag, last_modified, last_fetch_at, status, error, next_poll_at,
@@ -116,7 +117,7 @@ export function toSubscriptionRow(subscription: Subscription): SubscriptionRow {
 }
 
 /** What an article page needs of a row: not the bookkeeping (content hash, revision, change time). */
-export const PUBLISHED_COLUMNS = 'id, slug, title, url, summary, content_html, published, updated, authors, language, source_id, categories, topics, image, enclosures';
+export const PUBLISHED_COLUMNS = 'id, slug, title, url, summary, content_html, published, updated, authors, language, source_id, categories, topics, image, enclosures, story_id';
 
 export interface PublishedRow {
   id: string;
@@ -134,9 +135,11 @@ export interface PublishedRow {
   topics: string;
   image: string | null;
   enclosures: string;
+  story_id: string | null;
 }
 
 export interface ArticleRow extends PublishedRow {
+  story_signature: string | null;
   content_hash: string;
   revision: number;
   changed_at: number;
@@ -149,7 +152,7 @@ export interface PageRow {
   changed_at: number;
 }
 
-export function toArticleRow(a: Article, hash: string, updated: number, revision: number, now: number): ArticleRow {
+export function toArticleRow(a: IndexedArticle, hash: string, updated: number, revision: number, now: number, storyId?: string): ArticleRow {
   return {
     id: a.id,
     slug: a.slug ?? null,
@@ -166,6 +169,8 @@ export function toArticleRow(a: Article, hash: string, updated: number, revision
     topics: JSON.stringify(a.topics),
     image: a.image ?? null,
     enclosures: JSON.stringify(a.enclosures),
+    story_id: storyId ?? null,
+    story_signature: signatureColumn(a),
     content_hash: hash,
     revision,
     changed_at: now,
@@ -191,6 +196,7 @@ export function toArticle(row: PublishedRow, sources: string[]): StoredArticle {
   if (row.language !== null) article.language = row.language;
   if (row.image !== null) article.image = row.image;
   if (row.slug !== null) article.slug = row.slug;
+  if (row.story_id !== null) article.storyId = row.story_id;
   return article;
 }
 

@@ -4,6 +4,7 @@
 
 import type { ArticleQuery, IndexedArticle, StoredArticle } from '../model.ts';
 import { TidingsError } from '../errors.ts';
+import { DEFAULT_STORY_WINDOW_HOURS, HOUR_MS } from './stories.ts';
 
 export interface UpsertResult {
   inserted: number;
@@ -206,6 +207,8 @@ export interface StoreOptions {
   sslMode?: string;
   /** SQLite: how long a write retries while another process holds the lock (default 30 s). */
   writeWaitMs?: number;
+  /** STORY_WINDOW_HOURS: how far apart two sources' copies of one story may be published (default 72). */
+  storyWindowHours?: number;
 }
 
 /**
@@ -214,16 +217,17 @@ export interface StoreOptions {
  */
 export async function openStore(databaseUrl: string, options: StoreOptions = {}): Promise<ArticleStore> {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(databaseUrl)?.[1]?.toLowerCase();
+  const storyWindowMs = (options.storyWindowHours ?? DEFAULT_STORY_WINDOW_HOURS) * HOUR_MS;
   if (scheme === 'postgres' || scheme === 'postgresql') {
     const { openPostgresStore } = await import('./postgres/index.ts');
     return openPostgresStore(databaseUrl, {
       ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
       ...(options.sslMode === undefined ? {} : { sslMode: options.sslMode }),
-    });
+    }, storyWindowMs);
   }
   if (scheme === undefined || scheme === 'sqlite' || scheme === 'file' || databaseUrl === ':memory:') {
     const { openSqliteStore } = await import('./sqlite/index.ts');
-    return openSqliteStore(sqlitePath(databaseUrl), options.writeWaitMs === undefined ? {} : { writeWaitMs: options.writeWaitMs });
+    return openSqliteStore(sqlitePath(databaseUrl), options.writeWaitMs === undefined ? {} : { writeWaitMs: options.writeWaitMs }, storyWindowMs);
   }
   throw new TidingsError('config', 'DATABASE_URL', `unsupported scheme "${scheme}:" (use sqlite:path or postgres://…)`);
 }

@@ -14,6 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import pg from 'pg';
+import { after } from 'node:test';
 
 export interface PostgresCluster {
   kind: 'ok';
@@ -108,5 +109,23 @@ export async function startPostgres(): Promise<StartResult> {
       });
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * One cluster for a test file: started on first use (so a skipped suite starts none) and stopped
+ * after the file's tests. Call at the top level of the file.
+ */
+export function clusterPerFile(): () => Promise<PostgresCluster> {
+  let started: Promise<PostgresCluster> | undefined;
+  after(async () => {
+    if (started) await (await started).stop();
+  });
+  return () => {
+    started ??= startPostgres().then((result) => {
+      if (result.kind !== 'ok') throw new Error(`cannot start PostgreSQL: ${result.reason}`);
+      return result;
+    });
+    return started;
   };
 }

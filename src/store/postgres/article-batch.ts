@@ -6,6 +6,7 @@ import type { PoolClient } from 'pg';
 import type { IndexedArticle, StoredArticle } from '../../model.ts';
 import { contentHash, PUBLISHED_COLUMNS, sameSet, toArticleRow, withFirstSeenDates, type ArticleRow } from '../rows.ts';
 import type { UpsertResult } from '../store.ts';
+import { bandRows, chooseStory, lookupRange, MAX_CANDIDATES_PER_BAND, storyTopics, StoryPool, type CandidateRow } from '../stories.ts';
 import { toTsvector } from './fts.ts';
 
 /** What a batch needs to know of a stored article to decide about a new copy of it. */
@@ -20,11 +21,12 @@ export interface Known {
 }
 
 const KNOWN_COLUMNS = 'id, url, source_id, topics, content_hash, published, updated';
-const ARTICLE_COLUMNS = `${PUBLISHED_COLUMNS}, content_hash, revision, changed_at`;
+/** What an update rewrites: all but story_id, which only an insert sets (a copy stays in its story). */
+const ARTICLE_COLUMNS = `${PUBLISHED_COLUMNS.replace(', story_id', '')}, story_signature, content_hash, revision, changed_at`;
 /** json_to_recordset's column list for a batch of article rows plus their tsvector. */
 const RECORD_TYPES = `id text, slug text, title text, url text, summary text, content_html text, published bigint,
   updated bigint, authors text, language text, source_id text, categories text, topics text, image text,
-  enclosures text, content_hash text, revision bigint, changed_at bigint, search text`;
+  enclosures text, story_id text, story_signature text, content_hash text, revision bigint, changed_at bigint, search text`;
 
 type Written = ArticleRow & { search: string };
 type Outcome = { result: keyof UpsertResult; topicsRewritten: boolean };
@@ -33,9 +35,15 @@ type Outcome = { result: keyof UpsertResult; topicsRewritten: boolean };
 export class KnownArticles {
   private readonly byId = new Map<string, Known>();
   private readonly byUrl = new Map<string, Known>();
+  /** Topics of the copies of the stories these articles lead (a leader holds them too). */
+  readonly copyTopics = new Map<string, { topics: string }[]>();
 
   constructor(rows: Known[]) {
     for (const row of rows) this.put(row);
+  }
+
+  get(id: string): Known | undefined {
+    return this.byId.get(id);
   }
 
   find(article: IndexedArticle): Known | undefined {
@@ -58,11 +66,15 @@ export class BatchWrites {
   /** Articles whose topic rows are rewritten: id → topics and the date they sort by. */
   readonly topicRows = new Map<string, { topics: string[]; published: number }>();
   readonly sources: [string, string][] = [];
+  /** Band rows of new articles (a changed one keeps its first: its story was decided then). */
+  readonly bands: { band: string; published: number; id: string }[] = [];
+  /** Story leaders another source's copy joined: id → the copy's `updated`. */
+  readonly storyBumps = new Map<string, number>();
 
   constructor(readonly revision: number, readonly now: number) {}
 
-  row(article: IndexedArticle, hash: string, updated: number): Written {
-    const row = toArticleRow(article, hash, updated, this.revision, this.now);
+  row(article: IndexedArticle, hash: string, updated: number, storyId?: string): Written {
+    const row = toArticleRow(article, hash, updated, this.revision, this.now, storyId);
     return { ...row, search: toTsvector([article.title, article.summary, article.text]) };
   }
 
@@ -83,18 +95,28 @@ export class BatchWrites {
   }
 }
 
+/** The story candidates of a batch and the window they were read for. */
+export interface StoryLookup {
+  pool: StoryPool;
+  windowMs: number;
+}
+
 /** The same decisions as SQLite's upsertOne, recorded in `writes`. */
-export function decide(incoming: IndexedArticle, known: KnownArticles, writes: BatchWrites): Outcome {
+export function decide(incoming: IndexedArticle, known: KnownArticles, writes: BatchWrites, stories: StoryLookup): Outcome {
   const existing = known.find(incoming);
   const article = existing ? withFirstSeenDates(incoming, existing) : incoming;
   const hash = contentHash(article);
   const published = article.published.getTime();
   if (!existing) {
-    const row = writes.row(article, hash, article.updated.getTime());
+    const storyId = chooseStory(article, stories.pool.candidatesOf(article), stories.windowMs);
+    const row = writes.row(article, hash, article.updated.getTime(), storyId);
     writes.write(row, true);
     known.put(row);
     writes.topicRows.set(article.id, { topics: article.topics, published });
     writes.sources.push([article.id, article.sourceId]);
+    writes.bands.push(...bandRows(article));
+    stories.pool.add(article, storyId);
+    if (storyId) joinStory(storyId, article, known, writes);
     return { result: 'inserted', topicsRewritten: false };
   }
   writes.sources.push([existing.id, article.sourceId]);
@@ -106,20 +128,64 @@ export function decide(incoming: IndexedArticle, known: KnownArticles, writes: B
     writes.setTopics(existing, merged, existing.published);
     return { result: 'updated', topicsRewritten: true };
   }
+  // A story's leader also holds its copies' topics.
+  const topics = storyTopics(article.topics, known.copyTopics.get(existing.id) ?? []);
   if (existing.content_hash === hash) {
-    if (sameSet(storedTopics, article.topics)) return { result: 'unchanged', topicsRewritten: false };
+    if (sameSet(storedTopics, topics)) return { result: 'unchanged', topicsRewritten: false };
     // Reclassified (topic rules changed): the feeds change, the article itself did not.
-    writes.setTopics(existing, article.topics, existing.published);
+    writes.setTopics(existing, topics, existing.published);
     return { result: 'updated', topicsRewritten: true };
   }
-  const topicsRewritten = !sameSet(storedTopics, article.topics);
+  const topicsRewritten = !sameSet(storedTopics, topics);
   // Changed: `updated` must move forward even when the source does not say so.
   const updated = article.updated.getTime() > existing.updated ? article.updated.getTime() : Math.max(writes.now, existing.updated + 1);
-  const row = writes.row({ ...article, id: existing.id }, hash, updated);
+  const row = writes.row({ ...article, id: existing.id, topics }, hash, updated);
   writes.write(row, false);
   known.put(row);
-  writes.topicRows.set(existing.id, { topics: article.topics, published });
+  writes.topicRows.set(existing.id, { topics, published });
   return { result: 'updated', topicsRewritten };
+}
+
+/**
+ * Another source's copy joined the story: its leader keeps its id (readers must not see it as new)
+ * but its `updated` moves, and it now belongs to the copy's topics too (SQLite's joinStory).
+ */
+function joinStory(leaderId: string, copy: IndexedArticle, known: KnownArticles, writes: BatchWrites): void {
+  const leader = known.get(leaderId);
+  if (!leader) return;
+  const updated = Math.max(leader.updated + 1, copy.updated.getTime());
+  leader.updated = updated;
+  const pending = writes.inserts.get(leaderId) ?? writes.updates.get(leaderId);
+  if (pending) pending.updated = updated;
+  else writes.storyBumps.set(leaderId, updated);
+  const topics = JSON.parse(leader.topics) as string[];
+  const merged = [...new Set([...topics, ...copy.topics])];
+  known.copyTopics.set(leaderId, [...(known.copyTopics.get(leaderId) ?? []), { topics: JSON.stringify(copy.topics) }]);
+  if (!sameSet(merged, topics)) writes.setTopics(leader, merged, leader.published);
+}
+
+/**
+ * The stored articles sharing a band key with any of the batch's articles within the window, and
+ * (into `known`) the stories' leaders they name, which a joining copy updates.
+ */
+export async function lookUpStories(client: PoolClient, articles: IndexedArticle[], known: KnownArticles, windowMs: number): Promise<StoryPool> {
+  const range = lookupRange(articles, windowMs);
+  if (!range) return new StoryPool([]);
+  // Per band key, its newest few articles in the window (a LIMITed range scan each), then theirs.
+  const { rows } = await client.query<CandidateRow>(`SELECT a.id, a.story_id, a.source_id, a.published, a.story_signature,
+      array_agg(w.band) AS bands
+    FROM unnest($1::text[]) AS w(band)
+    CROSS JOIN LATERAL (SELECT b.article_id FROM story_bands b WHERE b.band = w.band AND b.published BETWEEN $2 AND $3
+      ORDER BY b.published DESC LIMIT $5) AS h
+    JOIN articles a ON a.id = h.article_id
+    WHERE NOT (a.source_id = ANY($4::text[])) AND a.story_signature IS NOT NULL GROUP BY a.id`,
+  [range.bands, range.from, range.to, range.sources, MAX_CANDIDATES_PER_BAND]);
+  const leaders = [...new Set(rows.map((r) => r.story_id ?? r.id))].filter((id) => !known.get(id));
+  if (leaders.length) {
+    const { rows: found } = await client.query<Known>(`SELECT ${KNOWN_COLUMNS} FROM articles WHERE id = ANY($1::text[])`, [leaders]);
+    for (const row of found) known.put(row);
+  }
+  return new StoryPool(rows);
 }
 
 export function knownOf(article: StoredArticle): Known {
@@ -137,13 +203,18 @@ export async function lookUp(client: PoolClient, articles: IndexedArticle[]): Pr
   const columns = KNOWN_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ');
   const { rows } = await client.query<Known>(`SELECT ${columns} FROM unnest($1::text[]) AS k(id) JOIN articles a ON a.id = k.id
     UNION SELECT ${columns} FROM unnest($2::text[]) AS k(url) JOIN articles a ON a.url = k.url`, [ids, urls]);
-  return new KnownArticles(rows);
+  const known = new KnownArticles(rows);
+  if (rows.length === 0) return known;
+  const { rows: copies } = await client.query<{ story_id: string; topics: string }>(
+    `SELECT a.story_id, a.topics FROM unnest($1::text[]) AS k(id) JOIN articles a ON a.story_id = k.id`, [rows.map((r) => r.id)]);
+  for (const { story_id: leader, topics } of copies) known.copyTopics.set(leader, [...(known.copyTopics.get(leader) ?? []), { topics }]);
+  return known;
 }
 
 /** Sends a batch's writes: new rows, changed rows, topic-only changes, topic rows, sources. */
 export async function flush(client: PoolClient, w: BatchWrites): Promise<void> {
   if (w.inserts.size) {
-    await client.query(`INSERT INTO articles (${ARTICLE_COLUMNS}, search) SELECT ${ARTICLE_COLUMNS}, search::tsvector
+    await client.query(`INSERT INTO articles (${ARTICLE_COLUMNS}, story_id, search) SELECT ${ARTICLE_COLUMNS}, story_id, search::tsvector
       FROM json_to_recordset($1::json) AS x(${RECORD_TYPES})`, [JSON.stringify([...w.inserts.values()])]);
   }
   // Topic-only changes first: a later content update of the same article in the batch carries its topics.
@@ -166,9 +237,24 @@ export async function flush(client: PoolClient, w: BatchWrites): Promise<void> {
       [rows.map((r) => r.topic), rows.map((r) => r.published), rows.map((r) => r.id)]);
     }
   }
+  await flushStories(client, w);
   if (w.sources.length) {
     await client.query(`INSERT INTO article_sources (article_id, source_id)
       SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
     [w.sources.map((s) => s[0]), w.sources.map((s) => s[1])]);
+  }
+}
+
+/** Band rows of new articles and the `updated` of leaders a copy joined. */
+async function flushStories(client: PoolClient, w: BatchWrites): Promise<void> {
+  if (w.bands.length) {
+    await client.query(`INSERT INTO story_bands (band, published, article_id)
+      SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[]) ON CONFLICT DO NOTHING`,
+    [w.bands.map((b) => b.band), w.bands.map((b) => b.published), w.bands.map((b) => b.id)]);
+  }
+  if (w.storyBumps.size) {
+    await client.query(`UPDATE articles a SET updated = GREATEST(a.updated + 1, x.updated), revision = $3, changed_at = $4
+      FROM unnest($1::text[], $2::bigint[]) AS x(id, updated) WHERE a.id = x.id`,
+    [[...w.storyBumps.keys()], [...w.storyBumps.values()], w.revision, w.now]);
   }
 }

@@ -1,10 +1,11 @@
 // PostgreSQL: articles with their topics, sources and full-text index: writes go through batches
 // (article-batch.ts); reads find a page with per-topic index range scans.
 
-import type { ArticleQuery, IndexedArticle, StoredArticle } from '../../model.ts';
+import type { ArticleQuery, IndexedArticle, RelatedArticle, StoredArticle } from '../../model.ts';
 import { newestFirst, pageVersion, PUBLISHED_COLUMNS, sameSet, toArticle, type PageRow, type PublishedRow } from '../rows.ts';
 import type { ArticleRepository, QueryVersion, UpsertResult } from '../store.ts';
-import { BatchWrites, decide, flush, knownOf, lookUp } from './article-batch.ts';
+import { groupRelated, withRelated, type RelatedRow } from '../stories.ts';
+import { BatchWrites, decide, flush, knownOf, lookUp, lookUpStories } from './article-batch.ts';
 import type { PgDb } from './db.ts';
 import { toTsquery } from './fts.ts';
 
@@ -15,8 +16,12 @@ export class PgArticles implements ArticleRepository {
   /** The last page computed: queryVersion and queryArticles of one request share it. */
   private lastPage: { query: ArticleQuery; revision: number; rows: PageRow[] } | undefined;
 
-  constructor(shared: PgDb) {
+  /** STORY_WINDOW_HOURS in milliseconds. */
+  private readonly storyWindowMs: number;
+
+  constructor(shared: PgDb, storyWindowMs: number) {
     this.shared = shared;
+    this.storyWindowMs = storyWindowMs;
   }
 
   async upsertArticles(articles: IndexedArticle[]): Promise<UpsertResult> {
@@ -26,9 +31,10 @@ export class PgArticles implements ArticleRepository {
       const revision = await this.shared.nextRevision(client);
       const writes = new BatchWrites(revision, Date.now());
       const known = await lookUp(client, articles);
+      const stories = await lookUpStories(client, articles, known, this.storyWindowMs);
       let topicsRewritten = false;
       for (const article of articles) {
-        const outcome = decide(article, known, writes);
+        const outcome = decide(article, known, writes, { pool: stories, windowMs: this.storyWindowMs });
         result[outcome.result]++;
         topicsRewritten ||= outcome.topicsRewritten;
       }
@@ -52,7 +58,16 @@ export class PgArticles implements ArticleRepository {
         WHERE NOT EXISTS (SELECT 1 FROM article_sources s WHERE s.article_id = g.id)`, [gone]);
       const ids = orphans.map((r) => r.id);
       await client.query(`DELETE FROM article_topics t USING unnest($1::text[]) AS k(id) WHERE t.article_id = k.id`, [ids]);
+      // Local articles carry no signature: only signed ones have band rows (not indexed by article: may scan).
+      const { rows: signed } = await client.query<{ id: string }>(
+        `SELECT a.id FROM unnest($1::text[]) AS k(id) JOIN articles a ON a.id = k.id WHERE a.story_signature IS NOT NULL`, [ids]);
+      if (signed.length) await client.query(`DELETE FROM story_bands WHERE article_id = ANY($1::text[])`, [signed.map((r) => r.id)]);
       await client.query(`DELETE FROM articles a USING unnest($1::text[]) AS k(id) WHERE a.id = k.id`, [ids]);
+      // A removed leader hands its story to its earliest remaining copy, which keeps its own id.
+      await client.query(`WITH heirs AS (SELECT DISTINCT ON (story_id) story_id AS old, id AS heir FROM articles
+          WHERE story_id = ANY($1::text[]) ORDER BY story_id, published, id)
+        UPDATE articles a SET story_id = CASE WHEN a.id = h.heir THEN NULL ELSE h.heir END
+        FROM heirs h WHERE a.story_id = h.old`, [ids]);
       await this.shared.markRemoval(client, revision, Date.now());
       return ids.length;
     });
@@ -95,15 +110,23 @@ export class PgArticles implements ArticleRepository {
   async queryArticles(query: ArticleQuery): Promise<StoredArticle[]> {
     const ids = (await this.pageRows(query)).map((r) => r.id);
     if (ids.length === 0) return [];
-    const [rows, sources] = await Promise.all([
+    const [rows, sources, related] = await Promise.all([
       this.shared.query<PublishedRow>(`SELECT ${PUBLISHED_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')} FROM unnest($1::text[]) AS k(id) JOIN articles a ON a.id = k.id`, [ids]),
       this.sourcesOfPage(ids),
+      query.stories === 'separate' ? new Map<string, RelatedArticle[]>() : this.relatedOfPage(ids),
     ]);
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.flatMap((id) => {
       const row = byId.get(id);
-      return row ? [toArticle(row, sources.get(id) ?? [])] : [];
+      return row ? [withRelated(toArticle(row, sources.get(id) ?? []), related.get(id))] : [];
     });
+  }
+
+  /** The other sources' copies of a page's leading articles, earliest first, in one statement. */
+  private async relatedOfPage(ids: readonly string[]): Promise<Map<string, RelatedArticle[]>> {
+    const rows = await this.shared.query<RelatedRow>(`SELECT a.id, a.url, a.title, a.source_id, a.story_id
+      FROM unnest($1::text[]) AS k(id) JOIN articles a ON a.story_id = k.id ORDER BY a.published, a.id`, [ids]);
+    return groupRelated(rows);
   }
 
   /**
@@ -191,7 +214,8 @@ export function pageQuery(query: ArticleQuery): { sql: string; params: unknown[]
 
 /** WHERE clause for everything but the topic union; `published`/`id` name the ordered columns. */
 function filters(query: ArticleQuery, published: string, id: string, p: (value: unknown) => string): string {
-  const clauses: string[] = ['true'];
+  // A story shows once, as its leading article: the cursor and the page count leaders only.
+  const clauses: string[] = [query.stories === 'separate' ? 'true' : 'a.story_id IS NULL'];
   if (query.excludeTopics?.length) {
     clauses.push(`NOT EXISTS (SELECT 1 FROM article_topics x WHERE x.article_id = a.id AND x.topic = ANY(${p(query.excludeTopics)}::text[]))`);
   }

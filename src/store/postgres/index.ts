@@ -4,12 +4,15 @@
 import pg from 'pg';
 import { TidingsError, describeError } from '../../errors.ts';
 import { composeStore, type ArticleStore } from '../store.ts';
+import { DEFAULT_STORY_WINDOW_HOURS, HOUR_MS } from '../stories.ts';
 import { PgArticles } from './articles.ts';
 import { describeTarget, migrate, PgDb, poolConfig, type PostgresOptions } from './db.ts';
 import { createPgSources } from './sources.ts';
 import { createPgSubscriptions } from './subscriptions.ts';
 
-export async function openPostgresStore(databaseUrl: string, options: PostgresOptions = {}): Promise<ArticleStore> {
+export async function openPostgresStore(
+  databaseUrl: string, options: PostgresOptions = {}, storyWindowMs = DEFAULT_STORY_WINDOW_HOURS * HOUR_MS,
+): Promise<ArticleStore> {
   const where = describeTarget(databaseUrl);
   const pool = new pg.Pool(poolConfig(databaseUrl, options));
   // An idle connection the server drops (restart, failover) must not crash the process; the pool
@@ -23,7 +26,7 @@ export async function openPostgresStore(databaseUrl: string, options: PostgresOp
     throw new TidingsError('store', where, `cannot open PostgreSQL database: ${describeError(err)}`, { cause: err });
   }
   const shared = new PgDb(pool, where);
-  return composeStore(new PgArticles(shared), createPgSources(shared), createPgSubscriptions(shared), {
+  return composeStore(new PgArticles(shared, storyWindowMs), createPgSources(shared), createPgSubscriptions(shared), {
     currentRevision: () => shared.currentRevision(),
     probe: () => probe(shared),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),

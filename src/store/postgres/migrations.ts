@@ -106,4 +106,18 @@ export const migrations: readonly string[] = [
   ALTER TABLE source_state ADD COLUMN body_hash text;
   ALTER TABLE source_state ADD COLUMN item_hashes text;
   `,
+  // 4: stories (SQLite's 10). story_id names the article that leads the story another source's copy
+  // belongs to (null: the article leads its own); story_signature keeps its MinHash signature for
+  // newcomers to compare with; story_bands is the LSH index, read by (band, published) range scans.
+  `
+  ALTER TABLE articles ADD COLUMN story_id text COLLATE "C";
+  ALTER TABLE articles ADD COLUMN story_signature text;
+  CREATE INDEX articles_by_story ON articles (story_id) WHERE story_id IS NOT NULL;
+  CREATE TABLE story_bands (
+    band       text COLLATE "C" NOT NULL,
+    published  bigint NOT NULL,
+    article_id text COLLATE "C" NOT NULL,
+    PRIMARY KEY (band, published, article_id)
+  );
+  `,
 ];

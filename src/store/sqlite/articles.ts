@@ -3,12 +3,14 @@
 // the serving thread.
 
 import type { Statement } from 'better-sqlite3';
-import type { ArticleQuery, IndexedArticle, StoredArticle } from '../../model.ts';
+import type { ArticleQuery, IndexedArticle, RelatedArticle, StoredArticle } from '../../model.ts';
 import {
   contentHash, newestFirst, pageVersion, PUBLISHED_COLUMNS, sameSet, toArticle, toArticleRow, withFirstSeenDates,
   type ArticleRow, type PageRow, type PublishedRow,
 } from '../rows.ts';
 import type { ArticleRepository, QueryVersion, UpsertResult } from '../store.ts';
+import { bandRows, chooseStory, groupRelated, lookupRange, MAX_CANDIDATES_PER_BAND, storyTopics, StoryPool, withRelated, type CandidateRow, type RelatedRow,
+} from '../stories.ts';
 import { marks, type Param, type SqliteDb } from './db.ts';
 import { toFtsQuery } from './fts.ts';
 import { searchText } from '../../text/search.ts';
@@ -25,8 +27,12 @@ export class SqliteArticles implements ArticleRepository {
   /** The last page computed: queryVersion and queryArticles of one request share it. */
   private lastPage: { query: ArticleQuery; revision: number; rows: PageRow[] } | undefined;
 
-  constructor(shared: SqliteDb) {
+  /** STORY_WINDOW_HOURS in milliseconds. */
+  private readonly storyWindowMs: number;
+
+  constructor(shared: SqliteDb, storyWindowMs: number) {
     this.shared = shared;
+    this.storyWindowMs = storyWindowMs;
     const { db } = shared;
     this.stmts = {
       byId: db.prepare<[string], StoredRow>(`SELECT rowid, * FROM articles WHERE id = ?`),
@@ -34,13 +40,13 @@ export class SqliteArticles implements ArticleRepository {
       byUrl: db.prepare<[string], StoredRow>(`SELECT rowid, * FROM articles WHERE url = ? LIMIT 1`),
       bySlug: db.prepare<[string], PublishedRow>(`SELECT ${PUBLISHED_COLUMNS} FROM articles WHERE slug = ?`),
       insert: db.prepare(`INSERT INTO articles (id, slug, title, url, summary, content_html, published,
-        updated, authors, language, source_id, categories, topics, image, enclosures, content_hash, revision, changed_at)
+        updated, authors, language, source_id, categories, topics, image, enclosures, story_id, story_signature, content_hash, revision, changed_at)
         VALUES (@id, @slug, @title, @url, @summary, @content_html, @published, @updated, @authors,
-        @language, @source_id, @categories, @topics, @image, @enclosures, @content_hash, @revision, @changed_at)`),
+        @language, @source_id, @categories, @topics, @image, @enclosures, @story_id, @story_signature, @content_hash, @revision, @changed_at)`),
       update: db.prepare(`UPDATE articles SET slug = @slug, title = @title, url = @url, summary = @summary,
         content_html = @content_html, published = @published, updated = @updated,
         authors = @authors, language = @language, source_id = @source_id, categories = @categories,
-        topics = @topics, image = @image, enclosures = @enclosures, content_hash = @content_hash,
+        topics = @topics, image = @image, enclosures = @enclosures, story_signature = @story_signature, content_hash = @content_hash,
         revision = @revision, changed_at = @changed_at WHERE id = @id`),
       indexText: db.prepare<[number | bigint, string, string, string]>(
         `INSERT INTO articles_fts (rowid, title, summary, body_text) VALUES (?, ?, ?, ?)`),
@@ -57,6 +63,20 @@ export class SqliteArticles implements ArticleRepository {
       countByTopic: db.prepare<[], { topic: string; n: number }>(`SELECT topic, count(*) AS n FROM article_topics GROUP BY topic`),
       countBySource: db.prepare<[], { source_id: string; n: number }>(`SELECT source_id, count(*) AS n FROM article_sources GROUP BY source_id`),
       countAll: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM articles`),
+      // One band key's newest few articles in the window: a range scan of at most that many rows.
+      bandHits: db.prepare<[string, number, number, number], { article_id: string }>(`SELECT article_id FROM story_bands
+        WHERE band = ? AND published BETWEEN ? AND ? ORDER BY published DESC LIMIT ?`),
+      storyCandidates: db.prepare<[string, string], Omit<CandidateRow, 'bands'>>(`SELECT id, story_id, source_id, published,
+        story_signature FROM articles WHERE id IN (SELECT value FROM json_each(?))
+        AND source_id NOT IN (SELECT value FROM json_each(?)) AND story_signature IS NOT NULL`),
+      insertBand: db.prepare(`INSERT OR IGNORE INTO story_bands (band, published, article_id) VALUES (@band, @published, @id)`),
+      joinStory: db.prepare(`UPDATE articles SET updated = max(updated + 1, ?), revision = ?, changed_at = ? WHERE id = ?`),
+      // A removed leader hands its story to its earliest remaining copy.
+      followerTopics: db.prepare<[string], { topics: string }>(`SELECT topics FROM articles WHERE story_id = ?`),
+      firstFollower: db.prepare<[string], { id: string }>(`SELECT id FROM articles WHERE story_id = ? ORDER BY published, id LIMIT 1`),
+      moveStory: db.prepare(`UPDATE articles SET story_id = ? WHERE story_id = ?`),
+      leadOwnStory: db.prepare(`UPDATE articles SET story_id = NULL WHERE id = ?`),
+
     } as const;
   }
 
@@ -67,8 +87,9 @@ export class SqliteArticles implements ArticleRepository {
       const revision = this.shared.nextRevision();
       const now = Date.now();
       this.topicsRewritten = false;
+      const stories = this.storyPool(articles);
       for (const article of articles) {
-        const outcome = this.upsertOne(article, revision, now);
+        const outcome = this.upsertOne(article, revision, now, stories);
         result[outcome]++;
       }
       // Rewriting an existing article's topics can take it out of a topic query, which no remaining
@@ -78,17 +99,36 @@ export class SqliteArticles implements ArticleRepository {
     return result;
   }
 
-  private upsertOne(incoming: IndexedArticle, revision: number, now: number): keyof UpsertResult {
+  /** The stored articles that share a band key with any of the batch's articles, within the window. */
+  private storyPool(articles: readonly IndexedArticle[]): StoryPool {
+    const range = lookupRange(articles, this.storyWindowMs);
+    if (!range) return new StoryPool([]);
+    const bandsOf = new Map<string, string[]>();
+    for (const band of range.bands) {
+      for (const { article_id: id } of this.stmts.bandHits.all(band, range.from, range.to, MAX_CANDIDATES_PER_BAND)) {
+        bandsOf.set(id, [...(bandsOf.get(id) ?? []), band]);
+      }
+    }
+    if (bandsOf.size === 0) return new StoryPool([]);
+    const rows = this.stmts.storyCandidates.all(JSON.stringify([...bandsOf.keys()]), JSON.stringify(range.sources));
+    return new StoryPool(rows.map((r) => ({ ...r, bands: bandsOf.get(r.id) ?? [] })));
+  }
+
+  private upsertOne(incoming: IndexedArticle, revision: number, now: number, stories: StoryPool): keyof UpsertResult {
     // The same article reached through another source (another guid, same canonical URL) is one article.
     const existing = this.stmts.byId.get(incoming.id) ?? (incoming.slug ? undefined : this.stmts.byUrl.get(incoming.url));
     const article = existing ? withFirstSeenDates(incoming, existing) : incoming;
     const hash = contentHash(article);
     if (!existing) {
-      const { lastInsertRowid } = this.stmts.insert.run(toArticleRow(article, hash, article.updated.getTime(), revision, now));
+      const storyId = chooseStory(article, stories.candidatesOf(article), this.storyWindowMs);
+      const { lastInsertRowid } = this.stmts.insert.run(toArticleRow(article, hash, article.updated.getTime(), revision, now, storyId));
       this.indexText(lastInsertRowid, article);
       // A new id has no topic rows yet (deleting an article deletes its topics first): nothing to clear.
       this.insertTopics(article.id, article.topics, article.published.getTime());
       this.stmts.addSource.run(article.id, article.sourceId);
+      for (const row of bandRows(article)) this.stmts.insertBand.run(row);
+      stories.add(article, storyId);
+      if (storyId) this.joinStory(storyId, article, revision, now);
       return 'inserted';
     }
     this.stmts.addSource.run(existing.id, article.sourceId);
@@ -104,20 +144,47 @@ export class SqliteArticles implements ArticleRepository {
     }
     if (existing.content_hash === hash) {
       if (sameSet(storedTopics, article.topics)) return 'unchanged';
-      // Reclassified (topic rules changed): the feeds change, the article itself did not.
+      // A story's leader also holds its copies' topics; else reclassified (topic rules changed): the
+      // feeds change, the article itself did not.
+      const topics = storyTopics(article.topics, this.stmts.followerTopics.all(existing.id));
+      if (sameSet(storedTopics, topics)) return 'unchanged';
       this.topicsRewritten = true;
-      this.stmts.setTopics.run(JSON.stringify(article.topics), revision, now, existing.id);
-      this.writeTopics(existing.id, article.topics, existing.published);
+      this.stmts.setTopics.run(JSON.stringify(topics), revision, now, existing.id);
+      this.writeTopics(existing.id, topics, existing.published);
       return 'updated';
     }
-    if (!sameSet(storedTopics, article.topics)) this.topicsRewritten = true;
+    const topics = storyTopics(article.topics, this.stmts.followerTopics.all(existing.id));
+    if (!sameSet(storedTopics, topics)) this.topicsRewritten = true;
     // Changed: `updated` must move forward even when the source does not say so.
     const updated = article.updated.getTime() > existing.updated ? article.updated.getTime() : Math.max(now, existing.updated + 1);
-    this.stmts.update.run(toArticleRow({ ...article, id: existing.id }, hash, updated, revision, now));
+    this.stmts.update.run(toArticleRow({ ...article, id: existing.id, topics }, hash, updated, revision, now));
     this.stmts.unindexText.run(existing.rowid);
     this.indexText(existing.rowid, article);
-    this.writeTopics(existing.id, article.topics, article.published.getTime());
+    this.writeTopics(existing.id, topics, article.published.getTime());
     return 'updated';
+  }
+
+  /**
+   * Another source's copy joined the story: its leader keeps its id (readers must not see it as new)
+   * but its `updated` moves, and it now belongs to the copy's topics too.
+   */
+  private joinStory(leaderId: string, copy: IndexedArticle, revision: number, now: number): void {
+    const leader = this.stmts.byId.get(leaderId);
+    if (!leader) return;
+    this.stmts.joinStory.run(copy.updated.getTime(), revision, now, leaderId);
+    const topics = JSON.parse(leader.topics) as string[];
+    const merged = [...new Set([...topics, ...copy.topics])];
+    if (sameSet(merged, topics)) return;
+    this.stmts.setTopics.run(JSON.stringify(merged), revision, now, leaderId);
+    this.writeTopics(leaderId, merged, leader.published);
+  }
+
+  /** A removed leader hands its story to its earliest remaining copy, which keeps its own id. */
+  private handOnStory(removedId: string): void {
+    const heir = this.stmts.firstFollower.get(removedId);
+    if (!heir) return;
+    this.stmts.moveStory.run(heir.id, removedId);
+    this.stmts.leadOwnStory.run(heir.id);
   }
 
   /** What `q` searches: the title, the summary and the plain text of the body. */
@@ -145,6 +212,7 @@ export class SqliteArticles implements ArticleRepository {
         if ((this.stmts.sourceCount.get(id)?.n ?? 0) > 0) continue;
         this.stmts.deleteTopics.run(id);
         this.stmts.deleteArticle.run(id);
+        this.handOnStory(id);
         removed++;
       }
       this.shared.markRemoval(this.shared.nextRevision(), Date.now());
@@ -193,7 +261,16 @@ export class SqliteArticles implements ArticleRepository {
     const ids = this.pageRows(query).map((r) => r.id);
     const rows = ids.map((id) => this.stmts.publishedById.get(id)).filter((r): r is PublishedRow => r !== undefined);
     const sources = this.sourcesOfPage(ids);
-    return rows.map((r) => toArticle(r, sources.get(r.id) ?? []));
+    const related = query.stories === 'separate' ? new Map<string, RelatedArticle[]>() : this.relatedOfPage(ids);
+    return rows.map((r) => withRelated(toArticle(r, sources.get(r.id) ?? []), related.get(r.id)));
+  }
+
+  /** The other sources' copies of a page's leading articles, earliest first, in one statement. */
+  private relatedOfPage(ids: readonly string[]): Map<string, RelatedArticle[]> {
+    const rows = ids.length === 0 ? [] : this.shared.prepared<RelatedRow>(
+      `SELECT id, url, title, source_id, story_id FROM articles WHERE story_id IN (${marks(ids)}) ORDER BY published, id`,
+    ).all(...ids);
+    return groupRelated(rows);
   }
 
   private sourcesOf(id: string): string[] {
@@ -245,7 +322,8 @@ export class SqliteArticles implements ArticleRepository {
 
   /** WHERE clause for everything but the topic union; `published`/`id` name the ordered columns. */
   private filters(query: ArticleQuery, published: string, id: string): { where: string; params: Param[] } {
-    const clauses: string[] = ['1'];
+    // A story shows once, as its leading article: the cursor and the page count leaders only.
+    const clauses: string[] = [query.stories === 'separate' ? '1' : 'a.story_id IS NULL'];
     const params: Param[] = [];
     if (query.excludeTopics?.length) {
       clauses.push(`NOT EXISTS (SELECT 1 FROM article_topics x WHERE x.article_id = a.id AND x.topic IN (${marks(query.excludeTopics)}))`);

@@ -3,16 +3,17 @@
 
 import { TidingsError, describeError } from '../../errors.ts';
 import { composeStore, type ArticleStore } from '../store.ts';
+import { DEFAULT_STORY_WINDOW_HOURS, HOUR_MS } from '../stories.ts';
 import { SqliteArticles } from './articles.ts';
 import { migrate, openDatabase, SqliteDb, type SqliteOptions } from './db.ts';
 import { createSqliteSources } from './sources.ts';
 import { createSqliteSubscriptions } from './subscriptions.ts';
 
-export function openSqliteStore(path: string, options: SqliteOptions = {}): ArticleStore {
+export function openSqliteStore(path: string, options: SqliteOptions = {}, storyWindowMs = DEFAULT_STORY_WINDOW_HOURS * HOUR_MS): ArticleStore {
   const db = openDatabase(path);
   migrate(db, path);
   const shared = new SqliteDb(db, path, options);
-  return composeStore(new SqliteArticles(shared), createSqliteSources(shared), createSqliteSubscriptions(shared), {
+  return composeStore(new SqliteArticles(shared, storyWindowMs), createSqliteSources(shared), createSqliteSubscriptions(shared), {
     currentRevision: async () => shared.currentRevision(),
     probe: () => probe(shared),
     // One connection, no pool.

@@ -167,6 +167,26 @@ export const migrations: readonly (string | ((db: Db) => void))[] = [
   ALTER TABLE source_state ADD COLUMN body_hash TEXT;
   ALTER TABLE source_state ADD COLUMN item_hashes TEXT;
   `,
+  // 10: stories. story_id names the article that leads the story another source's copy belongs to
+  // (null: the article leads its own); story_signature keeps its MinHash signature (src/stories/)
+  // for newcomers to compare with. story_bands is the LSH index: a newcomer reads the newest few
+  // articles sharing one of its band keys within the window, by (band, published), never all pairs.
+  `
+  ALTER TABLE articles ADD COLUMN story_id TEXT;
+  ALTER TABLE articles ADD COLUMN story_signature TEXT;
+  CREATE INDEX articles_by_story ON articles (story_id) WHERE story_id IS NOT NULL;
+  CREATE TABLE story_bands (
+    band       TEXT NOT NULL,
+    published  INTEGER NOT NULL,
+    article_id TEXT NOT NULL,
+    PRIMARY KEY (band, published, article_id)
+  ) WITHOUT ROWID;
+  -- No index by article: every insert would pay 16 more index entries for the rare removal of a
+  -- signed article (local ones are unsigned), which may scan.
+  CREATE TRIGGER story_bands_delete AFTER DELETE ON articles WHEN old.story_signature IS NOT NULL BEGIN
+    DELETE FROM story_bands WHERE article_id = old.id;
+  END;
+  `,
 ];
 
 function refoldSearchIndex(db: Db): void {

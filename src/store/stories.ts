@@ -1,0 +1,147 @@
+// Story membership as both backends decide it: which stored story a new article joins, from the
+// candidates its LSH band keys found in the band table (story_bands) within the time window. No
+// all-pairs comparison: only articles sharing a band with the newcomer are ever compared.
+
+import type { IndexedArticle, RelatedArticle, StoredArticle } from '../model.ts';
+import { sameStory, similarity } from '../stories/match.ts';
+import type { StorySignature } from '../stories/signature.ts';
+
+/** Default STORY_WINDOW_HOURS: how far apart in publication time two copies of a story may be. */
+export const DEFAULT_STORY_WINDOW_HOURS = 72;
+export const HOUR_MS = 3_600_000;
+
+/**
+ * Candidates a band key yields at most (the newest in the window): a story told by many sources, or a
+ * text many articles share, must not make one newcomer compare with all of them.
+ */
+export const MAX_CANDIDATES_PER_BAND = 8;
+
+/** A stored article a band lookup found, with the band keys it matched on. */
+export interface CandidateRow {
+  id: string;
+  story_id: string | null;
+  source_id: string;
+  published: number;
+  story_signature: string;
+  bands: string[];
+}
+
+/** A candidate as compared. `story_id` is null for an article that leads its story. */
+export interface StoryCandidate {
+  id: string;
+  story_id: string | null;
+  source_id: string;
+  published: number;
+  signature: StorySignature;
+}
+
+/** The band rows of an article: one per band key, dated for the window's range scan. */
+export function bandRows(article: IndexedArticle): { band: string; published: number; id: string }[] {
+  const published = article.published.getTime();
+  return (article.story?.bands ?? []).map((band) => ({ band, published, id: article.id }));
+}
+
+export function signatureColumn(article: IndexedArticle): string | null {
+  return article.story ? JSON.stringify(article.story) : null;
+}
+
+/** The band keys and the publication range whose candidates may join any of `articles`. */
+export function lookupRange(
+  articles: readonly IndexedArticle[], windowMs: number,
+): { bands: string[]; from: number; to: number; sources: string[] } | undefined {
+  const signed = articles.filter((a) => a.story);
+  if (signed.length === 0) return undefined;
+  const times = signed.map((a) => a.published.getTime());
+  return {
+    bands: [...new Set(signed.flatMap((a) => a.story!.bands))],
+    from: Math.min(...times) - windowMs,
+    to: Math.max(...times) + windowMs,
+    // A source repeating itself is an edit, not a second report: its own articles are no candidates.
+    sources: [...new Set(signed.map((a) => a.sourceId))],
+  };
+}
+
+/**
+ * The leader id of the story `article` belongs to, or undefined when it starts its own. Candidates
+ * from the article's own source never count: a source repeating itself is an edit, not a second
+ * report. The most similar candidate wins; its story's leader keeps leading.
+ */
+export function chooseStory(article: IndexedArticle, candidates: readonly StoryCandidate[], windowMs: number): string | undefined {
+  const signature = article.story;
+  if (!signature) return undefined;
+  const published = article.published.getTime();
+  let best: { leader: string; score: number } | undefined;
+  for (const candidate of candidates) {
+    if (candidate.id === article.id || candidate.source_id === article.sourceId) continue;
+    if (Math.abs(candidate.published - published) > windowMs) continue;
+    if (!sameStory(signature, candidate.signature)) continue;
+    const score = similarity(signature, candidate.signature);
+    if (!best || score > best.score) best = { leader: candidate.story_id ?? candidate.id, score };
+  }
+  return best?.leader;
+}
+
+/** Candidates by band key, kept current while a batch decides (a batch may hold two copies of a story). */
+export class StoryPool {
+  private readonly byBand = new Map<string, StoryCandidate[]>();
+
+  constructor(rows: readonly CandidateRow[]) {
+    for (const { bands, story_signature: json, ...rest } of rows) {
+      const candidate: StoryCandidate = { ...rest, published: Number(rest.published), signature: JSON.parse(json) as StorySignature };
+      for (const band of bands) this.addTo(band, candidate);
+    }
+  }
+
+  candidatesOf(article: IndexedArticle): StoryCandidate[] {
+    const found = new Map<string, StoryCandidate>();
+    for (const band of article.story?.bands ?? []) {
+      for (const c of this.byBand.get(band) ?? []) found.set(c.id, c);
+    }
+    return [...found.values()];
+  }
+
+  add(article: IndexedArticle, storyId: string | undefined): void {
+    const signature = article.story;
+    if (!signature) return;
+    const candidate: StoryCandidate = {
+      id: article.id, story_id: storyId ?? null, source_id: article.sourceId, published: article.published.getTime(), signature,
+    };
+    for (const band of signature.bands) this.addTo(band, candidate);
+  }
+
+  private addTo(band: string, candidate: StoryCandidate): void {
+    const list = this.byBand.get(band);
+    if (list) list.push(candidate);
+    else this.byBand.set(band, [candidate]);
+  }
+}
+
+/** The topics of a story's leader: its own and its copies' (stored as JSON lists). */
+export function storyTopics(own: readonly string[], copies: readonly { topics: string }[]): string[] {
+  return [...new Set([...own, ...copies.flatMap((c) => JSON.parse(c.topics) as string[])])];
+}
+
+/** A copy of a story as the related-articles query reads it. */
+export interface RelatedRow {
+  id: string;
+  url: string;
+  title: string;
+  source_id: string;
+  story_id: string;
+}
+
+/** Related rows by the id of the article that leads them, in the order read. */
+export function groupRelated(rows: readonly RelatedRow[]): Map<string, RelatedArticle[]> {
+  const byLeader = new Map<string, RelatedArticle[]>();
+  for (const row of rows) {
+    const related: RelatedArticle = { id: row.id, url: row.url, title: row.title, sourceId: row.source_id };
+    const list = byLeader.get(row.story_id);
+    if (list) list.push(related);
+    else byLeader.set(row.story_id, [related]);
+  }
+  return byLeader;
+}
+
+export function withRelated(article: StoredArticle, related: RelatedArticle[] | undefined): StoredArticle {
+  return related?.length ? { ...article, related } : article;
+}

@@ -1,0 +1,140 @@
+// Stories in the store, on SQLite and on a real PostgreSQL cluster: another source's copy of a story
+// joins the article that leads it (id kept, `updated` moved), queries show a story once with its
+// related copies unless `stories: 'separate'`, and different stories, other languages, the same
+// source and copies outside the window never merge.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import type { IndexedArticle } from '../src/model.ts';
+import { withStorySignature } from '../src/stories/signature.ts';
+import { openStore, type ArticleStore, type StoreOptions } from '../src/store/store.ts';
+import { clusterPerFile, findPgBin, missingPostgres } from './helpers/postgres.ts';
+import { makeArticle } from './store.contract.ts';
+
+interface Labelled { id: string; story: string; lang: string; hour: number; title: string; text: string }
+const { articles: labelled } = JSON.parse(readFileSync(new URL('./fixtures/stories/labelled.json', import.meta.url), 'utf8')) as { articles: Labelled[] };
+
+const HOUR = 3_600_000;
+const base = Date.UTC(2026, 10, 3, 9, 0, 0);
+
+/** A labelled article as ingest hands it on: from `sourceId`, signed, `hour` after the base time. */
+function copy(id: string, sourceId: string, over: Partial<IndexedArticle> = {}): IndexedArticle {
+  const l = labelled.find((a) => a.id === id);
+  assert.ok(l, id);
+  const published = new Date(base + l.hour * HOUR);
+  return withStorySignature(makeArticle(0, {
+    id: `https://${sourceId}.example/${l.id}`, url: `https://${sourceId}.example/${l.id}`, title: l.title,
+    summary: l.text.slice(0, 80), contentHtml: `<p>${l.text}</p>`, text: l.text, language: l.lang,
+    published, updated: published, sourceId, topics: ['defence'], ...over,
+  }));
+}
+
+type Open = (options?: StoreOptions) => Promise<ArticleStore>;
+
+function runStoryContract(name: string, open: Open, skip?: string): void {
+  const withStore = async (fn: (store: ArticleStore) => Promise<void>, options?: StoreOptions) => {
+    const store = await open(options);
+    try {
+      await fn(store);
+    } finally {
+      await store.close();
+    }
+  };
+
+  describe(`stories: ${name}`, skip === undefined ? {} : { skip }, () => {
+    test('a later source joins the story: one item, same id, updated moves, related listed', () => withStore(async (store) => {
+      const leader = copy('en-patriot-agency', 'agency');
+      await store.upsertArticles([leader]);
+      const before = await store.getArticle(leader.id);
+      await store.upsertArticles([copy('en-patriot-reprint', 'paper', { topics: ['germany'] })]);
+      const page = await store.queryArticles({ limit: 10 });
+      assert.deepEqual(page.map((a) => a.id), [leader.id]);
+      assert.deepEqual(page[0]!.related, [{
+        id: 'https://paper.example/en-patriot-reprint', url: 'https://paper.example/en-patriot-reprint',
+        title: 'Third German Patriot battery arrives in Ukraine', sourceId: 'paper',
+      }]);
+      assert.ok(page[0]!.updated.getTime() > before!.updated.getTime(), 'updated moved');
+      // The copy's topics reach the story: its topic feed shows the leader.
+      assert.deepEqual((await store.queryArticles({ topics: ['germany'], limit: 10 })).map((a) => a.id), [leader.id]);
+      const separate = await store.queryArticles({ limit: 10, stories: 'separate' });
+      assert.deepEqual(separate.map((a) => a.id).sort(), [leader.id, 'https://paper.example/en-patriot-reprint'].sort());
+      assert.equal((await store.getArticle('https://paper.example/en-patriot-reprint'))!.storyId, leader.id);
+      // Polling the leader again changes nothing: its id and date stay.
+      assert.equal((await store.upsertArticles([leader])).unchanged, 1);
+    }));
+
+    test('copies in one batch merge too, and a third source joins the same leader', () => withStore(async (store) => {
+      await store.upsertArticles([copy('uk-grain-ship-agency', 'ukrinform'), copy('uk-grain-ship-reprint', 'radio')]);
+      await store.upsertArticles([copy('uk-grain-ship-reprint', 'tv', { id: 'https://tv.example/x', url: 'https://tv.example/x' })]);
+      const page = await store.queryArticles({ limit: 10 });
+      assert.deepEqual(page.map((a) => a.id), ['https://ukrinform.example/uk-grain-ship-agency']);
+      assert.deepEqual(page[0]!.related?.map((r) => r.sourceId).sort(), ['radio', 'tv']);
+    }));
+
+    test('different stories on one subject, other languages, one source and copies outside the window stay apart', () => withStore(async (store) => {
+      await store.upsertArticles([
+        copy('en-patriot-agency', 'agency'),
+        copy('en-iris-week-later', 'paper', { published: new Date(base + 20 * HOUR), updated: new Date(base + 20 * HOUR) }),
+        copy('uk-patriot-agency', 'ukrinform'),
+        copy('en-grain-ship-agency', 'agency'),
+        copy('en-grain-ship-rewrite', 'agency'),
+        copy('en-grid-attack-1', 'agency'),
+        copy('en-grid-attack-2', 'paper'),
+      ]);
+      assert.equal((await store.queryArticles({ limit: 20 })).length, 7);
+      await store.upsertArticles([copy('uk-grid-attack-1', 'a'), copy('uk-grid-attack-1-rewrite', 'b', {
+        published: new Date(base + 30 * HOUR + 73 * HOUR), updated: new Date(base + 30 * HOUR + 73 * HOUR),
+      })]);
+      assert.equal((await store.queryArticles({ limit: 20 })).length, 9);
+    }));
+
+    test('a source repeating a story in a later poll is not a second report', () => withStore(async (store) => {
+      await store.upsertArticles([copy('en-grain-ship-agency', 'agency')]);
+      await store.upsertArticles([copy('en-grain-ship-rewrite', 'agency')]);
+      assert.equal((await store.queryArticles({ limit: 20 })).length, 2);
+    }));
+
+    test('STORY_WINDOW_HOURS widens the window', () => withStore(async (store) => {
+      await store.upsertArticles([copy('uk-grid-attack-1', 'a'), copy('uk-grid-attack-1-rewrite', 'b', {
+        published: new Date(base + 30 * HOUR + 100 * HOUR), updated: new Date(base + 30 * HOUR + 100 * HOUR),
+      })]);
+      assert.equal((await store.queryArticles({ limit: 20 })).length, 1);
+    }, { storyWindowHours: 200 }));
+
+    test('paging walks leaders only, in both directions', () => withStore(async (store) => {
+      await store.upsertArticles([
+        copy('en-patriot-agency', 'agency'), copy('en-grain-ship-agency', 'agency'), copy('en-grid-attack-1', 'agency'),
+      ]);
+      await store.upsertArticles([copy('en-patriot-reprint', 'paper'), copy('en-grain-ship-rewrite', 'paper')]);
+      const seen: string[] = [];
+      let page = await store.queryArticles({ limit: 1 });
+      while (page.length) {
+        seen.push(page[0]!.id);
+        page = await store.queryArticles({ limit: 1, before: { published: page[0]!.published, id: page[0]!.id } });
+      }
+      assert.deepEqual(seen, ['https://agency.example/en-grid-attack-1', 'https://agency.example/en-grain-ship-agency',
+        'https://agency.example/en-patriot-agency']);
+      const last = await store.getArticle(seen[2]!);
+      const back = await store.queryArticles({ limit: 5, after: { published: last!.published, id: last!.id } });
+      assert.deepEqual(back.map((a) => a.id), seen.slice(0, 2));
+    }));
+
+    test('a removed leader hands its story to its earliest copy', () => withStore(async (store) => {
+      await store.upsertArticles([copy('en-patriot-agency', 'agency')]);
+      await store.upsertArticles([copy('en-patriot-reprint', 'paper'), copy('en-patriot-reprint', 'tv', {
+        id: 'https://tv.example/x', url: 'https://tv.example/x', published: new Date(base + 5 * HOUR), updated: new Date(base + 5 * HOUR),
+      })]);
+      assert.equal(await store.removeArticlesNotIn('agency', []), 1);
+      const page = await store.queryArticles({ limit: 10 });
+      assert.deepEqual(page.map((a) => a.id), ['https://paper.example/en-patriot-reprint']);
+      assert.deepEqual(page[0]!.related?.map((r) => r.id), ['https://tv.example/x']);
+    }));
+  });
+}
+
+runStoryContract('sqlite', (options) => openStore('sqlite::memory:', options));
+
+const pgSkip = findPgBin() ? undefined : missingPostgres('PostgreSQL server binaries (initdb, pg_ctl) not found');
+const cluster = clusterPerFile();
+runStoryContract('postgres', async (options) => openStore(await (await cluster()).freshDatabase(), options), pgSkip);
