@@ -28,7 +28,8 @@ export interface Enclosure {
 export interface Article {
   id: string;
   title: string;
-  /** Canonical URL of the article's own page (tracking parameters and fragment removed). */
+  /** Canonical URL of the article's own page (tracking parameters and fragment removed); '' when the
+   *  source gave it no link of its own (every format then leaves the link out). */
   url: string;
   summary: string;
   contentHtml: string;

@@ -118,7 +118,7 @@ function assertArticleInvariants(a: Article): void {
   for (const m of a.contentHtml.matchAll(/\s(?:href|src)="([^"]*)"/g)) {
     assert.ok(isHttp(m[1]!) || m[1]!.startsWith('mailto:'), `content link ${m[1]} is http(s)`);
   }
-  assert.ok(isHttp(a.url), `url ${a.url} is http(s)`);
+  assert.ok(a.url === '' || isHttp(a.url), `url ${a.url} is http(s) or absent`);
   if (a.image !== undefined) assert.ok(isHttp(a.image), `image ${a.image} is http(s)`);
   for (const e of a.enclosures) assert.ok(isHttp(e.url), `enclosure ${e.url} is http(s)`);
   for (const p of a.authors) if (p.url !== undefined) assert.ok(isHttp(p.url), `author url ${p.url} is http(s)`);

@@ -47,6 +47,15 @@ async function withStore(open: OpenFreshStore, fn: (store: ArticleStore) => Prom
 /** `skip` names why the backend cannot run here (see test/helpers/postgres.ts). */
 export function runStoreContract(name: string, open: OpenFreshStore, options: { skip?: string } = {}): void {
   describe(`ArticleStore contract: ${name}`, options.skip === undefined ? {} : { skip: options.skip }, () => {
+    test('articles without a link of their own are never merged by their empty URL', () => withStore(open, async (store) => {
+      const linkless = [1, 2, 3].map((n) => makeArticle(n, { url: '', topics: ['a'] }));
+      const result = await store.upsertArticles(linkless);
+      assert.equal(result.inserted, 3);
+      assert.deepEqual((await store.queryArticles({ topics: ['a'], limit: 10 })).map((a) => a.url), ['', '', '']);
+      // Another linkless article from another source is another article too.
+      assert.equal((await store.upsertArticles([makeArticle(4, { url: '', sourceId: 'other', topics: ['a'] })])).inserted, 1);
+    }));
+
     test('round-trips every field of an article, Cyrillic included', () => withStore(open, async (store) => {
       const article = makeArticle(1, {
         title: 'Президенти України та Франції: «ППО» & <дипломатія>',

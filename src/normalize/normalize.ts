@@ -263,11 +263,10 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): IndexedA
     id = `urn:tidings:${encodeURIComponent(ctx.sourceId)}:${hash}`;
   }
 
-  // An item with no link of its own still needs a page to point at: the feed's site, else the feed,
-  // else Tidings itself — never its id, which may be a urn: or a `javascript:` guid (only http(s) URLs
-  // may become a link).
-  const fallbackPage = [...feedBases, ctx.baseUrl].map((b) => resolveUrl(b, [])).find((b) => b !== undefined);
-  const url = ownUrl ?? (fallbackPage ? canonicalUrl(fallbackPage) : id);
+  // An item with no link of its own has none: every format may leave the link out, and anything else
+  // would mislead — its id may be a urn: or a `javascript:` guid, and the feed's home page would make
+  // every linkless item of the feed look like one article (the store merges articles by URL).
+  const url = ownUrl ?? '';
 
   // --- dates, in order: each readable value (unreadable → logged, treated as missing; more than a
   // day ahead → clamped to now); published ← updated ← first seen (now, marked datesUnknown so the

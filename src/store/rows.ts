@@ -234,6 +234,14 @@ export function pageVersion(rows: readonly PageRow[], deletedRevision: number, d
 }
 
 /**
+ * Whether an article is looked up by its URL too (the same story reached under another guid): not a
+ * local article (its slug names it) and not one without a link of its own (all of those share '').
+ */
+export function matchedByUrl(article: { slug?: string; url: string }): boolean {
+  return article.slug === undefined && article.url !== '';
+}
+
+/**
  * An article whose source gave no readable date keeps the dates first stored for it: its incoming
  * dates are the time of this poll, and taking them would make every poll look like news.
  */

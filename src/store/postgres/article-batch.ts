@@ -4,7 +4,7 @@
 
 import type { PoolClient } from 'pg';
 import type { IndexedArticle, StoredArticle } from '../../model.ts';
-import { contentHash, PUBLISHED_COLUMNS, sameSet, toArticleRow, withFirstSeenDates, type ArticleRow } from '../rows.ts';
+import { contentHash, matchedByUrl, PUBLISHED_COLUMNS, sameSet, toArticleRow, withFirstSeenDates, type ArticleRow } from '../rows.ts';
 import type { UpsertResult } from '../store.ts';
 import { bandRows, chooseStory, lookupRange, MAX_CANDIDATES_PER_BAND, storyTopics, StoryPool, type CandidateRow } from '../stories.ts';
 import { toTsvector } from './fts.ts';
@@ -47,14 +47,14 @@ export class KnownArticles {
   }
 
   find(article: IndexedArticle): Known | undefined {
-    return this.byId.get(article.id) ?? (article.slug ? undefined : this.byUrl.get(article.url));
+    return this.byId.get(article.id) ?? (matchedByUrl(article) ? this.byUrl.get(article.url) : undefined);
   }
 
   put(row: Known): void {
     const before = this.byId.get(row.id);
     if (before && this.byUrl.get(before.url)?.id === row.id) this.byUrl.delete(before.url);
     this.byId.set(row.id, row);
-    if (!this.byUrl.has(row.url)) this.byUrl.set(row.url, row);
+    if (row.url !== '' && !this.byUrl.has(row.url)) this.byUrl.set(row.url, row);
   }
 }
 
@@ -197,7 +197,7 @@ export function knownOf(article: StoredArticle): Known {
 
 export async function lookUp(client: PoolClient, articles: IndexedArticle[]): Promise<KnownArticles> {
   const ids = articles.map((a) => a.id);
-  const urls = articles.filter((a) => !a.slug).map((a) => a.url);
+  const urls = articles.filter(matchedByUrl).map((a) => a.url);
   // Joins on unnest, not `= ANY($1)`: with a long array on a table without fresh statistics the
   // planner picked a sequential scan, which made every batch cost the whole archive.
   const columns = KNOWN_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ');

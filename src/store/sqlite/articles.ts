@@ -5,7 +5,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { ArticleQuery, IndexedArticle, RelatedArticle, StoredArticle } from '../../model.ts';
 import {
-  contentHash, newestFirst, pageVersion, PUBLISHED_COLUMNS, sameSet, toArticle, toArticleRow, withFirstSeenDates,
+  contentHash, newestFirst, pageVersion, PUBLISHED_COLUMNS, sameSet, toArticle, toArticleRow, withFirstSeenDates, matchedByUrl,
   type ArticleRow, type PageRow, type PublishedRow,
 } from '../rows.ts';
 import type { ArticleRepository, QueryVersion, UpsertResult } from '../store.ts';
@@ -116,7 +116,7 @@ export class SqliteArticles implements ArticleRepository {
 
   private upsertOne(incoming: IndexedArticle, revision: number, now: number, stories: StoryPool): keyof UpsertResult {
     // The same article reached through another source (another guid, same canonical URL) is one article.
-    const existing = this.stmts.byId.get(incoming.id) ?? (incoming.slug ? undefined : this.stmts.byUrl.get(incoming.url));
+    const existing = this.stmts.byId.get(incoming.id) ?? (matchedByUrl(incoming) ? this.stmts.byUrl.get(incoming.url) : undefined);
     const article = existing ? withFirstSeenDates(incoming, existing) : incoming;
     const hash = contentHash(article);
     if (!existing) {
