@@ -44,7 +44,7 @@ export function createIngestPool(options: IngestPoolOptions): IngestPool {
     resourceLimits: { maxOldGenerationSizeMb: maxHeapMb, maxYoungGenerationSizeMb: Math.min(32, maxHeapMb) },
   });
   // A worker that dies (out of memory, a crash) is replaced by piscina; its task already failed.
-  pool.on('error', (err: unknown) => options.log.warn({ err: describeError(err) }, 'ingest worker replaced'));
+  pool.on('error', (err: unknown) => options.log.warn({ err }, `ingest worker replaced: ${describeError(err)}`));
   // A job is handed over only when a worker is free, so its budget counts running time, not queueing.
   const limiter = createLimiter(options.workers);
   // Nor loading: a new worker first loads the whole parse → classify graph (seconds under tsx on a busy
