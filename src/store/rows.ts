@@ -10,6 +10,16 @@ import { signatureColumn } from './stories.ts';
 export const STATE_COLUMNS = `source_id, url, etag, last_modified, last_fetch_at, status, error, next_poll_at,
   consecutive_failures, feed_title, configured_url, ttl_minutes, max_age_seconds, malformed, fulltext, body_hash, item_hashes`;
 
+const STATE_COLUMN_NAMES = STATE_COLUMNS.split(',').map((c) => c.trim()) as (keyof SourceStateRow)[];
+/** `column = excluded.column` for every state column but the key: both backends' upserts use it. */
+export const STATE_UPDATES = STATE_COLUMN_NAMES.filter((c) => c !== 'source_id').map((c) => `${c} = excluded.${c}`).join(', ');
+/** The state columns as named parameters (`@url`), in STATE_COLUMNS order (SQLite). */
+export const STATE_NAMED_PARAMS = STATE_COLUMN_NAMES.map((c) => `@${c}`).join(', ');
+/** A row's values in STATE_COLUMNS order, for positional parameters (PostgreSQL). */
+export function stateValues(row: SourceStateRow): unknown[] {
+  return STATE_COLUMN_NAMES.map((c) => row[c]);
+}
+
 export interface SourceStateRow {
   source_id: string;
   url: string;

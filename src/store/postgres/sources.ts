@@ -1,7 +1,7 @@
 // PostgreSQL: what Tidings remembers of each remote source between polls, the per-source poll leases
 // and the named locks several processes share. Each lease is one atomic conditional upsert.
 
-import { STATE_COLUMNS, toSourceState, toSourceStateRow, type SourceStateRow } from '../rows.ts';
+import { STATE_COLUMNS, STATE_UPDATES, stateValues, toSourceState, toSourceStateRow, type SourceStateRow } from '../rows.ts';
 import type { SourceRepository } from '../store.ts';
 import type { PgDb } from './db.ts';
 
@@ -17,16 +17,7 @@ export function createPgSources(shared: PgDb): SourceRepository {
       const row = toSourceStateRow(state);
       // The lease columns are not the state's: saving a state never touches them.
       await shared.run(`INSERT INTO source_state (${STATE_COLUMNS}) VALUES (${STATE_PARAMS})
-        ON CONFLICT (source_id) DO UPDATE SET url = excluded.url, etag = excluded.etag,
-        last_modified = excluded.last_modified, last_fetch_at = excluded.last_fetch_at, status = excluded.status,
-        error = excluded.error, next_poll_at = excluded.next_poll_at,
-        consecutive_failures = excluded.consecutive_failures, feed_title = excluded.feed_title,
-        configured_url = excluded.configured_url, ttl_minutes = excluded.ttl_minutes,
-        max_age_seconds = excluded.max_age_seconds, malformed = excluded.malformed,
-        fulltext = excluded.fulltext, body_hash = excluded.body_hash, item_hashes = excluded.item_hashes`,
-      [row.source_id, row.url, row.etag, row.last_modified, row.last_fetch_at, row.status, row.error, row.next_poll_at,
-        row.consecutive_failures, row.feed_title, row.configured_url, row.ttl_minutes, row.max_age_seconds, row.malformed,
-        row.fulltext, row.body_hash, row.item_hashes]);
+        ON CONFLICT (source_id) DO UPDATE SET ${STATE_UPDATES}`, stateValues(row));
     },
     async listSourceStates() {
       return (await shared.query<SourceStateRow>(`SELECT ${STATE_COLUMNS} FROM source_state ORDER BY source_id`)).map(toSourceState);

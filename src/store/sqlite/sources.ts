@@ -1,7 +1,7 @@
 // SQLite: what Tidings remembers of each remote source between polls, the per-source poll leases and
 // the named locks several processes share.
 
-import { STATE_COLUMNS, toSourceState, toSourceStateRow, type SourceStateRow } from '../rows.ts';
+import { STATE_COLUMNS, STATE_NAMED_PARAMS, STATE_UPDATES, toSourceState, toSourceStateRow, type SourceStateRow } from '../rows.ts';
 import type { SourceClaim, SourceRepository } from '../store.ts';
 import type { SqliteDb } from './db.ts';
 
@@ -11,16 +11,8 @@ export function createSqliteSources(shared: SqliteDb): SourceRepository {
     get: db.prepare<[string], SourceStateRow>(`SELECT ${STATE_COLUMNS} FROM source_state WHERE source_id = ?`),
     list: db.prepare<[], SourceStateRow>(`SELECT ${STATE_COLUMNS} FROM source_state ORDER BY source_id`),
     // The lease columns are not the state's: saving a state never touches them.
-    save: db.prepare(`INSERT INTO source_state (${STATE_COLUMNS}) VALUES (@source_id, @url, @etag, @last_modified,
-      @last_fetch_at, @status, @error, @next_poll_at, @consecutive_failures, @feed_title, @configured_url,
-      @ttl_minutes, @max_age_seconds, @malformed, @fulltext, @body_hash, @item_hashes)
-      ON CONFLICT (source_id) DO UPDATE SET url = excluded.url, etag = excluded.etag,
-      last_modified = excluded.last_modified, last_fetch_at = excluded.last_fetch_at, status = excluded.status,
-      error = excluded.error, next_poll_at = excluded.next_poll_at,
-      consecutive_failures = excluded.consecutive_failures, feed_title = excluded.feed_title,
-      configured_url = excluded.configured_url, ttl_minutes = excluded.ttl_minutes,
-      max_age_seconds = excluded.max_age_seconds, malformed = excluded.malformed,
-      fulltext = excluded.fulltext, body_hash = excluded.body_hash, item_hashes = excluded.item_hashes`),
+    save: db.prepare(`INSERT INTO source_state (${STATE_COLUMNS}) VALUES (${STATE_NAMED_PARAMS})
+      ON CONFLICT (source_id) DO UPDATE SET ${STATE_UPDATES}`),
     // One statement decides and takes the lease, so two processes cannot both win.
     claim: db.prepare(`INSERT INTO source_state (source_id, url, status, consecutive_failures, lease_owner, lease_until)
       VALUES (@source_id, @url, 'never', 0, @owner, @until)
