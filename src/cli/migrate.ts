@@ -4,6 +4,7 @@
 
 import { loadEnvConfig } from '../config.ts';
 import { describeError } from '../errors.ts';
+import { redactCredentials } from '../fetch/credentials.ts';
 import { openStore } from '../store/store.ts';
 
 async function main(): Promise<void> {
@@ -11,13 +12,9 @@ async function main(): Promise<void> {
   const started = Date.now();
   const store = await openStore(env.databaseUrl, env.databaseOptions);
   await store.close();
-  process.stdout.write(`migrate: ${redacted(env.databaseUrl)} is up to date (${Date.now() - started} ms)\n`);
+  process.stdout.write(`migrate: ${redactCredentials(env.databaseUrl)} is up to date (${Date.now() - started} ms)\n`);
 }
 
-/** A DATABASE_URL may carry a password; the log gets the rest. */
-function redacted(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
-}
 
 main().then(() => process.exit(0), (err: unknown) => {
   process.stderr.write(`migrate: ${describeError(err)}\n`);

@@ -5,7 +5,7 @@
 import type { Request, Response } from 'express';
 import { prepareResponse, type CachedResponse } from '../cache/cache.ts';
 import type { StoredArticle, Topic } from '../model.ts';
-import { encodeCursor, parseFeedRequest, type FeedFormat, type FeedRequest } from '../query/feed-query.ts';
+import { encodeCursor, pageNeighbours, parseFeedRequest, type FeedFormat, type FeedRequest } from '../query/feed-query.ts';
 import { renderAtom, ATOM_CONTENT_TYPE } from '../render/atom.ts';
 import { renderJsonFeed, JSON_FEED_CONTENT_TYPE } from '../render/jsonfeed.ts';
 import { renderRss, RSS_CONTENT_TYPE } from '../render/rss.ts';
@@ -206,15 +206,9 @@ function pagingLinks(baseUrl: string, request: FeedRequest, page: Page): Pick<Fe
   const links: Pick<FeedDocument, 'firstUrl' | 'nextUrl' | 'previousUrl'> = {};
   const paged = query.before !== undefined || query.after !== undefined;
   if (paged) links.firstUrl = feedUrl(baseUrl, request.topicPath, request.format, request.filterString);
-  const first = articles[0];
-  const last = articles[articles.length - 1];
-  // Paging back stops short of a full page only at the head of the feed; forward, at its end.
-  // A page cut short by its byte budget continues on the side that was cut.
-  const full = articles.length === query.limit || truncated;
-  const olderExist = query.after !== undefined || full;
-  const newerExist = query.before !== undefined || (query.after !== undefined && full);
-  if (last && olderExist) links.nextUrl = link('before', last);
-  if (first && newerExist) links.previousUrl = link('after', first);
+  const { older, newer } = pageNeighbours(query, articles, truncated);
+  if (older) links.nextUrl = link('before', older);
+  if (newer) links.previousUrl = link('after', newer);
   return links;
 }
 

@@ -3,7 +3,7 @@
 
 import type { Request, Response } from 'express';
 import type { ArticleQuery, Source, StoredArticle, Topic } from '../model.ts';
-import { encodeCursor, parseFeedRequest } from '../query/feed-query.ts';
+import { encodeCursor, pageNeighbours, parseFeedRequest } from '../query/feed-query.ts';
 import { renderArticlePage, renderErrorPage, renderIndexPage, renderTopicPage, type PageLinks, type SiteInfo, type TopicLinks } from '../render/html.ts';
 import { t } from '../render/i18n/messages.ts';
 import { renderOpml, OPML_CONTENT_TYPE } from '../render/opml.ts';
@@ -77,10 +77,7 @@ export function topicPageHandler(deps: AppDeps) {
   };
 }
 
-/**
- * Older and newer pages, as the feeds page (feeds.ts pagingLinks): older exist after an `after` page or
- * a full one; newer after a `before` page, or an `after` page that was full.
- */
+/** Older and newer pages, by the same rule as the feeds' paging links (pageNeighbours). */
 function pageLinks(pageUrl: string, filterString: string, lang: string, query: ArticleQuery, articles: StoredArticle[]): PageLinks {
   const link = (name: 'before' | 'after', a: StoredArticle): string => {
     const params = new URLSearchParams(filterString);
@@ -89,12 +86,10 @@ function pageLinks(pageUrl: string, filterString: string, lang: string, query: A
     params.sort();
     return `${pageUrl}?${params.toString()}`;
   };
-  const full = articles.length === query.limit;
-  const first = articles[0];
-  const last = articles[articles.length - 1];
+  const { older, newer } = pageNeighbours(query, articles);
   const out: PageLinks = {};
-  if (last && (query.after !== undefined || full)) out.older = link('before', last);
-  if (first && (query.before !== undefined || (query.after !== undefined && full))) out.newer = link('after', first);
+  if (older) out.older = link('before', older);
+  if (newer) out.newer = link('after', newer);
   return out;
 }
 

@@ -220,6 +220,22 @@ function applyCursor(name: 'before' | 'after'): Apply {
 }
 
 /** Opaque, URL-safe paging cursor: the last item's publish instant and id. */
+/**
+ * The articles a page's neighbours start from, for feeds (RFC 5005 next/previous) and topic pages
+ * alike: older pages exist after an `after` page or a full one; newer ones after a `before` page, or
+ * an `after` page that was full. A page cut short by its byte budget counts as full: it continues on
+ * the side that was cut.
+ */
+export function pageNeighbours<A>(query: ArticleQuery, articles: readonly A[], truncated = false): { older?: A; newer?: A } {
+  const full = articles.length === query.limit || truncated;
+  const first = articles[0];
+  const last = articles[articles.length - 1];
+  const out: { older?: A; newer?: A } = {};
+  if (last !== undefined && (query.after !== undefined || full)) out.older = last;
+  if (first !== undefined && (query.before !== undefined || (query.after !== undefined && full))) out.newer = first;
+  return out;
+}
+
 export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(`${cursor.published.getTime()}~${cursor.id}`, 'utf8').toString('base64url');
 }
