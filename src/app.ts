@@ -4,8 +4,8 @@
 import express, { type Express } from 'express';
 import type { AppDeps } from './http/deps.ts';
 import type { Metrics } from './metrics.ts';
-import type { ArticleStore } from './store/store.ts';
 import { requireAdmin } from './http/admin.ts';
+import { healthHandler, type HealthDeps } from './http/health.ts';
 import { metricsHandler, requestMetrics } from './http/metrics.ts';
 import { errorHandler, sendNotFound } from './http/problems.ts';
 import { requestLimits } from './http/limits.ts';
@@ -32,20 +32,13 @@ export function createApp(deps: AppDeps): Express {
   return app;
 }
 
-/** A worker's own small app (METRICS_PORT): whether it can reach the store, and its metrics. */
-export function createAdminApp(deps: { store: ArticleStore; metrics: Metrics; adminToken?: string; log: AppDeps['log'] }): Express {
+/** A worker's own small app (METRICS_PORT): the web role's /healthz answer, and its metrics. */
+export function createAdminApp(deps: HealthDeps & { metrics: Metrics; adminToken?: string }): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.get('/healthz', (_req, res, next) => {
-    res.setHeader('Cache-Control', 'no-store');
-    // The same answer as the web role's /healthz: the store read and written, no internals on failure.
-    deps.store.probe().then(
-      () => res.json({ status: 'ok' }),
-      (err: unknown) => {
-        deps.log.error({ err }, 'health probe failed');
-        res.status(503).json({ status: 'degraded' });
-      },
-    ).catch(next);
+  const health = healthHandler(deps);
+  app.get('/healthz', (req, res, next) => {
+    health(req, res).catch(next);
   });
   const metrics = metricsHandler(deps.metrics);
   app.get('/metrics', requireAdmin(deps.adminToken), (req, res, next) => {

@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     ? undefined
     : await startWeb({ env, settings, store, catalog: () => feeds, log, metrics, ...(websub ? { websub } : {}) });
   const admin = env.role === 'worker' && env.metricsPort !== undefined
-    ? await listen(createAdminApp({ store, metrics, log, ...(env.adminToken ? { adminToken: env.adminToken } : {}) }), env.metricsPort)
+    ? await listen(createAdminApp({ store, metrics, log, ...sqliteDataFile(env.databaseUrl), ...(env.adminToken ? { adminToken: env.adminToken } : {}) }), env.metricsPort)
     : undefined;
   announce(env, log);
 

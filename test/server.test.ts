@@ -186,6 +186,12 @@ test('TIDINGS_ROLE=web serves and never polls; a worker polls, serves nothing bu
   const text = await metrics.text();
   assert.match(text, /^tidings_poll_duration_seconds_count\{(?=[^}]*outcome="ok")(?=[^}]*role="worker")[^}]*\} 1$/m);
   assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/feeds/all.json`)).status, 404, 'a worker serves no feeds');
+  const health = await fetch(`http://127.0.0.1:${metricsPort}/healthz`);
+  assert.equal(health.status, 200);
+  const body = await health.json() as { status: string; articles: number; topics?: number };
+  assert.equal(body.status, 'ok');
+  assert.ok(body.articles >= 1, `the worker's health answer counts the stored articles: ${JSON.stringify(body)}`);
+  assert.equal(body.topics, undefined, 'a worker serves no topics, so its health answer names none');
 });
 
 const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));

@@ -36,7 +36,12 @@ export function mountRoutes(app: Express, deps: AppDeps): void {
   const admin = requireAdmin(deps.settings.adminToken);
 
   app.get('/', page, route(indexHandler(deps)));
-  app.get('/healthz', route(healthHandler(deps)));
+  app.get('/healthz', route(healthHandler({
+    store: deps.store,
+    log: deps.log,
+    ...(deps.settings.dataFile === undefined ? {} : { dataFile: deps.settings.dataFile }),
+    topicCount: () => deps.catalog().topics.length,
+  })));
   if (deps.metrics) app.get('/metrics', admin, route(metricsHandler(deps.metrics)));
   // CORS runs inside each shared route (GET, HEAD and the OPTIONS preflight): one route match per poll.
   app.route('/feeds/:spec').options(shared).get(shared, browserFeedType, route(feedHandler(deps, gate)));
