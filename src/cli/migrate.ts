@@ -4,7 +4,7 @@
 
 import { loadEnvConfig } from '../config.ts';
 import { describeError } from '../errors.ts';
-import { redactCredentials } from '../fetch/credentials.ts';
+import { passwordMaskedForLogs } from '../fetch/credentials.ts';
 import { openStore } from '../store/store.ts';
 
 async function main(): Promise<void> {
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const store = await openStore(env.databaseUrl, env.databaseOptions);
   await store.close();
-  process.stdout.write(`migrate: ${redactCredentials(env.databaseUrl)} is up to date (${Date.now() - started} ms)\n`);
+  process.stdout.write(`migrate: ${passwordMaskedForLogs(env.databaseUrl)} is up to date (${Date.now() - started} ms)\n`);
 }
 
 

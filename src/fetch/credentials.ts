@@ -10,8 +10,8 @@ export function takeCredentials(url: URL): string | undefined {
   return `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
 }
 
-/** The URL with its password replaced by `***`, for messages. */
-export function redactCredentials(url: string): string {
+/** The URL with its password replaced by `***`, for log lines the operator reads (the public /sources uses urlFitForPublic, which hides more). */
+export function passwordMaskedForLogs(url: string): string {
   if (!URL.canParse(url)) return url;
   const parsed = new URL(url);
   if (parsed.password === '') return url;

@@ -8,7 +8,7 @@ import type { AddressPolicy } from './addresses.ts';
 import { decodeFeedBody, type DecodedBody } from './charset.ts';
 import { type Agent, fetch, type Response } from 'undici';
 import { readUpTo } from './body.ts';
-import { keepCredentials, redactCredentials, takeCredentials } from './credentials.ts';
+import { keepCredentials, passwordMaskedForLogs, takeCredentials } from './credentials.ts';
 import { createGuardedAgent, NonPublicAddressError, resolvesPrivately, type NetworkOptions } from './guarded-agent.ts';
 
 /** What the response says about how long its content stays fresh; the scheduler polls no sooner. */
@@ -128,7 +128,7 @@ export async function fetchFeed(url: string, opts: FetchOptions): Promise<FetchO
   const total = new AbortController();
   const totalTimer = setTimeout(() => total.abort(), limits.totalTimeoutMs);
   // Errors and logs name the URL without its password.
-  const label = redactCredentials(url);
+  const label = passwordMaskedForLogs(url);
   try {
     return await fetchWithin(url, label, opts, limits, total.signal);
   } catch (err) {
@@ -232,10 +232,10 @@ function httpUrl(url: string, target: string, problem: string, base?: URL): URL 
   try {
     parsed = new URL(target, base);
   } catch (err) {
-    throw new FetchError(url, `${problem} "${redactCredentials(target)}"`, { cause: err });
+    throw new FetchError(url, `${problem} "${passwordMaskedForLogs(target)}"`, { cause: err });
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new FetchError(url, `${problem} "${redactCredentials(parsed.href)}": only http and https are fetched`);
+    throw new FetchError(url, `${problem} "${passwordMaskedForLogs(parsed.href)}": only http and https are fetched`);
   }
   return parsed;
 }

@@ -24,13 +24,13 @@ export function sourcesHandler(deps: AppDeps) {
       return {
         id: source.id,
         title: source.title ?? state?.feedTitle ?? null,
-        url: redactUrl(state?.url ?? source.url),
-        configuredUrl: redactUrl(source.url),
+        url: urlFitForPublic(state?.url ?? source.url),
+        configuredUrl: urlFitForPublic(source.url),
         enabled: source.enabled,
         intervalMinutes: source.intervalMinutes,
         status: state?.status ?? 'never',
-        error: state?.error === undefined ? null : redactUrlsIn(state.error),
-        malformed: state?.malformed === undefined ? null : redactUrlsIn(state.malformed),
+        error: state?.error === undefined ? null : urlsFitForPublic(state.error),
+        malformed: state?.malformed === undefined ? null : urlsFitForPublic(state.malformed),
         lastFetchAt: state?.lastFetchAt?.toISOString() ?? null,
         nextPollAt: state?.nextPollAt && state.nextPollAt.getTime() < NEVER.getTime() ? state.nextPollAt.toISOString() : null,
         consecutiveFailures: state?.consecutiveFailures ?? 0,
@@ -51,7 +51,7 @@ export function sourcesHandler(deps: AppDeps) {
 function fulltextStatus(ft: FulltextState | undefined): { errors: number; lastError: string | null; pending: number } {
   return {
     errors: ft?.failures ?? 0,
-    lastError: ft?.lastError === undefined ? null : redactUrlsIn(ft.lastError),
+    lastError: ft?.lastError === undefined ? null : urlsFitForPublic(ft.lastError),
     pending: Object.keys(ft?.retries ?? {}).length,
   };
 }
@@ -61,7 +61,7 @@ const SECRET_PARAM = /^(?:.*[_-])?(?:api[_-]?key|apikey|key|token|secret|passwor
 const REDACTED = 'REDACTED';
 
 /** A URL fit for the public: the user-info and secret-looking query values replaced by REDACTED. */
-export function redactUrl(url: string): string {
+export function urlFitForPublic(url: string): string {
   if (!URL.canParse(url)) return url.replace(/\/\/[^/@\s]*@/, `//${REDACTED}@`);
   const parsed = new URL(url);
   let changed = false;
@@ -80,10 +80,10 @@ export function redactUrl(url: string): string {
 }
 
 /** Error messages quote the URL they failed on (`fetch: https://u:p@x/feed: …`): each one is redacted. */
-export function redactUrlsIn(text: string): string {
+export function urlsFitForPublic(text: string): string {
   return text.replace(/\bhttps?:\/\/[^\s"'<>]+/gi, (url) => {
     // A message may end the URL with punctuation of its own.
     const trail = /[:.,;)]+$/.exec(url)?.[0] ?? '';
-    return redactUrl(url.slice(0, url.length - trail.length)) + trail;
+    return urlFitForPublic(url.slice(0, url.length - trail.length)) + trail;
   });
 }
