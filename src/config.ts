@@ -69,6 +69,10 @@ export interface EnvConfig {
   siteTitle: string;
   /** SITE_LANGUAGE: the interface language when neither ?lang= nor Accept-Language names one. */
   siteLanguage: Language;
+  /** SITE_DESCRIPTION: what the site is, for description and Open Graph meta; '' uses the catalogue's. */
+  siteDescription: string;
+  /** SITE_ICON: path of a PNG to serve as the site's icon instead of assets/icon.png. */
+  siteIcon?: string;
 }
 
 export const PROCESS_ROLES = ['web', 'worker', 'all'] as const;
@@ -165,6 +169,8 @@ const envSchema = z.object({
   MAX_PAGE_MB: integerVar(1, 1024).default(8),
   SITE_TITLE: z.string().trim().min(1, 'expected a non-empty title').max(200, 'expected at most 200 characters').default('Tidings'),
   SITE_LANGUAGE: z.enum(LANGUAGES, { error: `expected one of ${LANGUAGES.join(', ')}` }).default('uk'),
+  SITE_DESCRIPTION: z.string().trim().max(500, 'expected at most 500 characters').default(''),
+  SITE_ICON: z.string().regex(/\.png$/i, 'expected the path of a .png file').optional(),
 });
 
 const SECRET_VARS = new Set(['ADMIN_TOKEN']);
@@ -221,6 +227,8 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
     maxPageBytes: v.MAX_PAGE_MB * 1024 * 1024,
     siteTitle: v.SITE_TITLE,
     siteLanguage: v.SITE_LANGUAGE,
+    siteDescription: v.SITE_DESCRIPTION,
+    ...(v.SITE_ICON === undefined ? {} : { siteIcon: v.SITE_ICON }),
   };
 }
 

@@ -4,7 +4,10 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../log.ts';
 import { describeError } from '../errors.ts';
-import { renderErrorPage, type SiteInfo } from '../render/html.ts';
+import { MAX_Q_LENGTH } from '../query/feed-query.ts';
+import { SITE_ICON_PATH } from '../render/common.ts';
+import { renderBadParameterPage, renderErrorPage, type SiteInfo } from '../render/html.ts';
+import { t } from '../render/i18n/messages.ts';
 import { interfaceLanguage } from './language.ts';
 
 /**
@@ -15,22 +18,39 @@ export function wantsHtml(req: Request): boolean {
   return req.accepts(['application/json', 'text/html']) === 'text/html';
 }
 
-/** `req` given (an HTML route): a browser gets an HTML page with the message, others the JSON body. */
+/**
+ * `req` given (an HTML route): a browser gets an HTML page in its language saying nothing is at this
+ * path; others the JSON body with `message` (English, for programs and logs).
+ */
 export function sendNotFound(res: Response, message: string, extra: Record<string, unknown> = {}, req?: Request, site?: SiteInfo): void {
-  if (req && wantsHtml(req)) return sendHtmlProblem(res, 404, 'error.notFound', message, req, site);
+  if (req && wantsHtml(req)) {
+    const shown = site ?? fallbackSite(req);
+    return sendHtmlProblem(res, 404, renderErrorPage(shown, 'error.notFound', [t(shown.lang, 'error.noPage', { path: req.path })]));
+  }
   res.status(404).type('application/json; charset=utf-8').send(JSON.stringify({ error: 'not-found', message, ...extra }));
 }
 
-export function sendBadRequest(res: Response, parameter: string, message: string, req?: Request): void {
-  if (req && wantsHtml(req)) return sendHtmlProblem(res, 400, 'error.badRequest', message, req);
+/** `req` given: a browser gets a page in its language naming `parameter` and what it takes; others the JSON body. */
+export function sendBadRequest(res: Response, parameter: string, message: string, req?: Request, site?: SiteInfo): void {
+  if (req && wantsHtml(req)) return sendHtmlProblem(res, 400, renderBadParameterPage(site ?? fallbackSite(req), parameter, req.query[parameter]));
   res.status(400).type('application/json; charset=utf-8').send(JSON.stringify({ error: 'bad-request', parameter, message }));
 }
 
-/** Without `site` (the embed page's 400), a page of its own with a path-only home link, in the visitor's language. */
-function sendHtmlProblem(res: Response, status: number, heading: 'error.notFound' | 'error.badRequest', message: string, req: Request, site?: SiteInfo): void {
+/**
+ * The site as a route that passes none shows it (the embed page): its own words in the visitor's
+ * language; the title, description and links are the defaults, path-only, as no settings reach here.
+ */
+function fallbackSite(req: Request): SiteInfo {
+  return {
+    title: 'Tidings', description: '', baseUrl: '', opmlUrl: '/opml', iconUrl: SITE_ICON_PATH,
+    lang: interfaceLanguage(req, 'uk'), path: req.originalUrl, maxQueryLength: MAX_Q_LENGTH,
+  };
+}
+
+function sendHtmlProblem(res: Response, status: number, html: string): void {
   res.setHeader('Cache-Control', 'no-store');
-  const shown = site ?? { title: 'Tidings', baseUrl: '', opmlUrl: '/opml', lang: interfaceLanguage(req, 'uk'), path: req.originalUrl };
-  res.status(status).type('text/html; charset=utf-8').send(renderErrorPage(shown, heading, message));
+  res.setHeader('Vary', 'Accept-Language');
+  res.status(status).type('text/html; charset=utf-8').send(html);
 }
 
 /** Last middleware: a thrown error becomes a 500 whose body says nothing of the cause; the log does. */
