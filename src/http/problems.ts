@@ -10,6 +10,20 @@ import { renderBadParameterPage, renderErrorPage, type SiteInfo } from '../rende
 import { t } from '../render/i18n/messages.ts';
 import { interfaceLanguage } from './language.ts';
 
+declare global {
+  // Express's own way to type res.locals (declaration merging).
+  namespace Express {
+    interface Locals {
+      /**
+       * The site as this request's pages show it (title, language, links), made only when a page of
+       * problems needs it: set for every request by routes.ts, so a route that passes no SiteInfo
+       * (the embed page) and Express's own 400s still get the site's title and SITE_LANGUAGE.
+       */
+      site?: () => SiteInfo;
+    }
+  }
+}
+
 /**
  * Whether the client is a browser after a page: Accept prefers text/html to JSON. Feed readers, scripts
  * and curl (`*\/*`) get JSON. Only routes that serve HTML pass `req` to the senders below.
@@ -24,7 +38,7 @@ export function wantsHtml(req: Request): boolean {
  */
 export function sendNotFound(res: Response, message: string, extra: Record<string, unknown> = {}, req?: Request, site?: SiteInfo): void {
   if (req && wantsHtml(req)) {
-    const shown = site ?? fallbackSite(req);
+    const shown = site ?? fallbackSite(req, res);
     return sendHtmlProblem(res, 404, renderErrorPage(shown, 'error.notFound', [t(shown.lang, 'error.noPage', { path: req.path })]));
   }
   res.status(404).type('application/json; charset=utf-8').send(JSON.stringify({ error: 'not-found', message, ...extra }));
@@ -32,15 +46,17 @@ export function sendNotFound(res: Response, message: string, extra: Record<strin
 
 /** `req` given: a browser gets a page in its language naming `parameter` and what it takes; others the JSON body. */
 export function sendBadRequest(res: Response, parameter: string, message: string, req?: Request, site?: SiteInfo): void {
-  if (req && wantsHtml(req)) return sendHtmlProblem(res, 400, renderBadParameterPage(site ?? fallbackSite(req), parameter, req.query[parameter]));
+  if (req && wantsHtml(req)) return sendHtmlProblem(res, 400, renderBadParameterPage(site ?? fallbackSite(req, res), parameter, req.query[parameter]));
   res.status(400).type('application/json; charset=utf-8').send(JSON.stringify({ error: 'bad-request', parameter, message }));
 }
 
 /**
- * The site as a route that passes none shows it (the embed page): its own words in the visitor's
- * language; the title, description and links are the defaults, path-only, as no settings reach here.
+ * The site as a route that passes none shows it: the request's own (res.locals.site), else — an app
+ * without routes.ts — the defaults, path-only, in the visitor's language.
  */
-function fallbackSite(req: Request): SiteInfo {
+function fallbackSite(req: Request, res: Response): SiteInfo {
+  const own = res.locals.site;
+  if (own) return own();
   return {
     title: 'Tidings', description: '', baseUrl: '', opmlUrl: '/opml', iconUrl: SITE_ICON_PATH,
     lang: interfaceLanguage(req, 'uk'), path: req.originalUrl, maxQueryLength: MAX_Q_LENGTH,
@@ -58,6 +74,13 @@ export function errorHandler(log: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     // Express's body parsers and the like attach a 4xx status; those are the client's fault and say why.
     const status = typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' ? err.status : 500;
+    if (status < 500 && wantsHtml(req)) {
+      // Express's own refusals (an undecodable %-escape in the path, a body too large): said in the
+      // visitor's language, like every other page of problems.
+      const site = fallbackSite(req, res);
+      const heading = status === 404 ? 'error.notFound' : 'error.badRequest';
+      return sendHtmlProblem(res, status, renderErrorPage(site, heading, [t(site.lang, 'error.badAddress', { path: req.originalUrl })]));
+    }
     if (status < 500) {
       res.status(status).type('application/json; charset=utf-8').send(JSON.stringify({ error: 'bad-request', message: describeError(err) }));
       return;

@@ -38,6 +38,12 @@ export function mountRoutes(app: Express, deps: AppDeps): void {
   const framed = pageHeaders(deps.settings.baseUrl, 'embed');
   const admin = requireAdmin(deps.settings.adminToken);
 
+  // Pages of problems that a route did not build itself (the embed page's, Express's own 400s) show
+  // the site as its pages do; made only when one is sent.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    res.locals.site = () => siteFor(deps, req);
+    next();
+  });
   app.get('/', page, route(indexHandler(deps)));
   app.get('/healthz', route(healthHandler(deps)));
   if (deps.metrics) app.get('/metrics', admin, route(metricsHandler(deps.metrics)));
