@@ -46,7 +46,7 @@ export function sendNotFound(res: Response, message: string, extra: Record<strin
 
 /** `req` given: a browser gets a page in its language naming `parameter` and what it takes; others the JSON body. */
 export function sendBadRequest(res: Response, parameter: string, message: string, req?: Request, site?: SiteInfo): void {
-  if (req && wantsHtml(req)) return sendHtmlProblem(res, 400, renderBadParameterPage(site ?? fallbackSite(req, res), parameter, req.query[parameter]));
+  if (req && wantsHtml(req)) return sendHtmlProblem(res, 400, renderBadParameterPage(site ?? fallbackSite(req, res), parameter, req.query[parameter], message));
   res.status(400).type('application/json; charset=utf-8').send(JSON.stringify({ error: 'bad-request', parameter, message }));
 }
 

@@ -251,14 +251,19 @@ const EXPECTED: Record<string, MessageKey> = {
   stories: 'param.stories',
 };
 
-/** A 400 page: which parameter, the value given (or that none was), and what it takes, all in the visitor's language. */
-export function renderBadParameterPage(site: SiteInfo, parameter: string, value: unknown): string {
+/**
+ * A 400 page: which parameter, the value given (or that none was), and what it takes, all in the
+ * visitor's language. `detail` is the step's English message; only the largest number it allows is
+ * read from it (`from 1 to 50`: the embed page's limit is not the feeds'), the words are the catalogue's.
+ */
+export function renderBadParameterPage(site: SiteInfo, parameter: string, value: unknown, detail = ''): string {
   const name = parameter;
   const given = typeof value === 'string' ? value.trim() : Array.isArray(value) ? value.join(', ') : '';
   const shown = given.length > 80 ? `${given.slice(0, 80)}…` : given;
   const first = shown === '' ? t(site.lang, 'error.badParameterEmpty', { name }) : t(site.lang, 'error.badParameter', { name, value: shown });
   const expected = EXPECTED[name];
-  const limits = { max: name === 'q' ? site.maxQueryLength : name === 'limit' ? MAX_LIMIT : MAX_IDS };
+  const stated = /\bto (\d+)\b/.exec(detail)?.[1];
+  const limits = { max: name === 'q' ? site.maxQueryLength : name === 'limit' ? stated ?? String(MAX_LIMIT) : MAX_IDS };
   return renderErrorPage(site, 'error.badRequest', expected ? [first, t(site.lang, expected, limits)] : [first]);
 }
 
