@@ -165,6 +165,8 @@ describe('loadEnvConfig', () => {
       ],
       [{ USER_AGENT_URL: 'mailto:me@example.org' }, 'config: USER_AGENT_URL: expected an absolute http(s) URL, got "mailto:me@example.org"'],
       [{ WEBSUB: 'yes' }, 'config: WEBSUB: expected on or off, got "yes"'],
+      [{ SITE_ICON: '/etc/tidings/icon.svg' }, 'config: SITE_ICON: expected the path of a .png file, got "/etc/tidings/icon.svg"'],
+      [{ SITE_DESCRIPTION: 'x'.repeat(501) }, `config: SITE_DESCRIPTION: expected at most 500 characters, got "${'x'.repeat(501)}"`],
     ];
     for (const [env, message] of cases) assert.equal(envError(env), message);
   });

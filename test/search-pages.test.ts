@@ -127,6 +127,7 @@ test('a bad /search parameter is an HTML 400 in the visitor\'s language naming i
     ['/search?lang=en', 'q', /The parameter “q” needs a value\./, /Параметрові «q» потрібне значення\./],
     ['/search?q=%20%20&lang=en', 'q', /The parameter “q” needs a value\./, /Параметрові «q» потрібне значення\./],
     [`/search?q=${'a'.repeat(201)}&lang=en`, 'q', /The parameter “q” has a value this page cannot use: “a{80}…”\.<\/p>\n<p>Give one to 200 characters/, /Від одного до 200 символів/],
+    ['/search?q=a&q=b&lang=en', 'q', /“q” has a value this page cannot use: “a, b”/, /«q» має значення, з яким ця сторінка не працює: «a, b»/],
     ['/search?q=%21%21%21&lang=en', 'q', /“q” has a value this page cannot use: “!!!”/, /«q» має значення, з яким ця сторінка не працює: «!!!»/],
     ['/search?q=kyiv&limit=abc&lang=en', 'limit', /“limit”.*“abc”.*\n<p>Give a whole number from 1 to 500\./, /Ціле число від 1 до 500\./],
     ['/search?q=kyiv&topics=nope&lang=en', 'topics', /“topics”.*“nope”/, /Параметр «topics»/],
@@ -168,4 +169,15 @@ test('the all page: every topic\'s articles, linked from the home page, paged wi
   const filtered = (await request(app).get('/topics/all?exclude=ukraine&lang=en').set(HTML_ACCEPT).expect(200)).text;
   assert.deepEqual(titles(filtered), ['Science fair', 'Sanctions on steel']);
   await request(app).get('/topics/all?limit=0').set(HTML_ACCEPT).expect(400);
+});
+
+test('searches count against the per-client search limit like feed searches: a 429 once it is spent', async (t) => {
+  const { app, store } = await startTestApp(t, { limits: { searchesPerMinute: 2 } });
+  await store.upsertArticles([makeArticle(1, { title: 'Kyiv' })]);
+  await request(app).get('/search?q=kyiv').set(HTML_ACCEPT).expect(200);
+  await request(app).get('/search?q=kyiv&lang=en').set(HTML_ACCEPT).expect(200);
+  const refused = await request(app).get('/search?q=other').set(HTML_ACCEPT).expect(429);
+  assert.ok(refused.headers['retry-after']);
+  // A browsing page is not a search: topic pages are not counted.
+  await request(app).get('/topics/ukraine').set(HTML_ACCEPT).expect(200);
 });

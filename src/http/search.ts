@@ -18,7 +18,8 @@ export function searchPageHandler(deps: AppDeps, gate: MissGate) {
     const { lang: _interface, topics, language, ...params } = req.query as Record<string, unknown>;
     const q = typeof params.q === 'string' ? params.q.trim() : '';
     const site = { ...siteFor(deps, req), query: q };
-    if (q === '') return sendBadRequest(res, 'q', 'q: give the words to search for', req, site);
+    // Given twice (an array) is the query step's to refuse, like any parameter given twice.
+    if (q === '' && !Array.isArray(params.q)) return sendBadRequest(res, 'q', 'q: give the words to search for', req, site);
     if (topics !== undefined && typeof topics !== 'string') return sendBadRequest(res, 'topics', 'topics: give it once, as a single value', req, site);
     if (language !== undefined) params.lang = language;
     if (!(await gate.admit(req, res, true))) return;
