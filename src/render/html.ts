@@ -151,6 +151,7 @@ export function renderArticlePage(site: SiteInfo, article: StoredArticle, topics
     title: `${article.title} — ${site.title}`,
     description: article.summary,
     kind: 'article',
+    ...(webLink(article.image) ? { image: article.image } : {}),
     head: topics.map(alternateLinks).join('') + (webLink(article.url) ? `<link rel="canonical" href="${attr(article.url)}">\n` : ''),
     body: `<main>
 <article${langAttr(site, article.language ?? 'und')}>

@@ -34,6 +34,8 @@ export interface PageParts {
   body: string;
   /** og:type: `article` for an article's page, else `website`. */
   kind?: 'website' | 'article';
+  /** og:image: the article's own picture (a web URL) on its page; else the site's icon. */
+  image?: string;
 }
 
 /** A site page: the shell, a header with the home link, the search box and the language switch, then `body`. */
@@ -59,7 +61,7 @@ function identityHead(site: SiteInfo, parts: PageParts): string {
   return `<meta name="description" content="${attr(description)}">
 <link rel="icon" type="image/png" href="${attr(site.iconUrl)}">
 ${meta('og:title', parts.title)}${meta('og:description', description)}${meta('og:type', parts.kind ?? 'website')}${meta('og:url', url)}${
-  meta('og:image', site.iconUrl)}${meta('og:site_name', site.title)}${meta('og:locale', OG_LOCALES[site.lang])}`;
+  meta('og:image', parts.image ?? site.iconUrl)}${meta('og:site_name', site.title)}${meta('og:locale', OG_LOCALES[site.lang])}`;
 }
 
 function siteHeader(site: SiteInfo): string {
