@@ -25,8 +25,7 @@ const EXPECTED: Record<string, MessageKey> = {
  * visitor's language. `detail` is the step's English message; only the largest number it allows is
  * read from it (`from 1 to 50`: the embed page's limit is not the feeds'), the words are the catalogue's.
  */
-export function renderBadParameterPage(site: SiteInfo, parameter: string, value: unknown, detail = ''): string {
-  const name = parameter;
+export function renderBadParameterPage(site: SiteInfo, name: string, value: unknown, detail = ''): string {
   const given = typeof value === 'string' ? value.trim() : Array.isArray(value) ? value.join(', ') : '';
   const shown = given.length > 80 ? `${given.slice(0, 80)}…` : given;
   const first = shown === '' ? t(site.lang, 'error.badParameterEmpty', { name }) : t(site.lang, 'error.badParameter', { name, value: shown });
