@@ -1,14 +1,17 @@
-// Human pages: the home page (topics, subscribe links, autodiscovery), a topic page and a local
-// article's canonical page. Plain server-rendered HTML; escaping comes from xml.ts, the one escaper,
-// and article bodies are already sanitized by normalize/html.ts before they were stored.
+// Human pages: the home page, a topic page (and the all page), a local article's canonical page, the
+// /sources table, and the article lists and paging links the search page shares. Plain server-rendered
+// HTML in ./site-shell.ts's shell; escaping comes from xml.ts, the one escaper, and article bodies are
+// already sanitized by normalize/html.ts before they were stored.
 
 import type { StoredArticle, Topic } from '../model.ts';
 import { embedSnippets } from './embed.ts';
 import { webLink } from './common.ts';
-import { htmlDocument, SITE_STYLE } from './html-document.ts';
-import { formatDate, otherLanguage, t, type Language, type MessageKey } from './i18n/messages.ts';
+import { formatDate, t, type MessageKey } from './i18n/messages.ts';
 import { alsoReportedBy } from './related.ts';
+import { sitePage, type SiteInfo } from './site-shell.ts';
 import { escapeAttr as attr, escapeText as text } from './xml.ts';
+
+export type { SiteInfo } from './site-shell.ts';
 
 export interface TopicLinks {
   topic: Topic;
@@ -25,48 +28,30 @@ export interface PageLinks {
   newer?: string;
 }
 
-export interface SiteInfo {
-  title: string;
-  baseUrl: string;
-  opmlUrl: string;
-  /** The interface language of this response (see http/language.ts). */
-  lang: Language;
-  /** This page's path and query, for the language switch's link. */
-  path?: string;
-}
-
 const FORMATS = [
   ['rss', 'RSS', 'application/rss+xml'],
   ['atom', 'Atom', 'application/atom+xml'],
   ['json', 'JSON Feed', 'application/feed+json'],
 ] as const;
 
+/** The three feed URLs of a topic, a search or everything. */
+export type FeedUrls = Pick<TopicLinks, 'rss' | 'atom' | 'json'>;
 
-/** A site page: the shell, a header with the home link and the language switch, then `body`. */
-function page(site: SiteInfo, opts: { title: string; head?: string; body: string }): string {
-  return htmlDocument({ lang: site.lang, title: opts.title, head: opts.head, style: SITE_STYLE, body: `${siteHeader(site)}\n${opts.body}` });
-}
-
-function siteHeader(site: SiteInfo): string {
-  const other = otherLanguage(site.lang);
-  // Only the path and query are read: any origin parses them.
-  const url = new URL(site.path ?? '/', 'http://localhost');
-  url.searchParams.set('lang', other);
-  const href = `${site.baseUrl}${url.pathname}${url.search}`;
-  return `<header class="site"><a href="${attr(`${site.baseUrl}/?lang=${site.lang}`)}">${text(site.title)}</a>
-<a href="${attr(href)}" hreflang="${other}" lang="${other}">${text(t(site.lang, 'site.language'))}</a></header>`;
+/** Autodiscovery: `<link rel="alternate">` for each format of one feed, titled `title (format)`. */
+export function feedAlternates(title: string, links: FeedUrls): string {
+  return FORMATS.map(([key, name, type]) =>
+    `<link rel="alternate" type="${type}" title="${attr(`${title} (${name})`)}" href="${attr(links[key])}">\n`).join('');
 }
 
 function alternateLinks(links: TopicLinks): string {
-  return FORMATS.map(([key, name, type]) =>
-    `<link rel="alternate" type="${type}" title="${attr(`${links.topic.title} (${name})`)}" href="${attr(links[key])}">\n`).join('');
+  return feedAlternates(links.topic.title, links);
 }
 
-function subscribeButtons(links: TopicLinks | Omit<TopicLinks, 'topic' | 'count' | 'page'>): string {
+export function subscribeButtons(links: FeedUrls): string {
   return `<span class="feeds">${FORMATS.map(([key, name]) => `<a href="${attr(links[key])}">${name}</a>`).join('')}</span>`;
 }
 
-export function renderIndexPage(site: SiteInfo, topics: TopicLinks[], all: Omit<TopicLinks, 'topic' | 'count' | 'page'> & { count: number }): string {
+export function renderIndexPage(site: SiteInfo, topics: TopicLinks[], all: Omit<TopicLinks, 'topic'>): string {
   const m = (key: MessageKey, values?: Record<string, string | number>) => text(t(site.lang, key, values));
   const head = FORMATS.map(([key, name, type]) =>
     `<link rel="alternate" type="${type}" title="${attr(`${site.title}: ${t(site.lang, 'site.allArticles')} (${name})`)}" href="${attr(all[key])}">\n`).join('')
@@ -74,13 +59,13 @@ export function renderIndexPage(site: SiteInfo, topics: TopicLinks[], all: Omit<
     + `<link rel="outline" type="text/x-opml" title="${attr(t(site.lang, 'site.allTopicFeeds'))}" href="${attr(site.opmlUrl)}">\n`;
   const items = topics.map((t) => `<li><a href="${attr(t.page)}"><strong>${text(t.topic.title)}</strong></a>
  <span class="meta">${m('site.articles', { count: t.count })}</span><br>${text(t.topic.description)}<br>${subscribeButtons(t)}</li>`).join('\n');
-  return page(site, {
+  return sitePage(site, {
     title: site.title,
     head,
     body: `<main>
 <h1>${text(site.title)}</h1>
 <p>${m('site.intro')} <a href="${attr(site.opmlUrl)}">${m('site.opmlFile')}</a>.</p>
-<p><strong>${m('site.everything')}</strong> <span class="meta">${m('site.articles', { count: all.count })}</span> ${subscribeButtons(all)}</p>
+<p><a href="${attr(all.page)}"><strong>${m('site.everything')}</strong></a> <span class="meta">${m('site.articles', { count: all.count })}</span> ${subscribeButtons(all)}</p>
 <h2>${m('site.topics')}</h2>
 <ul>
 ${items}
@@ -114,29 +99,40 @@ function sourceLabel(site: SiteInfo, article: StoredArticle, sources: ReadonlyMa
   return names.length ? ` · ${text(names.join(', '))}` : '';
 }
 
-function pagingNav(site: SiteInfo, paging: PageLinks): string {
+export function pagingNav(site: SiteInfo, paging: PageLinks): string {
   const m = (key: MessageKey) => text(t(site.lang, key));
   const newer = paging.newer ? `<a href="${attr(paging.newer)}" rel="prev">${m('feed.newer')}</a>` : '';
   const older = paging.older ? `<a href="${attr(paging.older)}" rel="next">${m('feed.older')}</a>` : '';
   return newer || older ? `<nav class="paging">${newer} ${older}</nav>` : '';
 }
 
-export function renderTopicPage(site: SiteInfo, links: TopicLinks, articles: StoredArticle[], paging: PageLinks = {}, sources: ReadonlyMap<string, string> = new Map()): string {
-  const m = (key: MessageKey) => text(t(site.lang, key));
+/** `<link rel="prev">`/`"next">` in the head, the same pages as pagingNav's links. */
+export function pagingHead(paging: PageLinks): string {
+  return (paging.newer ? `<link rel="prev" href="${attr(paging.newer)}">\n` : '') + (paging.older ? `<link rel="next" href="${attr(paging.older)}">\n` : '');
+}
+
+/**
+ * A page of articles as a list: each linked to its own page (the original for a remote article) when
+ * it has a web link, with its date, the sources it was seen in and its summary.
+ */
+export function articleList(site: SiteInfo, articles: readonly StoredArticle[], sources: ReadonlyMap<string, string>, empty: MessageKey): string {
   const items = articles.map((a) => `<li${langAttr(site, a.language)}>${articleLink(a)}
  <span class="meta">${dateTime(site, a.published)}${sourceLabel(site, a, sources)}</span><br>${text(a.summary)}${alsoReportedBy(a.related)}</li>`).join('\n');
-  const pagingHead = (paging.newer ? `<link rel="prev" href="${attr(paging.newer)}">\n` : '') + (paging.older ? `<link rel="next" href="${attr(paging.older)}">\n` : '');
+  return `<ul>\n${items || `<li>${text(t(site.lang, empty))}</li>`}\n</ul>`;
+}
+
+export function renderTopicPage(site: SiteInfo, links: TopicLinks, articles: StoredArticle[], paging: PageLinks = {}, sources: ReadonlyMap<string, string> = new Map()): string {
+  const m = (key: MessageKey) => text(t(site.lang, key));
   const embed = embedSnippets(site.baseUrl, links.topic.id, links.topic.title);
-  return page(site, {
+  return sitePage(site, {
     title: `${links.topic.title} — ${site.title}`,
-    head: alternateLinks(links) + pagingHead,
+    description: links.topic.description,
+    head: alternateLinks(links) + pagingHead(paging),
     body: `<main>
 <h1>${text(links.topic.title)}</h1>
 <p>${text(links.topic.description)}</p>
 <p>${m('site.subscribe')} ${subscribeButtons(links)} <a href="${attr(site.opmlUrl)}">OPML</a></p>
-<ul>
-${items || `<li>${m('site.noArticles')}</li>`}
-</ul>
+${articleList(site, articles, sources, 'site.noArticles')}
 ${pagingNav(site, paging)}
 <h2 id="embed">${m('site.embedTitle')}</h2>
 <p>${m('site.embedScript')}
@@ -151,8 +147,11 @@ ${pagingNav(site, paging)}
 export function renderArticlePage(site: SiteInfo, article: StoredArticle, topics: TopicLinks[]): string {
   const byline = article.authors.map((p) => text(p.name)).join(', ');
   const topicLinks = topics.map((t) => `<a href="${attr(t.page)}">${text(t.topic.title)}</a>`).join(', ');
-  return page(site, {
+  return sitePage(site, {
     title: `${article.title} — ${site.title}`,
+    description: article.summary,
+    kind: 'article',
+    ...(webLink(article.image) ? { image: article.image } : {}),
     head: topics.map(alternateLinks).join('') + (webLink(article.url) ? `<link rel="canonical" href="${attr(article.url)}">\n` : ''),
     body: `<main>
 <article${langAttr(site, article.language ?? 'und')}>
@@ -162,12 +161,6 @@ ${webLink(article.image) ? `<p><img src="${attr(article.image ?? "")}" alt=""></
 </article>
 </main>`,
   });
-}
-
-/** A page saying what went wrong (`heading`: not found, bad request), in the visitor's language. */
-export function renderErrorPage(site: SiteInfo, heading: 'error.notFound' | 'error.badRequest', message: string): string {
-  const title = t(site.lang, heading);
-  return page(site, { title: `${title} — ${site.title}`, body: `<main>\n<h1>${text(title)}</h1>\n<p>${text(message)}</p>\n</main>` });
 }
 
 /** One remote source as /sources reports it (credentials already redacted by the HTTP step). */
@@ -190,7 +183,7 @@ export function renderSourcesPage(site: SiteInfo, sources: SourceStatus[], jsonU
   const rows = sources.map((s) => `<tr><td><strong>${text(s.title ?? s.id)}</strong><br><span class="meta">${text(s.url)}</span>${
     s.error ? `<br>${m('sources.error')}: ${text(s.error)}` : ''}${s.malformed ? `<br>${m('sources.malformed')}: ${text(s.malformed)}` : ''}</td>
 <td>${text(s.status)}</td><td>${when(s.lastFetchAt)}</td><td>${when(s.nextPollAt)}</td><td>${s.items}</td></tr>`).join('\n');
-  return page(site, {
+  return sitePage(site, {
     title: `${t(site.lang, 'sources.title')} — ${site.title}`,
     body: `<main>
 <h1>${m('sources.title')}</h1>
