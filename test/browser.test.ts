@@ -55,6 +55,7 @@ async function checkPage(v: Visit, name: string, source?: string): Promise<void>
   const doc = await v.document();
   assert.equal(doc.status, 200, doc.url);
   const html = source ?? doc.body;
+  assert.ok(Buffer.byteLength(doc.body) < 100 * 1024, `${doc.url}: ${Buffer.byteLength(doc.body)} bytes, over 100 KB`);
   const findings = [...await axeFindings(v.page), ...await htmlFindings(html)];
   assert.deepEqual(findings, [], `${doc.url} at ${v.width} px`);
   await v.page.screenshot({ path: screenshotPath(name, v.width), fullPage: true });
