@@ -69,6 +69,10 @@ export interface EnvConfig {
   siteTitle: string;
   /** SITE_LANGUAGE: the interface language when neither ?lang= nor Accept-Language names one. */
   siteLanguage: Language;
+  /** SITE_DESCRIPTION: what the site is, for description and Open Graph meta; '' uses the catalogue's. */
+  siteDescription: string;
+  /** SITE_ICON: path of a PNG to serve as the site's icon instead of assets/icon.png. */
+  siteIcon?: string;
 }
 
 export const PROCESS_ROLES = ['web', 'worker', 'all'] as const;
@@ -165,6 +169,8 @@ const envSchema = z.object({
   MAX_PAGE_MB: integerVar(1, 1024).default(8),
   SITE_TITLE: z.string().trim().min(1, 'expected a non-empty title').max(200, 'expected at most 200 characters').default('Tidings'),
   SITE_LANGUAGE: z.enum(LANGUAGES, { error: `expected one of ${LANGUAGES.join(', ')}` }).default('uk'),
+  SITE_DESCRIPTION: z.string().trim().max(500, 'expected at most 500 characters').default(''),
+  SITE_ICON: z.string().regex(/\.png$/i, 'expected the path of a .png file').optional(),
 });
 
 const SECRET_VARS = new Set(['ADMIN_TOKEN']);
@@ -221,6 +227,8 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
     maxPageBytes: v.MAX_PAGE_MB * 1024 * 1024,
     siteTitle: v.SITE_TITLE,
     siteLanguage: v.SITE_LANGUAGE,
+    siteDescription: v.SITE_DESCRIPTION,
+    ...(v.SITE_ICON === undefined ? {} : { siteIcon: v.SITE_ICON }),
   };
 }
 
@@ -244,10 +252,15 @@ const RESERVED_SOURCE_IDS = new Set(['local']);
 const idSchema = z.string().regex(/^[a-z0-9-]+$/, 'expected an id of lowercase letters, digits and dashes');
 const text = z.string().trim().min(1, 'expected a non-empty string');
 
+/** A topic's title or description: one string, or one per interface language (`{uk: Україна, en: Ukraine}`). */
+const localizedSchema = z.union([z.string(), z.record(z.string(), z.unknown())], {
+  error: `expected a string, or a map of languages (${LANGUAGES.join(', ')}) to strings`,
+});
+
 const topicSchema = z.strictObject({
   id: idSchema,
-  title: text,
-  description: z.string().default(''),
+  title: localizedSchema,
+  description: localizedSchema.default(''),
   keywords: z.array(z.string({ error: 'expected a string (quote numbers)' })).default([]),
   categories: z.array(text).default([]),
   sources: z.array(idSchema).default([]),
@@ -371,7 +384,7 @@ function validate<S extends z.ZodType>(yaml: YamlFile, schema: S): z.output<S> {
     const key = issue.keys[0] ?? '';
     throw yaml.failAt(yaml.lineOfKey(path, key), path, `unknown key "${key}"`);
   }
-  const missing = issue.code === 'invalid_type' && issue.input === undefined;
+  const missing = (issue.code === 'invalid_type' || issue.code === 'invalid_union') && issue.input === undefined;
   throw yaml.fail(path, missing ? 'missing' : withInput(issue.message, issue.input));
 }
 
@@ -395,8 +408,7 @@ export function loadFeedsConfig(feedsDir: string): FeedsConfig {
 
   const topics: Topic[] = rawTopics.map((t, i) => ({
     id: t.id,
-    title: t.title,
-    description: t.description,
+    ...localizedTopicTexts(topicsYaml, i, t.id, t.title, t.description),
     rules: {
       keywords: t.keywords,
       categories: t.categories,
@@ -407,6 +419,43 @@ export function loadFeedsConfig(feedsDir: string): FeedsConfig {
     },
   }));
   return { topics, sources, compiled: compileAt(topicsYaml, topics) };
+}
+
+function localizedTopicTexts(yaml: YamlFile, index: number, id: string, title: string | Record<string, unknown>, description: string | Record<string, unknown>): Pick<Topic, 'title' | 'description' | 'titles' | 'descriptions'> {
+  const t = localizedField(yaml, index, id, 'title', title);
+  const d = localizedField(yaml, index, id, 'description', description);
+  return { title: t.text, description: d.text, ...(t.texts ? { titles: t.texts } : {}), ...(d.texts ? { descriptions: d.texts } : {}) };
+}
+
+/** A topic's title or description as the model keeps it: the text feeds use, and the per-language map if given. */
+interface LocalizedText {
+  text: string;
+  texts?: Record<Language, string>;
+}
+
+/**
+ * A title or description of feeds/topics.yaml, checked: a plain string, or a map of interface languages
+ * to strings. Feeds take the language written first; pages their own. A title may not be empty; a
+ * description may. Errors name the file's line, the topic and the field (`topics[2].title.de: topic europe: …`).
+ */
+function localizedField(yaml: YamlFile, index: number, id: string, field: 'title' | 'description', value: string | Record<string, unknown>): LocalizedText {
+  const fail = (path: string[], reason: string) => yaml.fail(['topics', index, field, ...path], `topic ${id}: ${reason}`);
+  const checked = (text: unknown, path: string[]): string => {
+    if (typeof text !== 'string') throw fail(path, `expected a string, got ${JSON.stringify(text)}`);
+    const trimmed = text.trim();
+    if (field === 'title' && trimmed === '') throw fail(path, 'expected a non-empty title');
+    return trimmed;
+  };
+  if (typeof value === 'string') return { text: checked(value, []) };
+  const entries = Object.entries(value);
+  const first = entries[0];
+  if (first === undefined) throw fail([], `expected at least one language (${LANGUAGES.join(', ')})`);
+  const texts = {} as Record<Language, string>;
+  for (const [lang, text] of entries) {
+    if (!(LANGUAGES as readonly string[]).includes(lang)) throw fail([lang], `unknown language "${lang}" (expected ${LANGUAGES.join(' or ')})`);
+    texts[lang as Language] = checked(text, [lang]);
+  }
+  return { text: texts[first[0] as Language], texts };
 }
 
 type SourceEntry = z.output<typeof sourceSchema>;

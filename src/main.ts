@@ -9,6 +9,7 @@ import { loadEnvConfig, loadFeedsConfig, watchFeedsConfig, type EnvConfig, type 
 import { describeError } from './errors.ts';
 import { userAgent } from './fetch/remote.ts';
 import type { HttpSettings } from './http/deps.ts';
+import { loadSiteIcon } from './http/icon.ts';
 import { feedTopicResolver } from './http/websub.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
     baseUrl: env.baseUrl,
     siteTitle: env.siteTitle,
     siteLanguage: env.siteLanguage,
+    siteDescription: env.siteDescription,
+    siteIcon: loadSiteIcon(env.siteIcon),
     maxAgeSeconds: env.cacheMaxAgeSeconds,
     staleWhileRevalidate: env.cacheMaxAgeSeconds,
     corsOrigin: env.corsOrigin,

@@ -89,8 +89,12 @@ export interface TopicRules {
 export interface Topic {
   /** URL-safe id: lowercase letters, digits and dashes. `all` is reserved. */
   id: string;
+  /** The title and description feeds use (see localizedTopic in render/html.ts for pages). */
   title: string;
   description: string;
+  /** Per interface language (`uk`, `en`), when feeds/topics.yaml gives them so. */
+  titles?: Readonly<Record<string, string>>;
+  descriptions?: Readonly<Record<string, string>>;
   rules: TopicRules;
 }
 

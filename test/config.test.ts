@@ -49,6 +49,7 @@ describe('loadEnvConfig', () => {
       maxPageBytes: 8 * 1024 * 1024,
       siteTitle: 'Tidings',
       siteLanguage: 'uk',
+      siteDescription: '',
     });
   });
 
@@ -84,6 +85,8 @@ describe('loadEnvConfig', () => {
       MAX_PAGE_MB: '4',
       SITE_TITLE: 'Новини',
       SITE_LANGUAGE: 'en',
+      SITE_DESCRIPTION: '  Новини за темами. ',
+      SITE_ICON: '/etc/tidings/icon.png',
       UNRELATED: 'ignored',
     });
     assert.deepEqual(config, {
@@ -115,6 +118,8 @@ describe('loadEnvConfig', () => {
       maxPageBytes: 4 * 1024 * 1024,
       siteTitle: 'Новини',
       siteLanguage: 'en',
+      siteDescription: 'Новини за темами.',
+      siteIcon: '/etc/tidings/icon.png',
     });
   });
 
@@ -160,6 +165,8 @@ describe('loadEnvConfig', () => {
       ],
       [{ USER_AGENT_URL: 'mailto:me@example.org' }, 'config: USER_AGENT_URL: expected an absolute http(s) URL, got "mailto:me@example.org"'],
       [{ WEBSUB: 'yes' }, 'config: WEBSUB: expected on or off, got "yes"'],
+      [{ SITE_ICON: '/etc/tidings/icon.svg' }, 'config: SITE_ICON: expected the path of a .png file, got "/etc/tidings/icon.svg"'],
+      [{ SITE_DESCRIPTION: 'x'.repeat(501) }, `config: SITE_DESCRIPTION: expected at most 500 characters, got "${'x'.repeat(501)}"`],
     ];
     for (const [env, message] of cases) assert.equal(envError(env), message);
   });
@@ -312,6 +319,46 @@ describe('loadFeedsConfig', () => {
       '      - "=war*"',
     ]);
     failsAt('topics.yaml', 6, /topics\[0\]\.keywords\[1\]: topic defense: keyword "=war\*"/);
+  });
+
+  it('reads a title and description per language, or one string for all', () => {
+    write('topics.yaml', [
+      'topics:',
+      '  - id: ukraine',
+      '    title: {uk: Україна, en: Ukraine}',
+      '    description:',
+      '      en: News from Ukraine',
+      '      uk: Новини з України',
+      '  - id: defense',
+      '    title: { en: Defense }',
+      '    description: War and arms',
+    ]);
+    const [ukraine, defense] = loadFeedsConfig(dir).topics;
+    // Feeds use the language written first; pages pick theirs from the map.
+    assert.equal(ukraine?.title, 'Україна');
+    assert.deepEqual(ukraine?.titles, { uk: 'Україна', en: 'Ukraine' });
+    assert.equal(ukraine?.description, 'News from Ukraine');
+    assert.deepEqual(ukraine?.descriptions, { en: 'News from Ukraine', uk: 'Новини з України' });
+    assert.equal(defense?.title, 'Defense');
+    assert.deepEqual(defense?.titles, { en: 'Defense' });
+    assert.equal(defense?.description, 'War and arms');
+    assert.equal(defense?.descriptions, undefined);
+  });
+
+  it('rejects a bad per-language title or description at its line, naming the topic and the field', () => {
+    const topics = (...lines: string[]) => write('topics.yaml', ['topics:', '  - id: a', '    title: A', '  - id: europe', ...lines]);
+    topics('    title:', '      uk: Європа', '      de: Europa');
+    failsAt('topics.yaml', 7, /topics\[1\]\.title\.de: topic europe: unknown language "de" \(expected uk or en\)/);
+    topics('    title: {uk: Європа, en: ""}');
+    failsAt('topics.yaml', 5, /topics\[1\]\.title\.en: topic europe: expected a non-empty title/);
+    topics('    title: {}');
+    failsAt('topics.yaml', 5, /topics\[1\]\.title: topic europe: expected at least one language \(uk, en\)/);
+    topics('    title: Europe', '    description: {uk: [a, b]}');
+    failsAt('topics.yaml', 6, /topics\[1\]\.description\.uk: topic europe: expected a string, got \["a","b"\]/);
+    topics('    title: 42');
+    failsAt('topics.yaml', 5, /topics\[1\]\.title: expected a string, or a map of languages \(uk, en\) to strings, got 42/);
+    topics('    title: "  "');
+    failsAt('topics.yaml', 5, /topics\[1\]\.title: topic europe: expected a non-empty title/);
   });
 
   it('rejects a missing title at the topic, and an unknown key at the key', () => {

@@ -407,7 +407,7 @@ test('an item whose guid is javascript: and has no usable link is never a link, 
   assert.doesNotMatch(page, /href="(javascript|urn):/i);
   const rss = (await request(app.app).get('/feeds/ukraine.rss').expect(200)).text;
   assert.doesNotMatch(rss, /<link>(javascript|urn):/i);
-  assert.equal((rss.match(/<link>/g) ?? []).length, 1, 'only the channel link');
+  assert.equal((rss.match(/<link>/g) ?? []).length, 2, 'only the channel link and its copy in the icon\'s <image>');
   assert.match(rss, /<guid isPermaLink="false">javascript:alert\(document.domain\)<\/guid>/);
   const atom = (await request(app.app).get('/feeds/ukraine.atom').expect(200)).text;
   assert.doesNotMatch(atom, /href="(javascript|urn):/i);
@@ -446,7 +446,7 @@ test('a browser gets an HTML 404 for a page that does not exist, and an HTML 400
   const json = await request(app).get('/nope').set('Accept', '*/*').expect(404);
   assert.equal(json.body.error, 'not-found');
   const bad = await request(app).get('/embed/ukraine?limit=abc').set('Accept', 'text/html').set('Accept-Language', 'en').expect(400);
-  assert.match(bad.text, /<h1>Bad request<\/h1>[\s\S]*limit: expected a whole number/);
+  assert.match(bad.text, /<h1>Bad request<\/h1>\n<p>The parameter “limit” has a value this page cannot use: “abc”\.<\/p>\n<p>Give a whole number from 1 to 50\.<\/p>/);
   assert.equal((await request(app).get('/embed/ukraine?limit=abc').set('Accept', 'application/json').expect(400)).body.parameter, 'limit');
   assert.equal((await request(app).get('/feeds/ukraine.rss?limit=abc').set('Accept', 'text/html').expect(400)).body.parameter, 'limit');
 });

@@ -163,3 +163,30 @@ test('/sources: an HTML table for a browser, JSON for everyone else and for ?for
   assert.equal(api.body[0].title, 'Newswire');
   assert.equal(api.body[0].status, 'never');
 });
+
+test('every page of problems is in the visitor\'s language with the site\'s title: 404s anywhere, the embed page\'s 400s, Express\'s own 400s', async (t) => {
+  const { app } = await startTestApp(t, { siteTitle: 'Вісті', siteLanguage: 'en' });
+  const nowhere = await request(app).get('/no/such/page').set(HTML_ACCEPT).set('Accept-Language', 'uk').expect(404);
+  assert.match(nowhere.text, /<h1>Не знайдено<\/h1>\n<p>За адресою \/no\/such\/page нічого немає\.<\/p>/);
+  assert.match(nowhere.text, /<title>Не знайдено — Вісті<\/title>/);
+  // No ?lang= and no Accept-Language the site speaks: SITE_LANGUAGE, and SITE_TITLE, on the embed page's problems too.
+  const embedTopic = await request(app).get('/embed/nope').set(HTML_ACCEPT).set('Accept-Language', 'fr').expect(404);
+  assert.match(embedTopic.text, /<html lang="en">/);
+  assert.match(embedTopic.text, /<title>Not found — Вісті<\/title>/);
+  assert.match(embedTopic.text, /<p>There is nothing at \/embed\/nope\.<\/p>/);
+  const embedLimit = await request(app).get('/embed/ukraine?limit=abc&lang=uk').set(HTML_ACCEPT).expect(400);
+  assert.match(embedLimit.text, /<h1>Хибний запит<\/h1>\n<p>Параметр «limit» має значення, з яким ця сторінка не працює: «abc»\.<\/p>/);
+  assert.match(embedLimit.text, /<a href="http:\/\/tidings\.test\/\?lang=uk">Вісті<\/a>/);
+  // Express refuses a path it cannot decode before any route runs.
+  const undecodable = await request(app).get('/topics/%E0%A4%A?lang=uk').set(HTML_ACCEPT).expect(400);
+  assert.match(undecodable.headers['content-type'] ?? '', /^text\/html/);
+  assert.match(undecodable.text, /<h1>Хибний запит<\/h1>\n<p>Сервер не може прочитати адресу \/topics\/%E0%A4%A\?lang=uk\.<\/p>/);
+  const api = await request(app).get('/topics/%E0%A4%A').set('Accept', 'application/json').expect(400);
+  assert.equal(api.body.error, 'bad-request');
+  const { HtmlValidate } = await import('html-validate');
+  const validator = new HtmlValidate({ extends: ['html-validate:recommended'] });
+  for (const res of [nowhere, embedTopic, embedLimit, undecodable]) {
+    const report = await validator.validateString(res.text);
+    assert.deepEqual(report.results.flatMap((r) => r.messages.map((m) => `${m.ruleId} ${m.message}`)), [], res.text);
+  }
+});

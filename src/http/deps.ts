@@ -20,6 +20,10 @@ export interface HttpSettings {
   /** Public origin for every absolute link, without a trailing slash. */
   baseUrl: string;
   siteTitle: string;
+  /** SITE_DESCRIPTION; absent or '': the catalogue's description of the site, in the page's language. */
+  siteDescription?: string;
+  /** The site icon's PNG bytes (SITE_ICON, read at boot); absent: the bundled assets/icon.png. */
+  siteIcon?: Buffer;
   /** SITE_LANGUAGE: the interface language when the request names none the catalogue has (default uk). */
   siteLanguage?: Language;
   maxAgeSeconds: number;

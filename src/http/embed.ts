@@ -8,7 +8,7 @@ import { SingleFlight } from '../concurrency.ts';
 import type { Topic } from '../model.ts';
 import { parseFeedRequest, type FeedRequest, type ParseResult } from '../query/feed-query.ts';
 import { buildEmbedScript, EMBED_DEFAULT_LIMIT, EMBED_MAX_LIMIT, renderEmbedPage } from '../render/embed.ts';
-import { isLanguage, type Language } from '../render/i18n/messages.ts';
+import { inLanguage, isLanguage, t, type Language } from '../render/i18n/messages.ts';
 import { RENDERER_VERSION } from '../version.ts';
 import { knownSources, RequestMemo, serveCached, type CachedServing, type Resolved } from './cached.ts';
 import { makeEtag } from './conditional.ts';
@@ -130,9 +130,11 @@ function topicsOf(deps: AppDeps, request: FeedRequest): Topic[] {
     .filter((t): t is Topic => t !== undefined);
 }
 
+/** The topics' names in the page's language (topics.yaml may give them per language). */
 function pageTitle(deps: AppDeps, request: FeedRequest): string {
+  const lang = labelLanguage(deps, request);
   const topics = topicsOf(deps, request);
-  const name = topics.length ? topics.map((t) => t.title).join(' + ') : 'All articles';
+  const name = topics.length ? topics.map((topic) => inLanguage(lang, topic.titles, topic.title)).join(' + ') : t(lang, 'site.allTitle');
   return `${name} — ${deps.settings.siteTitle}`;
 }
 

@@ -26,7 +26,8 @@ export function pageHeaders(baseUrl: string, kind: 'site' | 'embed'): RequestHan
         mediaSrc: embed ? ["'none'"] : ['https:', 'http:'],
         frameSrc: embed ? ["'none'"] : ['https:'],
         baseUri: ["'none'"],
-        formAction: ["'none'"],
+        // The search box of every site page submits to this origin; the embed page has no form.
+        formAction: embed ? ["'none'"] : ["'self'"],
         frameAncestors: embed ? ['*'] : ["'none'"],
       },
     },

@@ -4,8 +4,25 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../log.ts';
 import { describeError } from '../errors.ts';
-import { renderErrorPage, type SiteInfo } from '../render/html.ts';
+import { MAX_Q_LENGTH } from '../query/feed-query.ts';
+import { SITE_ICON_PATH } from '../render/common.ts';
+import { renderBadParameterPage, renderErrorPage, type SiteInfo } from '../render/html.ts';
+import { t } from '../render/i18n/messages.ts';
 import { interfaceLanguage } from './language.ts';
+
+declare global {
+  // Express's own way to type res.locals (declaration merging).
+  namespace Express {
+    interface Locals {
+      /**
+       * The site as this request's pages show it (title, language, links), made only when a page of
+       * problems needs it: set for every request by routes.ts, so a route that passes no SiteInfo
+       * (the embed page) and Express's own 400s still get the site's title and SITE_LANGUAGE.
+       */
+      site?: () => SiteInfo;
+    }
+  }
+}
 
 /**
  * Whether the client is a browser after a page: Accept prefers text/html to JSON. Feed readers, scripts
@@ -15,22 +32,41 @@ export function wantsHtml(req: Request): boolean {
   return req.accepts(['application/json', 'text/html']) === 'text/html';
 }
 
-/** `req` given (an HTML route): a browser gets an HTML page with the message, others the JSON body. */
+/**
+ * `req` given (an HTML route): a browser gets an HTML page in its language saying nothing is at this
+ * path; others the JSON body with `message` (English, for programs and logs).
+ */
 export function sendNotFound(res: Response, message: string, extra: Record<string, unknown> = {}, req?: Request, site?: SiteInfo): void {
-  if (req && wantsHtml(req)) return sendHtmlProblem(res, 404, 'error.notFound', message, req, site);
+  if (req && wantsHtml(req)) {
+    const shown = site ?? fallbackSite(req, res);
+    return sendHtmlProblem(res, 404, renderErrorPage(shown, 'error.notFound', [t(shown.lang, 'error.noPage', { path: req.path })]));
+  }
   res.status(404).type('application/json; charset=utf-8').send(JSON.stringify({ error: 'not-found', message, ...extra }));
 }
 
-export function sendBadRequest(res: Response, parameter: string, message: string, req?: Request): void {
-  if (req && wantsHtml(req)) return sendHtmlProblem(res, 400, 'error.badRequest', message, req);
+/** `req` given: a browser gets a page in its language naming `parameter` and what it takes; others the JSON body. */
+export function sendBadRequest(res: Response, parameter: string, message: string, req?: Request, site?: SiteInfo): void {
+  if (req && wantsHtml(req)) return sendHtmlProblem(res, 400, renderBadParameterPage(site ?? fallbackSite(req, res), parameter, req.query[parameter], message));
   res.status(400).type('application/json; charset=utf-8').send(JSON.stringify({ error: 'bad-request', parameter, message }));
 }
 
-/** Without `site` (the embed page's 400), a page of its own with a path-only home link, in the visitor's language. */
-function sendHtmlProblem(res: Response, status: number, heading: 'error.notFound' | 'error.badRequest', message: string, req: Request, site?: SiteInfo): void {
+/**
+ * The site as a route that passes none shows it: the request's own (res.locals.site), else — an app
+ * without routes.ts — the defaults, path-only, in the visitor's language.
+ */
+function fallbackSite(req: Request, res: Response): SiteInfo {
+  const own = res.locals.site;
+  if (own) return own();
+  return {
+    title: 'Tidings', description: '', baseUrl: '', opmlUrl: '/opml', iconUrl: SITE_ICON_PATH,
+    lang: interfaceLanguage(req, 'uk'), path: req.originalUrl, maxQueryLength: MAX_Q_LENGTH,
+  };
+}
+
+function sendHtmlProblem(res: Response, status: number, html: string): void {
   res.setHeader('Cache-Control', 'no-store');
-  const shown = site ?? { title: 'Tidings', baseUrl: '', opmlUrl: '/opml', lang: interfaceLanguage(req, 'uk'), path: req.originalUrl };
-  res.status(status).type('text/html; charset=utf-8').send(renderErrorPage(shown, heading, message));
+  res.setHeader('Vary', 'Accept-Language');
+  res.status(status).type('text/html; charset=utf-8').send(html);
 }
 
 /** Last middleware: a thrown error becomes a 500 whose body says nothing of the cause; the log does. */
@@ -38,6 +74,13 @@ export function errorHandler(log: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     // Express's body parsers and the like attach a 4xx status; those are the client's fault and say why.
     const status = typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' ? err.status : 500;
+    if (status < 500 && wantsHtml(req)) {
+      // Express's own refusals (an undecodable %-escape in the path, a body too large): said in the
+      // visitor's language, like every other page of problems.
+      const site = fallbackSite(req, res);
+      const heading = status === 404 ? 'error.notFound' : 'error.badRequest';
+      return sendHtmlProblem(res, status, renderErrorPage(site, heading, [t(site.lang, 'error.badAddress', { path: req.originalUrl })]));
+    }
     if (status < 500) {
       res.status(status).type('application/json; charset=utf-8').send(JSON.stringify({ error: 'bad-request', message: describeError(err) }));
       return;

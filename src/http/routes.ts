@@ -11,9 +11,12 @@ import { FEED_STYLESHEET_PATH } from '../render/feed-style.ts';
 import { metricsHandler } from './metrics.ts';
 import { pageHeaders } from './headers.ts';
 import { healthHandler } from './health.ts';
+import { iconHandler, loadSiteIcon } from './icon.ts';
+import { SITE_ICON_PATH } from '../render/common.ts';
 import { createMissGate, requestLimits, websubRateLimit } from './limits.ts';
 import { articlePageHandler, indexHandler, opmlHandler, siteFor, topicPageHandler, topicsJsonHandler } from './pages.ts';
 import { sendNotFound } from './problems.ts';
+import { searchPageHandler } from './search.ts';
 import { sourcesHandler } from './sources.ts';
 import { websubHandlers } from './websub.ts';
 
@@ -35,6 +38,12 @@ export function mountRoutes(app: Express, deps: AppDeps): void {
   const framed = pageHeaders(deps.settings.baseUrl, 'embed');
   const admin = requireAdmin(deps.settings.adminToken);
 
+  // Pages of problems that a route did not build itself (the embed page's, Express's own 400s) show
+  // the site as its pages do; made only when one is sent.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    res.locals.site = () => siteFor(deps, req);
+    next();
+  });
   app.get('/', page, route(indexHandler(deps)));
   app.get('/healthz', route(healthHandler(deps)));
   if (deps.metrics) app.get('/metrics', admin, route(metricsHandler(deps.metrics)));
@@ -44,6 +53,10 @@ export function mountRoutes(app: Express, deps: AppDeps): void {
   app.route('/topics').options(shared).get(shared, route(topicsJsonHandler(deps)));
   app.get('/topics/:id', page, route(topicPageHandler(deps)));
   app.get('/articles/:slug', page, route(articlePageHandler(deps)));
+  app.get('/search', page, route(searchPageHandler(deps, gate)));
+  const icon = iconHandler(deps.settings.siteIcon ?? loadSiteIcon(), deps.settings.maxAgeSeconds);
+  app.get(SITE_ICON_PATH, icon);
+  app.get('/favicon.ico', icon);
   app.get('/sources', admin, page, route(sourcesHandler(deps)));
   app.route('/opml').options(shared).get(shared, route(opmlHandler(deps)));
   app.post('/websub', websubRateLimit(limits), websubHandlers(deps));

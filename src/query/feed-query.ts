@@ -10,7 +10,7 @@ export const FEED_FORMATS: readonly FeedFormat[] = ['rss', 'atom', 'json'];
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
-const MAX_Q_LENGTH = 200;
+export const MAX_Q_LENGTH = 200;
 /**
  * Ids one request may name, per list (topics in the path, `exclude`, `source`). Each id is a join or
  * an index probe for the store; 2,500 of them took 5–15 s and held every other reader up.

@@ -4,6 +4,13 @@
 /** Credited on a feed when an article names nobody: Atom requires an author (RFC 4287 §4.1.1). */
 export const FALLBACK_AUTHOR_NAME = 'Tidings';
 
+/** Where the site's icon is served (PNG): pages' favicon and Open Graph image, every feed's icon. */
+export const SITE_ICON_PATH = '/icon.png';
+
+export function siteIconUrl(baseUrl: string): string {
+  return `${baseUrl}${SITE_ICON_PATH}`;
+}
+
 /** RFC 822 (with the 4-digit year of RFC 1123), as RSS 2.0 requires: `Thu, 01 Jan 1970 00:00:00 GMT`. */
 export function rfc822(date: Date): string {
   return date.toUTCString();

@@ -3,7 +3,7 @@
 
 import { Feed, type Author, type Enclosure as FeedEnclosure, type Item } from 'feed';
 import type { Enclosure, Person, StoredArticle } from '../model.ts';
-import { FALLBACK_AUTHOR_NAME, isLanguageTag, webEnclosures, webLink } from './common.ts';
+import { FALLBACK_AUTHOR_NAME, isLanguageTag, siteIconUrl, webEnclosures, webLink } from './common.ts';
 import { FEED_BODY_STAND_IN, feedText, feedUrl } from './feed-fixes.ts';
 import type { FeedDocument } from './types.ts';
 import { plainTextToHtml } from './xml.ts';
@@ -28,6 +28,10 @@ export function buildFeed(doc: FeedDocument, format: FeedFormat): Feed {
     updated: doc.updated,
     generator: feedText(doc.generator),
     docs: RSS_DOCS_URL,
+    // The site's icon: RSS <image> (its link is the channel's, as the W3C validator wants), Atom <logo>
+    // from `image` and <icon> from `favicon`.
+    image: feedUrl(siteIconUrl(doc.baseUrl)),
+    favicon: feedUrl(siteIconUrl(doc.baseUrl)),
     // RFC 4287 §4.1.1: an Atom feed needs an author unless every entry has one (RSS ignores this option).
     author: doc.articles.some((a) => a.authors.length === 0) ? author(FALLBACK_AUTHOR) : undefined,
   });

@@ -9,6 +9,7 @@ a{color:#0b5cad}h1{font-size:1.6rem}li{margin:.6rem 0}.meta{color:#595959;font-s
 .feeds a{display:inline-block;margin-right:.6rem;padding:.1rem .5rem;border:1px solid #0b5cad;border-radius:4px;text-decoration:none}
 article img{max-width:100%;height:auto}code{background:#f3f3f3;padding:.1rem .3rem}
 .site{display:flex;justify-content:space-between;gap:1rem;flex-wrap:wrap}pre{white-space:pre-wrap;overflow-wrap:anywhere}
+.search{display:flex;flex-wrap:wrap;align-items:center;gap:.3rem}.search input{font:inherit;min-width:0;flex:1 1 9rem}.search button{font:inherit}
 table{border-collapse:collapse;width:100%}td,th{text-align:left;vertical-align:top;padding:.3rem .4rem;border-bottom:1px solid #ddd;overflow-wrap:anywhere}`;
 
 /** A complete HTML document: every page Tidings serves (site pages, the embed page) has this shell. */

@@ -9,6 +9,7 @@ import { htmlDocument, SITE_STYLE } from './html-document.ts';
 import { formatDate, otherLanguage, t, type Language, type MessageKey } from './i18n/messages.ts';
 import { alsoReportedBy } from './related.ts';
 import { escapeAttr as attr, escapeText as text } from './xml.ts';
+import { MAX_IDS, MAX_LIMIT } from '../query/feed-query.ts';
 
 export interface TopicLinks {
   topic: Topic;
@@ -27,12 +28,20 @@ export interface PageLinks {
 
 export interface SiteInfo {
   title: string;
+  /** SITE_DESCRIPTION; empty: the catalogue's description of the site in the page's language. */
+  description: string;
   baseUrl: string;
   opmlUrl: string;
+  /** The site's icon (a PNG), absolute: favicon and Open Graph image. */
+  iconUrl: string;
   /** The interface language of this response (see http/language.ts). */
   lang: Language;
-  /** This page's path and query, for the language switch's link. */
+  /** This page's path and query, for the language switch's link and og:url. */
   path?: string;
+  /** The words searched for, shown in the search box (the search page). */
+  query?: string;
+  /** The longest search the query step accepts (the box's maxlength). */
+  maxQueryLength: number;
 }
 
 const FORMATS = [
@@ -41,10 +50,42 @@ const FORMATS = [
   ['json', 'JSON Feed', 'application/feed+json'],
 ] as const;
 
+const OG_LOCALES: Record<Language, string> = { uk: 'uk_UA', en: 'en_GB' };
 
-/** A site page: the shell, a header with the home link and the language switch, then `body`. */
-function page(site: SiteInfo, opts: { title: string; head?: string; body: string }): string {
-  return htmlDocument({ lang: site.lang, title: opts.title, head: opts.head, style: SITE_STYLE, body: `${siteHeader(site)}\n${opts.body}` });
+export interface PageParts {
+  title: string;
+  /** What the page is about, for `<meta name="description">` and og:description; default the site's. */
+  description?: string;
+  head?: string;
+  body: string;
+  /** og:type: `article` for an article's page, else `website`. */
+  kind?: 'website' | 'article';
+}
+
+/** A site page: the shell, a header with the home link, the search box and the language switch, then `body`. */
+export function sitePage(site: SiteInfo, parts: PageParts): string {
+  return htmlDocument({
+    lang: site.lang,
+    title: parts.title,
+    head: identityHead(site, parts) + (parts.head ?? ''),
+    style: SITE_STYLE,
+    body: `${siteHeader(site)}\n${parts.body}`,
+  });
+}
+
+export function siteDescription(site: SiteInfo): string {
+  return site.description || t(site.lang, 'site.description', { title: site.title });
+}
+
+/** Description, icon and Open Graph tags: what a link preview or a browser tab shows of the page. */
+function identityHead(site: SiteInfo, parts: PageParts): string {
+  const description = parts.description || siteDescription(site);
+  const url = `${site.baseUrl}${site.path ?? '/'}`;
+  const meta = (property: string, content: string) => `<meta property="${property}" content="${attr(content)}">\n`;
+  return `<meta name="description" content="${attr(description)}">
+<link rel="icon" type="image/png" href="${attr(site.iconUrl)}">
+${meta('og:title', parts.title)}${meta('og:description', description)}${meta('og:type', parts.kind ?? 'website')}${meta('og:url', url)}${
+  meta('og:image', site.iconUrl)}${meta('og:site_name', site.title)}${meta('og:locale', OG_LOCALES[site.lang])}`;
 }
 
 function siteHeader(site: SiteInfo): string {
@@ -54,19 +95,39 @@ function siteHeader(site: SiteInfo): string {
   url.searchParams.set('lang', other);
   const href = `${site.baseUrl}${url.pathname}${url.search}`;
   return `<header class="site"><a href="${attr(`${site.baseUrl}/?lang=${site.lang}`)}">${text(site.title)}</a>
+${searchForm(site)}
 <a href="${attr(href)}" hreflang="${other}" lang="${other}">${text(t(site.lang, 'site.language'))}</a></header>`;
 }
 
-function alternateLinks(links: TopicLinks): string {
-  return FORMATS.map(([key, name, type]) =>
-    `<link rel="alternate" type="${type}" title="${attr(`${links.topic.title} (${name})`)}" href="${attr(links[key])}">\n`).join('');
+/** The search box of every page: a plain GET form (works without script) that keeps the interface language. */
+function searchForm(site: SiteInfo): string {
+  const m = (key: MessageKey) => text(t(site.lang, key));
+  return `<form role="search" action="${attr(`${site.baseUrl}/search`)}" method="get" class="search">
+<label for="site-search">${m('search.label')}</label>
+<input type="search" id="site-search" name="q" value="${attr(site.query ?? '')}" maxlength="${site.maxQueryLength}" required>
+<input type="hidden" name="lang" value="${site.lang}">
+<button type="submit">${m('search.button')}</button>
+</form>`;
 }
 
-function subscribeButtons(links: TopicLinks | Omit<TopicLinks, 'topic' | 'count' | 'page'>): string {
+/** The three feed URLs of a topic, a search or everything. */
+export type FeedUrls = Pick<TopicLinks, 'rss' | 'atom' | 'json'>;
+
+/** Autodiscovery: `<link rel="alternate">` for each format of one feed, titled `title (format)`. */
+export function feedAlternates(title: string, links: FeedUrls): string {
+  return FORMATS.map(([key, name, type]) =>
+    `<link rel="alternate" type="${type}" title="${attr(`${title} (${name})`)}" href="${attr(links[key])}">\n`).join('');
+}
+
+function alternateLinks(links: TopicLinks): string {
+  return feedAlternates(links.topic.title, links);
+}
+
+export function subscribeButtons(links: FeedUrls): string {
   return `<span class="feeds">${FORMATS.map(([key, name]) => `<a href="${attr(links[key])}">${name}</a>`).join('')}</span>`;
 }
 
-export function renderIndexPage(site: SiteInfo, topics: TopicLinks[], all: Omit<TopicLinks, 'topic' | 'count' | 'page'> & { count: number }): string {
+export function renderIndexPage(site: SiteInfo, topics: TopicLinks[], all: Omit<TopicLinks, 'topic'>): string {
   const m = (key: MessageKey, values?: Record<string, string | number>) => text(t(site.lang, key, values));
   const head = FORMATS.map(([key, name, type]) =>
     `<link rel="alternate" type="${type}" title="${attr(`${site.title}: ${t(site.lang, 'site.allArticles')} (${name})`)}" href="${attr(all[key])}">\n`).join('')
@@ -74,13 +135,13 @@ export function renderIndexPage(site: SiteInfo, topics: TopicLinks[], all: Omit<
     + `<link rel="outline" type="text/x-opml" title="${attr(t(site.lang, 'site.allTopicFeeds'))}" href="${attr(site.opmlUrl)}">\n`;
   const items = topics.map((t) => `<li><a href="${attr(`${t.page}?lang=${site.lang}`)}"><strong>${text(t.topic.title)}</strong></a>
  <span class="meta">${m('site.articles', { count: t.count })}</span><br>${text(t.topic.description)}<br>${subscribeButtons(t)}</li>`).join('\n');
-  return page(site, {
+  return sitePage(site, {
     title: site.title,
     head,
     body: `<main>
 <h1>${text(site.title)}</h1>
 <p>${m('site.intro')} <a href="${attr(site.opmlUrl)}">${m('site.opmlFile')}</a>.</p>
-<p><strong>${m('site.everything')}</strong> <span class="meta">${m('site.articles', { count: all.count })}</span> ${subscribeButtons(all)}</p>
+<p><a href="${attr(all.page)}"><strong>${m('site.everything')}</strong></a> <span class="meta">${m('site.articles', { count: all.count })}</span> ${subscribeButtons(all)}</p>
 <h2>${m('site.topics')}</h2>
 <ul>
 ${items}
@@ -114,29 +175,40 @@ function sourceLabel(site: SiteInfo, article: StoredArticle, sources: ReadonlyMa
   return names.length ? ` · ${text(names.join(', '))}` : '';
 }
 
-function pagingNav(site: SiteInfo, paging: PageLinks): string {
+export function pagingNav(site: SiteInfo, paging: PageLinks): string {
   const m = (key: MessageKey) => text(t(site.lang, key));
   const newer = paging.newer ? `<a href="${attr(paging.newer)}" rel="prev">${m('feed.newer')}</a>` : '';
   const older = paging.older ? `<a href="${attr(paging.older)}" rel="next">${m('feed.older')}</a>` : '';
   return newer || older ? `<nav class="paging">${newer} ${older}</nav>` : '';
 }
 
-export function renderTopicPage(site: SiteInfo, links: TopicLinks, articles: StoredArticle[], paging: PageLinks = {}, sources: ReadonlyMap<string, string> = new Map()): string {
-  const m = (key: MessageKey) => text(t(site.lang, key));
+/** `<link rel="prev">`/`"next">` in the head, the same pages as pagingNav's links. */
+export function pagingHead(paging: PageLinks): string {
+  return (paging.newer ? `<link rel="prev" href="${attr(paging.newer)}">\n` : '') + (paging.older ? `<link rel="next" href="${attr(paging.older)}">\n` : '');
+}
+
+/**
+ * A page of articles as a list: each linked to its own page (the original for a remote article) when
+ * it has a web link, with its date, the sources it was seen in and its summary.
+ */
+export function articleList(site: SiteInfo, articles: readonly StoredArticle[], sources: ReadonlyMap<string, string>, empty: MessageKey): string {
   const items = articles.map((a) => `<li${langAttr(site, a.language)}>${articleLink(a)}
  <span class="meta">${dateTime(site, a.published)}${sourceLabel(site, a, sources)}</span><br>${text(a.summary)}${alsoReportedBy(a.related)}</li>`).join('\n');
-  const pagingHead = (paging.newer ? `<link rel="prev" href="${attr(paging.newer)}">\n` : '') + (paging.older ? `<link rel="next" href="${attr(paging.older)}">\n` : '');
+  return `<ul>\n${items || `<li>${text(t(site.lang, empty))}</li>`}\n</ul>`;
+}
+
+export function renderTopicPage(site: SiteInfo, links: TopicLinks, articles: StoredArticle[], paging: PageLinks = {}, sources: ReadonlyMap<string, string> = new Map()): string {
+  const m = (key: MessageKey) => text(t(site.lang, key));
   const embed = embedSnippets(site.baseUrl, links.topic.id, links.topic.title);
-  return page(site, {
+  return sitePage(site, {
     title: `${links.topic.title} — ${site.title}`,
-    head: alternateLinks(links) + pagingHead,
+    description: links.topic.description,
+    head: alternateLinks(links) + pagingHead(paging),
     body: `<main>
 <h1>${text(links.topic.title)}</h1>
 <p>${text(links.topic.description)}</p>
 <p>${m('site.subscribe')} ${subscribeButtons(links)} <a href="${attr(site.opmlUrl)}">OPML</a></p>
-<ul>
-${items || `<li>${m('site.noArticles')}</li>`}
-</ul>
+${articleList(site, articles, sources, 'site.noArticles')}
 ${pagingNav(site, paging)}
 <h2 id="embed">${m('site.embedTitle')}</h2>
 <p>${m('site.embedScript')}
@@ -151,8 +223,10 @@ ${pagingNav(site, paging)}
 export function renderArticlePage(site: SiteInfo, article: StoredArticle, topics: TopicLinks[]): string {
   const byline = article.authors.map((p) => text(p.name)).join(', ');
   const topicLinks = topics.map((t) => `<a href="${attr(t.page)}">${text(t.topic.title)}</a>`).join(', ');
-  return page(site, {
+  return sitePage(site, {
     title: `${article.title} — ${site.title}`,
+    description: article.summary,
+    kind: 'article',
     head: topics.map(alternateLinks).join('') + (webLink(article.url) ? `<link rel="canonical" href="${attr(article.url)}">\n` : ''),
     body: `<main>
 <article${langAttr(site, article.language ?? 'und')}>
@@ -164,10 +238,33 @@ ${webLink(article.image) ? `<p><img src="${attr(article.image ?? "")}" alt=""></
   });
 }
 
-/** A page saying what went wrong (`heading`: not found, bad request), in the visitor's language. */
-export function renderErrorPage(site: SiteInfo, heading: 'error.notFound' | 'error.badRequest', message: string): string {
+/** A page saying what went wrong (`heading`: not found, bad request), in the visitor's language: a paragraph per line. */
+export function renderErrorPage(site: SiteInfo, heading: 'error.notFound' | 'error.badRequest', lines: readonly string[]): string {
   const title = t(site.lang, heading);
-  return page(site, { title: `${title} — ${site.title}`, body: `<main>\n<h1>${text(title)}</h1>\n<p>${text(message)}</p>\n</main>` });
+  return sitePage(site, { title: `${title} — ${site.title}`, body: `<main>\n<h1>${text(title)}</h1>\n${lines.map((line) => `<p>${text(line)}</p>`).join('\n')}\n</main>` });
+}
+
+/** What each parameter the query step names takes, as a reader is told; `lang` is the pages' `language`. */
+const EXPECTED: Record<string, MessageKey> = {
+  q: 'param.q', limit: 'param.limit', since: 'param.since', before: 'param.before', after: 'param.before',
+  topics: 'param.topics', exclude: 'param.topics', source: 'param.source', lang: 'param.language', language: 'param.language',
+  stories: 'param.stories',
+};
+
+/**
+ * A 400 page: which parameter, the value given (or that none was), and what it takes, all in the
+ * visitor's language. `detail` is the step's English message; only the largest number it allows is
+ * read from it (`from 1 to 50`: the embed page's limit is not the feeds'), the words are the catalogue's.
+ */
+export function renderBadParameterPage(site: SiteInfo, parameter: string, value: unknown, detail = ''): string {
+  const name = parameter;
+  const given = typeof value === 'string' ? value.trim() : Array.isArray(value) ? value.join(', ') : '';
+  const shown = given.length > 80 ? `${given.slice(0, 80)}…` : given;
+  const first = shown === '' ? t(site.lang, 'error.badParameterEmpty', { name }) : t(site.lang, 'error.badParameter', { name, value: shown });
+  const expected = EXPECTED[name];
+  const stated = /\bto (\d+)\b/.exec(detail)?.[1];
+  const limits = { max: name === 'q' ? site.maxQueryLength : name === 'limit' ? stated ?? String(MAX_LIMIT) : MAX_IDS };
+  return renderErrorPage(site, 'error.badRequest', expected ? [first, t(site.lang, expected, limits)] : [first]);
 }
 
 /** One remote source as /sources reports it (credentials already redacted by the HTTP step). */
@@ -190,7 +287,7 @@ export function renderSourcesPage(site: SiteInfo, sources: SourceStatus[], jsonU
   const rows = sources.map((s) => `<tr><td><strong>${text(s.title ?? s.id)}</strong><br><span class="meta">${text(s.url)}</span>${
     s.error ? `<br>${m('sources.error')}: ${text(s.error)}` : ''}${s.malformed ? `<br>${m('sources.malformed')}: ${text(s.malformed)}` : ''}</td>
 <td>${text(s.status)}</td><td>${when(s.lastFetchAt)}</td><td>${when(s.nextPollAt)}</td><td>${s.items}</td></tr>`).join('\n');
-  return page(site, {
+  return sitePage(site, {
     title: `${t(site.lang, 'sources.title')} — ${site.title}`,
     body: `<main>
 <h1>${m('sources.title')}</h1>

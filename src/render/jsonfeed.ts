@@ -3,7 +3,7 @@
 // articles in the same shape.
 
 import type { Article, Enclosure, Person, RelatedArticle } from '../model.ts';
-import { FALLBACK_AUTHOR_NAME, isMediaType, rfc3339, UNKNOWN_MEDIA_TYPE, webEnclosures, webLink } from './common.ts';
+import { FALLBACK_AUTHOR_NAME, isMediaType, rfc3339, siteIconUrl, UNKNOWN_MEDIA_TYPE, webEnclosures, webLink } from './common.ts';
 import type { FeedDocument } from './types.ts';
 import { stripIllegalXmlChars } from './xml.ts';
 
@@ -59,6 +59,9 @@ export interface JsonFeed {
   home_page_url: string;
   feed_url: string;
   description?: string;
+  /** The site's icon: JSON Feed's `icon` (large, square) and `favicon` (small) are the one PNG. */
+  icon: string;
+  favicon: string;
   language?: string;
   authors: JsonFeedAuthor[];
   next_url?: string;
@@ -109,6 +112,8 @@ export function renderJsonFeed(doc: FeedDocument): string {
     title: stripIllegalXmlChars(doc.title),
     home_page_url: doc.homePageUrl,
     feed_url: doc.selfUrl,
+    icon: siteIconUrl(doc.baseUrl),
+    favicon: siteIconUrl(doc.baseUrl),
     authors: [{ name: FALLBACK_AUTHOR_NAME, url: doc.baseUrl }],
     items: doc.articles.map(articleToJsonFeedItem),
   };
