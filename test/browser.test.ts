@@ -1,6 +1,6 @@
 // The site in a real headless Chromium, clicked through as a reader would at desktop and phone width:
 // home, a topic, older articles, an article, a feed link (a styled page, not raw XML), /sources, the
-// language switch. Every page visited passes axe-core (no serious or critical violation) and
+// all page, a search from the box and its feed, the language switch. Every page visited passes axe-core (no serious or critical violation) and
 // html-validate. Screenshots land in test/screenshots/ (git-ignored).
 
 import { test, type TestContext } from 'node:test';
@@ -65,7 +65,7 @@ async function clickAndLoad(page: Page, link: ReturnType<Page['getByRole']>): Pr
   await Promise.all([page.waitForEvent('load'), link.click()]);
 }
 
-test('a reader clicks through the site: home, topic, older articles, an article, a styled feed, /sources, the other language', { skip, timeout: 300_000 }, async (t) => {
+test('a reader clicks through the site: home, topic, older articles, an article, a styled feed, /sources, all, a search and its feed, the other language', { skip, timeout: 300_000 }, async (t) => {
   const base = await startSite(t);
   await atEveryWidth(t, async (st, width) => {
     const context = await openContext(st, browser.get(), { width, language: 'en-GB' });
@@ -108,6 +108,31 @@ test('a reader clicks through the site: home, topic, older articles, an article,
     assert.match((await v.document()).contentType, /^text\/html/, 'a browser gets the HTML page');
     assert.ok(await page.getByRole('cell', { name: /Newswire/ }).isVisible());
     await checkPage(v, 'sources');
+
+    await page.goto(`${base}/`);
+    await clickAndLoad(page, page.getByRole('main').getByRole('link', { name: 'Everything' }));
+    assert.equal(new URL(page.url()).pathname, '/topics/all');
+    await page.getByRole('heading', { name: 'All articles', level: 1 }).waitFor();
+    assert.equal(await page.locator('main > ul > li').count(), 30, 'every topic\'s articles, a page of them');
+    assert.ok(await page.getByRole('link', { name: 'Paris summit' }).isVisible(), 'Europe\'s article too');
+    await checkPage(v, 'all');
+
+    await page.getByRole('searchbox', { name: 'Search articles' }).fill('Kyiv');
+    await Promise.all([page.waitForEvent('load'), page.getByRole('searchbox', { name: 'Search articles' }).press('Enter')]);
+    assert.equal(new URL(page.url()).pathname, '/search');
+    await page.getByRole('heading', { name: 'Search: Kyiv', level: 1 }).waitFor();
+    const found = await page.locator('main > ul > li > a').allTextContents();
+    assert.equal(found.length, 15, `the English reports only: ${found.join(' | ')}`);
+    assert.ok(found.every((title) => /^Kyiv report \d+$/.test(title)), found.join(' | '));
+    await checkPage(v, 'search');
+
+    await clickAndLoad(page, page.getByRole('main').getByRole('link', { name: 'RSS', exact: true }));
+    assert.equal(new URL(page.url()).searchParams.get('q'), 'Kyiv', 'the feed of that search');
+    await page.getByText('This is a web feed').waitFor();
+    const inFeed = await page.locator('main ul li > a').allTextContents();
+    assert.ok(inFeed.length > 0 && inFeed.every((title) => /^Kyiv report \d+$/.test(title)), inFeed.join(' | '));
+    await removeXsltBanner(page);
+    await checkPage(v, 'search-feed-rss', await page.content());
 
     await page.goto(`${base}/`);
     await clickAndLoad(page, page.getByRole('link', { name: 'Українською' }));
