@@ -106,6 +106,10 @@ test('every page has a description, an icon link and Open Graph tags; SITE_DESCR
     assert.equal(meta(html, 'property', 'og:locale'), path.includes('lang=uk') ? 'uk_UA' : 'en_GB', path);
     assert.ok(html.includes(`<link rel="icon" type="image/png" href="${ICON_URL}">`), path);
   }
+  await store.upsertArticles([makeArticle(2, { url: '/articles/two', sourceId: 'local', slug: 'two', image: 'https://img.example/two.jpg' })]);
+  const pictured = (await request(app).get('/articles/two').set(HTML_ACCEPT)).text;
+  assert.equal(meta(pictured, 'property', 'og:image'), 'https://img.example/two.jpg', 'an article\'s own picture');
+
   const { app: described } = await startTestApp(t, { siteDescription: 'Headlines & more, twice a day' });
   const home = (await request(described).get('/').set(HTML_ACCEPT)).text;
   assert.equal(meta(home, 'name', 'description'), 'Headlines &amp; more, twice a day');

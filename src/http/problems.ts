@@ -6,7 +6,8 @@ import type { Logger } from '../log.ts';
 import { describeError } from '../errors.ts';
 import { MAX_Q_LENGTH } from '../query/feed-query.ts';
 import { SITE_ICON_PATH } from '../render/common.ts';
-import { renderBadParameterPage, renderErrorPage, type SiteInfo } from '../render/html.ts';
+import { renderBadParameterPage, renderErrorPage } from '../render/error-pages.ts';
+import type { SiteInfo } from '../render/site-shell.ts';
 import { t } from '../render/i18n/messages.ts';
 import { interfaceLanguage } from './language.ts';
 

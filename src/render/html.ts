@@ -1,15 +1,17 @@
-// Human pages: the home page (topics, subscribe links, autodiscovery), a topic page and a local
-// article's canonical page. Plain server-rendered HTML; escaping comes from xml.ts, the one escaper,
-// and article bodies are already sanitized by normalize/html.ts before they were stored.
+// Human pages: the home page, a topic page (and the all page), a local article's canonical page, the
+// /sources table, and the article lists and paging links the search page shares. Plain server-rendered
+// HTML in ./site-shell.ts's shell; escaping comes from xml.ts, the one escaper, and article bodies are
+// already sanitized by normalize/html.ts before they were stored.
 
 import type { StoredArticle, Topic } from '../model.ts';
 import { embedSnippets } from './embed.ts';
 import { webLink } from './common.ts';
-import { htmlDocument, SITE_STYLE } from './html-document.ts';
-import { formatDate, otherLanguage, t, type Language, type MessageKey } from './i18n/messages.ts';
+import { formatDate, t, type MessageKey } from './i18n/messages.ts';
 import { alsoReportedBy } from './related.ts';
+import { sitePage, type SiteInfo } from './site-shell.ts';
 import { escapeAttr as attr, escapeText as text } from './xml.ts';
-import { MAX_IDS, MAX_LIMIT } from '../query/feed-query.ts';
+
+export type { SiteInfo } from './site-shell.ts';
 
 export interface TopicLinks {
   topic: Topic;
@@ -26,89 +28,11 @@ export interface PageLinks {
   newer?: string;
 }
 
-export interface SiteInfo {
-  title: string;
-  /** SITE_DESCRIPTION; empty: the catalogue's description of the site in the page's language. */
-  description: string;
-  baseUrl: string;
-  opmlUrl: string;
-  /** The site's icon (a PNG), absolute: favicon and Open Graph image. */
-  iconUrl: string;
-  /** The interface language of this response (see http/language.ts). */
-  lang: Language;
-  /** This page's path and query, for the language switch's link and og:url. */
-  path?: string;
-  /** The words searched for, shown in the search box (the search page). */
-  query?: string;
-  /** The longest search the query step accepts (the box's maxlength). */
-  maxQueryLength: number;
-}
-
 const FORMATS = [
   ['rss', 'RSS', 'application/rss+xml'],
   ['atom', 'Atom', 'application/atom+xml'],
   ['json', 'JSON Feed', 'application/feed+json'],
 ] as const;
-
-const OG_LOCALES: Record<Language, string> = { uk: 'uk_UA', en: 'en_GB' };
-
-export interface PageParts {
-  title: string;
-  /** What the page is about, for `<meta name="description">` and og:description; default the site's. */
-  description?: string;
-  head?: string;
-  body: string;
-  /** og:type: `article` for an article's page, else `website`. */
-  kind?: 'website' | 'article';
-}
-
-/** A site page: the shell, a header with the home link, the search box and the language switch, then `body`. */
-export function sitePage(site: SiteInfo, parts: PageParts): string {
-  return htmlDocument({
-    lang: site.lang,
-    title: parts.title,
-    head: identityHead(site, parts) + (parts.head ?? ''),
-    style: SITE_STYLE,
-    body: `${siteHeader(site)}\n${parts.body}`,
-  });
-}
-
-export function siteDescription(site: SiteInfo): string {
-  return site.description || t(site.lang, 'site.description', { title: site.title });
-}
-
-/** Description, icon and Open Graph tags: what a link preview or a browser tab shows of the page. */
-function identityHead(site: SiteInfo, parts: PageParts): string {
-  const description = parts.description || siteDescription(site);
-  const url = `${site.baseUrl}${site.path ?? '/'}`;
-  const meta = (property: string, content: string) => `<meta property="${property}" content="${attr(content)}">\n`;
-  return `<meta name="description" content="${attr(description)}">
-<link rel="icon" type="image/png" href="${attr(site.iconUrl)}">
-${meta('og:title', parts.title)}${meta('og:description', description)}${meta('og:type', parts.kind ?? 'website')}${meta('og:url', url)}${
-  meta('og:image', site.iconUrl)}${meta('og:site_name', site.title)}${meta('og:locale', OG_LOCALES[site.lang])}`;
-}
-
-function siteHeader(site: SiteInfo): string {
-  const other = otherLanguage(site.lang);
-  // Only the path and query are read: any origin parses them.
-  const url = new URL(site.path ?? '/', 'http://localhost');
-  url.searchParams.set('lang', other);
-  const href = `${site.baseUrl}${url.pathname}${url.search}`;
-  return `<header class="site"><a href="${attr(`${site.baseUrl}/?lang=${site.lang}`)}">${text(site.title)}</a>
-${searchForm(site)}
-<a href="${attr(href)}" hreflang="${other}" lang="${other}">${text(t(site.lang, 'site.language'))}</a></header>`;
-}
-
-/** The search box of every page: a plain GET form (works without script) that keeps the interface language. */
-function searchForm(site: SiteInfo): string {
-  const m = (key: MessageKey) => text(t(site.lang, key));
-  return `<form role="search" action="${attr(`${site.baseUrl}/search`)}" method="get" class="search">
-<label for="site-search">${m('search.label')}</label>
-<input type="search" id="site-search" name="q" value="${attr(site.query ?? '')}" maxlength="${site.maxQueryLength}" required>
-<input type="hidden" name="lang" value="${site.lang}">
-<button type="submit">${m('search.button')}</button>
-</form>`;
-}
 
 /** The three feed URLs of a topic, a search or everything. */
 export type FeedUrls = Pick<TopicLinks, 'rss' | 'atom' | 'json'>;
@@ -227,6 +151,7 @@ export function renderArticlePage(site: SiteInfo, article: StoredArticle, topics
     title: `${article.title} — ${site.title}`,
     description: article.summary,
     kind: 'article',
+    ...(webLink(article.image) ? { image: article.image } : {}),
     head: topics.map(alternateLinks).join('') + (webLink(article.url) ? `<link rel="canonical" href="${attr(article.url)}">\n` : ''),
     body: `<main>
 <article${langAttr(site, article.language ?? 'und')}>
@@ -236,35 +161,6 @@ ${webLink(article.image) ? `<p><img src="${attr(article.image ?? "")}" alt=""></
 </article>
 </main>`,
   });
-}
-
-/** A page saying what went wrong (`heading`: not found, bad request), in the visitor's language: a paragraph per line. */
-export function renderErrorPage(site: SiteInfo, heading: 'error.notFound' | 'error.badRequest', lines: readonly string[]): string {
-  const title = t(site.lang, heading);
-  return sitePage(site, { title: `${title} — ${site.title}`, body: `<main>\n<h1>${text(title)}</h1>\n${lines.map((line) => `<p>${text(line)}</p>`).join('\n')}\n</main>` });
-}
-
-/** What each parameter the query step names takes, as a reader is told; `lang` is the pages' `language`. */
-const EXPECTED: Record<string, MessageKey> = {
-  q: 'param.q', limit: 'param.limit', since: 'param.since', before: 'param.before', after: 'param.before',
-  topics: 'param.topics', exclude: 'param.topics', source: 'param.source', lang: 'param.language', language: 'param.language',
-  stories: 'param.stories',
-};
-
-/**
- * A 400 page: which parameter, the value given (or that none was), and what it takes, all in the
- * visitor's language. `detail` is the step's English message; only the largest number it allows is
- * read from it (`from 1 to 50`: the embed page's limit is not the feeds'), the words are the catalogue's.
- */
-export function renderBadParameterPage(site: SiteInfo, parameter: string, value: unknown, detail = ''): string {
-  const name = parameter;
-  const given = typeof value === 'string' ? value.trim() : Array.isArray(value) ? value.join(', ') : '';
-  const shown = given.length > 80 ? `${given.slice(0, 80)}…` : given;
-  const first = shown === '' ? t(site.lang, 'error.badParameterEmpty', { name }) : t(site.lang, 'error.badParameter', { name, value: shown });
-  const expected = EXPECTED[name];
-  const stated = /\bto (\d+)\b/.exec(detail)?.[1];
-  const limits = { max: name === 'q' ? site.maxQueryLength : name === 'limit' ? stated ?? String(MAX_LIMIT) : MAX_IDS };
-  return renderErrorPage(site, 'error.badRequest', expected ? [first, t(site.lang, expected, limits)] : [first]);
 }
 
 /** One remote source as /sources reports it (credentials already redacted by the HTTP step). */

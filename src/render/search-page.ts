@@ -3,7 +3,8 @@
 // parses the request and pages through the store.
 
 import type { StoredArticle } from '../model.ts';
-import { articleList, feedAlternates, pagingHead, pagingNav, sitePage, subscribeButtons, type FeedUrls, type PageLinks, type SiteInfo } from './html.ts';
+import { articleList, feedAlternates, pagingHead, pagingNav, subscribeButtons, type FeedUrls, type PageLinks } from './html.ts';
+import { sitePage, type SiteInfo } from './site-shell.ts';
 import { t } from './i18n/messages.ts';
 import { escapeAttr as attr, escapeText as text } from './xml.ts';
 
