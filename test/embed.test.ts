@@ -1,19 +1,18 @@
 // Embedding: the /embed/<topics>.js script and the /embed/<topics> iframe page over HTTP, the snippets
-// on topic pages, and a real headless Chromium running two embeds on one cross-origin host page.
+// on topic pages, and a real headless Chromium running embeds on a cross-origin host page: script
+// embeds labelled in their language, and the topic page's iframe snippet fitting its list.
 
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import type { Frame, Page } from 'playwright-core';
 import request from 'supertest';
 import type { IndexedArticle } from '../src/model.ts';
 import { makeArticle } from './store.contract.ts';
 import { BASE_URL, startTestApp, type TestApp } from './helpers/app.ts';
+import { browserSkip, listen, openContext, screenshotPath, sharedBrowser, WIDTHS } from './helpers/chromium.ts';
+import { axeFindings, htmlFindings } from './helpers/page-checks.ts';
 
 const TRICKY_TITLE = 'Київ & Париж: <ППО> "сьогодні" — it\'s on';
 const TRICKY_HTML = 'Київ &amp; Париж: &lt;ППО&gt; "сьогодні" — it\'s on';
@@ -88,38 +87,64 @@ test('an unknown topic is a 404 naming the known ones, for the script and the pa
   }
 });
 
-test('the iframe page lists the topic newest first, escaped exactly, with links to the top window', async (t) => {
+test('the iframe page lists the topic newest first, escaped exactly, in the site\'s language, with links to the top window', async (t) => {
   const { app } = await seeded(t);
   const res = await request(app).get('/embed/ukraine').expect(200);
   assert.equal(res.headers['content-type'], 'text/html; charset=utf-8');
   assert.equal(res.headers['cache-control'], 'public, max-age=60');
   assert.match(res.headers['content-security-policy'] ?? '', /default-src 'none'/);
   const html = res.text;
-  assert.deepEqual(linkTexts(html), ['Нова лабораторія', TRICKY_HTML, 'Kyiv metro extends', 'More on Tidings']);
+  assert.deepEqual(linkTexts(html), ['Нова лабораторія', TRICKY_HTML, 'Kyiv metro extends', 'Більше на Tidings']);
   assert.ok(html.includes(`<a href="https://example.org/a?b=1&amp;c=2" target="_top">${TRICKY_HTML}</a>`), html);
-  assert.ok(html.includes('<time datetime="2026-01-04T12:00:00.000Z">2026-01-04</time>'), html);
+  // makeArticle(3) is published on 4 January 2026; SITE_LANGUAGE defaults to Ukrainian.
+  assert.ok(html.includes('<time datetime="2026-01-04T12:00:00.000Z">4 січня 2026 р.</time>'), html);
   assert.equal((html.match(/<a /g) ?? []).length, (html.match(/target="_top"/g) ?? []).length, 'every link leaves the frame');
-  assert.match(html, /^<!DOCTYPE html>\n<html lang="[a-z]+">/);
-  assert.doesNotMatch(html, /<script/i);
-  assert.ok(html.includes('<a href="http://tidings.test/topics/ukraine" target="_top">More on Tidings</a>'));
+  assert.match(html, /^<!DOCTYPE html>\n<html lang="uk">/);
+  assert.ok(html.includes('<a href="http://tidings.test/topics/ukraine?lang=uk" target="_top">Більше на Tidings</a>'), 'more, in the same language');
+  assert.match(html, /<li lang="en"><a href="https:\/\/example.org\/kyiv-metro"/, 'an English article on a Ukrainian page says so');
+  assert.deepEqual(await htmlFindings(html), []);
 });
 
-test('the iframe page honours lang and limit and sets the document language', async (t) => {
+test('the iframe page runs exactly one script, its height reporter, allowed by its hash and nothing else', async (t) => {
+  const { app } = await seeded(t);
+  const res = await request(app).get('/embed/europe').expect(200);
+  const scripts = [...res.text.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);
+  assert.equal(scripts.length, 1, res.text);
+  assert.equal((res.text.match(/<script/g) ?? []).length, 1, 'no other script element');
+  assert.match(scripts[0]!, /parent\.postMessage\(\{type:'tidings:height',height:/);
+  const hash = `'sha256-${createHash('sha256').update(scripts[0]!).digest('base64')}'`;
+  const csp = String(res.headers['content-security-policy']);
+  assert.ok(csp.split(';').includes(`script-src ${hash}`), `CSP names the script's hash and only it: ${csp}`);
+  assert.match(csp, /frame-ancestors \*/, 'any site may frame it');
+  const site = await request(app).get('/topics/europe').expect(200);
+  assert.doesNotMatch(String(site.headers['content-security-policy']), /script-src/, 'the site\'s own pages run no script (default-src \'none\')');
+});
+
+test('the iframe page speaks the language of ?lang= (uk-UA counts as uk), else SITE_LANGUAGE; lang still filters articles', async (t) => {
   const { app } = await seeded(t);
   const uk = (await request(app).get('/embed/ukraine?lang=uk').expect(200)).text;
   assert.match(uk, /<html lang="uk">/);
-  assert.deepEqual(linkTexts(uk), ['Нова лабораторія', TRICKY_HTML, 'More on Tidings']);
-  assert.match(uk, /<p class="more" lang="en">/, 'the page\'s own English words are marked');
-  const one = (await request(app).get('/embed/ukraine,europe?limit=1').expect(200)).text;
-  assert.deepEqual(linkTexts(one), ['Нова лабораторія', 'More on Tidings']);
-  assert.match(one, /<html lang="uk">/, 'one language among the articles is the page\'s');
+  assert.deepEqual(linkTexts(uk), ['Нова лабораторія', TRICKY_HTML, 'Більше на Tidings']);
+  // The filter keeps its own rule (uk-UA matches only uk-UA articles); the labels take the primary subtag.
+  const ukUA = (await request(app).get('/embed/ukraine?lang=uk-UA').expect(200)).text;
+  assert.match(ukUA, /<html lang="uk">/);
+  assert.ok(ukUA.includes('<li>Статей поки немає.</li>'), ukUA);
+  const en = (await request(app).get('/embed/ukraine?lang=en').expect(200)).text;
+  assert.match(en, /<html lang="en">/);
+  assert.deepEqual(linkTexts(en), ['Kyiv metro extends', 'More on Tidings']);
+  assert.ok(en.includes('<time datetime="2026-01-02T12:00:00.000Z">2 January 2026</time>'), en);
+  assert.ok(en.includes('<a href="http://tidings.test/topics/ukraine?lang=en" target="_top">More on Tidings</a>'));
   const mixed = (await request(app).get('/embed/ukraine,europe?limit=3').expect(200)).text;
-  assert.deepEqual(linkTexts(mixed), ['Нова лабораторія', TRICKY_HTML, 'Paris summit', 'More on Tidings']);
-  assert.match(mixed, /<html lang="en">/);
-  assert.match(mixed, /<li lang="uk">/, 'an article in another language says so');
-  assert.ok(mixed.includes('<a href="http://tidings.test/" target="_top">More on Tidings</a>'), 'several topics: more leads home');
+  assert.deepEqual(linkTexts(mixed), ['Нова лабораторія', TRICKY_HTML, 'Paris summit', 'Більше на Tidings']);
+  assert.ok(mixed.includes('<a href="http://tidings.test/?lang=uk" target="_top">Більше на Tidings</a>'), 'several topics: more leads home');
   const escapedTopicTitle = (await request(app).get('/embed/science').expect(200)).text;
   assert.ok(escapedTopicTitle.includes('<title>Science &amp; &lt;Research&gt; — Tidings</title>'));
+
+  const { app: english } = await seeded(t, { siteLanguage: 'en', siteTitle: 'News & <Co>' });
+  const byDefault = (await request(english).get('/embed/europe').expect(200)).text;
+  assert.match(byDefault, /<html lang="en">/);
+  assert.ok(byDefault.includes('>More on News &amp; &lt;Co&gt;</a>'), byDefault);
+  assert.ok((await request(english).get('/embed/europe?lang=fr').expect(200)).text.includes('<html lang="en">'), 'a language without labels: the site\'s');
 });
 
 test('the iframe page shows 10 by default and at most 50; other limits and filters are 400s', async (t) => {
@@ -137,99 +162,202 @@ test('the iframe page shows 10 by default and at most 50; other limits and filte
   await request(app).get('/embed/europe?limit=1&limit=2').expect(400);
   const lang = await request(app).get('/embed/europe?lang=english!').expect(400);
   assert.equal(lang.body.parameter, 'lang');
-  const empty = (await request(app).get('/embed/science').expect(200)).text;
-  assert.ok(empty.includes('<li>No articles yet.</li>'));
+  assert.ok((await request(app).get('/embed/science').expect(200)).text.includes('<li>Статей поки немає.</li>'));
+  assert.ok((await request(app).get('/embed/science?lang=en').expect(200)).text.includes('<li>No articles yet.</li>'));
 });
 
-test('the topic page shows both embed snippets, escaped', async (t) => {
+test('the embed script carries its labels in both languages and the date format of the pages', async (t) => {
+  const { app } = await seeded(t, { siteTitle: 'Tidings </script>' });
+  const text = (await request(app).get('/embed/ukraine.js').expect(200)).text;
+  assert.ok(text.includes('"more":"More on Tidings \\u003c/script>"'), 'the site title as a JS string, never closing a script');
+  assert.ok(text.includes('"more":"Більше на Tidings \\u003c/script>"'));
+  assert.ok(text.includes('"locale":"uk-UA"') && text.includes('"locale":"en-GB"'));
+  assert.ok(text.includes('"empty":"Статей поки немає."'));
+  assert.ok(text.includes(`var TOPIC_PAGE = "${BASE_URL}/topics/";`));
+});
+
+/** The iframe snippet as a site copies it from the topic page (the page shows it as text). */
+function iframeSnippet(topicPage: string): string {
+  const code = [...topicPage.matchAll(/<pre><code>([\s\S]*?)<\/code><\/pre>/g)].map((m) => m[1]!).find((c) => c.startsWith('&lt;iframe'));
+  assert.ok(code, topicPage);
+  return code.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&quot;', '"').replaceAll('&amp;', '&');
+}
+
+test('the topic page shows both embed snippets, escaped; the iframe one with a height for its 5 items and a listener that trusts only its frame', async (t) => {
   const { app } = await seeded(t);
   const html = (await request(app).get('/topics/science?lang=en').expect(200)).text;
   assert.match(html, /<h2 id="embed">Embed on your site<\/h2>/);
   assert.ok(html.includes('<code>&lt;script async src="http://tidings.test/embed/science.js" data-limit="5"&gt;&lt;/script&gt;</code>'), html);
-  assert.ok(html.includes('<code>&lt;iframe src="http://tidings.test/embed/science?limit=5" title="Science &amp;amp; &amp;lt;Research&amp;gt;"'), html);
+  assert.ok(html.includes('<code>&lt;iframe id="tidings-science" src="http://tidings.test/embed/science?limit=5" title="Science &amp;amp; &amp;lt;Research&amp;gt;"'), html);
+  const snippet = iframeSnippet(html);
+  const height = Number(/ height="(\d+)"/.exec(snippet)?.[1]);
+  // Five items of a three-line title and a date (about 92 px each at 15px/1.45) and the "more" line.
+  assert.ok(height >= 5 * 92 + 30 && height <= 560, `height ${height}`);
+  assert.match(snippet, /var frame = document\.getElementById\("tidings-science"\);/);
+  assert.match(snippet, /if \(e\.origin !== "http:\/\/tidings\.test" \|\| !frame \|\| e\.source !== frame\.contentWindow\) return;/);
+  assert.match(snippet, /e\.data\.type === 'tidings:height' && typeof e\.data\.height === 'number'/);
 });
 
 // ---- a real browser -------------------------------------------------------------------------------
 
-const CHROMIUM = '/usr/bin/chromium';
-const run = promisify(execFile);
+const skip = browserSkip();
+const browser = sharedBrowser(skip);
 
-function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Server> {
-  const server = createServer(handler);
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
-}
-
-function portOf(server: Server): number {
-  return (server.address() as AddressInfo).port;
-}
-
-function hostPage(base: string): string {
+/** A host page on another origin: two script embeds and, when given, the topic page's iframe snippet. */
+function hostPage(base: string, iframe: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>A site that embeds Tidings</title>
-<style>body{font:16px/1.5 Georgia,serif;margin:1.5rem;display:grid;grid-template-columns:1fr 1fr;gap:1.5rem}
-section{border:1px solid #ccc;border-radius:6px;padding:0 1rem 1rem}iframe{width:100%;height:260px;border:0}</style></head>
+<style>body{font:16px/1.5 Georgia,serif;margin:8px}section{border:1px solid #ccc;padding:0 .5rem;margin:0 0 1rem}</style></head>
 <body>
-<section id="one"><h2>Ukraine (script)</h2>
+<section id="one"><h2>Ukraine (script, the page's English)</h2>
 <script async src="${base}/embed/ukraine.js" data-limit="2"></script>
 </section>
-<section id="two"><h2>Science in English (script)</h2>
-<script async src="${base}/embed/science.js" data-lang="en"></script>
+<section id="two"><h2>Science (script, data-lang="uk")</h2>
+<script async src="${base}/embed/science.js" data-lang="uk"></script>
 </section>
 <section id="three"><h2>Europe (iframe)</h2>
-<iframe src="${base}/embed/europe?limit=3" title="Europe"></iframe>
+${iframe}
 </section>
 </body></html>
 `;
 }
 
-test('headless Chromium runs two embeds on one cross-origin page', {
-  skip: existsSync(CHROMIUM) ? false : 'Chromium not installed: apt-get install chromium',
-  timeout: 120_000,
-}, async (t) => {
-  // The app server's port has to be known before the app is built, since its base URL names it.
-  let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    if (req.url === '/host.html') {
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(hostPage(base));
-      return;
-    }
-    handle(req, res);
-  };
-  const appServer = await listen(handler);
-  // The host page comes from another port, i.e. another origin, as it would on a real site.
-  const hostServer = await listen(handler);
-  const profile = mkdtempSync(join(tmpdir(), 'tidings-chromium-'));
-  t.after(() => {
-    appServer.close();
-    hostServer.close();
-    rmSync(profile, { recursive: true, force: true });
-  });
-  const base = `http://127.0.0.1:${portOf(appServer)}`;
-  const { app } = await seeded(t, { baseUrl: base });
+/** Long enough to wrap at phone width, as real headlines do. */
+function europeArticles(): IndexedArticle[] {
+  return Array.from({ length: 8 }, (_, i) => makeArticle(10 + i, {
+    title: i % 2 ? `Paris and Berlin agree on a common plan for the winter grid, part ${i}` : `Франція та Німеччина домовилися про спільний план для енергомережі, частина ${i}`,
+    language: i % 2 ? 'en' : 'uk', topics: ['europe'], url: `https://example.org/europe/${i}`,
+  }));
+}
+
+/**
+ * The app on one origin and, on another, a host page with two script embeds and the topic page's iframe
+ * snippet as a site would copy it: whole, or only its <iframe> tag (a site that runs no script).
+ */
+async function hostedEmbeds(t: TestContext, opts: { withListener: boolean }): Promise<{ base: string; hostUrl: string }> {
+  let handle: Parameters<typeof listen>[0] = (_req, res) => res.writeHead(503).end();
+  const appServer = await listen((req, res) => handle(req, res));
+  t.after(() => appServer.close());
+  const base = `http://127.0.0.1:${(appServer.address() as AddressInfo).port}`;
+  const { app, store } = await seeded(t, { baseUrl: base });
+  await store.upsertArticles(europeArticles());
   handle = app;
+  const snippet = iframeSnippet((await request(app).get('/topics/europe?lang=en').expect(200)).text);
+  const iframe = opts.withListener ? snippet : snippet.slice(0, snippet.indexOf('</iframe>') + '</iframe>'.length);
+  const host = await listen((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(hostPage(base, iframe)));
+  t.after(() => host.close());
+  return { base, hostUrl: `http://127.0.0.1:${(host.address() as AddressInfo).port}/` };
+}
 
-  const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`, '--virtual-time-budget=5000'];
-  const pageUrl = `http://127.0.0.1:${portOf(hostServer)}/host.html`;
-  const { stdout: dom } = await run(CHROMIUM, [...flags, '--dump-dom', pageUrl], { timeout: 90_000, maxBuffer: 16 * 1024 * 1024 });
+interface FrameFit {
+  /** The frame's own height, as the host page sized it. */
+  viewport: number;
+  /** How tall its content is. */
+  content: number;
+  /** Bottom of the "more" link, in the frame. */
+  moreBottom: number;
+  scrollHeight: number;
+  items: number;
+}
 
-  const lists = [...dom.matchAll(/<script async="" src="([^"]+)"[^>]*><\/script><ul class="tidings-embed">([\s\S]*?)<\/ul>/g)];
-  assert.equal(lists.length, 2, `two lists, each right after its script:\n${dom}`);
-  assert.equal(lists[0]![1], `${base}/embed/ukraine.js`);
-  assert.deepEqual(linkTexts(lists[0]![2]!), ['Нова лабораторія', TRICKY_HTML], 'data-limit="2", newest first, text not markup');
-  assert.equal(lists[1]![1], `${base}/embed/science.js`);
-  assert.deepEqual(linkTexts(lists[1]![2]!), ['Research budget'], 'data-lang="en"');
-  assert.ok(lists[0]![2]!.includes('<a href="https://example.org/a?b=1&amp;c=2">'), lists[0]![2]);
-  assert.ok(lists[0]![2]!.includes('<time datetime="2026-01-05T12:00:00.000Z">2026-01-05</time>'), lists[0]![2]);
-  assert.doesNotMatch(dom, /aria-busy|tidings-embed-error/, 'both fetches finished and succeeded');
-  assert.equal((dom.match(/id="tidings-embed-style"/g) ?? []).length, 1, 'the default style is added once');
+async function embedFrame(page: Page): Promise<Frame> {
+  const frame = await (await page.locator('#three iframe').elementHandle())?.contentFrame();
+  assert.ok(frame, 'the iframe has a document');
+  await frame.locator('.more').waitFor();
+  return frame;
+}
 
-  // For a human look at the result: EMBED_SCREENSHOT=/tmp/embed.png node --import tsx --test test/embed.test.ts
-  const screenshot = process.env.EMBED_SCREENSHOT;
-  if (screenshot) {
-    await run(CHROMIUM, [...flags, `--screenshot=${screenshot}`, '--window-size=900,700', pageUrl], { timeout: 90_000 });
+async function frameFit(page: Page): Promise<FrameFit> {
+  return (await embedFrame(page)).evaluate(`({
+    viewport: innerHeight,
+    content: Math.ceil(document.body.getBoundingClientRect().height),
+    moreBottom: document.querySelector('.more').getBoundingClientRect().bottom,
+    scrollHeight: document.documentElement.scrollHeight,
+    items: document.querySelectorAll('li').length,
+  })`) as Promise<FrameFit>;
+}
+
+/** Nothing of the list is cut: every item and the "more" link lie inside the frame, nothing scrolls. */
+function assertNothingCut(fit: FrameFit, where: string): void {
+  assert.equal(fit.items, 5, `${where}: the snippet's five items`);
+  assert.ok(fit.moreBottom <= fit.viewport, `${where}: "more" is inside the frame: ${JSON.stringify(fit)}`);
+  assert.ok(fit.scrollHeight <= fit.viewport, `${where}: nothing to scroll to: ${JSON.stringify(fit)}`);
+}
+
+/** Waits until the frame is as tall as its content (the listener has acted on the frame's message). */
+async function fitted(page: Page, where: string): Promise<FrameFit> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const fit = await frameFit(page);
+    if (Math.abs(fit.viewport - fit.content) <= 1) return fit;
+    if (Date.now() > deadline) assert.fail(`${where}: the frame never fitted its content: ${JSON.stringify(fit)}`);
+    await page.waitForTimeout(100);
   }
+}
+
+test('Chromium: the topic page\'s iframe snippet fits the frame to its list at any width, and only trusts its own frame', { skip, timeout: 180_000 }, async (t) => {
+  const { base, hostUrl } = await hostedEmbeds(t, { withListener: true });
+  await Promise.all(WIDTHS.map((width) => t.test(`${width} px`, async (st) => {
+    // The CSP is enforced here: the frame's height reporter runs only because its hash is allowed.
+    const page = await (await openContext(st, browser.get(), { width })).newPage();
+    await page.goto(hostUrl);
+    const first = await fitted(page, `${width} px`);
+    assertNothingCut(first, `${width} px`);
+
+    // The other width: titles wrap differently, the frame says so, the host follows.
+    const other = width === 1280 ? 390 : 1280;
+    await page.setViewportSize({ width: other, height: 900 });
+    const refit = await fitted(page, `${width} → ${other} px`);
+    assertNothingCut(refit, `${width} → ${other} px`);
+    assert.ok(other < width ? refit.content > first.content : refit.content < first.content, `${JSON.stringify(first)} → ${JSON.stringify(refit)}`);
+
+    // A message from anyone but the frame (here the host page itself) changes nothing.
+    await page.evaluate(`window.postMessage({ type: 'tidings:height', height: 5 }, '*')`);
+    await page.waitForTimeout(300);
+    assert.equal((await frameFit(page)).viewport, refit.viewport);
+
+    const frame = await embedFrame(page);
+    assert.deepEqual(await axeFindings(frame), [], 'the embed page');
+    assert.deepEqual(await axeFindings(page), [], 'the host page with the script embeds');
+    const embedUrl = `${base}/embed/europe?limit=5`;
+    assert.equal(frame.url(), embedUrl);
+    await page.setViewportSize({ width, height: 900 });
+    await fitted(page, `back to ${width} px`);
+    await page.screenshot({ path: screenshotPath('embed-host', width), fullPage: true });
+  })));
+});
+
+test('Chromium: without the listener the iframe snippet\'s own height still shows its five items and "more"', { skip, timeout: 180_000 }, async (t) => {
+  const { hostUrl } = await hostedEmbeds(t, { withListener: false });
+  await Promise.all(WIDTHS.map((width) => t.test(`${width} px`, async (st) => {
+    const page = await (await openContext(st, browser.get(), { width })).newPage();
+    await page.goto(hostUrl);
+    assertNothingCut(await frameFit(page), `${width} px`);
+    await page.screenshot({ path: screenshotPath('embed-host-no-listener', width), fullPage: true });
+  })));
+});
+
+test('Chromium: script embeds on another site list their articles, labelled and dated in data-lang\'s language, else the page\'s', { skip, timeout: 180_000 }, async (t) => {
+  const { base, hostUrl } = await hostedEmbeds(t, { withListener: true });
+  const page = await (await openContext(t, browser.get(), { width: 1280 })).newPage();
+  await page.goto(hostUrl);
+  await page.locator('ul.tidings-embed:not([aria-busy])').nth(1).waitFor();
+  const list = (section: string) => page.locator(`#${section} ul.tidings-embed`);
+
+  assert.deepEqual(await list('one').locator('li > a').allTextContents(), ['Нова лабораторія', TRICKY_TITLE], 'data-limit="2", newest first, text not markup');
+  assert.equal(await list('one').locator('li > a').nth(1).getAttribute('href'), 'https://example.org/a?b=1&c=2');
+  assert.deepEqual(await list('one').locator('time').allTextContents(), ['5 January 2026', '4 January 2026'], 'the host page is English');
+  assert.equal(await list('one').getAttribute('lang'), 'en');
+  assert.equal(await list('one').locator('li').first().getAttribute('lang'), 'uk', 'a Ukrainian article in an English list says so');
+  const moreOne = page.locator('#one .tidings-embed-more a');
+  assert.equal(await moreOne.textContent(), 'More on Tidings');
+  assert.equal(await moreOne.getAttribute('href'), `${base}/topics/ukraine?lang=en`);
+
+  assert.deepEqual(await list('two').locator('li > a').allTextContents(), ['Нова лабораторія'], 'data-lang="uk" filters');
+  assert.deepEqual(await list('two').locator('time').allTextContents(), ['5 січня 2026 р.'], 'and labels');
+  const moreTwo = page.locator('#two .tidings-embed-more a');
+  assert.equal(await moreTwo.textContent(), 'Більше на Tidings');
+  assert.equal(await moreTwo.getAttribute('href'), `${base}/topics/science?lang=uk`);
+  assert.equal(await page.locator('#tidings-embed-style').count(), 1, 'the default style is added once');
+  assert.equal(await page.locator('.tidings-embed-error').count(), 0, 'both fetches succeeded');
 });

@@ -8,6 +8,7 @@ import { SingleFlight } from '../concurrency.ts';
 import type { Topic } from '../model.ts';
 import { parseFeedRequest, type FeedRequest, type ParseResult } from '../query/feed-query.ts';
 import { buildEmbedScript, EMBED_DEFAULT_LIMIT, EMBED_MAX_LIMIT, renderEmbedPage } from '../render/embed.ts';
+import { inLanguage, isLanguage, t, type Language } from '../render/i18n/messages.ts';
 import { RENDERER_VERSION } from '../version.ts';
 import { knownSources, RequestMemo, serveCached, type CachedServing, type Resolved } from './cached.ts';
 import { makeEtag } from './conditional.ts';
@@ -34,7 +35,8 @@ function sendNotFoundTopic(deps: AppDeps, req: Request | undefined, res: Respons
 
 export function embedScriptHandler(deps: AppDeps) {
   // The text depends on the base URL alone, so it is built and hashed once, not per request.
-  const script = buildEmbedScript(deps.settings.baseUrl);
+  const { baseUrl, siteTitle } = deps.settings;
+  const script = buildEmbedScript({ baseUrl, siteTitle, siteLanguage: siteLanguageOf(deps), topicPagePrefix: topicPageUrl(baseUrl, '') });
   const etag = makeEtag(['embed.js', script]);
   // The bytes change only with a deploy; the ETag makes a later revalidation a cheap 304.
   const cacheControl = `public, max-age=${Math.max(0, Math.floor(deps.settings.maxAgeSeconds))}`;
@@ -101,7 +103,7 @@ export function embedPageHandler(deps: AppDeps, gate: MissGate) {
       const request = parsed.request;
       const version = await deps.store.queryVersion({ ...request.query, limit: limit.limit });
       const key = `embed|${request.topicPath}?${request.queryString}|${limit.limit}`;
-      const etag = makeEtag([version.tag, key, RENDERER_VERSION, deps.settings.baseUrl, deps.settings.siteTitle, pageTitle(deps, request)]);
+      const etag = makeEtag([version.tag, key, RENDERER_VERSION, deps.settings.baseUrl, deps.settings.siteTitle, siteLanguageOf(deps), pageTitle(deps, request)]);
       resolved = {
         request,
         limit: limit.limit,
@@ -128,10 +130,26 @@ function topicsOf(deps: AppDeps, request: FeedRequest): Topic[] {
     .filter((t): t is Topic => t !== undefined);
 }
 
+/** The topics' names in the page's language (topics.yaml may give them per language). */
 function pageTitle(deps: AppDeps, request: FeedRequest): string {
+  const lang = labelLanguage(deps, request);
   const topics = topicsOf(deps, request);
-  const name = topics.length ? topics.map((t) => t.title).join(' + ') : 'All articles';
+  const name = topics.length ? topics.map((topic) => inLanguage(lang, topic.titles, topic.title)).join(' + ') : t(lang, 'site.allTitle');
   return `${name} — ${deps.settings.siteTitle}`;
+}
+
+function siteLanguageOf(deps: AppDeps): Language {
+  return deps.settings.siteLanguage ?? 'uk';
+}
+
+/**
+ * The language of the embed's own words: `lang` is the articles' filter here, as on feeds, and names
+ * the labels' language too when the catalogue has it (`uk-UA` → uk); otherwise the site's. Not
+ * Accept-Language: the page is cached by its URL alone, like a feed.
+ */
+function labelLanguage(deps: AppDeps, request: FeedRequest): Language {
+  const asked = request.query.lang?.split('-')[0];
+  return isLanguage(asked) ? asked : siteLanguageOf(deps);
 }
 
 async function renderPage(deps: AppDeps, request: FeedRequest, limit: number): Promise<string> {
@@ -139,10 +157,11 @@ async function renderPage(deps: AppDeps, request: FeedRequest, limit: number): P
   const articles = withPublicUrls(baseUrl, await deps.store.queryArticles({ ...request.query, limit }));
   const topics = topicsOf(deps, request);
   const single = topics.length === 1 ? topics[0] : undefined;
+  const lang = labelLanguage(deps, request);
   return renderEmbedPage({
     title: pageTitle(deps, request),
-    lang: request.query.lang,
-    moreUrl: single ? topicPageUrl(baseUrl, single.id) : `${baseUrl}/`,
+    lang,
+    moreUrl: `${single ? topicPageUrl(baseUrl, single.id) : `${baseUrl}/`}?lang=${lang}`,
     siteTitle,
     articles,
   });

@@ -1,10 +1,12 @@
 // Security headers of the HTML pages (helmet): a Content-Security-Policy allowing only what the pages
 // use (inline styles, and in article bodies images, media and player frames from the web; no scripts
-// at all), Referrer-Policy, and framing refused everywhere but the embed page, which exists to be
-// framed. `X-Content-Type-Options: nosniff` goes on every response (feeds too), set in app.ts.
+// but the embed page's height reporter, by hash), Referrer-Policy, and framing refused everywhere but
+// the embed page, which exists to be framed. `X-Content-Type-Options: nosniff` goes on every response
+// (feeds too), set in app.ts.
 
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
+import { FRAME_HEIGHT_SCRIPT_SOURCE } from '../render/embed.ts';
 
 /** One helmet per kind of page: the site's pages, and the embed page other sites frame. */
 export function pageHeaders(baseUrl: string, kind: 'site' | 'embed'): RequestHandler {
@@ -14,8 +16,11 @@ export function pageHeaders(baseUrl: string, kind: 'site' | 'embed'): RequestHan
       useDefaults: false,
       directives: {
         defaultSrc: ["'none'"],
-        // Pages carry one inline <style> and a few style attributes; no script of any kind.
+        // Pages carry one inline <style> and a few style attributes.
         styleSrc: ["'unsafe-inline'"],
+        // The embed page's one inline script (it reports its height to the parent), by hash; the
+        // site's pages run none (default-src 'none').
+        ...(embed ? { scriptSrc: [FRAME_HEIGHT_SCRIPT_SOURCE] } : {}),
         // Sanitized article bodies keep images, audio/video and allow-listed players from their sites.
         imgSrc: ['https:', 'http:'],
         mediaSrc: embed ? ["'none'"] : ['https:', 'http:'],

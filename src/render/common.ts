@@ -43,11 +43,6 @@ export function commonLanguage(articles: readonly { language?: string | undefine
   return first && articles.every((a) => a.language === first) ? first : undefined;
 }
 
-/** A date as pages show it: the calendar day, YYYY-MM-DD. */
-export function dateLabel(date: Date): string {
-  return date.toISOString().slice(0, 10);
-}
-
 /**
  * The URL when it may become a link: only web URLs (http, https). A `javascript:` guid, a `data:` URL or
  * an id such as `urn:…` is never a link target, in any format: a reader or browser would run or show it.

@@ -57,7 +57,7 @@ export function renderIndexPage(site: SiteInfo, topics: TopicLinks[], all: Omit<
     `<link rel="alternate" type="${type}" title="${attr(`${site.title}: ${t(site.lang, 'site.allArticles')} (${name})`)}" href="${attr(all[key])}">\n`).join('')
     + topics.map(alternateLinks).join('')
     + `<link rel="outline" type="text/x-opml" title="${attr(t(site.lang, 'site.allTopicFeeds'))}" href="${attr(site.opmlUrl)}">\n`;
-  const items = topics.map((t) => `<li><a href="${attr(t.page)}"><strong>${text(t.topic.title)}</strong></a>
+  const items = topics.map((t) => `<li><a href="${attr(`${t.page}?lang=${site.lang}`)}"><strong>${text(t.topic.title)}</strong></a>
  <span class="meta">${m('site.articles', { count: t.count })}</span><br>${text(t.topic.description)}<br>${subscribeButtons(t)}</li>`).join('\n');
   return sitePage(site, {
     title: site.title,

@@ -1,20 +1,21 @@
-// Headless Chromium for the browser tests: one fresh profile per test, the page's DOM after its scripts
-// and stylesheets ran (--dump-dom), and screenshots at a given width. Skipped, with the reason, where
-// /usr/bin/chromium is missing; under CI=true a missing browser fails instead.
+// Headless Chromium for the browser tests, driven by playwright-core (Debian's /usr/bin/chromium, no
+// browser download): one browser per test file, a fresh context per viewport. Skipped, with the
+// reason, where /usr/bin/chromium is missing; under CI=true a missing browser fails instead.
 
+import { after, before } from 'node:test';
 import type { TestContext } from 'node:test';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 /** Git-ignored: for a human look at what the tests saw. */
 export const SCREENSHOT_DIR = join(import.meta.dirname, '..', 'screenshots');
-const run = promisify(execFile);
+/** A desktop and a phone: every browser test runs at both widths. */
+export const WIDTHS = [1280, 390] as const;
+export type Width = (typeof WIDTHS)[number];
 
 /** The `skip` option of a browser test: false when Chromium is there, else why (an error under CI). */
 export function browserSkip(): false | string {
@@ -23,38 +24,66 @@ export function browserSkip(): false | string {
   return `Chromium not installed at ${CHROMIUM}: apt-get install chromium`;
 }
 
-export interface Browser {
-  dumpDom(url: string, lang?: string): Promise<string>;
-  screenshot(url: string, name: string, width: number): Promise<string>;
-}
+// Without the background-networking flags Chromium keeps dialling Google's hosts, which this closed
+// network refuses; the sandbox needs a non-root user, and the tests run as root.
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--disable-quic'];
 
-export function startBrowser(t: TestContext): Browser {
-  const profile = mkdtempSync(join(tmpdir(), 'tidings-chromium-'));
-  t.after(() => rmSync(profile, { recursive: true, force: true }));
-  const flags = (lang: string) => ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`, '--virtual-time-budget=5000', `--lang=${lang}`, `--accept-lang=${lang}`];
+/**
+ * One browser for the whole test file, launched before its first test and closed after the last;
+ * `get()` hands it to a test. Nothing is launched when the file's tests are skipped.
+ */
+export function sharedBrowser(skip: false | string): { get: () => Browser } {
+  let browser: Browser | undefined;
+  before(async () => {
+    if (!skip) browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  });
+  after(async () => {
+    await browser?.close();
+  });
   return {
-    async dumpDom(url, lang = 'en') {
-      const { stdout } = await run(CHROMIUM, [...flags(lang), '--dump-dom', url], { timeout: 90_000, maxBuffer: 16 * 1024 * 1024 });
-      return stdout;
-    },
-    async screenshot(url, name, width) {
-      mkdirSync(SCREENSHOT_DIR, { recursive: true });
-      const file = join(SCREENSHOT_DIR, `${name}-${width}.png`);
-      await run(CHROMIUM, [...flags('en'), `--screenshot=${file}`, `--window-size=${width},1000`, '--hide-scrollbars', url], { timeout: 90_000 });
-      return file;
+    get: () => {
+      if (!browser) throw new Error('browser tests: the shared browser was not launched');
+      return browser;
     },
   };
+}
+
+/**
+ * A fresh context (cookies, cache) at a width, closed after the test. `language` is what the browser
+ * asks for in Accept-Language. `bypassCSP` lets axe-core be injected into pages whose CSP forbids
+ * scripts; leave it off where the test is about what the CSP allows.
+ */
+export async function openContext(t: TestContext, browser: Browser, opts: { width: Width; language?: string; bypassCSP?: boolean }): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    viewport: { width: opts.width, height: opts.width > 600 ? 900 : 844 },
+    locale: opts.language ?? 'en-GB',
+    bypassCSP: opts.bypassCSP ?? false,
+  });
+  context.setDefaultTimeout(30_000);
+  t.after(() => context.close());
+  return context;
+}
+
+/** Where a screenshot named `name` at `width` goes (the folder is created). */
+export function screenshotPath(name: string, width: number): string {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  return join(SCREENSHOT_DIR, `${name}-${width}.png`);
 }
 
 /** The app on a real port; its base URL must be known before the app is built, so the handler comes later. */
 export async function listenLater(t: TestContext): Promise<{ base: string; serve: (handler: (req: IncomingMessage, res: ServerResponse) => void) => void }> {
   let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
-  const server: Server = createServer((req, res) => handle(req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
+  const server = await listen((req, res) => handle(req, res));
   t.after(() => server.close());
   return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, serve: (h) => { handle = h; } };
+}
+
+/** A plain HTTP server on a free 127.0.0.1 port (e.g. a host page on another origin than the app). */
+export function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Server> {
+  const server = createServer(handler);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
 }

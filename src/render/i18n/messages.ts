@@ -26,7 +26,7 @@ const en = {
   'site.noArticles': 'No articles yet.',
   'site.embedTitle': 'Embed on your site',
   'site.embedScript': 'Show the latest articles on your own page with a script (the list takes your page\'s styles; these attributes filter it:',
-  'site.embedFrame': 'or, without any script, in a frame:',
+  'site.embedFrame': 'or in a frame (the few lines after it make the frame as tall as its list; without them it is still tall enough):',
   'site.language': 'Українською',
   'site.description': '{title}: news by topic, as feeds for your reader and as pages like this one.',
   'site.allTitle': 'All articles',
@@ -67,6 +67,9 @@ const en = {
   'sources.none': 'No remote sources are configured.',
   'sources.json': 'The same as JSON',
   'sources.never': 'never',
+  'embed.more': 'More on {site}',
+  'embed.empty': 'No articles yet.',
+  'embed.error': 'The latest articles could not be loaded.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -93,7 +96,7 @@ const uk: Record<MessageKey, string> = {
   'site.noArticles': 'Статей поки немає.',
   'site.embedTitle': 'Вбудувати на свій сайт',
   'site.embedScript': 'Покажіть останні статті на своїй сторінці скриптом (список бере стилі вашої сторінки; ці атрибути його фільтрують:',
-  'site.embedFrame': 'або, без жодного скрипту, у фреймі:',
+  'site.embedFrame': 'або у фреймі (кілька рядків після нього роблять фрейм заввишки з його список; і без них він досить високий):',
   'site.language': 'English',
   'site.description': '{title}: новини за темами — стрічками для вашої програми читання й такими сторінками, як ця.',
   'site.allTitle': 'Усі статті',
@@ -134,6 +137,9 @@ const uk: Record<MessageKey, string> = {
   'sources.none': 'Віддалених джерел не налаштовано.',
   'sources.json': 'Те саме в JSON',
   'sources.never': 'ніколи',
+  'embed.more': 'Більше на {site}',
+  'embed.empty': 'Статей поки немає.',
+  'embed.error': 'Не вдалося завантажити останні статті.',
 };
 
 const CATALOGUE: Record<Language, Record<MessageKey, string>> = { en, uk };
@@ -143,9 +149,13 @@ export function t(lang: Language, key: MessageKey, values: Record<string, string
   return CATALOGUE[lang][key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
 }
 
+/** The Intl locale and options dates are written with; the embed script formats with the same in the browser. */
+export const DATE_LOCALES: Record<Language, string> = { uk: 'uk-UA', en: 'en-GB' };
+export const DATE_OPTIONS: Intl.DateTimeFormatOptions = { dateStyle: 'long', timeZone: 'UTC' };
+
 const DATE_FORMATS: Record<Language, Intl.DateTimeFormat> = {
-  uk: new Intl.DateTimeFormat('uk-UA', { dateStyle: 'long', timeZone: 'UTC' }),
-  en: new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' }),
+  uk: new Intl.DateTimeFormat(DATE_LOCALES.uk, DATE_OPTIONS),
+  en: new Intl.DateTimeFormat(DATE_LOCALES.en, DATE_OPTIONS),
 };
 
 /** A calendar day as a reader of `lang` writes it (UTC, like the feeds): `5 грудня 2026 р.`, `5 December 2026`. */

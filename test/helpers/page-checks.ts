@@ -1,0 +1,52 @@
+// What every page a browser test visits must pass: axe-core in the page (no serious or critical
+// violation) and html-validate's recommended rules on the HTML the server sent. Both return findings
+// as readable lines, so a failing assertion says what to fix and where.
+
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { AxeResults } from 'axe-core';
+import { HtmlValidate } from 'html-validate';
+import type { Frame, Page, Response } from 'playwright-core';
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const validator = new HtmlValidate({ extends: ['html-validate:recommended'] });
+
+/** axe-core's serious and critical violations in `target` (a page, or a frame such as an embed). */
+export async function axeFindings(target: Page | Frame): Promise<string[]> {
+  // Injected by evaluation, not a <script> element: the page's CSP may forbid scripts.
+  await target.evaluate(AXE_SOURCE);
+  const results = await target.evaluate('axe.run(document)') as AxeResults;
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `axe ${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/**
+ * Removes what Chromium itself adds to a page it made from a feed by XSLT: a red banner announcing the
+ * end of XSLT support, with inline styles and white-on-red text of its own. It is the browser's, not
+ * ours, so the checks leave it out.
+ */
+export async function removeXsltBanner(page: Page): Promise<void> {
+  await page.evaluate("document.querySelectorAll('xslt-warning-banner').forEach((banner) => banner.remove())");
+}
+
+/** html-validate's findings on one document's source. */
+export async function htmlFindings(html: string): Promise<string[]> {
+  const report = await validator.validateString(html);
+  return report.results.flatMap((r) => r.messages.map((m) => `html-validate ${m.ruleId} ${m.line}:${m.column} ${m.message}`));
+}
+
+/**
+ * The last document the main frame loaded, as the server sent it: clicks navigate, and the checks
+ * want the bytes of the page they led to, not a re-fetch with other headers.
+ */
+export function trackDocuments(page: Page): () => Promise<{ url: string; status: number; contentType: string; body: string }> {
+  let last: Response | undefined;
+  page.on('response', (response) => {
+    if (response.request().isNavigationRequest() && response.frame() === page.mainFrame()) last = response;
+  });
+  return async () => {
+    if (!last) throw new Error('no document loaded yet');
+    return { url: last.url(), status: last.status(), contentType: last.headers()['content-type'] ?? '', body: await last.text() };
+  };
+}
