@@ -19,6 +19,12 @@ runStoreContract('sqlite file', () => {
   dirs.push(dir);
   return openStore(`sqlite:${join(dir, 'nested', 'tidings.db')}`);
 });
+// The same contract with feed page reads on a query worker's read-only connection (the web role's setup).
+runStoreContract('sqlite file, page reads on a query worker', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidings-store-'));
+  dirs.push(dir);
+  return openStore(`sqlite:${join(dir, 'tidings.db')}`, { queryWorkers: 1 });
+});
 test.after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 test('a SQLite file keeps its articles across reopen, and migrations run once', async () => {
