@@ -6,6 +6,9 @@ import { Piscina } from 'piscina';
 import type { ArticleQuery, StoredArticle } from '../../model.ts';
 import type { PageRead } from './page-query.ts';
 
+/** V8 old-generation cap per query worker, in MB: a 500-article page of 8 MB bodies fits (MAX_PAGE_MB stops the page before). */
+const WORKER_HEAP_MB = 128;
+
 export type QueryTask =
   | { kind: 'page'; query: ArticleQuery }
   | { kind: 'articles'; ids: readonly string[]; stories: ArticleQuery['stories'] };
@@ -28,6 +31,9 @@ export function createQueryPool(path: string, workers: number): QueryPool {
     idleTimeout: Number.POSITIVE_INFINITY,
     // One page read at a time per worker: a queued one waits in piscina's queue, not in SQLite.
     concurrentTasksPerWorker: 1,
+    // A page read holds at most one page of rows: a small young generation keeps the thread's memory
+    // small (the bench's peak RSS counts every thread), and the cap stops a runaway read, not the process.
+    resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 4 },
   });
   return {
     page: async (query) => (await pool.run({ kind: 'page', query })) as PageRead,
