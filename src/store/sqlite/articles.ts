@@ -286,6 +286,10 @@ export class SqliteArticles implements ArticleRepository {
     if (known && known.revision === revision) return known.read;
     const read = this.queries ? this.queries.page(query) : Promise.resolve().then(() => readPage(this.shared, query));
     this.pages.set(query, { revision, read });
+    // A failed read is not remembered: the next call with this query reads again.
+    read.catch(() => {
+      if (this.pages.get(query)?.read === read) this.pages.delete(query);
+    });
     return read;
   }
 
