@@ -21,7 +21,7 @@ export interface EnvConfig {
   baseUrl: string;
   databaseUrl: string;
   /** PostgreSQL pool size (DATABASE_POOL_SIZE), PGSSLMODE and STORY_WINDOW_HOURS, passed to openStore as they are. */
-  databaseOptions: { poolSize: number; sslMode?: string; storyWindowHours: number };
+  databaseOptions: { poolSize: number; sslMode?: string; storyWindowHours: number; queryWorkers?: number };
   feedsDir: string;
   contentDir: string;
   logLevel: LogLevel;
@@ -155,6 +155,7 @@ const envSchema = z.object({
   WEBSUB_MAX_PER_HOST: integerVar(1, 10_000_000).optional(),
   WEBSUB_TIMEOUT_MS: integerVar(100, 120_000).optional(),
   INGEST_WORKERS: integerVar(1, 64).optional(),
+  QUERY_WORKERS: integerVar(0, 64).optional(),
   INGEST_MAX_ITEMS: integerVar(1, 100_000).default(1000),
   STORY_WINDOW_HOURS: integerVar(0, 24 * 365).default(72),
   TRUST_PROXY: z
@@ -199,6 +200,7 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
     databaseUrl: v.DATABASE_URL,
     databaseOptions: {
       poolSize: v.DATABASE_POOL_SIZE, storyWindowHours: v.STORY_WINDOW_HOURS, ...(v.PGSSLMODE ? { sslMode: v.PGSSLMODE } : {}),
+      ...(v.QUERY_WORKERS === undefined ? {} : { queryWorkers: v.QUERY_WORKERS }),
     },
     feedsDir: v.FEEDS_DIR,
     contentDir: v.CONTENT_DIR,

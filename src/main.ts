@@ -24,7 +24,8 @@ async function main(): Promise<void> {
   const log = createLogger(env.logLevel, { role: env.role });
   const metrics = createMetrics({ role: env.role });
   let feeds: FeedsConfig = loadFeedsConfig(env.feedsDir);
-  const store = await openStore(env.databaseUrl, env.databaseOptions);
+  // Feed page reads run on a query worker where feeds are served (a `worker` process serves none).
+  const store = await openStore(env.databaseUrl, { ...env.databaseOptions, queryWorkers: env.databaseOptions.queryWorkers ?? (env.role === 'worker' ? 0 : 1) });
   const settings: HttpSettings = {
     baseUrl: env.baseUrl,
     siteTitle: env.siteTitle,

@@ -119,6 +119,18 @@ async function assertSameAnswer(rig: Rig, method: string, path: string, headers:
   assert.equal(fromDoor.status, fromExpress.status, `${method} ${path} ${JSON.stringify(headers)}: status`);
   assert.deepEqual(fromDoor.headers, fromExpress.headers, `${method} ${path} ${JSON.stringify(headers)}: headers`);
   assert.ok(fromDoor.body.equals(fromExpress.body), `${method} ${path} ${JSON.stringify(headers)}: body bytes`);
+  // Asked again with the same headers, the front door repeats the answer it kept (one writeHead of the
+  // headers it sent): the same status, header lines and bytes, with GET and HEAD sharing what they can.
+  const repeated = await rig.viaDoor(method, path, headers);
+  const other = await rig.viaDoor(method === 'HEAD' ? 'GET' : 'HEAD', path, headers);
+  assert.equal(rig.expressCalls(), before, `${method} ${path} ${JSON.stringify(headers)}: the repeat should not reach Express`);
+  assert.equal(repeated.status, fromExpress.status, `${method} ${path} ${JSON.stringify(headers)}: repeated status`);
+  assert.deepEqual(repeated.headers, fromExpress.headers, `${method} ${path} ${JSON.stringify(headers)}: repeated headers`);
+  assert.ok(repeated.body.equals(fromExpress.body), `${method} ${path} ${JSON.stringify(headers)}: repeated body bytes`);
+  const otherFromExpress = await rig.viaExpress(method === 'HEAD' ? 'GET' : 'HEAD', path, headers);
+  assert.equal(other.status, otherFromExpress.status, `the other method after ${method} ${path}: status`);
+  assert.deepEqual(other.headers, otherFromExpress.headers, `the other method after ${method} ${path}: headers`);
+  assert.ok(other.body.equals(otherFromExpress.body), `the other method after ${method} ${path}: body bytes`);
   return fromDoor;
 }
 

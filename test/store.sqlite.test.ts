@@ -19,7 +19,24 @@ runStoreContract('sqlite file', () => {
   dirs.push(dir);
   return openStore(`sqlite:${join(dir, 'nested', 'tidings.db')}`);
 });
+// The same contract with feed page reads on a query worker's read-only connection (the web role's setup).
+runStoreContract('sqlite file, page reads on a query worker', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidings-store-'));
+  dirs.push(dir);
+  return openStore(`sqlite:${join(dir, 'tidings.db')}`, { queryWorkers: 1 });
+});
 test.after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+test('an in-memory database asked for query workers reads in process: a second connection could not see it', async () => {
+  const store = await openStore('sqlite::memory:', { queryWorkers: 1 });
+  try {
+    await store.upsertArticles([makeArticle(1, { topics: ['a'] }), makeArticle(2, { topics: ['b'] })]);
+    const page = await store.queryArticles({ topics: ['a'], limit: 10 });
+    assert.deepEqual(page.map((a) => a.id), [makeArticle(1).id]);
+  } finally {
+    await store.close();
+  }
+});
 
 test('a SQLite file keeps its articles across reopen, and migrations run once', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tidings-store-'));

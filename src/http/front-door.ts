@@ -3,7 +3,7 @@
 // through the same precheck/sendEntry the route uses. Anything it cannot answer exactly goes to Express.
 
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { ResponseCache } from '../cache/cache.ts';
+import type { CachedResponse, ResponseCache } from '../cache/cache.ts';
 import { missingForm } from '../cache/cache.ts';
 import type { Metrics } from '../metrics.ts';
 import type { ArticleStore } from '../store/store.ts';
@@ -34,20 +34,42 @@ export interface DoorRecord {
 }
 
 /**
+ * One answer the front door gave for a record, kept for the same request headers: its status and its
+ * whole header list, flat and in order (as writeHead takes it), and the bytes of the 200. Repeats of it
+ * cost one writeHead instead of a dozen validated setHeader calls and the header map they build.
+ */
+interface DoorAnswer {
+  /** The cached entry it was made from: a re-rendered entry (after an eviction) is answered afresh. */
+  entry: CachedResponse;
+  status: number;
+  headers: HeaderValue[];
+  /** The 200's body; undefined for a 304. */
+  payload: Buffer | undefined;
+}
+
+/** A record with the answers given from it, by the request headers they depend on (see answerKey). */
+interface StoredRecord extends DoorRecord {
+  answers: Map<string, DoorAnswer>;
+}
+
+/** Distinct header combinations remembered per record (clients' own old ETags vary); beyond, it starts over. */
+const MAX_ANSWERS_PER_RECORD = 16;
+
+/**
  * Records by Origin and raw URL (CORS headers depend on the Origin; nothing else a cached route sets
  * depends on the request). Bounded against URL floods like the routes' own memo.
  */
 export class FrontDoorRecords {
-  private entries = new Map<string, DoorRecord>();
+  private entries = new Map<string, StoredRecord>();
   private static readonly MAX_ENTRIES = 10_000;
 
   /** Called by the cached route once it answered 200 or 304; `preamble` was read before it answered. */
   remember(req: IncomingMessage, record: DoorRecord): void {
     if (this.entries.size >= FrontDoorRecords.MAX_ENTRIES) this.entries.clear();
-    this.entries.set(recordKey(req), record);
+    this.entries.set(recordKey(req), { ...record, answers: new Map() });
   }
 
-  lookup(req: IncomingMessage): DoorRecord | undefined {
+  lookup(req: IncomingMessage): StoredRecord | undefined {
     return this.entries.get(recordKey(req));
   }
 
@@ -101,8 +123,17 @@ export function withFrontDoor(deps: FrontDoorDeps, app: RequestListener): Reques
   };
 }
 
+/**
+ * The request headers an answer depends on besides the URL and Origin (see precheck, isFresh,
+ * sendEntry): the coding it gets and whether it is a 304. HEAD differs from GET by the body alone.
+ */
+function answerKey(req: IncomingMessage): string {
+  const h = req.headers;
+  return `${h['accept-encoding'] ?? ''}\n${h['if-none-match'] ?? ''}\n${h['if-modified-since'] ?? ''}\n${h['cache-control'] ?? ''}`;
+}
+
 /** Sends the cached answer and returns true, or returns false having written nothing. */
-function answer(deps: FrontDoorDeps, record: DoorRecord, revision: number, nowMs: number, req: IncomingMessage, res: ServerResponse): boolean {
+function answer(deps: FrontDoorDeps, record: StoredRecord, revision: number, nowMs: number, req: IncomingMessage, res: ServerResponse): boolean {
   const current = record.revision === revision
     && record.catalog === deps.catalog()
     && (record.minute === undefined || record.minute === Math.floor(nowMs / 60_000));
@@ -112,9 +143,36 @@ function answer(deps: FrontDoorDeps, record: DoorRecord, revision: number, nowMs
   }
   const entry = deps.cache.get(record.cacheKey);
   // Evicted, or a coding not compressed yet: Express fills it (and records again).
-  if (!entry || missingForm(entry, req.headers['accept-encoding'])) return false;
+  if (!entry) return false;
+  const key = answerKey(req);
+  const known = record.answers.get(key);
+  if (known && known.entry === entry) {
+    res.writeHead(known.status, known.headers);
+    if (known.payload && req.method !== 'HEAD') res.end(known.payload);
+    else res.end();
+    return true;
+  }
+  if (missingForm(entry, req.headers['accept-encoding'])) return false;
   for (const [name, value] of record.preamble) res.setHeader(name, value);
   const { etag, lastModified } = record.validators;
-  if (!precheck(req, res, etag, lastModified, record.policy, entry)) sendEntry(req, res, entry);
+  const notModified = precheck(req, res, etag, lastModified, record.policy, entry);
+  if (!notModified) sendEntry(req, res, entry);
+  const payload = notModified ? undefined : sentPayload(entry, res);
+  if (notModified || payload) {
+    if (record.answers.size >= MAX_ANSWERS_PER_RECORD) record.answers.clear();
+    record.answers.set(key, { entry, status: res.statusCode, headers: flatHeaders(res), payload });
+  }
   return true;
+}
+
+/** The headers `res` was sent with, raw names in order, flat: [name, value, name, value, …]. */
+function flatHeaders(res: ServerResponse): HeaderValue[] {
+  return headerSnapshot(res).flatMap(([name, value]) => [name, value]);
+}
+
+/** The form of the entry sendEntry sent, read back from the headers it set (undefined: not certain). */
+function sentPayload(entry: CachedResponse, res: ServerResponse): Buffer | undefined {
+  const coding = res.getHeader('Content-Encoding');
+  const form = coding === undefined ? entry.body : coding === 'br' ? entry.br : coding === 'gzip' ? entry.gzip : undefined;
+  return form && form.length === Number(res.getHeader('Content-Length')) ? form : undefined;
 }

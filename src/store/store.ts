@@ -207,6 +207,8 @@ export interface StoreOptions {
   sslMode?: string;
   /** SQLite: how long a write retries while another process holds the lock (default 30 s). */
   writeWaitMs?: number;
+  /** SQLite, QUERY_WORKERS: worker threads that run feed page reads (default 0: in process). */
+  queryWorkers?: number;
   /** STORY_WINDOW_HOURS: how far apart two sources' copies of one story may be published (default 72). */
   storyWindowHours?: number;
 }
@@ -227,7 +229,10 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
   }
   if (scheme === undefined || scheme === 'sqlite' || scheme === 'file' || databaseUrl === ':memory:') {
     const { openSqliteStore } = await import('./sqlite/index.ts');
-    return openSqliteStore(sqlitePath(databaseUrl), options.writeWaitMs === undefined ? {} : { writeWaitMs: options.writeWaitMs }, storyWindowMs);
+    return openSqliteStore(sqlitePath(databaseUrl), {
+      ...(options.writeWaitMs === undefined ? {} : { writeWaitMs: options.writeWaitMs }),
+      ...(options.queryWorkers === undefined ? {} : { queryWorkers: options.queryWorkers }),
+    }, storyWindowMs);
   }
   throw new TidingsError('config', 'DATABASE_URL', `unsupported scheme "${scheme}:" (use sqlite:path or postgres://…)`);
 }

@@ -2,36 +2,36 @@
 // every batch is one transaction, taken through SqliteDb.write so another process's lock never blocks
 // the serving thread.
 
-import type { Statement } from 'better-sqlite3';
-import type { ArticleQuery, IndexedArticle, RelatedArticle, StoredArticle } from '../../model.ts';
+import type { ArticleQuery, IndexedArticle, StoredArticle } from '../../model.ts';
 import {
-  contentHash, newestFirst, pageVersion, PUBLISHED_COLUMNS, sameSet, toArticle, toArticleRow, withFirstSeenDates, matchedByUrl,
-  type ArticleRow, type PageRow, type PublishedRow,
+  contentHash, pageVersion, PUBLISHED_COLUMNS, sameSet, toArticle, toArticleRow, withFirstSeenDates, matchedByUrl,
+  type ArticleRow, type PublishedRow,
 } from '../rows.ts';
 import type { ArticleRepository, QueryVersion, UpsertResult } from '../store.ts';
-import { bandRows, chooseStory, groupRelated, lookupRange, MAX_CANDIDATES_PER_BAND, storyTopics, StoryPool, withRelated, type CandidateRow, type RelatedRow,
-} from '../stories.ts';
-import { marks, type Param, type SqliteDb } from './db.ts';
-import { toFtsQuery } from './fts.ts';
+import { bandRows, chooseStory, lookupRange, MAX_CANDIDATES_PER_BAND, storyTopics, StoryPool, type CandidateRow } from '../stories.ts';
+import type { SqliteDb } from './db.ts';
+import { readArticles, readPage, type PageRead } from './page-query.ts';
+import type { QueryPool } from './query-pool.ts';
 import { searchText } from '../../text/search.ts';
 
 type StoredRow = ArticleRow & { rowid: number };
-
-const PAGE_VERSION_COLUMNS = 'a.revision AS revision, a.changed_at AS changed_at';
 
 export class SqliteArticles implements ArticleRepository {
   private readonly shared: SqliteDb;
   private readonly stmts;
   /** Set when a write may have taken an article out of some topic (see upsertArticles). */
   private topicsRewritten = false;
-  /** The last page computed: queryVersion and queryArticles of one request share it. */
-  private lastPage: { query: ArticleQuery; revision: number; rows: PageRow[] } | undefined;
+  /** Pages read per query object: queryVersion and queryArticles of one request share one read. */
+  private readonly pages = new WeakMap<ArticleQuery, { revision: number; read: Promise<PageRead> }>();
+  /** Worker threads with read-only connections that run page reads (absent: they run here). */
+  private readonly queries: QueryPool | undefined;
 
   /** STORY_WINDOW_HOURS in milliseconds. */
   private readonly storyWindowMs: number;
 
-  constructor(shared: SqliteDb, storyWindowMs: number) {
+  constructor(shared: SqliteDb, storyWindowMs: number, queries?: QueryPool) {
     this.shared = shared;
+    this.queries = queries;
     this.storyWindowMs = storyWindowMs;
     const { db } = shared;
     this.stmts = {
@@ -258,103 +258,12 @@ export class SqliteArticles implements ArticleRepository {
   }
 
   async queryArticles(query: ArticleQuery): Promise<StoredArticle[]> {
-    const ids = this.pageRows(query).map((r) => r.id);
-    const rows = ids.map((id) => this.stmts.publishedById.get(id)).filter((r): r is PublishedRow => r !== undefined);
-    const sources = this.sourcesOfPage(ids);
-    const related = query.stories === 'separate' ? new Map<string, RelatedArticle[]>() : this.relatedOfPage(ids);
-    return rows.map((r) => withRelated(toArticle(r, sources.get(r.id) ?? []), related.get(r.id)));
-  }
-
-  /** The other sources' copies of a page's leading articles, earliest first, in one statement. */
-  private relatedOfPage(ids: readonly string[]): Map<string, RelatedArticle[]> {
-    const rows = ids.length === 0 ? [] : this.shared.prepared<RelatedRow>(
-      `SELECT id, url, title, source_id, story_id FROM articles WHERE story_id IN (${marks(ids)}) ORDER BY published, id`,
-    ).all(...ids);
-    return groupRelated(rows);
+    const ids = (await this.pageRows(query)).rows.map((r) => r.id);
+    return this.queries ? this.queries.articles(ids, query.stories) : readArticles(this.shared, ids, query.stories);
   }
 
   private sourcesOf(id: string): string[] {
     return this.stmts.sourcesOf.all(id).map((r) => r.source_id);
-  }
-
-  /** The sources of a page of articles in one statement, instead of one per article. */
-  private sourcesOfPage(ids: readonly string[]): Map<string, string[]> {
-    const byArticle = new Map<string, string[]>();
-    if (ids.length === 0) return byArticle;
-    const rows = this.shared.prepared<{ article_id: string; source_id: string }>(
-      `SELECT article_id, source_id FROM article_sources WHERE article_id IN (${marks(ids)}) ORDER BY article_id, source_id`,
-    ).all(...ids);
-    for (const { article_id: id, source_id: source } of rows) {
-      const list = byArticle.get(id);
-      if (list) list.push(source);
-      else byArticle.set(id, [source]);
-    }
-    return byArticle;
-  }
-
-  /**
-   * The newest matching articles, with what their version needs. A topic union merges each topic's own
-   * index range (fast on any archive size) instead of one `IN (…) ORDER BY` over the join table, which
-   * sorts every match.
-   */
-  private matchingRows(query: ArticleQuery, limit: number): PageRow[] {
-    const topics = query.topics ?? [];
-    // Paging back (`after`) reads upwards from the cursor, then turns the page newest-first.
-    const dir = query.after ? 'ASC' : 'DESC';
-    if (topics.length === 0) {
-      const { where, params } = this.filters(query, 'a.published', 'a.id');
-      const sql = `SELECT a.id AS id, ${PAGE_VERSION_COLUMNS} FROM articles a WHERE ${where} ORDER BY a.published ${dir}, a.id ${dir} LIMIT ?`;
-      const rows = this.shared.prepared<PageRow>(sql).all(...params, limit);
-      return query.after ? rows.reverse() : rows;
-    }
-    const { where, params } = this.filters(query, 't.published', 't.article_id');
-    const stmt: Statement<Param[], PageRow & { published: number }> = this.shared.prepared(
-      `SELECT t.article_id AS id, t.published AS published, ${PAGE_VERSION_COLUMNS} FROM article_topics t
-       JOIN articles a ON a.id = t.article_id
-       WHERE t.topic = ? AND ${where} ORDER BY t.published ${dir}, t.article_id ${dir} LIMIT ?`);
-    const merged = new Map<string, PageRow & { published: number }>();
-    for (const topic of new Set(topics)) {
-      for (const row of stmt.all(topic, ...params, limit)) merged.set(row.id, row);
-    }
-    const sorted = [...merged.values()].sort(newestFirst);
-    return query.after ? sorted.slice(Math.max(0, sorted.length - limit)) : sorted.slice(0, limit);
-  }
-
-  /** WHERE clause for everything but the topic union; `published`/`id` name the ordered columns. */
-  private filters(query: ArticleQuery, published: string, id: string): { where: string; params: Param[] } {
-    // A story shows once, as its leading article: the cursor and the page count leaders only.
-    const clauses: string[] = [query.stories === 'separate' ? '1' : 'a.story_id IS NULL'];
-    const params: Param[] = [];
-    if (query.excludeTopics?.length) {
-      clauses.push(`NOT EXISTS (SELECT 1 FROM article_topics x WHERE x.article_id = a.id AND x.topic IN (${marks(query.excludeTopics)}))`);
-      params.push(...query.excludeTopics);
-    }
-    if (query.sources?.length) {
-      clauses.push(`EXISTS (SELECT 1 FROM article_sources s WHERE s.article_id = a.id AND s.source_id IN (${marks(query.sources)}))`);
-      params.push(...query.sources);
-    }
-    if (query.lang) {
-      clauses.push(`(lower(a.language) = ? OR lower(a.language) LIKE ?)`);
-      params.push(query.lang.toLowerCase(), `${query.lang.toLowerCase()}-%`);
-    }
-    if (query.since) {
-      clauses.push(`${published} >= ?`);
-      params.push(query.since.getTime());
-    }
-    if (query.before) {
-      clauses.push(`(${published} < ? OR (${published} = ? AND ${id} < ?))`);
-      params.push(query.before.published.getTime(), query.before.published.getTime(), query.before.id);
-    }
-    if (query.after) {
-      clauses.push(`(${published} > ? OR (${published} = ? AND ${id} > ?))`);
-      params.push(query.after.published.getTime(), query.after.published.getTime(), query.after.id);
-    }
-    if (query.terms) {
-      const fts = toFtsQuery(query.terms);
-      clauses.push(fts === undefined ? '0' : `a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)`);
-      if (fts !== undefined) params.push(fts);
-    }
-    return { where: clauses.join(' AND '), params };
   }
 
   /**
@@ -363,17 +272,25 @@ export class SqliteArticles implements ArticleRepository {
    * the archive's size, and the ids it found are kept for the queryArticles call that usually follows.
    */
   async queryVersion(query: ArticleQuery): Promise<QueryVersion> {
-    return pageVersion(this.pageRows(query), this.shared.meta('deleted_revision'), this.shared.meta('deleted_at'));
+    const page = await this.pageRows(query);
+    return pageVersion(page.rows, page.deletedRevision, page.deletedAt);
   }
 
-  /** matchingRows for one query object, remembered until the next write. */
-  private pageRows(query: ArticleQuery): PageRow[] {
+  /**
+   * The page of one query object, remembered until the next write; concurrent callers share one read.
+   * With query workers the read runs there, else here.
+   */
+  private pageRows(query: ArticleQuery): Promise<PageRead> {
     const revision = this.shared.meta('revision');
-    const known = this.lastPage;
-    if (known && known.query === query && known.revision === revision) return known.rows;
-    const rows = this.matchingRows(query, query.limit);
-    this.lastPage = { query, revision, rows };
-    return rows;
+    const known = this.pages.get(query);
+    if (known && known.revision === revision) return known.read;
+    const read = this.queries ? this.queries.page(query) : Promise.resolve().then(() => readPage(this.shared, query));
+    this.pages.set(query, { revision, read });
+    // A failed read is not remembered: the next call with this query reads again.
+    read.catch(() => {
+      if (this.pages.get(query)?.read === read) this.pages.delete(query);
+    });
+    return read;
   }
 
   async countByTopic(): Promise<Map<string, number>> {

@@ -24,6 +24,8 @@ export const DEFAULT_WRITE_WAIT_MS = 30_000;
 export interface SqliteOptions {
   /** How long a write retries while another process holds the lock, then fails (default 30 s). */
   writeWaitMs?: number;
+  /** Worker threads that run feed page reads on read-only connections (default 0: they run in process). */
+  queryWorkers?: number;
 }
 
 export function openDatabase(path: string): Db {

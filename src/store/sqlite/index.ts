@@ -6,6 +6,7 @@ import { composeStore, type ArticleStore } from '../store.ts';
 import { DEFAULT_STORY_WINDOW_HOURS, HOUR_MS } from '../stories.ts';
 import { SqliteArticles } from './articles.ts';
 import { migrate, openDatabase, SqliteDb, type SqliteOptions } from './db.ts';
+import { createQueryPool } from './query-pool.ts';
 import { createSqliteSources } from './sources.ts';
 import { createSqliteSubscriptions } from './subscriptions.ts';
 
@@ -13,12 +14,15 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}, story
   const db = openDatabase(path);
   migrate(db, path);
   const shared = new SqliteDb(db, path, options);
-  return composeStore(new SqliteArticles(shared, storyWindowMs), createSqliteSources(shared), createSqliteSubscriptions(shared), {
+  // A second connection cannot see an in-memory database: its reads stay on this one.
+  const queries = (options.queryWorkers ?? 0) > 0 && path !== ':memory:' ? createQueryPool(path, options.queryWorkers ?? 0) : undefined;
+  return composeStore(new SqliteArticles(shared, storyWindowMs, queries), createSqliteSources(shared), createSqliteSubscriptions(shared), {
     currentRevision: async () => shared.currentRevision(),
     probe: () => probe(shared),
     // One connection, no pool.
     poolStats: () => undefined,
     close: async () => {
+      await queries?.close();
       if (db.open) db.close();
     },
   });

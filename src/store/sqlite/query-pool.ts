@@ -1,0 +1,43 @@
+// The query workers of the SQLite backend: a feed page's reads (the full-text match above all, about
+// 10 ms for a two-word `q` on a 100,000-article archive) run on worker threads with read-only
+// connections, never on the thread that serves readers. Results are the same as in process.
+
+import { Piscina } from 'piscina';
+import type { ArticleQuery, StoredArticle } from '../../model.ts';
+import type { PageRead } from './page-query.ts';
+
+/** V8 old-generation cap per query worker, in MB: a 500-article page of 8 MB bodies fits (MAX_PAGE_MB stops the page before). */
+const WORKER_HEAP_MB = 128;
+
+export type QueryTask =
+  | { kind: 'page'; query: ArticleQuery }
+  | { kind: 'articles'; ids: readonly string[]; stories: ArticleQuery['stories'] };
+
+export interface QueryPool {
+  page(query: ArticleQuery): Promise<PageRead>;
+  articles(ids: readonly string[], stories: ArticleQuery['stories']): Promise<StoredArticle[]>;
+  close(): Promise<void>;
+}
+
+export function createQueryPool(path: string, workers: number): QueryPool {
+  const typescript = import.meta.url.endsWith('.ts');
+  const pool = new Piscina<QueryTask, unknown>({
+    filename: new URL(`./query-worker${typescript ? '.ts' : '.js'}`, import.meta.url).href,
+    // Under tsx (tests, `npm run dev`) the worker needs tsx too; dist/ runs plain JavaScript.
+    execArgv: typescript ? ['--import', import.meta.resolve('tsx')] : [],
+    workerData: { path },
+    minThreads: workers,
+    maxThreads: workers,
+    idleTimeout: Number.POSITIVE_INFINITY,
+    // One page read at a time per worker: a queued one waits in piscina's queue, not in SQLite.
+    concurrentTasksPerWorker: 1,
+    // A page read holds at most one page of rows: a small young generation keeps the thread's memory
+    // small (the bench's peak RSS counts every thread), and the cap stops a runaway read, not the process.
+    resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 4 },
+  });
+  return {
+    page: async (query) => (await pool.run({ kind: 'page', query })) as PageRead,
+    articles: async (ids, stories) => (await pool.run({ kind: 'articles', ids, stories })) as StoredArticle[],
+    close: () => pool.destroy(),
+  };
+}
