@@ -172,6 +172,40 @@ test('under overload, misses beyond the bound are shed with 503 + Retry-After wh
   await request(app.app).get('/feeds/ukraine.json').set('If-None-Match', warm.headers.etag!).expect(304);
 });
 
+test('a search is charged and bounded BEFORE its full-text read: refused or shed searches never reach the store', async (t) => {
+  const app = await startTestApp(t, { limits: { searchesPerMinute: 2, maxPendingMisses: 5 } });
+  await app.store.upsertArticles([makeArticle(1, { topics: ['ukraine'] })]);
+  // The version read of a `q` is the full-text match: count the reads, and make each take 300 ms.
+  let searchReads = 0;
+  const queryVersion = app.store.queryVersion.bind(app.store);
+  app.store.queryVersion = async (q: ArticleQuery) => {
+    if (q.terms !== undefined) {
+      searchReads++;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    return queryVersion(q);
+  };
+  for (const q of ['metro', 'coffee']) await request(app.app).get(`/feeds/all.json?q=${q}`).expect(200);
+  const refused = await request(app.app).get('/feeds/all.json?q=borsch').expect(429);
+  assert.match(refused.body.message, /too many searches/);
+  assert.equal(searchReads, 2, 'the search over the limit was refused before its read, and each admitted search was charged once');
+  // The overload bound: 12 distinct searches from 12 clients at once; only 5 (4 running, 1 queued) are read.
+  const flood = await startTestApp(t, { limits: { maxPendingMisses: 5, trustProxy: 1 } });
+  let floodReads = 0;
+  const floodVersion = flood.store.queryVersion.bind(flood.store);
+  flood.store.queryVersion = async (q: ArticleQuery) => {
+    if (q.terms !== undefined) floodReads++;
+    await new Promise((r) => setTimeout(r, 300));
+    return floodVersion(q);
+  };
+  const answers = await Promise.all(Array.from({ length: 12 }, (_, i) =>
+    request(flood.app).get(`/feeds/all.json?q=word${i}`).set('X-Forwarded-For', `203.0.113.${i + 1}`)));
+  assert.deepEqual(answers.map((r) => r.status).sort(), [...Array(5).fill(200), ...Array(7).fill(503)]);
+  assert.equal(floodReads, 5, 'shed searches never ran their full-text read');
+  // Plain pages are not charged for their (index-range) version read: pollers repeat them after every write.
+  await request(flood.app).get('/feeds/ukraine.json').expect(200);
+});
+
 test('behind a proxy (TRUST_PROXY), the limits key on the client X-Forwarded-For names', async (t) => {
   const app = await startTestApp(t, { limits: { missesPerMinute: 1, trustProxy: 1 } });
   const miss = (client: string, n: number) => request(app.app).get(`/feeds/all.json?since=2020-01-0${n}`).set('X-Forwarded-For', client);

@@ -77,6 +77,27 @@ export interface CachedServing {
   route: string;
 }
 
+/**
+ * The version read of a URL not yet resolved at this revision. With a `q` it is a full-text match (the
+ * costliest read there is), so it is a miss in all but name: counted against the client's miss and search
+ * limits and run inside the overload bound, BEFORE it runs, so a flood of distinct searches is refused
+ * instead of queueing reads. Returns undefined when the request was refused (its 429/503 is sent).
+ * Other reads are index ranges that every poller repeats after each write: they are not charged.
+ */
+export async function readVersion<V>(serving: CachedServing, req: Request, res: Response, search: boolean, read: () => Promise<V>): Promise<V | undefined> {
+  if (!search) return read();
+  if (!(await serving.gate.admit(req, res, true))) return undefined;
+  try {
+    return await serving.gate.render(read);
+  } catch (err) {
+    if (isBusy(err)) {
+      sendBusy(res);
+      return undefined;
+    }
+    throw err;
+  }
+}
+
 /** The store revision and catalog a request was resolved at. */
 export interface Stamp {
   revision: number;
@@ -86,8 +107,9 @@ export interface Stamp {
 /**
  * Answers from the cache (or 304) when it can; a miss is admitted by the client's rate limits, rendered
  * once per key inside the overload bound, cached and sent. Hits and 304s never touch the limits.
+ * `admitted`: this request was already counted by readVersion.
  */
-export async function serveCached(serving: CachedServing, req: Request, res: Response, resolved: Resolved, stamp: Stamp, fill: () => Promise<CachedResponse>): Promise<void> {
+export async function serveCached(serving: CachedServing, req: Request, res: Response, resolved: Resolved, stamp: Stamp, fill: () => Promise<CachedResponse>, admitted = false): Promise<void> {
   const { deps, gate, fills, policy } = serving;
   const { validators, cacheKey } = resolved;
   // What the middleware and the route set so far: the front door repeats it before the same precheck.
@@ -101,7 +123,8 @@ export async function serveCached(serving: CachedServing, req: Request, res: Res
   if (precheck(req, res, validators.etag, validators.lastModified, policy, cached)) return remember();
   let entry = cached;
   if (!entry) {
-    if (!(await gate.admit(req, res, resolved.search))) return;
+    // A search whose version read was already admitted (readVersion) is not charged twice.
+    if (!admitted && !(await gate.admit(req, res, resolved.search))) return;
     try {
       entry = await fills.run(cacheKey, () => gate.render(fill));
     } catch (err) {

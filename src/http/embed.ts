@@ -10,7 +10,7 @@ import { parseFeedRequest, type FeedRequest, type ParseResult } from '../query/f
 import { buildEmbedScript, EMBED_DEFAULT_LIMIT, EMBED_MAX_LIMIT, renderEmbedPage } from '../render/embed.ts';
 import { inLanguage, isLanguage, t, type Language } from '../render/i18n/messages.ts';
 import { RENDERER_VERSION } from '../version.ts';
-import { knownSources, RequestMemo, serveCached, type CachedServing, type Resolved } from './cached.ts';
+import { knownSources, readVersion, RequestMemo, serveCached, type CachedServing, type Resolved } from './cached.ts';
 import { makeEtag } from './conditional.ts';
 import type { AppDeps } from './deps.ts';
 import { topicPageUrl, withPublicUrls } from './links.ts';
@@ -93,6 +93,7 @@ export function embedPageHandler(deps: AppDeps, gate: MissGate) {
     const revision = await deps.store.currentRevision();
     const minute = Math.floor(nowMs() / 60_000);
     let resolved = memo.get(revision, catalog, req.url, minute);
+    let admitted = false;
     if (!resolved) {
       const { limit: rawLimit, ...filters } = req.query as Record<string, unknown>;
       const parsed = parseTopicsAndFilters(deps, String(req.params.topics), filters);
@@ -101,7 +102,9 @@ export function embedPageHandler(deps: AppDeps, gate: MissGate) {
       const limit = parseEmbedLimit(rawLimit);
       if (limit.kind === 'bad') return sendBadRequest(res, 'limit', limit.message, req);
       const request = parsed.request;
-      const version = await deps.store.queryVersion({ ...request.query, limit: limit.limit });
+      admitted = request.query.terms !== undefined;
+      const version = await readVersion(serving, req, res, admitted, () => deps.store.queryVersion({ ...request.query, limit: limit.limit }));
+      if (version === undefined) return;
       const key = `embed|${request.topicPath}?${request.queryString}|${limit.limit}`;
       const etag = makeEtag([version.tag, key, RENDERER_VERSION, deps.settings.baseUrl, deps.settings.siteTitle, siteLanguageOf(deps), pageTitle(deps, request)]);
       resolved = {
@@ -120,7 +123,7 @@ export function embedPageHandler(deps: AppDeps, gate: MissGate) {
       const entry = prepareResponse(html, { ...validators, contentType: 'text/html; charset=utf-8' });
       deps.cache.set(cacheKey, entry);
       return entry;
-    });
+    }, admitted);
   };
 }
 

@@ -13,7 +13,7 @@ import { commonLanguage } from '../render/common.ts';
 import type { FeedDocument, Rendered } from '../render/types.ts';
 import { RENDERER_VERSION, VERSION } from '../version.ts';
 import { SingleFlight } from '../concurrency.ts';
-import { knownSources, RequestMemo, serveCached, type CachedServing, type Resolved, type Validators } from './cached.ts';
+import { knownSources, readVersion, RequestMemo, serveCached, type CachedServing, type Resolved, type Validators } from './cached.ts';
 import { makeEtag } from './conditional.ts';
 import type { AppDeps } from './deps.ts';
 import { feedUrl, topicPageUrl, withPublicUrls } from './links.ts';
@@ -66,6 +66,7 @@ export function feedHandler(deps: AppDeps, gate: MissGate): (req: Request, res: 
     const minute = Math.floor(nowMs() / 60_000);
     // Pollers repeat the same URL: between two writes its parsing and version are already known.
     let resolved = memo.get(revision, catalog, req.url, minute);
+    let admitted = false;
     if (!resolved) {
       const parsed = parseFeedRequest(String(req.params.spec ?? ''), req.query as Record<string, unknown>, {
         knownTopics: new Set(catalog.topics.map((t) => t.id)),
@@ -76,7 +77,9 @@ export function feedHandler(deps: AppDeps, gate: MissGate): (req: Request, res: 
       if (parsed.kind === 'bad-request') return sendBadRequest(res, parsed.parameter, parsed.message);
       const request = parsed.request;
       const key = `${request.format}|${request.topicPath}?${request.queryString}`;
-      const version = await deps.store.queryVersion(request.query);
+      admitted = request.query.terms !== undefined;
+      const version = await readVersion(serving, req, res, admitted, () => deps.store.queryVersion(request.query));
+      if (version === undefined) return;
       const etag = makeEtag([version.tag, key, RENDERER_VERSION, deps.settings.baseUrl, feedTitle(topicsOf(request, catalog.topics)), deps.settings.hubUrl ?? '', String(limits.maxPageBytes)]);
       resolved = {
         request,
@@ -91,7 +94,7 @@ export function feedHandler(deps: AppDeps, gate: MissGate): (req: Request, res: 
     // Everything a repeated URL needs was worked out once per store revision, above.
     const { request, validators, cacheKey, link } = resolved;
     if (link) res.setHeader('Link', link);
-    await serveCached(serving, req, res, resolved, { revision, catalog }, () => fillEntry(deps, request, validators, cacheKey, limits.maxPageBytes));
+    await serveCached(serving, req, res, resolved, { revision, catalog }, () => fillEntry(deps, request, validators, cacheKey, limits.maxPageBytes), admitted);
   };
 }
 
