@@ -4,8 +4,13 @@
 // source and copies outside the window never merge.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { loadFeedsConfig } from '../src/config.ts';
+import { syncLocalContent } from '../src/ingest/local.ts';
+import { silentLogger } from '../src/log.ts';
 import type { IndexedArticle } from '../src/model.ts';
 import { withStorySignature } from '../src/stories/signature.ts';
 import { openStore, type ArticleStore, type StoreOptions } from '../src/store/store.ts';
@@ -28,6 +33,24 @@ function copy(id: string, sourceId: string, over: Partial<IndexedArticle> = {}):
     summary: l.text.slice(0, 80), contentHtml: `<p>${l.text}</p>`, text: l.text, language: l.lang,
     published, updated: published, sourceId, topics: ['defence'], ...over,
   }));
+}
+
+const FEEDS = loadFeedsConfig(new URL('../feeds', import.meta.url).pathname);
+
+/** Writes a labelled article as a content/ Markdown file and syncs content/ into the store (the real loader). */
+async function syncLocal(store: ArticleStore, id: string): Promise<string> {
+  const l = labelled.find((a) => a.id === id)!;
+  const dir = mkdtempSync(join(tmpdir(), 'tidings-stories-'));
+  try {
+    const date = new Date(base + l.hour * HOUR).toISOString();
+    writeFileSync(join(dir, `${id}.md`), `---\ntitle: "${l.title}"\ndate: ${date}\nlang: ${l.lang}\n---\n\n${l.text}\n`);
+    const result = await syncLocalContent({ store, contentDir: dir, baseUrl: 'http://tidings.test', compiled: () => FEEDS.compiled, log: silentLogger() });
+    assert.equal(result.inserted, 1);
+    const [article] = await store.queryArticles({ sources: ['local'], limit: 1, stories: 'separate' });
+    return article!.id;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 type Open = (options?: StoreOptions) => Promise<ArticleStore>;
@@ -118,6 +141,23 @@ function runStoryContract(name: string, open: Open, skip?: string): void {
       const last = await store.getArticle(seen[2]!);
       const back = await store.queryArticles({ limit: 5, after: { published: last!.published, id: last!.id } });
       assert.deepEqual(back.map((a) => a.id), seen.slice(0, 2));
+    }));
+
+    test('a local article is signed where it is classified: stored first, it leads a remote copy', () => withStore(async (store) => {
+      const local = await syncLocal(store, 'en-patriot-agency');
+      await store.upsertArticles([copy('en-patriot-reprint', 'paper')]);
+      const page = await store.queryArticles({ limit: 10 });
+      assert.deepEqual(page.map((a) => a.id), [local]);
+      assert.deepEqual(page[0]!.related?.map((r) => r.id), ['https://paper.example/en-patriot-reprint']);
+    }));
+
+    test('a local article arriving after a remote leader was published joins it: the published id stays', () => withStore(async (store) => {
+      await store.upsertArticles([copy('en-patriot-agency', 'agency')]);
+      const local = await syncLocal(store, 'en-patriot-reprint');
+      const page = await store.queryArticles({ limit: 10 });
+      assert.deepEqual(page.map((a) => a.id), ['https://agency.example/en-patriot-agency']);
+      assert.deepEqual(page[0]!.related?.map((r) => [r.id, r.sourceId]), [[local, 'local']]);
+      assert.equal((await store.getArticle(local))!.storyId, 'https://agency.example/en-patriot-agency');
     }));
 
     test('a removed leader hands its story to its earliest copy', () => withStore(async (store) => {

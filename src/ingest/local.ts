@@ -1,6 +1,6 @@
-// Local content → store: read every file under content/, classify, upsert, and remove the articles
-// whose files are gone. Never throws for a bad file: it is reported with its path and line, and the
-// rest is published.
+// Local content → store: read every file under content/, classify and sign, upsert, and remove the
+// articles whose files are gone. Never throws for a bad file: it is reported with its path and line,
+// and the rest is published.
 
 import type { CompiledTopics } from '../classify/topics.ts';
 import { classify } from '../classify/topics.ts';
@@ -8,6 +8,7 @@ import { loadContentDir } from '../fetch/local.ts';
 import type { Logger } from '../log.ts';
 import { LOCAL_SOURCE_ID } from '../normalize/normalize.ts';
 import type { IndexedArticle } from '../model.ts';
+import { withStorySignature } from '../stories/signature.ts';
 import type { ArticleStore, UpsertResult } from '../store/store.ts';
 import { upsertInBatches, yieldToReaders } from './batches.ts';
 
@@ -37,7 +38,9 @@ export async function syncLocalContent(deps: LocalSyncDeps): Promise<LocalSyncRe
   const classified: IndexedArticle[] = [];
   for (const article of articles) {
     if (classified.length % CLASSIFY_SLICE === 0) await yieldToReaders();
-    classified.push({ ...article, topics: classify(article, compiled, undefined, article.text) });
+    // Signed where it is classified, as a remote item is in the worker (process-feed.ts): a remote
+    // copy of a local article then finds it in the story index, and a local article stored first leads.
+    classified.push(withStorySignature({ ...article, topics: classify(article, compiled, undefined, article.text) }));
   }
   const upserted = await upsertInBatches(deps.store, classified);
   // A file that fails to parse may be a half-saved edit of a published article: removing its article
