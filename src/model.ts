@@ -92,6 +92,8 @@ export interface Topic {
   title: string;
   description: string;
   rules: TopicRules;
+  /** `separate` (topics.yaml `stories: off`): its feeds and page list every copy of a story on its own. */
+  stories?: 'separate';
 }
 
 /** A remote feed polled over HTTP, as configured in `feeds/`. */

@@ -87,6 +87,15 @@ function runStoryContract(name: string, open: Open, skip?: string): void {
       assert.equal((await store.upsertArticles([leader])).unchanged, 1);
     }));
 
+    test('topics count stories, unless a topic lists every copy (separate) or every topic does', () => withStore(async (store) => {
+      await store.upsertArticles([copy('en-patriot-agency', 'agency'), copy('en-grain-ship-agency', 'agency', { topics: ['sea'] })]);
+      await store.upsertArticles([copy('en-patriot-reprint', 'paper', { topics: ['germany'] })]);
+      // The leader holds its copy's topic too: `germany` has one story in two articles.
+      assert.deepEqual(Object.fromEntries(await store.countByTopic()), { defence: 1, germany: 1, sea: 1 });
+      assert.deepEqual(Object.fromEntries(await store.countByTopic({ separate: ['germany'] })), { defence: 1, germany: 2, sea: 1 });
+      assert.deepEqual(Object.fromEntries(await store.countByTopic({ separate: 'all' })), { defence: 1, germany: 2, sea: 1 });
+    }));
+
     test('copies in one batch merge too, and a third source joins the same leader', () => withStore(async (store) => {
       await store.upsertArticles([copy('uk-grain-ship-agency', 'ukrinform'), copy('uk-grain-ship-reprint', 'radio')]);
       await store.upsertArticles([copy('uk-grain-ship-reprint', 'tv', { id: 'https://tv.example/x', url: 'https://tv.example/x' })]);

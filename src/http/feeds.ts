@@ -5,7 +5,7 @@
 import type { Request, Response } from 'express';
 import { prepareResponse, type CachedResponse } from '../cache/cache.ts';
 import type { StoredArticle, Topic } from '../model.ts';
-import { encodeCursor, pageNeighbours, parseFeedRequest, type FeedFormat, type FeedRequest } from '../query/feed-query.ts';
+import { encodeCursor, pageNeighbours, parseFeedRequest, topicContext, type FeedFormat, type FeedRequest } from '../query/feed-query.ts';
 import { renderAtom, ATOM_CONTENT_TYPE } from '../render/atom.ts';
 import { renderJsonFeed, JSON_FEED_CONTENT_TYPE } from '../render/jsonfeed.ts';
 import { renderRss, RSS_CONTENT_TYPE } from '../render/rss.ts';
@@ -68,7 +68,7 @@ export function feedHandler(deps: AppDeps, gate: MissGate): (req: Request, res: 
     let resolved = memo.get(revision, catalog, req.url, minute);
     if (!resolved) {
       const parsed = parseFeedRequest(String(req.params.spec ?? ''), req.query as Record<string, unknown>, {
-        knownTopics: new Set(catalog.topics.map((t) => t.id)),
+        ...topicContext(catalog.topics),
         knownSources: knownSources(catalog),
         now: now(),
       });

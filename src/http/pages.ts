@@ -3,7 +3,7 @@
 
 import type { Request, Response } from 'express';
 import type { ArticleQuery, Source, StoredArticle, Topic } from '../model.ts';
-import { encodeCursor, pageNeighbours, parseFeedRequest } from '../query/feed-query.ts';
+import { encodeCursor, pageNeighbours, parseFeedRequest, topicContext } from '../query/feed-query.ts';
 import { renderArticlePage, renderErrorPage, renderIndexPage, renderTopicPage, type PageLinks, type SiteInfo, type TopicLinks } from '../render/html.ts';
 import { t } from '../render/i18n/messages.ts';
 import { renderOpml, OPML_CONTENT_TYPE } from '../render/opml.ts';
@@ -20,9 +20,11 @@ export function siteFor(deps: Pick<AppDeps, 'settings'>, req: Request): SiteInfo
 }
 
 async function topicLinks(deps: AppDeps): Promise<TopicLinks[]> {
-  const counts = await deps.store.countByTopic();
+  const { topics } = deps.catalog();
+  // A topic counts its stories, unless it lists every copy on its own (`stories: off`).
+  const counts = await deps.store.countByTopic({ separate: topics.filter((t) => t.stories === 'separate').map((t) => t.id) });
   const base = deps.settings.baseUrl;
-  return deps.catalog().topics.map((topic) => ({
+  return topics.map((topic) => ({
     topic,
     count: counts.get(topic.id) ?? 0,
     page: topicPageUrl(base, topic.id),
@@ -64,7 +66,7 @@ export function topicPageHandler(deps: AppDeps) {
     const { lang: _interface, ...params } = req.query as Record<string, unknown>;
     const catalog = deps.catalog();
     const parsed = parseFeedRequest(`${links.topic.id}.json`, { limit: String(PAGE_LIMIT), ...params }, {
-      knownTopics: new Set(catalog.topics.map((topic) => topic.id)),
+      ...topicContext(catalog.topics),
       knownSources: knownSources(catalog),
       now: deps.now?.() ?? new Date(),
     });

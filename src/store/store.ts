@@ -72,6 +72,11 @@ export interface Subscription {
   createdAt: Date;
 }
 
+/** How countByTopic counts: see there. */
+export interface TopicCountOptions {
+  separate?: 'all' | readonly string[];
+}
+
 export interface ArticleRepository {
   /** Inserts new articles and updates changed ones, in one transaction. Idempotent. */
   upsertArticles(articles: IndexedArticle[]): Promise<UpsertResult>;
@@ -87,8 +92,11 @@ export interface ArticleRepository {
   /** Newest first, by (published desc, id desc). */
   queryArticles(query: ArticleQuery): Promise<StoredArticle[]>;
   queryVersion(query: ArticleQuery): Promise<QueryVersion>;
-  /** Number of stored articles per topic id. */
-  countByTopic(): Promise<Map<string, number>>;
+  /**
+   * Stories per topic id: a story counts once, by its leader (which holds its copies' topics). Topics
+   * in `separate` (topics.yaml `stories: off`; `'all'` for every topic) count every stored article.
+   */
+  countByTopic(options?: TopicCountOptions): Promise<Map<string, number>>;
   countArticles(): Promise<number>;
   /** Item count per source id (an article seen in two sources counts for both). */
   countBySource(): Promise<Map<string, number>>;
@@ -177,7 +185,7 @@ export function composeStore(
     getArticleBySlug: (slug) => articles.getArticleBySlug(slug),
     queryArticles: (q) => articles.queryArticles(q),
     queryVersion: (q) => articles.queryVersion(q),
-    countByTopic: () => articles.countByTopic(),
+    countByTopic: (options) => articles.countByTopic(options),
     countArticles: () => articles.countArticles(),
     countBySource: () => articles.countBySource(),
     getSourceState: (id) => sources.getSourceState(id),

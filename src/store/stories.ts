@@ -145,3 +145,21 @@ export function groupRelated(rows: readonly RelatedRow[]): Map<string, RelatedAr
 export function withRelated(article: StoredArticle, related: RelatedArticle[] | undefined): StoredArticle {
   return related?.length ? { ...article, related } : article;
 }
+
+/**
+ * Stories per topic out of two cheap counts: every article's topic rows, less those of story copies
+ * (few, read through the partial index on story_id), except in topics that list every copy.
+ */
+export function storyCounts(
+  articles: readonly { topic: string; n: number | string }[],
+  copies: readonly { topic: string; n: number | string }[],
+  separate: 'all' | readonly string[] = [],
+): Map<string, number> {
+  const counts = new Map(articles.map((r) => [r.topic, Number(r.n)]));
+  if (separate === 'all') return counts;
+  for (const { topic, n } of copies) {
+    if (separate.includes(topic)) continue;
+    counts.set(topic, (counts.get(topic) ?? 0) - Number(n));
+  }
+  return counts;
+}

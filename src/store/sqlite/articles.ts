@@ -8,8 +8,9 @@ import {
   contentHash, newestFirst, pageVersion, PUBLISHED_COLUMNS, sameSet, toArticle, toArticleRow, withFirstSeenDates, matchedByUrl,
   type ArticleRow, type PageRow, type PublishedRow,
 } from '../rows.ts';
-import type { ArticleRepository, QueryVersion, UpsertResult } from '../store.ts';
-import { bandRows, chooseStory, groupRelated, lookupRange, MAX_CANDIDATES_PER_BAND, storyTopics, StoryPool, withRelated, type CandidateRow, type RelatedRow,
+import type { ArticleRepository, QueryVersion, TopicCountOptions, UpsertResult } from '../store.ts';
+import { bandRows, chooseStory, groupRelated, lookupRange, MAX_CANDIDATES_PER_BAND, storyCounts, storyTopics, StoryPool, withRelated, type CandidateRow,
+  type RelatedRow,
 } from '../stories.ts';
 import { marks, type Param, type SqliteDb } from './db.ts';
 import { toFtsQuery } from './fts.ts';
@@ -61,6 +62,8 @@ export class SqliteArticles implements ArticleRepository {
       sourceCount: db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM article_sources WHERE article_id = ?`),
       deleteArticle: db.prepare(`DELETE FROM articles WHERE id = ?`),
       countByTopic: db.prepare<[], { topic: string; n: number }>(`SELECT topic, count(*) AS n FROM article_topics GROUP BY topic`),
+      countCopiesByTopic: db.prepare<[], { topic: string; n: number }>(`SELECT t.topic AS topic, count(*) AS n FROM articles a
+        JOIN article_topics t ON t.article_id = a.id WHERE a.story_id IS NOT NULL GROUP BY t.topic`),
       countBySource: db.prepare<[], { source_id: string; n: number }>(`SELECT source_id, count(*) AS n FROM article_sources GROUP BY source_id`),
       countAll: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM articles`),
       // One band key's newest few articles in the window: a range scan of at most that many rows.
@@ -376,8 +379,9 @@ export class SqliteArticles implements ArticleRepository {
     return rows;
   }
 
-  async countByTopic(): Promise<Map<string, number>> {
-    return new Map(this.stmts.countByTopic.all().map((r) => [r.topic, r.n]));
+  async countByTopic(options: TopicCountOptions = {}): Promise<Map<string, number>> {
+    const copies = options.separate === 'all' ? [] : this.stmts.countCopiesByTopic.all();
+    return storyCounts(this.stmts.countByTopic.all(), copies, options.separate);
   }
 
   async countBySource(): Promise<Map<string, number>> {
