@@ -3,5 +3,5 @@
 // and pollers see new output. A test keeps VERSION equal to package.json's.
 
 export const VERSION = '0.1.0';
-export const RENDERER_VERSION = `${VERSION}+r4`;
+export const RENDERER_VERSION = `${VERSION}+r5`;
 export const PROJECT_URL = 'https://github.com/tidings/tidings';

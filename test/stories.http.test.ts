@@ -80,3 +80,19 @@ test('a topic with `stories: off` lists every copy on its feeds and page, and co
   // A feed of several topics groups stories unless every one of them says `stories: off`.
   assert.equal(((await request(app).get('/feeds/europe,ukraine.json').expect(200)).body as { items: unknown[] }).items.length, 2);
 });
+
+test('an RSS item credits the channel its story came from in <source>; local and private sources are not credited', async (t) => {
+  const { app, store, catalog } = await startTestApp(t);
+  const source = (id: string, url: string, title?: string) => ({
+    id, url, topics: [], categoryTopics: {}, intervalMinutes: 30, enabled: true, ...(title ? { title } : {}),
+  });
+  catalog.sources = [source('agency', 'https://agency.example/feed.xml', 'Agency & Wire'), source('paper', 'https://reader:s3cret@paper.example/rss')];
+  await store.upsertArticles([copy('en-patriot-agency', 'agency'), copy('en-patriot-reprint', 'paper')]);
+  const rss = (await request(app).get('/feeds/ukraine.rss').expect(200)).text;
+  // The leader's own, original source; the copy is in the footer.
+  assert.equal(rss.match(/<source /g)?.length, 1);
+  assert.match(rss, /<source url="https:\/\/agency\.example\/feed\.xml">Agency &amp; Wire<\/source>/);
+  const separate = (await request(app).get('/feeds/ukraine.rss?stories=off').expect(200)).text;
+  assert.equal(separate.match(/<source /g)?.length, 1, 'a source with credentials in its URL is private: not credited');
+  assert.doesNotMatch(separate, /s3cret|paper\.example\/rss/);
+});
