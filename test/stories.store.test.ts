@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { loadFeedsConfig } from '../src/config.ts';
 import { syncLocalContent } from '../src/ingest/local.ts';
 import { silentLogger } from '../src/log.ts';
@@ -55,7 +55,8 @@ async function syncLocal(store: ArticleStore, id: string): Promise<string> {
 
 type Open = (options?: StoreOptions) => Promise<ArticleStore>;
 
-function runStoryContract(name: string, open: Open, skip?: string): void {
+/** `freshUrl`: the URL of a new, empty database, to open more than once (with other options). */
+function runStoryContract(name: string, open: Open, freshUrl: () => Promise<string>, skip?: string): void {
   const withStore = async (fn: (store: ArticleStore) => Promise<void>, options?: StoreOptions) => {
     const store = await open(options);
     try {
@@ -169,6 +170,47 @@ function runStoryContract(name: string, open: Open, skip?: string): void {
       assert.equal((await store.getArticle(local))!.storyId, 'https://agency.example/en-patriot-agency');
     }));
 
+    test('regrouping after STORY_WINDOW_HOURS grew merges stand-alone articles; published leaders keep their ids; a second run does nothing', async () => {
+      const url = await freshUrl();
+      const later = (hours: number) => ({ published: new Date(base + hours * HOUR), updated: new Date(base + hours * HOUR) });
+      const narrow = await openStore(url);
+      try {
+        await narrow.upsertArticles([copy('en-patriot-agency', 'agency'), copy('en-patriot-reprint', 'paper')]);
+        await narrow.upsertArticles([
+          copy('uk-grid-attack-1', 'a'), copy('uk-grid-attack-1-rewrite', 'b', later(130)),
+          copy('en-patriot-reprint', 'tv', { id: 'https://tv.example/x', url: 'https://tv.example/x', ...later(100) }),
+          copy('uk-grain-ship-agency', 'ukrinform'), copy('uk-grain-ship-reprint', 'local', later(105)),
+        ]);
+        assert.equal((await narrow.queryArticles({ limit: 20 })).length, 6, 'the 72 h window kept the late copies apart');
+      } finally {
+        await narrow.close();
+      }
+      const wide = await openStore(url, { storyWindowHours: 200 });
+      try {
+        const agencyBefore = (await wide.getArticle('https://agency.example/en-patriot-agency'))!;
+        const result = await wide.regroupStories({ since: new Date(0), leadingSource: 'local' });
+        assert.deepEqual(result, { examined: 3, joined: 3 });
+        const page = await wide.queryArticles({ limit: 20 });
+        const stories = Object.fromEntries(page.map((a) => [a.id, (a.related ?? []).map((r) => r.id).sort()]));
+        assert.deepEqual(stories, {
+          // A leader with copies keeps leading: the late copy joins it.
+          'https://agency.example/en-patriot-agency': ['https://paper.example/en-patriot-reprint', 'https://tv.example/x'],
+          // Two stand-alone articles: the earlier leads…
+          'https://a.example/uk-grid-attack-1': ['https://b.example/uk-grid-attack-1-rewrite'],
+          // …unless one is local.
+          'https://local.example/uk-grain-ship-reprint': ['https://ukrinform.example/uk-grain-ship-agency'],
+        });
+        const agency = page.find((a) => a.id === agencyBefore.id)!;
+        assert.ok(agency.updated > agencyBefore.updated, 'the leader a copy joined moved its updated');
+        assert.deepEqual(await wide.regroupStories({ since: new Date(0), leadingSource: 'local' }), { examined: 0, joined: 0 });
+        assert.equal((await wide.queryArticles({ limit: 20 })).length, 3);
+        // Counts follow: three stories in `defence`.
+        assert.equal((await wide.countByTopic()).get('defence'), 3);
+      } finally {
+        await wide.close();
+      }
+    });
+
     test('a removed leader hands its story to its earliest copy', () => withStore(async (store) => {
       await store.upsertArticles([copy('en-patriot-agency', 'agency')]);
       await store.upsertArticles([copy('en-patriot-reprint', 'paper'), copy('en-patriot-reprint', 'tv', {
@@ -182,8 +224,12 @@ function runStoryContract(name: string, open: Open, skip?: string): void {
   });
 }
 
-runStoryContract('sqlite', (options) => openStore('sqlite::memory:', options));
+const sqliteDir = mkdtempSync(join(tmpdir(), 'tidings-stories-db-'));
+after(() => rmSync(sqliteDir, { recursive: true, force: true }));
+let sqliteFiles = 0;
+runStoryContract('sqlite', (options) => openStore('sqlite::memory:', options), async () => `sqlite:${join(sqliteDir, `${++sqliteFiles}.db`)}`);
 
 const pgSkip = findPgBin() ? undefined : missingPostgres('PostgreSQL server binaries (initdb, pg_ctl) not found');
 const cluster = clusterPerFile();
-runStoryContract('postgres', async (options) => openStore(await (await cluster()).freshDatabase(), options), pgSkip);
+runStoryContract('postgres', async (options) => openStore(await (await cluster()).freshDatabase(), options),
+  async () => (await cluster()).freshDatabase(), pgSkip);

@@ -4,7 +4,7 @@
 
 import type { ArticleQuery, IndexedArticle, StoredArticle } from '../model.ts';
 import { TidingsError } from '../errors.ts';
-import { DEFAULT_STORY_WINDOW_HOURS, HOUR_MS } from './stories.ts';
+import { DEFAULT_STORY_WINDOW_HOURS, HOUR_MS, type RegroupOptions, type RegroupResult } from './stories.ts';
 
 export interface UpsertResult {
   inserted: number;
@@ -100,6 +100,12 @@ export interface ArticleRepository {
   countArticles(): Promise<number>;
   /** Item count per source id (an article seen in two sources counts for both). */
   countBySource(): Promise<Map<string, number>>;
+  /**
+   * Merges stand-alone articles published since `options.since` into stories by the ingest rules
+   * (after STORY_WINDOW_HOURS grew, or a batch of sources was added). Never moves an article that
+   * leads copies or follows a leader; idempotent. See src/store/stories.ts (regroupStep).
+   */
+  regroupStories(options: RegroupOptions): Promise<RegroupResult>;
 }
 
 /** A claim on one source for one poll (see claimSource). */
@@ -188,6 +194,7 @@ export function composeStore(
     countByTopic: (options) => articles.countByTopic(options),
     countArticles: () => articles.countArticles(),
     countBySource: () => articles.countBySource(),
+    regroupStories: (options) => articles.regroupStories(options),
     getSourceState: (id) => sources.getSourceState(id),
     saveSourceState: (state) => sources.saveSourceState(state),
     listSourceStates: () => sources.listSourceStates(),

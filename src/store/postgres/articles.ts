@@ -6,7 +6,9 @@ import { newestFirst, pageVersion, PUBLISHED_COLUMNS, sameSet, toArticle, type P
 import type { ArticleRepository, QueryVersion, TopicCountOptions, UpsertResult } from '../store.ts';
 import { groupRelated, storyCounts, withRelated, type RelatedRow } from '../stories.ts';
 import { BatchWrites, decide, flush, knownOf, lookUp, lookUpStories } from './article-batch.ts';
+import type { RegroupOptions, RegroupResult } from '../stories.ts';
 import type { PgDb } from './db.ts';
+import { regroupPostgres } from './regroup.ts';
 import { toTsquery } from './fts.ts';
 
 const PAGE_SIZE = 500;
@@ -176,6 +178,10 @@ export class PgArticles implements ArticleRepository {
 
   async countArticles(): Promise<number> {
     return (await this.shared.query<{ n: number }>(`SELECT count(*) AS n FROM articles`))[0]?.n ?? 0;
+  }
+
+  async regroupStories(options: RegroupOptions): Promise<RegroupResult> {
+    return regroupPostgres(this.shared, this.storyWindowMs, options);
   }
 }
 

@@ -12,7 +12,9 @@ import type { ArticleRepository, QueryVersion, TopicCountOptions, UpsertResult }
 import { bandRows, chooseStory, groupRelated, lookupRange, MAX_CANDIDATES_PER_BAND, storyCounts, storyTopics, StoryPool, withRelated, type CandidateRow,
   type RelatedRow,
 } from '../stories.ts';
+import type { RegroupOptions, RegroupResult } from '../stories.ts';
 import { marks, type Param, type SqliteDb } from './db.ts';
+import { regroupSqlite } from './regroup.ts';
 import { toFtsQuery } from './fts.ts';
 import { searchText } from '../../text/search.ts';
 
@@ -390,5 +392,9 @@ export class SqliteArticles implements ArticleRepository {
 
   async countArticles(): Promise<number> {
     return this.stmts.countAll.get()?.n ?? 0;
+  }
+
+  async regroupStories(options: RegroupOptions): Promise<RegroupResult> {
+    return regroupSqlite(this.shared, this.storyWindowMs, options);
   }
 }

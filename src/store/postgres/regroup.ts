@@ -1,0 +1,93 @@
+// PostgreSQL: regrouping stories after the fact (npm run regroup), as SQLite's regroup.ts does: pages
+// of stand-alone signed articles, one transaction each, decided by regroupStep (src/store/stories.ts)
+// on candidates from the same band index and window as at ingest.
+
+import type { PoolClient } from 'pg';
+import {
+  MAX_CANDIDATES_PER_BAND, REGROUP_PAGE, regroupStep, type RegroupCandidate, type RegroupOptions, type RegroupResult, type StoryCandidate,
+} from '../stories.ts';
+import type { StorySignature } from '../../stories/signature.ts';
+import { sameSet } from '../rows.ts';
+import type { PgDb } from './db.ts';
+
+interface SignedRow {
+  id: string;
+  story_id: string | null;
+  source_id: string;
+  published: string | number;
+  story_signature: string;
+  copies: string | number;
+}
+
+const SIGNED = `SELECT id, story_id, source_id, published, story_signature,
+  (SELECT count(*) FROM articles c WHERE c.story_id = a.id) AS copies FROM articles a`;
+
+export async function regroupPostgres(shared: PgDb, windowMs: number, options: RegroupOptions): Promise<RegroupResult> {
+  const result: RegroupResult = { examined: 0, joined: 0 };
+  let cursor = { published: Number.MIN_SAFE_INTEGER, id: '' };
+  for (;;) {
+    const rows = await shared.query<{ id: string; published: string }>(`SELECT id, published FROM articles a
+      WHERE story_signature IS NOT NULL AND story_id IS NULL AND published >= $1 AND (published, id) > ($2, $3)
+      AND NOT EXISTS (SELECT 1 FROM articles c WHERE c.story_id = a.id) ORDER BY published, id LIMIT $4`,
+    [options.since.getTime(), cursor.published, cursor.id, REGROUP_PAGE]);
+    if (rows.length === 0) return result;
+    const last = rows[rows.length - 1]!;
+    cursor = { published: Number(last.published), id: last.id };
+    await shared.transaction(async (client) => {
+      const revision = await shared.nextRevision(client);
+      const now = Date.now();
+      let joined = 0;
+      for (const { id } of rows) {
+        const step = await decide(client, id, windowMs, options.leadingSource);
+        if (step === 'not-alone') continue;
+        result.examined++;
+        if (step === undefined) continue;
+        await join(client, step.copy, step.leader, revision, now);
+        joined++;
+      }
+      // A copy leaves every feed it was in as a leader: that counts like a deletion for versions.
+      if (joined > 0) await shared.markRemoval(client, revision, now);
+      result.joined += joined;
+    });
+  }
+}
+
+/** The merge for article `id`, read afresh: an earlier step of this run may have merged it already. */
+async function decide(client: PoolClient, id: string, windowMs: number, leadingSource: string | undefined): Promise<{ copy: string; leader: string } | undefined | 'not-alone'> {
+  const row = (await client.query<SignedRow>(`${SIGNED} WHERE id = $1`, [id])).rows[0];
+  if (!row || row.story_id !== null || Number(row.copies) > 0) return 'not-alone';
+  const alone = toCandidate(row);
+  const published = alone.published;
+  // Per band key, its newest few articles in the window (a LIMITed range scan each), as at ingest.
+  const { rows } = await client.query<SignedRow>(`${SIGNED} WHERE a.id IN (
+      SELECT h.article_id FROM unnest($1::text[]) AS w(band)
+      CROSS JOIN LATERAL (SELECT b.article_id FROM story_bands b WHERE b.band = w.band AND b.published BETWEEN $2 AND $3
+        ORDER BY b.published DESC LIMIT $4) AS h)
+    AND a.id <> $5 AND a.source_id <> $6 AND a.story_signature IS NOT NULL`,
+  [alone.signature.bands, published - windowMs, published + windowMs, MAX_CANDIDATES_PER_BAND, id, row.source_id]);
+  return regroupStep(alone, rows.map((c): RegroupCandidate => ({ ...toCandidate(c), copies: Number(c.copies) })), windowMs, leadingSource);
+}
+
+function toCandidate(row: SignedRow): StoryCandidate {
+  return {
+    id: row.id, story_id: row.story_id, source_id: row.source_id, published: Number(row.published),
+    signature: JSON.parse(row.story_signature) as StorySignature,
+  };
+}
+
+/** `copy` follows `leader`, whose `updated` moves and which takes the copy's topics (as at ingest). */
+async function join(client: PoolClient, copy: string, leader: string, revision: number, now: number): Promise<void> {
+  const { rows } = await client.query<{ id: string; topics: string; updated: string; published: string }>(
+    `SELECT id, topics, updated, published FROM articles WHERE id = ANY($1::text[])`, [[copy, leader]]);
+  const copyRow = rows.find((r) => r.id === copy);
+  const leaderRow = rows.find((r) => r.id === leader);
+  if (!copyRow || !leaderRow) return;
+  await client.query(`UPDATE articles SET story_id = $1, revision = $2, changed_at = $3 WHERE id = $4`, [leader, revision, now, copy]);
+  const topics = JSON.parse(leaderRow.topics) as string[];
+  const merged = [...new Set([...topics, ...(JSON.parse(copyRow.topics) as string[])])];
+  await client.query(`UPDATE articles SET updated = GREATEST(updated + 1, $1), topics = $2, revision = $3, changed_at = $4 WHERE id = $5`,
+    [Number(copyRow.updated), JSON.stringify(merged), revision, now, leader]);
+  if (sameSet(merged, topics)) return;
+  await client.query(`INSERT INTO article_topics (topic, published, article_id)
+    SELECT t, $2::bigint, $3 FROM unnest($1::text[]) AS t ON CONFLICT DO NOTHING`, [merged, Number(leaderRow.published), leader]);
+}

@@ -1,0 +1,96 @@
+// SQLite: regrouping stories after the fact (npm run regroup). Stand-alone signed articles are read
+// page by page, each page decided and written in one transaction; the rules are regroupStep's
+// (src/store/stories.ts), the candidates come from the same band index and window as at ingest.
+
+import {
+  MAX_CANDIDATES_PER_BAND, REGROUP_PAGE, regroupStep, type RegroupCandidate, type RegroupOptions, type RegroupResult, type StoryCandidate,
+} from '../stories.ts';
+import type { StorySignature } from '../../stories/signature.ts';
+import { sameSet } from '../rows.ts';
+import type { SqliteDb } from './db.ts';
+
+interface SignedRow {
+  id: string;
+  story_id: string | null;
+  source_id: string;
+  published: number;
+  story_signature: string;
+  copies: number;
+}
+
+const SIGNED = `SELECT id, story_id, source_id, published, story_signature,
+  (SELECT count(*) FROM articles c WHERE c.story_id = a.id) AS copies FROM articles a`;
+
+export async function regroupSqlite(shared: SqliteDb, windowMs: number, options: RegroupOptions): Promise<RegroupResult> {
+  const result: RegroupResult = { examined: 0, joined: 0 };
+  // Stand-alone: signed, no leader, no copies; in (published, id) order from `since` on.
+  const page = shared.prepared<{ id: string; published: number }>(`SELECT id, published FROM articles a
+    WHERE story_signature IS NOT NULL AND story_id IS NULL AND published >= ? AND (published > ? OR (published = ? AND id > ?))
+    AND NOT EXISTS (SELECT 1 FROM articles c WHERE c.story_id = a.id) ORDER BY published, id LIMIT ?`);
+  let cursor = { published: Number.MIN_SAFE_INTEGER, id: '' };
+  for (;;) {
+    const rows = page.all(options.since.getTime(), cursor.published, cursor.published, cursor.id, REGROUP_PAGE);
+    if (rows.length === 0) return result;
+    cursor = rows[rows.length - 1]!;
+    await shared.write(() => {
+      const revision = shared.nextRevision();
+      const now = Date.now();
+      let joined = 0;
+      for (const { id } of rows) {
+        const step = decide(shared, id, windowMs, options.leadingSource);
+        if (step === 'not-alone') continue;
+        result.examined++;
+        if (step === undefined) continue;
+        join(shared, step.copy, step.leader, revision, now);
+        joined++;
+      }
+      // A copy leaves every feed it was in as a leader: that counts like a deletion for versions.
+      if (joined > 0) shared.markRemoval(revision, now);
+      result.joined += joined;
+    });
+    // Readers are served between two pages.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The merge for article `id`, read afresh: an earlier step of this run may have merged it already. */
+function decide(shared: SqliteDb, id: string, windowMs: number, leadingSource: string | undefined): { copy: string; leader: string } | undefined | 'not-alone' {
+  const row = shared.prepared<SignedRow>(`${SIGNED} WHERE id = ?`).get(id);
+  if (!row || row.story_id !== null || row.copies > 0) return 'not-alone';
+  const alone = toCandidate(row);
+  const hits = new Set<string>();
+  const bandHits = shared.prepared<{ article_id: string }>(`SELECT article_id FROM story_bands
+    WHERE band = ? AND published BETWEEN ? AND ? ORDER BY published DESC LIMIT ?`);
+  for (const band of alone.signature.bands) {
+    for (const hit of bandHits.all(band, row.published - windowMs, row.published + windowMs, MAX_CANDIDATES_PER_BAND)) hits.add(hit.article_id);
+  }
+  hits.delete(id);
+  if (hits.size === 0) return undefined;
+  const candidates = shared.prepared<SignedRow>(`${SIGNED} WHERE id IN (SELECT value FROM json_each(?)) AND source_id != ?
+    AND story_signature IS NOT NULL`).all(JSON.stringify([...hits]), row.source_id);
+  return regroupStep(alone, candidates.map((c): RegroupCandidate => ({ ...toCandidate(c), copies: c.copies })), windowMs, leadingSource);
+}
+
+function toCandidate(row: SignedRow): StoryCandidate {
+  return {
+    id: row.id, story_id: row.story_id, source_id: row.source_id, published: Number(row.published),
+    signature: JSON.parse(row.story_signature) as StorySignature,
+  };
+}
+
+/** `copy` follows `leader`, whose `updated` moves and which takes the copy's topics (as at ingest). */
+function join(shared: SqliteDb, copy: string, leader: string, revision: number, now: number): void {
+  const rows = shared.prepared<{ id: string; topics: string; updated: number; published: number }>(
+    `SELECT id, topics, updated, published FROM articles WHERE id IN (?, ?)`).all(copy, leader);
+  const copyRow = rows.find((r) => r.id === copy);
+  const leaderRow = rows.find((r) => r.id === leader);
+  if (!copyRow || !leaderRow) return;
+  shared.prepared(`UPDATE articles SET story_id = ?, revision = ?, changed_at = ? WHERE id = ?`).run(leader, revision, now, copy);
+  const topics = JSON.parse(leaderRow.topics) as string[];
+  const merged = [...new Set([...topics, ...(JSON.parse(copyRow.topics) as string[])])];
+  shared.prepared(`UPDATE articles SET updated = max(updated + 1, ?), topics = ?, revision = ?, changed_at = ? WHERE id = ?`)
+    .run(copyRow.updated, JSON.stringify(merged), revision, now, leader);
+  if (sameSet(merged, topics)) return;
+  const insert = shared.prepared(`INSERT OR IGNORE INTO article_topics (topic, published, article_id) VALUES (?, ?, ?)`);
+  for (const topic of merged) insert.run(topic, leaderRow.published, leader);
+}
