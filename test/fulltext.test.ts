@@ -13,6 +13,8 @@ import { compileTopics } from '../src/classify/topics.ts';
 import { createPollSource, type PipelineDeps } from '../src/ingest/pipeline.ts';
 import { decodeHtmlBody } from '../src/fetch/charset.ts';
 import { isTeaser, RETRY_BASE_MS } from '../src/ingest/fulltext.ts';
+import { createCrawlPacer } from '../src/fetch/article-page.ts';
+import { createRobotsCache, MAX_CRAWL_DELAY_S } from '../src/fetch/robots.ts';
 import { createIngestPool } from '../src/ingest/worker-pool.ts';
 import { silentLogger } from '../src/log.ts';
 import type { Source } from '../src/model.ts';
@@ -177,6 +179,49 @@ test('a page that answers too slowly keeps the teaser and names the timeout', as
   const row = await sourcesRow(app, src);
   assert.match(row.fulltext?.lastError ?? '', /no response headers from .*\/news\/bridge within 200 ms/);
   assert.equal(row.fulltext?.pending, 1);
+});
+
+test('robots.txt Crawl-delay spaces the page fetches of a host', async (t) => {
+  const { up, app, poll } = await rig(t);
+  up.route('/robots.txt', { body: 'User-agent: *\nCrawl-delay: 1\n', headers: { 'content-type': 'text/plain' } });
+  for (const slug of ['a', 'b', 'c']) up.route(`/news/${slug}`, { body: NEWS_PAGE, headers: { 'content-type': 'text/html' } });
+  up.route('/feed.xml', { body: rss(['a', 'b', 'c'].map((slug) => ({ guid: slug, link: up.url(`/news/${slug}`), description: 'A teaser…' }))) });
+  await poll(source(up.url('/feed.xml')));
+  const times = up.requests().filter((r) => r.url.startsWith('/news/')).map((r) => r.at.getTime()).sort((x, y) => x - y);
+  assert.equal(times.length, 3);
+  for (let i = 1; i < times.length; i++) assert.ok(times[i]! - times[i - 1]! >= 900, `requests ${times[i]! - times[i - 1]!} ms apart`);
+  const stored = await app.store.queryArticles({ limit: 5 });
+  assert.ok(stored.every((a) => a.contentHtml.includes('164 suspension cables')));
+});
+
+test('a Crawl-delay beyond 60 s counts as 60 s, and a page with no turn within the poll waits for a later poll', async (t) => {
+  const { up, app, poll } = await rig(t);
+  up.route('/robots.txt', { body: 'User-agent: Tidings\nCrawl-delay: 3600\n', headers: { 'content-type': 'text/plain' } });
+  const robots = createRobotsCache();
+  const verdict = await robots.check(up.url('/news/a'), { userAgent: 'Tidings/test', ...LIMITS });
+  assert.deepEqual(verdict, { kind: 'allowed', crawlDelayMs: MAX_CRAWL_DELAY_S * 1000 });
+  for (const slug of ['a', 'b']) up.route(`/news/${slug}`, { body: NEWS_PAGE, headers: { 'content-type': 'text/html' } });
+  up.route('/feed.xml', { body: rss(['a', 'b'].map((slug) => ({ guid: slug, link: up.url(`/news/${slug}`), description: 'A teaser…' }))) });
+  const src = source(up.url('/feed.xml'));
+  const started = Date.now();
+  await poll(src);
+  assert.ok(Date.now() - started < 10_000, 'the poll did not wait a minute for the second page');
+  assert.equal(up.requests().filter((r) => r.url.startsWith('/news/')).length, 1, 'one page now, the other in its turn');
+  const texts = (await app.store.queryArticles({ limit: 5 })).map((a) => a.contentHtml.includes('164 suspension cables'));
+  assert.deepEqual(texts.sort(), [false, true]);
+  const row = await sourcesRow(app, src);
+  assert.equal(row.fulltext?.pending, 1, 'waiting, not failed');
+  assert.equal(row.fulltext?.errors, 0);
+});
+
+test('the crawl pacer takes turns per origin and refuses a turn after the latest start', async () => {
+  const pacer = createCrawlPacer();
+  const latest = Date.now() + 500;
+  assert.deepEqual(await pacer.turn('http://a.test', 60_000, latest), { kind: 'now' });
+  const later = await pacer.turn('http://a.test', 60_000, latest);
+  assert.equal(later.kind, 'later');
+  assert.ok(later.kind === 'later' && later.at >= Date.now() + 59_000);
+  assert.deepEqual(await pacer.turn('http://b.test', 60_000, latest), { kind: 'now' }, 'another origin has its own turns');
 });
 
 test('items with full content, and sources without fulltext, fetch no page', async (t) => {

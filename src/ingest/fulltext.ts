@@ -5,7 +5,7 @@
 // later polls, at most MAX_ATTEMPTS times per article with growing pauses.
 
 import { createLimiter } from '../concurrency.ts';
-import { fetchArticlePage } from '../fetch/article-page.ts';
+import { createCrawlPacer, fetchArticlePage, MAX_CRAWL_WAIT_MS } from '../fetch/article-page.ts';
 import { resolvesPrivately } from '../fetch/guarded-agent.ts';
 import type { FetchOptions } from '../fetch/remote.ts';
 import { createRobotsCache } from '../fetch/robots.ts';
@@ -60,6 +60,7 @@ type Plan = { kind: 'keep' } | { kind: 'stored'; contentHtml: string } | { kind:
 
 export function createFulltext(deps: FulltextDeps): Fulltext {
   const robots = createRobotsCache({ now: () => deps.now().getTime() });
+  const pacer = createCrawlPacer();
   const limiter = createLimiter(PAGES_AT_ONCE, { perKey: PAGES_PER_HOST });
   // Readability and linkedom load only when a page is extracted in this thread (CLI, tests).
   const extract = deps.extract ?? (async (job: ExtractJob) => (await import('../normalize/extract.ts')).extractArticle(job));
@@ -70,6 +71,8 @@ export function createFulltext(deps: FulltextDeps): Fulltext {
       state.fulltext = ft;
       // Publicly hosted feeds may not send us to private addresses through their items' links.
       const fetchOptions: FetchOptions = { ...deps.fetchOptions, publicOnly: !(await sourceIsPrivate(source.url, deps.fetchOptions)) };
+      // Crawl-delay spaces the starts of two requests to a host; the turns may hold this poll up for MAX_CRAWL_WAIT_MS in all; later ones wait for the next polls.
+      const latest = Date.now() + MAX_CRAWL_WAIT_MS;
       let budget = MAX_PAGES_PER_POLL;
       const plans: Plan[] = [];
       for (const article of articles) {
@@ -82,12 +85,17 @@ export function createFulltext(deps: FulltextDeps): Fulltext {
         if (plan.kind === 'stored') return { ...article, contentHtml: plan.contentHtml, text: sanitizedHtmlToText(plan.contentHtml) };
         if (plan.kind === 'defer') ft.retries[article.id] = { attempts: 0, nextAt: 0 };
         if (plan.kind !== 'fetch') return article;
-        const got = await limiter.run(() => fullText(article.url, fetchOptions), new URL(article.url).host);
+        const got = await limiter.run(() => fullText(article.url, fetchOptions, latest), new URL(article.url).host);
         if (got.kind === 'ok') {
           delete ft.retries[article.id];
           ft.failures = 0;
           delete ft.lastError;
           return { ...article, contentHtml: got.contentHtml, text: got.text };
+        }
+        if (got.kind === 'later') {
+          // The host's Crawl-delay leaves no turn in this poll: not a failure, a later poll fetches it.
+          ft.retries[article.id] = { attempts: plan.attempts, nextAt: got.at };
+          return article;
         }
         recordFailure(ft, article.id, plan.attempts + 1, got, deps.now());
         log.warn({ url: article.url, retry: ft.retries[article.id] !== undefined }, `full text failed; keeping the teaser: ${got.error}`);
@@ -96,10 +104,12 @@ export function createFulltext(deps: FulltextDeps): Fulltext {
     },
   };
 
-  async function fullText(url: string, fetchOptions: FetchOptions): Promise<{ kind: 'ok'; contentHtml: string; text: string } | { kind: 'failed'; error: string; retry: boolean }> {
-    const page = await fetchArticlePage(url, robots, fetchOptions);
+  async function fullText(url: string, fetchOptions: FetchOptions, latest: number): Promise<
+    { kind: 'ok'; contentHtml: string; text: string } | { kind: 'failed'; error: string; retry: boolean } | { kind: 'later'; at: number }
+  > {
+    const page = await fetchArticlePage(url, robots, fetchOptions, { pacer, latest });
     if (page.kind === 'disallowed') return { kind: 'failed', error: `robots.txt disallows ${url}`, retry: false };
-    if (page.kind === 'failed') return page;
+    if (page.kind === 'failed' || page.kind === 'later') return page;
     const extracted = await extract({ html: page.html, url: page.finalUrl });
     return extracted.kind === 'ok' ? extracted : { ...extracted, retry: false };
   }
