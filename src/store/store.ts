@@ -59,6 +59,18 @@ export interface FulltextState {
   lastError?: string;
   /** Articles still stored as teasers that will be tried again: article id → attempts so far and when next. */
   retries: Record<string, { attempts: number; nextAt: number }>;
+  /** The walk through the teasers stored before full text was switched on (src/ingest/fulltext.ts). */
+  backfill?: FulltextBackfill;
+}
+
+/** How far the backfill of a full-text source has come: newest first, `before` is where it goes on. */
+export interface FulltextBackfill {
+  before?: { published: number; id: string };
+  /** Stored articles looked at so far. */
+  examined: number;
+  /** Of those, teasers that got their full text. */
+  completed: number;
+  done: boolean;
 }
 
 /** A WebSub subscriber whose intent was verified: `topicUrl`'s new content is POSTed to `callback`. */
