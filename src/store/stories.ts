@@ -196,6 +196,27 @@ export interface RegroupCandidate extends StoryCandidate {
   copies: number;
 }
 
+/** A signed article as both backends' regroup.ts read it (bigints may come as strings from PostgreSQL). */
+export interface RegroupRow {
+  id: string;
+  story_id: string | null;
+  source_id: string;
+  published: string | number;
+  story_signature: string;
+  copies: string | number;
+}
+
+/** Reads RegroupRows from `articles a`; the caller adds its WHERE. */
+export const REGROUP_ROW_SELECT = `SELECT id, story_id, source_id, published, story_signature,
+  (SELECT count(*) FROM articles c WHERE c.story_id = a.id) AS copies FROM articles a`;
+
+export function regroupCandidate(row: RegroupRow): RegroupCandidate {
+  return {
+    id: row.id, story_id: row.story_id, source_id: row.source_id, published: Number(row.published),
+    signature: JSON.parse(row.story_signature) as StorySignature, copies: Number(row.copies),
+  };
+}
+
 /** Stand-alone signed articles are read in pages of this many, one transaction each. */
 export const REGROUP_PAGE = 200;
 

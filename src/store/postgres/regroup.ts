@@ -4,23 +4,10 @@
 
 import type { PoolClient } from 'pg';
 import {
-  MAX_CANDIDATES_PER_BAND, REGROUP_PAGE, regroupStep, type RegroupCandidate, type RegroupOptions, type RegroupResult, type StoryCandidate,
+  MAX_CANDIDATES_PER_BAND, REGROUP_PAGE, REGROUP_ROW_SELECT, regroupCandidate, regroupStep, type RegroupOptions, type RegroupResult, type RegroupRow,
 } from '../stories.ts';
-import type { StorySignature } from '../../stories/signature.ts';
 import { sameSet } from '../rows.ts';
 import type { PgDb } from './db.ts';
-
-interface SignedRow {
-  id: string;
-  story_id: string | null;
-  source_id: string;
-  published: string | number;
-  story_signature: string;
-  copies: string | number;
-}
-
-const SIGNED = `SELECT id, story_id, source_id, published, story_signature,
-  (SELECT count(*) FROM articles c WHERE c.story_id = a.id) AS copies FROM articles a`;
 
 export async function regroupPostgres(shared: PgDb, windowMs: number, options: RegroupOptions): Promise<RegroupResult> {
   const result: RegroupResult = { examined: 0, joined: 0 };
@@ -54,25 +41,18 @@ export async function regroupPostgres(shared: PgDb, windowMs: number, options: R
 
 /** The merge for article `id`, read afresh: an earlier step of this run may have merged it already. */
 async function decide(client: PoolClient, id: string, windowMs: number, leadingSource: string | undefined): Promise<{ copy: string; leader: string } | undefined | 'not-alone'> {
-  const row = (await client.query<SignedRow>(`${SIGNED} WHERE id = $1`, [id])).rows[0];
+  const row = (await client.query<RegroupRow>(`${REGROUP_ROW_SELECT} WHERE id = $1`, [id])).rows[0];
   if (!row || row.story_id !== null || Number(row.copies) > 0) return 'not-alone';
-  const alone = toCandidate(row);
+  const alone = regroupCandidate(row);
   const published = alone.published;
   // Per band key, its newest few articles in the window (a LIMITed range scan each), as at ingest.
-  const { rows } = await client.query<SignedRow>(`${SIGNED} WHERE a.id IN (
+  const { rows } = await client.query<RegroupRow>(`${REGROUP_ROW_SELECT} WHERE a.id IN (
       SELECT h.article_id FROM unnest($1::text[]) AS w(band)
       CROSS JOIN LATERAL (SELECT b.article_id FROM story_bands b WHERE b.band = w.band AND b.published BETWEEN $2 AND $3
         ORDER BY b.published DESC LIMIT $4) AS h)
     AND a.id <> $5 AND a.source_id <> $6 AND a.story_signature IS NOT NULL`,
   [alone.signature.bands, published - windowMs, published + windowMs, MAX_CANDIDATES_PER_BAND, id, row.source_id]);
-  return regroupStep(alone, rows.map((c): RegroupCandidate => ({ ...toCandidate(c), copies: Number(c.copies) })), windowMs, leadingSource);
-}
-
-function toCandidate(row: SignedRow): StoryCandidate {
-  return {
-    id: row.id, story_id: row.story_id, source_id: row.source_id, published: Number(row.published),
-    signature: JSON.parse(row.story_signature) as StorySignature,
-  };
+  return regroupStep(alone, rows.map(regroupCandidate), windowMs, leadingSource);
 }
 
 /** `copy` follows `leader`, whose `updated` moves and which takes the copy's topics (as at ingest). */

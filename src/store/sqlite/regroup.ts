@@ -3,23 +3,10 @@
 // (src/store/stories.ts), the candidates come from the same band index and window as at ingest.
 
 import {
-  MAX_CANDIDATES_PER_BAND, REGROUP_PAGE, regroupStep, type RegroupCandidate, type RegroupOptions, type RegroupResult, type StoryCandidate,
+  MAX_CANDIDATES_PER_BAND, REGROUP_PAGE, REGROUP_ROW_SELECT, regroupCandidate, regroupStep, type RegroupOptions, type RegroupResult, type RegroupRow,
 } from '../stories.ts';
-import type { StorySignature } from '../../stories/signature.ts';
 import { sameSet } from '../rows.ts';
 import type { SqliteDb } from './db.ts';
-
-interface SignedRow {
-  id: string;
-  story_id: string | null;
-  source_id: string;
-  published: number;
-  story_signature: string;
-  copies: number;
-}
-
-const SIGNED = `SELECT id, story_id, source_id, published, story_signature,
-  (SELECT count(*) FROM articles c WHERE c.story_id = a.id) AS copies FROM articles a`;
 
 export async function regroupSqlite(shared: SqliteDb, windowMs: number, options: RegroupOptions): Promise<RegroupResult> {
   const result: RegroupResult = { examined: 0, joined: 0 };
@@ -55,27 +42,20 @@ export async function regroupSqlite(shared: SqliteDb, windowMs: number, options:
 
 /** The merge for article `id`, read afresh: an earlier step of this run may have merged it already. */
 function decide(shared: SqliteDb, id: string, windowMs: number, leadingSource: string | undefined): { copy: string; leader: string } | undefined | 'not-alone' {
-  const row = shared.prepared<SignedRow>(`${SIGNED} WHERE id = ?`).get(id);
-  if (!row || row.story_id !== null || row.copies > 0) return 'not-alone';
-  const alone = toCandidate(row);
+  const row = shared.prepared<RegroupRow>(`${REGROUP_ROW_SELECT} WHERE id = ?`).get(id);
+  if (!row || row.story_id !== null || Number(row.copies) > 0) return 'not-alone';
+  const alone = regroupCandidate(row);
   const hits = new Set<string>();
   const bandHits = shared.prepared<{ article_id: string }>(`SELECT article_id FROM story_bands
     WHERE band = ? AND published BETWEEN ? AND ? ORDER BY published DESC LIMIT ?`);
   for (const band of alone.signature.bands) {
-    for (const hit of bandHits.all(band, row.published - windowMs, row.published + windowMs, MAX_CANDIDATES_PER_BAND)) hits.add(hit.article_id);
+    for (const hit of bandHits.all(band, alone.published - windowMs, alone.published + windowMs, MAX_CANDIDATES_PER_BAND)) hits.add(hit.article_id);
   }
   hits.delete(id);
   if (hits.size === 0) return undefined;
-  const candidates = shared.prepared<SignedRow>(`${SIGNED} WHERE id IN (SELECT value FROM json_each(?)) AND source_id != ?
+  const candidates = shared.prepared<RegroupRow>(`${REGROUP_ROW_SELECT} WHERE id IN (SELECT value FROM json_each(?)) AND source_id != ?
     AND story_signature IS NOT NULL`).all(JSON.stringify([...hits]), row.source_id);
-  return regroupStep(alone, candidates.map((c): RegroupCandidate => ({ ...toCandidate(c), copies: c.copies })), windowMs, leadingSource);
-}
-
-function toCandidate(row: SignedRow): StoryCandidate {
-  return {
-    id: row.id, story_id: row.story_id, source_id: row.source_id, published: Number(row.published),
-    signature: JSON.parse(row.story_signature) as StorySignature,
-  };
+  return regroupStep(alone, candidates.map(regroupCandidate), windowMs, leadingSource);
 }
 
 /** `copy` follows `leader`, whose `updated` moves and which takes the copy's topics (as at ingest). */
