@@ -211,6 +211,21 @@ function runStoryContract(name: string, open: Open, freshUrl: () => Promise<stri
       }
     });
 
+    test('an article stored unsigned gets its signature later, unchanged otherwise, and copies find it', () => withStore(async (store) => {
+      const { story, ...unsigned } = copy('en-patriot-agency', 'local');
+      assert.ok(story);
+      await store.upsertArticles([unsigned]);
+      const before = (await store.getArticle(unsigned.id))!;
+      const revision = await store.currentRevision();
+      assert.equal(await store.addMissingSignatures([{ ...unsigned, story }, copy('en-grain-ship-agency', 'x')]), 1, 'only the stored, unsigned one');
+      assert.equal(await store.addMissingSignatures([{ ...unsigned, story }]), 0, 'once');
+      assert.deepEqual(await store.getArticle(unsigned.id), before, 'its content and dates are untouched');
+      assert.equal(await store.currentRevision(), revision, 'no reader sees a change');
+      await store.upsertArticles([copy('en-patriot-reprint', 'paper')]);
+      const page = await store.queryArticles({ limit: 10 });
+      assert.deepEqual(page.map((a) => [a.id, a.related?.map((r) => r.id)]), [[unsigned.id, ['https://paper.example/en-patriot-reprint']]]);
+    }));
+
     test('a removed leader hands its story to its earliest copy', () => withStore(async (store) => {
       await store.upsertArticles([copy('en-patriot-agency', 'agency')]);
       await store.upsertArticles([copy('en-patriot-reprint', 'paper'), copy('en-patriot-reprint', 'tv', {

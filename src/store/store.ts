@@ -118,6 +118,11 @@ export interface ArticleRepository {
    * leads copies or follows a leader; idempotent. See src/store/stories.ts (regroupStep).
    */
   regroupStories(options: RegroupOptions): Promise<RegroupResult>;
+  /**
+   * Stores the story signatures of those `articles` that are stored without one (local articles
+   * stored before local articles were signed); their stored content is untouched. Returns how many.
+   */
+  addMissingSignatures(articles: IndexedArticle[]): Promise<number>;
 }
 
 /** A claim on one source for one poll (see claimSource). */
@@ -207,6 +212,7 @@ export function composeStore(
     countArticles: () => articles.countArticles(),
     countBySource: () => articles.countBySource(),
     regroupStories: (options) => articles.regroupStories(options),
+    addMissingSignatures: (list) => articles.addMissingSignatures(list),
     getSourceState: (id) => sources.getSourceState(id),
     saveSourceState: (state) => sources.saveSourceState(state),
     listSourceStates: () => sources.listSourceStates(),

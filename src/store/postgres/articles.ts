@@ -8,7 +8,7 @@ import { groupRelated, storyCounts, withRelated, type RelatedRow } from '../stor
 import { BatchWrites, decide, flush, knownOf, lookUp, lookUpStories } from './article-batch.ts';
 import type { RegroupOptions, RegroupResult } from '../stories.ts';
 import type { PgDb } from './db.ts';
-import { regroupPostgres } from './regroup.ts';
+import { addMissingSignaturesPostgres, regroupPostgres } from './regroup.ts';
 import { toTsquery } from './fts.ts';
 
 const PAGE_SIZE = 500;
@@ -182,6 +182,10 @@ export class PgArticles implements ArticleRepository {
 
   async regroupStories(options: RegroupOptions): Promise<RegroupResult> {
     return regroupPostgres(this.shared, this.storyWindowMs, options);
+  }
+
+  async addMissingSignatures(articles: IndexedArticle[]): Promise<number> {
+    return addMissingSignaturesPostgres(this.shared, articles);
   }
 }
 

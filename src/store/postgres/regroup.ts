@@ -1,10 +1,12 @@
 // PostgreSQL: regrouping stories after the fact (npm run regroup), as SQLite's regroup.ts does: pages
 // of stand-alone signed articles, one transaction each, decided by regroupStep (src/store/stories.ts)
-// on candidates from the same band index and window as at ingest.
+// on candidates from the same band index and window as at ingest; and signing articles stored unsigned.
 
 import type { PoolClient } from 'pg';
+import type { IndexedArticle } from '../../model.ts';
 import {
-  MAX_CANDIDATES_PER_BAND, REGROUP_PAGE, REGROUP_ROW_SELECT, regroupCandidate, regroupStep, type RegroupOptions, type RegroupResult, type RegroupRow,
+  bandRows, MAX_CANDIDATES_PER_BAND, REGROUP_PAGE, REGROUP_ROW_SELECT, regroupCandidate, regroupStep, signatureColumn,
+  type RegroupOptions, type RegroupResult, type RegroupRow,
 } from '../stories.ts';
 import { sameSet } from '../rows.ts';
 import type { PgDb } from './db.ts';
@@ -70,4 +72,26 @@ async function join(client: PoolClient, copy: string, leader: string, revision: 
   if (sameSet(merged, topics)) return;
   await client.query(`INSERT INTO article_topics (topic, published, article_id)
     SELECT t, $2::bigint, $3 FROM unnest($1::text[]) AS t ON CONFLICT DO NOTHING`, [merged, Number(leaderRow.published), leader]);
+}
+
+/**
+ * Stores the story signature and band rows of articles stored before they were signed (local articles
+ * from before they were signed), so copies find them from now on; returns how many were signed.
+ */
+export async function addMissingSignaturesPostgres(shared: PgDb, articles: readonly IndexedArticle[]): Promise<number> {
+  const signed = articles.filter((a) => a.story);
+  if (signed.length === 0) return 0;
+  return shared.transaction(async (client) => {
+    const { rows } = await client.query<{ id: string }>(`UPDATE articles a SET story_signature = x.signature
+      FROM unnest($1::text[], $2::text[]) AS x(id, signature) WHERE a.id = x.id AND a.story_signature IS NULL RETURNING a.id`,
+    [signed.map((a) => a.id), signed.map((a) => signatureColumn(a))]);
+    const done = new Set(rows.map((r) => r.id));
+    const bands = signed.filter((a) => done.has(a.id)).flatMap(bandRows);
+    if (bands.length) {
+      await client.query(`INSERT INTO story_bands (band, published, article_id)
+        SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[]) ON CONFLICT DO NOTHING`,
+      [bands.map((b) => b.band), bands.map((b) => b.published), bands.map((b) => b.id)]);
+    }
+    return done.size;
+  });
 }

@@ -14,7 +14,7 @@ import { bandRows, chooseStory, groupRelated, lookupRange, MAX_CANDIDATES_PER_BA
 } from '../stories.ts';
 import type { RegroupOptions, RegroupResult } from '../stories.ts';
 import { marks, type Param, type SqliteDb } from './db.ts';
-import { regroupSqlite } from './regroup.ts';
+import { addMissingSignaturesSqlite, regroupSqlite } from './regroup.ts';
 import { toFtsQuery } from './fts.ts';
 import { searchText } from '../../text/search.ts';
 
@@ -396,5 +396,9 @@ export class SqliteArticles implements ArticleRepository {
 
   async regroupStories(options: RegroupOptions): Promise<RegroupResult> {
     return regroupSqlite(this.shared, this.storyWindowMs, options);
+  }
+
+  async addMissingSignatures(articles: IndexedArticle[]): Promise<number> {
+    return addMissingSignaturesSqlite(this.shared, articles);
   }
 }

@@ -1,9 +1,11 @@
-// SQLite: regrouping stories after the fact (npm run regroup). Stand-alone signed articles are read
-// page by page, each page decided and written in one transaction; the rules are regroupStep's
-// (src/store/stories.ts), the candidates come from the same band index and window as at ingest.
+// SQLite: regrouping stories after the fact (npm run regroup) — stand-alone signed articles page by
+// page, one transaction each, decided by regroupStep (src/store/stories.ts) on candidates from the
+// same band index and window as at ingest — and signing articles that were stored unsigned.
 
+import type { IndexedArticle } from '../../model.ts';
 import {
-  MAX_CANDIDATES_PER_BAND, REGROUP_PAGE, REGROUP_ROW_SELECT, regroupCandidate, regroupStep, type RegroupOptions, type RegroupResult, type RegroupRow,
+  bandRows, MAX_CANDIDATES_PER_BAND, REGROUP_PAGE, REGROUP_ROW_SELECT, regroupCandidate, regroupStep, signatureColumn,
+  type RegroupOptions, type RegroupResult, type RegroupRow,
 } from '../stories.ts';
 import { sameSet } from '../rows.ts';
 import type { SqliteDb } from './db.ts';
@@ -73,4 +75,27 @@ function join(shared: SqliteDb, copy: string, leader: string, revision: number, 
   if (sameSet(merged, topics)) return;
   const insert = shared.prepared(`INSERT OR IGNORE INTO article_topics (topic, published, article_id) VALUES (?, ?, ?)`);
   for (const topic of merged) insert.run(topic, leaderRow.published, leader);
+}
+
+/**
+ * Stores the story signature and band rows of articles stored before they were signed (local articles
+ * from before they were signed), so copies find them from now on; returns how many were signed.
+ */
+export async function addMissingSignaturesSqlite(shared: SqliteDb, articles: readonly IndexedArticle[]): Promise<number> {
+  const signed = articles.filter((a) => a.story);
+  if (signed.length === 0) return 0;
+  const unsigned = new Set(shared.prepared<{ id: string }>(`SELECT id FROM articles
+    WHERE story_signature IS NULL AND id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(signed.map((a) => a.id))).map((r) => r.id));
+  if (unsigned.size === 0) return 0;
+  return shared.write(() => {
+    const sign = shared.prepared(`UPDATE articles SET story_signature = ? WHERE id = ? AND story_signature IS NULL`);
+    const band = shared.prepared(`INSERT OR IGNORE INTO story_bands (band, published, article_id) VALUES (?, ?, ?)`);
+    let count = 0;
+    for (const article of signed.filter((a) => unsigned.has(a.id))) {
+      if (sign.run(signatureColumn(article), article.id).changes === 0) continue;
+      for (const row of bandRows(article)) band.run(row.band, row.published, row.id);
+      count++;
+    }
+    return count;
+  });
 }
