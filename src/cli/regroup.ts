@@ -16,7 +16,9 @@ function days(argv: string[]): number {
   const { values } = parseArgs({ args: argv, options: { days: { type: 'string' } } });
   if (values.days === undefined) return DEFAULT_DAYS;
   const n = Number(values.days);
-  if (!/^\d{1,5}$/.test(values.days) || n < 1) throw new TidingsError('config', '--days', `expected a whole number of days ≥ 1, got "${values.days}"`);
+  if (!/^\d{1,5}$/.test(values.days) || n < 1) {
+    throw new TidingsError('config', '--days', `expected a whole number of days ≥ 1, got "${values.days}"`);
+  }
   return n;
 }
 

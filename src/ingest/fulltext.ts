@@ -78,7 +78,8 @@ export function createFulltext(deps: FulltextDeps): Fulltext {
       state.fulltext = ft;
       // Publicly hosted feeds may not send us to private addresses through their items' links.
       const fetchOptions: FetchOptions = { ...deps.fetchOptions, publicOnly: !(await sourceIsPrivate(source.url, deps.fetchOptions)) };
-      // Crawl-delay spaces the starts of two requests to a host; the turns may hold this poll up for MAX_CRAWL_WAIT_MS in all; later ones wait for the next polls.
+      // Crawl-delay spaces the starts of two requests to a host: its turns may hold this poll up for
+      // MAX_CRAWL_WAIT_MS in all; pages whose turn comes later wait for the next polls.
       const latest = Date.now() + MAX_CRAWL_WAIT_MS;
       let budget = MAX_PAGES_PER_POLL;
       const plans: Plan[] = [];

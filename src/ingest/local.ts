@@ -46,7 +46,7 @@ export async function syncLocalContent(deps: LocalSyncDeps): Promise<LocalSyncRe
   // Articles stored before local articles were signed, and unchanged since, get their signature now:
   // later copies then find them (`npm run regroup` merges the copies already stored).
   const signedLate = await deps.store.addMissingSignatures(classified);
-  if (signedLate > 0) deps.log.info({ source: LOCAL_SOURCE_ID, signed: signedLate }, 'signed local articles stored before local articles were signed');
+  if (signedLate > 0) deps.log.info({ source: LOCAL_SOURCE_ID, signed: signedLate }, 'signed local articles stored unsigned by an earlier version');
   // A file that fails to parse may be a half-saved edit of a published article: removing its article
   // would lose it, so deletions wait for a read in which every file parses.
   let removed = 0;

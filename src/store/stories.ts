@@ -217,6 +217,9 @@ export function regroupCandidate(row: RegroupRow): RegroupCandidate {
   };
 }
 
+/** For one article: the merge to make, none, or `not-alone` (it leads copies or follows a leader by now). */
+export type RegroupDecision = { copy: string; leader: string } | undefined | 'not-alone';
+
 /** Stand-alone signed articles are read in pages of this many, one transaction each. */
 export const REGROUP_PAGE = 200;
 

@@ -6,7 +6,7 @@ import type { PoolClient } from 'pg';
 import type { IndexedArticle } from '../../model.ts';
 import {
   bandRows, MAX_CANDIDATES_PER_BAND, REGROUP_PAGE, REGROUP_ROW_SELECT, regroupCandidate, regroupStep, signatureColumn,
-  type RegroupOptions, type RegroupResult, type RegroupRow,
+  type RegroupDecision, type RegroupOptions, type RegroupResult, type RegroupRow,
 } from '../stories.ts';
 import { sameSet } from '../rows.ts';
 import type { PgDb } from './db.ts';
@@ -42,7 +42,7 @@ export async function regroupPostgres(shared: PgDb, windowMs: number, options: R
 }
 
 /** The merge for article `id`, read afresh: an earlier step of this run may have merged it already. */
-async function decide(client: PoolClient, id: string, windowMs: number, leadingSource: string | undefined): Promise<{ copy: string; leader: string } | undefined | 'not-alone'> {
+async function decide(client: PoolClient, id: string, windowMs: number, leadingSource: string | undefined): Promise<RegroupDecision> {
   const row = (await client.query<RegroupRow>(`${REGROUP_ROW_SELECT} WHERE id = $1`, [id])).rows[0];
   if (!row || row.story_id !== null || Number(row.copies) > 0) return 'not-alone';
   const alone = regroupCandidate(row);

@@ -5,7 +5,7 @@
 import type { IndexedArticle } from '../../model.ts';
 import {
   bandRows, MAX_CANDIDATES_PER_BAND, REGROUP_PAGE, REGROUP_ROW_SELECT, regroupCandidate, regroupStep, signatureColumn,
-  type RegroupOptions, type RegroupResult, type RegroupRow,
+  type RegroupDecision, type RegroupOptions, type RegroupResult, type RegroupRow,
 } from '../stories.ts';
 import { sameSet } from '../rows.ts';
 import type { SqliteDb } from './db.ts';
@@ -43,7 +43,7 @@ export async function regroupSqlite(shared: SqliteDb, windowMs: number, options:
 }
 
 /** The merge for article `id`, read afresh: an earlier step of this run may have merged it already. */
-function decide(shared: SqliteDb, id: string, windowMs: number, leadingSource: string | undefined): { copy: string; leader: string } | undefined | 'not-alone' {
+function decide(shared: SqliteDb, id: string, windowMs: number, leadingSource: string | undefined): RegroupDecision {
   const row = shared.prepared<RegroupRow>(`${REGROUP_ROW_SELECT} WHERE id = ?`).get(id);
   if (!row || row.story_id !== null || Number(row.copies) > 0) return 'not-alone';
   const alone = regroupCandidate(row);
