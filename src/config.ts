@@ -266,6 +266,8 @@ const topicSchema = z.strictObject({
   keywords: z.array(z.string({ error: 'expected a string (quote numbers)' })).default([]),
   categories: z.array(text).default([]),
   sources: z.array(idSchema).default([]),
+  // `off`: the topic's feeds and page list every source's copy of a story on their own (see Stories).
+  stories: z.union([z.enum(['on', 'off']), z.boolean()], { error: 'expected "on" or "off"' }).default('on'),
 });
 
 const topicsFileSchema = z.strictObject({ topics: z.array(topicSchema) });
@@ -411,6 +413,7 @@ export function loadFeedsConfig(feedsDir: string): FeedsConfig {
   const topics: Topic[] = rawTopics.map((t, i) => ({
     id: t.id,
     ...localizedTopicTexts(topicsYaml, i, t.id, t.title, t.description),
+    ...(t.stories === 'off' || t.stories === false ? { stories: 'separate' as const } : {}),
     rules: {
       keywords: t.keywords,
       categories: t.categories,

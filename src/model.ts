@@ -96,6 +96,8 @@ export interface Topic {
   titles?: Readonly<Record<string, string>>;
   descriptions?: Readonly<Record<string, string>>;
   rules: TopicRules;
+  /** `separate` (topics.yaml `stories: off`): its feeds and page list every copy of a story on its own. */
+  stories?: 'separate';
 }
 
 /** A remote feed polled over HTTP, as configured in `feeds/`. */

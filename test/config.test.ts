@@ -361,6 +361,16 @@ describe('loadFeedsConfig', () => {
     failsAt('topics.yaml', 5, /topics\[1\]\.title: topic europe: expected a non-empty title/);
   });
 
+  it('reads a topic\'s `stories: off` (true/false too), and rejects any other value at its line', () => {
+    write('topics.yaml', [...twoTopics, '    stories: off', '  - id: economy', '    title: Economy', '    stories: on']);
+    const { topics } = loadFeedsConfig(dir);
+    assert.deepEqual(topics.map((t) => [t.id, t.stories]), [['ukraine', undefined], ['defense', 'separate'], ['economy', undefined]]);
+    write('topics.yaml', [...twoTopics, '    stories: false']);
+    assert.equal(loadFeedsConfig(dir).topics[1]!.stories, 'separate');
+    write('topics.yaml', [...twoTopics, '    stories: separate']);
+    failsAt('topics.yaml', 9, /topics\[1\]\.stories: expected "on" or "off", got "separate"/);
+  });
+
   it('rejects a missing title at the topic, and an unknown key at the key', () => {
     write('topics.yaml', ['topics:', '  - id: a', '    title: A', '  - id: b', '    description: no title']);
     failsAt('topics.yaml', 4, /topics\[1\]\.title: missing/);

@@ -12,7 +12,9 @@ import request from 'supertest';
 import { compileTopics } from '../src/classify/topics.ts';
 import { createPollSource, type PipelineDeps } from '../src/ingest/pipeline.ts';
 import { decodeHtmlBody } from '../src/fetch/charset.ts';
-import { isTeaser, RETRY_BASE_MS } from '../src/ingest/fulltext.ts';
+import { BACKFILL_PAGES_PER_POLL, isTeaser, RETRY_BASE_MS } from '../src/ingest/fulltext.ts';
+import { createCrawlPacer } from '../src/fetch/article-page.ts';
+import { createRobotsCache, MAX_CRAWL_DELAY_S } from '../src/fetch/robots.ts';
 import { createIngestPool } from '../src/ingest/worker-pool.ts';
 import { silentLogger } from '../src/log.ts';
 import type { Source } from '../src/model.ts';
@@ -69,7 +71,7 @@ function publishOne(up: Upstream, item: Partial<Item> & { guid: string }): Sourc
 async function sourcesRow(app: Awaited<ReturnType<typeof startTestApp>>, src: Source) {
   app.catalog.sources = [src];
   const res = await request(app.app).get('/sources').expect(200);
-  return res.body[0] as { fulltext: { errors: number; lastError: string | null; pending: number } | null };
+  return res.body[0] as { fulltext: { errors: number; lastError: string | null; pending: number; backfill: { done: boolean; examined: number; completed: number } | null } | null };
 }
 
 test('a teaser becomes the article of its page: the text stays, navigation, ads, comments and cookie banner go', async (t) => {
@@ -97,7 +99,9 @@ test('a teaser becomes the article of its page: the text stays, navigation, ads,
   assert.equal(again.updatedItems, 0);
   assert.equal(up.requests('/news/bridge').length, 1);
   assert.match((await app.store.getArticle(stored.id))!.contentHtml, /164 suspension cables/);
-  assert.deepEqual((await sourcesRow(app, src)).fulltext, { errors: 0, lastError: null, pending: 0 });
+  assert.deepEqual((await sourcesRow(app, src)).fulltext, {
+    errors: 0, lastError: null, pending: 0, backfill: { done: true, examined: 0, completed: 0 },
+  });
 });
 
 test('a windows-1251 page declared only in <meta charset> comes out in Cyrillic', async (t) => {
@@ -150,7 +154,7 @@ test('a 500 keeps the teaser, shows in /sources, and is retried after a pause un
   assert.equal(retried.updatedItems, 1);
   assert.match((await app.store.getArticle(teaser!.id))!.contentHtml, /164 suspension cables/);
   row = await sourcesRow(app, src);
-  assert.deepEqual(row.fulltext, { errors: 0, lastError: null, pending: 0 });
+  assert.deepEqual(row.fulltext, { errors: 0, lastError: null, pending: 0, backfill: { done: true, examined: 0, completed: 0 } });
 });
 
 test('a page that keeps failing is tried three times in all, then left as the teaser', async (t) => {
@@ -177,6 +181,98 @@ test('a page that answers too slowly keeps the teaser and names the timeout', as
   const row = await sourcesRow(app, src);
   assert.match(row.fulltext?.lastError ?? '', /no response headers from .*\/news\/bridge within 200 ms/);
   assert.equal(row.fulltext?.pending, 1);
+});
+
+test('robots.txt Crawl-delay spaces the page fetches of a host', async (t) => {
+  const { up, app, poll } = await rig(t);
+  up.route('/robots.txt', { body: 'User-agent: *\nCrawl-delay: 1\n', headers: { 'content-type': 'text/plain' } });
+  for (const slug of ['a', 'b', 'c']) up.route(`/news/${slug}`, { body: NEWS_PAGE, headers: { 'content-type': 'text/html' } });
+  up.route('/feed.xml', { body: rss(['a', 'b', 'c'].map((slug) => ({ guid: slug, link: up.url(`/news/${slug}`), description: 'A teaser…' }))) });
+  await poll(source(up.url('/feed.xml')));
+  const times = up.requests().filter((r) => r.url.startsWith('/news/')).map((r) => r.at.getTime()).sort((x, y) => x - y);
+  assert.equal(times.length, 3);
+  for (let i = 1; i < times.length; i++) assert.ok(times[i]! - times[i - 1]! >= 900, `requests ${times[i]! - times[i - 1]!} ms apart`);
+  const stored = await app.store.queryArticles({ limit: 5 });
+  assert.ok(stored.every((a) => a.contentHtml.includes('164 suspension cables')));
+});
+
+test('a Crawl-delay beyond 60 s counts as 60 s, and a page with no turn within the poll waits for a later poll', async (t) => {
+  const { up, app, poll } = await rig(t);
+  up.route('/robots.txt', { body: 'User-agent: Tidings\nCrawl-delay: 3600\n', headers: { 'content-type': 'text/plain' } });
+  const robots = createRobotsCache();
+  const verdict = await robots.check(up.url('/news/a'), { userAgent: 'Tidings/test', ...LIMITS });
+  assert.deepEqual(verdict, { kind: 'allowed', crawlDelayMs: MAX_CRAWL_DELAY_S * 1000 });
+  for (const slug of ['a', 'b']) up.route(`/news/${slug}`, { body: NEWS_PAGE, headers: { 'content-type': 'text/html' } });
+  up.route('/feed.xml', { body: rss(['a', 'b'].map((slug) => ({ guid: slug, link: up.url(`/news/${slug}`), description: 'A teaser…' }))) });
+  const src = source(up.url('/feed.xml'));
+  const started = Date.now();
+  await poll(src);
+  assert.ok(Date.now() - started < 10_000, 'the poll did not wait a minute for the second page');
+  assert.equal(up.requests().filter((r) => r.url.startsWith('/news/')).length, 1, 'one page now, the other in its turn');
+  const texts = (await app.store.queryArticles({ limit: 5 })).map((a) => a.contentHtml.includes('164 suspension cables'));
+  assert.deepEqual(texts.sort(), [false, true]);
+  const row = await sourcesRow(app, src);
+  assert.equal(row.fulltext?.pending, 1, 'waiting, not failed');
+  assert.equal(row.fulltext?.errors, 0);
+});
+
+test('the crawl pacer takes turns per origin and refuses a turn after the latest start', async () => {
+  const pacer = createCrawlPacer();
+  const latest = Date.now() + 500;
+  assert.deepEqual(await pacer.turn('http://a.test', 60_000, latest), { kind: 'now' });
+  const later = await pacer.turn('http://a.test', 60_000, latest);
+  assert.equal(later.kind, 'later');
+  assert.ok(later.kind === 'later' && later.at >= Date.now() + 59_000);
+  assert.deepEqual(await pacer.turn('http://b.test', 60_000, latest), { kind: 'now' }, 'another origin has its own turns');
+});
+
+test('switching fulltext on completes the teasers stored before, gone from the feed too, with the same retries', async (t) => {
+  const { up, app, poll, clock } = await rig(t);
+  const items = (slugs: string[]) => rss(slugs.map((slug) => ({ guid: slug, link: up.url(`/news/${slug}`), description: 'A teaser…' })));
+  up.route('/feed.xml', { body: items(['a', 'b', 'c']) });
+  await poll(source(up.url('/feed.xml'), false));
+  assert.equal(up.requests().filter((r) => r.url.startsWith('/news/')).length, 0, 'no full text yet');
+  up.route('/news/a', { body: NEWS_PAGE, headers: { 'content-type': 'text/html' } });
+  up.route('/news/b', { status: 500, body: 'busy' });
+  up.route('/news/c', { body: NEWS_PAGE, headers: { 'content-type': 'text/html' } });
+  // The feed now carries only c: a and b were stored before and are no longer in it.
+  up.route('/feed.xml', { body: items(['c']) });
+  const src = source(up.url('/feed.xml'));
+  await poll(src);
+  const full = async () => Object.fromEntries((await app.store.queryArticles({ limit: 10 })).map((a) => [a.url.split('/').pop(), a.contentHtml.includes('164 suspension cables')]));
+  assert.deepEqual(await full(), { a: true, b: false, c: true });
+  let row = await sourcesRow(app, src);
+  // b waits for its retry (errors and lastError count since the last success, which c may have been).
+  assert.equal(row.fulltext?.pending, 1);
+  assert.deepEqual(row.fulltext?.backfill, { done: true, examined: 3, completed: 2 });
+
+  // b is retried on a later poll, though its feed no longer carries it.
+  clock.now = new Date(clock.now.getTime() + RETRY_BASE_MS + 1000);
+  up.route('/news/b', { body: NEWS_PAGE, headers: { 'content-type': 'text/html' } });
+  await poll(src);
+  assert.deepEqual(await full(), { a: true, b: true, c: true });
+  row = await sourcesRow(app, src);
+  assert.deepEqual(row.fulltext, { errors: 0, lastError: null, pending: 0, backfill: { done: true, examined: 3, completed: 3 } });
+  assert.equal(up.requests('/news/a').length, 1, 'a completed page is not fetched again');
+});
+
+test('the backfill fetches at most BACKFILL_PAGES_PER_POLL stored teasers per poll and goes on where it stopped', async (t) => {
+  const { up, app, poll } = await rig(t);
+  const slugs = Array.from({ length: BACKFILL_PAGES_PER_POLL + 2 }, (_, i) => `s${String(i).padStart(2, '0')}`);
+  up.route('/feed.xml', { body: rss(slugs.map((slug) => ({ guid: slug, link: up.url(`/news/${slug}`), description: 'A teaser…' }))) });
+  for (const slug of slugs) up.route(`/news/${slug}`, { body: NEWS_PAGE, headers: { 'content-type': 'text/html' } });
+  await poll(source(up.url('/feed.xml'), false));
+  const src = source(up.url('/feed.xml'));
+  const pages = () => up.requests().filter((r) => r.url.startsWith('/news/')).length;
+  await poll(src);
+  assert.equal(pages(), BACKFILL_PAGES_PER_POLL);
+  assert.deepEqual((await sourcesRow(app, src)).fulltext?.backfill, { done: false, examined: BACKFILL_PAGES_PER_POLL, completed: BACKFILL_PAGES_PER_POLL });
+  // The same feed body again: the unfinished backfill still gets its poll.
+  await poll(src);
+  assert.equal(pages(), slugs.length);
+  assert.deepEqual((await sourcesRow(app, src)).fulltext?.backfill, { done: true, examined: slugs.length, completed: slugs.length });
+  const stored = await app.store.queryArticles({ limit: 20 });
+  assert.ok(stored.every((a) => a.contentHtml.includes('164 suspension cables')));
 });
 
 test('items with full content, and sources without fulltext, fetch no page', async (t) => {

@@ -126,6 +126,15 @@ export function runStoreContract(name: string, open: OpenFreshStore, options: { 
       assert.equal(counts.get('c'), 1);
     }));
 
+    test('without stories, counts per topic are articles whatever the options, and regrouping finds nothing', () => withStore(open, async (store) => {
+      // Unsigned articles (no language, as local articles were before they were signed) never join a story.
+      await store.upsertArticles([1, 2, 3].map((n) => makeArticle(n, { topics: ['a'], title: 'Same words', contentHtml: '<p>Same words</p>', sourceId: `s${n}` })));
+      assert.deepEqual(await store.regroupStories({ since: new Date(0) }), { examined: 0, joined: 0 });
+      for (const options of [undefined, { separate: ['a'] }, { separate: 'all' as const }]) {
+        assert.equal((await store.countByTopic(options)).get('a'), 3);
+      }
+    }));
+
     test('filters by source, language prefix and date', () => withStore(open, async (store) => {
       await store.upsertArticles([
         makeArticle(1, { sourceId: 's1', language: 'uk' }),

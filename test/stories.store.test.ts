@@ -4,8 +4,13 @@
 // source and copies outside the window never merge.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { describe, test } from 'node:test';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { loadFeedsConfig } from '../src/config.ts';
+import { syncLocalContent } from '../src/ingest/local.ts';
+import { silentLogger } from '../src/log.ts';
 import type { IndexedArticle } from '../src/model.ts';
 import { withStorySignature } from '../src/stories/signature.ts';
 import { openStore, type ArticleStore, type StoreOptions } from '../src/store/store.ts';
@@ -30,9 +35,28 @@ function copy(id: string, sourceId: string, over: Partial<IndexedArticle> = {}):
   }));
 }
 
+const FEEDS = loadFeedsConfig(new URL('../feeds', import.meta.url).pathname);
+
+/** Writes a labelled article as a content/ Markdown file and syncs content/ into the store (the real loader). */
+async function syncLocal(store: ArticleStore, id: string): Promise<string> {
+  const l = labelled.find((a) => a.id === id)!;
+  const dir = mkdtempSync(join(tmpdir(), 'tidings-stories-'));
+  try {
+    const date = new Date(base + l.hour * HOUR).toISOString();
+    writeFileSync(join(dir, `${id}.md`), `---\ntitle: "${l.title}"\ndate: ${date}\nlang: ${l.lang}\n---\n\n${l.text}\n`);
+    const result = await syncLocalContent({ store, contentDir: dir, baseUrl: 'http://tidings.test', compiled: () => FEEDS.compiled, log: silentLogger() });
+    assert.equal(result.inserted, 1);
+    const [article] = await store.queryArticles({ sources: ['local'], limit: 1, stories: 'separate' });
+    return article!.id;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 type Open = (options?: StoreOptions) => Promise<ArticleStore>;
 
-function runStoryContract(name: string, open: Open, skip?: string): void {
+/** `freshUrl`: the URL of a new, empty database, to open more than once (with other options). */
+function runStoryContract(name: string, open: Open, freshUrl: () => Promise<string>, skip?: string): void {
   const withStore = async (fn: (store: ArticleStore) => Promise<void>, options?: StoreOptions) => {
     const store = await open(options);
     try {
@@ -62,6 +86,15 @@ function runStoryContract(name: string, open: Open, skip?: string): void {
       assert.equal((await store.getArticle('https://paper.example/en-patriot-reprint'))!.storyId, leader.id);
       // Polling the leader again changes nothing: its id and date stay.
       assert.equal((await store.upsertArticles([leader])).unchanged, 1);
+    }));
+
+    test('topics count stories, unless a topic lists every copy (separate) or every topic does', () => withStore(async (store) => {
+      await store.upsertArticles([copy('en-patriot-agency', 'agency'), copy('en-grain-ship-agency', 'agency', { topics: ['sea'] })]);
+      await store.upsertArticles([copy('en-patriot-reprint', 'paper', { topics: ['germany'] })]);
+      // The leader holds its copy's topic too: `germany` has one story in two articles.
+      assert.deepEqual(Object.fromEntries(await store.countByTopic()), { defence: 1, germany: 1, sea: 1 });
+      assert.deepEqual(Object.fromEntries(await store.countByTopic({ separate: ['germany'] })), { defence: 1, germany: 2, sea: 1 });
+      assert.deepEqual(Object.fromEntries(await store.countByTopic({ separate: 'all' })), { defence: 1, germany: 2, sea: 1 });
     }));
 
     test('copies in one batch merge too, and a third source joins the same leader', () => withStore(async (store) => {
@@ -120,6 +153,79 @@ function runStoryContract(name: string, open: Open, skip?: string): void {
       assert.deepEqual(back.map((a) => a.id), seen.slice(0, 2));
     }));
 
+    test('a local article is signed where it is classified: stored first, it leads a remote copy', () => withStore(async (store) => {
+      const local = await syncLocal(store, 'en-patriot-agency');
+      await store.upsertArticles([copy('en-patriot-reprint', 'paper')]);
+      const page = await store.queryArticles({ limit: 10 });
+      assert.deepEqual(page.map((a) => a.id), [local]);
+      assert.deepEqual(page[0]!.related?.map((r) => r.id), ['https://paper.example/en-patriot-reprint']);
+    }));
+
+    test('a local article arriving after a remote leader was published joins it: the published id stays', () => withStore(async (store) => {
+      await store.upsertArticles([copy('en-patriot-agency', 'agency')]);
+      const local = await syncLocal(store, 'en-patriot-reprint');
+      const page = await store.queryArticles({ limit: 10 });
+      assert.deepEqual(page.map((a) => a.id), ['https://agency.example/en-patriot-agency']);
+      assert.deepEqual(page[0]!.related?.map((r) => [r.id, r.sourceId]), [[local, 'local']]);
+      assert.equal((await store.getArticle(local))!.storyId, 'https://agency.example/en-patriot-agency');
+    }));
+
+    test('regrouping after STORY_WINDOW_HOURS grew merges stand-alone articles; published leaders keep their ids; a second run does nothing', async () => {
+      const url = await freshUrl();
+      const later = (hours: number) => ({ published: new Date(base + hours * HOUR), updated: new Date(base + hours * HOUR) });
+      const narrow = await openStore(url);
+      try {
+        await narrow.upsertArticles([copy('en-patriot-agency', 'agency'), copy('en-patriot-reprint', 'paper')]);
+        await narrow.upsertArticles([
+          copy('uk-grid-attack-1', 'a'), copy('uk-grid-attack-1-rewrite', 'b', later(130)),
+          copy('en-patriot-reprint', 'tv', { id: 'https://tv.example/x', url: 'https://tv.example/x', ...later(100) }),
+          copy('uk-grain-ship-agency', 'ukrinform'), copy('uk-grain-ship-reprint', 'local', later(105)),
+        ]);
+        assert.equal((await narrow.queryArticles({ limit: 20 })).length, 6, 'the 72 h window kept the late copies apart');
+      } finally {
+        await narrow.close();
+      }
+      const wide = await openStore(url, { storyWindowHours: 200 });
+      try {
+        const agencyBefore = (await wide.getArticle('https://agency.example/en-patriot-agency'))!;
+        const result = await wide.regroupStories({ since: new Date(0), leadingSource: 'local' });
+        assert.deepEqual(result, { examined: 3, joined: 3 });
+        const page = await wide.queryArticles({ limit: 20 });
+        const stories = Object.fromEntries(page.map((a) => [a.id, (a.related ?? []).map((r) => r.id).sort()]));
+        assert.deepEqual(stories, {
+          // A leader with copies keeps leading: the late copy joins it.
+          'https://agency.example/en-patriot-agency': ['https://paper.example/en-patriot-reprint', 'https://tv.example/x'],
+          // Two stand-alone articles: the earlier leads…
+          'https://a.example/uk-grid-attack-1': ['https://b.example/uk-grid-attack-1-rewrite'],
+          // …unless one is local.
+          'https://local.example/uk-grain-ship-reprint': ['https://ukrinform.example/uk-grain-ship-agency'],
+        });
+        const agency = page.find((a) => a.id === agencyBefore.id)!;
+        assert.ok(agency.updated > agencyBefore.updated, 'the leader a copy joined moved its updated');
+        assert.deepEqual(await wide.regroupStories({ since: new Date(0), leadingSource: 'local' }), { examined: 0, joined: 0 });
+        assert.equal((await wide.queryArticles({ limit: 20 })).length, 3);
+        // Counts follow: three stories in `defence`.
+        assert.equal((await wide.countByTopic()).get('defence'), 3);
+      } finally {
+        await wide.close();
+      }
+    });
+
+    test('an article stored unsigned gets its signature later, unchanged otherwise, and copies find it', () => withStore(async (store) => {
+      const { story, ...unsigned } = copy('en-patriot-agency', 'local');
+      assert.ok(story);
+      await store.upsertArticles([unsigned]);
+      const before = (await store.getArticle(unsigned.id))!;
+      const revision = await store.currentRevision();
+      assert.equal(await store.addMissingSignatures([{ ...unsigned, story }, copy('en-grain-ship-agency', 'x')]), 1, 'only the stored, unsigned one');
+      assert.equal(await store.addMissingSignatures([{ ...unsigned, story }]), 0, 'once');
+      assert.deepEqual(await store.getArticle(unsigned.id), before, 'its content and dates are untouched');
+      assert.equal(await store.currentRevision(), revision, 'no reader sees a change');
+      await store.upsertArticles([copy('en-patriot-reprint', 'paper')]);
+      const page = await store.queryArticles({ limit: 10 });
+      assert.deepEqual(page.map((a) => [a.id, a.related?.map((r) => r.id)]), [[unsigned.id, ['https://paper.example/en-patriot-reprint']]]);
+    }));
+
     test('a removed leader hands its story to its earliest copy', () => withStore(async (store) => {
       await store.upsertArticles([copy('en-patriot-agency', 'agency')]);
       await store.upsertArticles([copy('en-patriot-reprint', 'paper'), copy('en-patriot-reprint', 'tv', {
@@ -133,8 +239,12 @@ function runStoryContract(name: string, open: Open, skip?: string): void {
   });
 }
 
-runStoryContract('sqlite', (options) => openStore('sqlite::memory:', options));
+const sqliteDir = mkdtempSync(join(tmpdir(), 'tidings-stories-db-'));
+after(() => rmSync(sqliteDir, { recursive: true, force: true }));
+let sqliteFiles = 0;
+runStoryContract('sqlite', (options) => openStore('sqlite::memory:', options), async () => `sqlite:${join(sqliteDir, `${++sqliteFiles}.db`)}`);
 
 const pgSkip = findPgBin() ? undefined : missingPostgres('PostgreSQL server binaries (initdb, pg_ctl) not found');
 const cluster = clusterPerFile();
-runStoryContract('postgres', async (options) => openStore(await (await cluster()).freshDatabase(), options), pgSkip);
+runStoryContract('postgres', async (options) => openStore(await (await cluster()).freshDatabase(), options),
+  async () => (await cluster()).freshDatabase(), pgSkip);

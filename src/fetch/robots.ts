@@ -1,6 +1,6 @@
 // robots.txt for the article pages Tidings fetches for full text: one fetch per origin, remembered for
-// a while, read by robots-parser with our product token (`Tidings`). Feeds themselves are not checked:
-// a feed is published to be polled.
+// a while, read by robots-parser with our product token (`Tidings`), with its Crawl-delay (capped).
+// Feeds themselves are not checked: a feed is published to be polled.
 
 import robotsModule from 'robots-parser';
 import { SingleFlight } from '../concurrency.ts';
@@ -8,7 +8,8 @@ import { describeError } from '../errors.ts';
 import { FetchError, fetchFeed, type FetchOptions } from './remote.ts';
 
 export type RobotsVerdict =
-  | { kind: 'allowed' }
+  /** `crawlDelayMs`: the pause the site asks for between two requests (Crawl-delay, at most MAX_CRAWL_DELAY_S). */
+  | { kind: 'allowed'; crawlDelayMs?: number }
   | { kind: 'disallowed' }
   /** robots.txt could not be read (5xx, network, timeout): RFC 9309 §2.3.1.4 says assume disallowed, for now. */
   | { kind: 'unreachable'; error: string };
@@ -31,9 +32,15 @@ export interface RobotsOptions {
 // robots-parser is CommonJS typed as an ES default export: the default import is the function itself.
 const robotsParser = robotsModule as unknown as typeof robotsModule.default;
 
-type Rules = { kind: 'rules'; allows: (url: string) => boolean } | { kind: 'unreachable'; error: string };
+type Rules = { kind: 'rules'; allows: (url: string) => boolean; crawlDelayMs?: number } | { kind: 'unreachable'; error: string };
 
 const ROBOTS_MAX_BYTES = 512 * 1024;
+/**
+ * The longest Crawl-delay honoured, in seconds. Crawl-delay is not in RFC 9309; a site that asks for
+ * an hour would make its pages unreachable for full text, so a longer one counts as this (a page a
+ * minute, still far gentler than a reader's browser).
+ */
+export const MAX_CRAWL_DELAY_S = 60;
 
 export function createRobotsCache(options: RobotsOptions = {}): RobotsCache {
   const now = options.now ?? Date.now;
@@ -62,7 +69,8 @@ export function createRobotsCache(options: RobotsOptions = {}): RobotsCache {
     async check(url, fetchOptions) {
       const rules = await rulesFor(new URL(url).origin, fetchOptions);
       if (rules.kind === 'unreachable') return rules;
-      return rules.allows(url) ? { kind: 'allowed' } : { kind: 'disallowed' };
+      if (!rules.allows(url)) return { kind: 'disallowed' };
+      return rules.crawlDelayMs ? { kind: 'allowed', crawlDelayMs: rules.crawlDelayMs } : { kind: 'allowed' };
     },
   };
 }
@@ -83,7 +91,10 @@ async function readRobots(origin: string, token: string, fetchOptions: FetchOpti
     if (fetched.kind === 'not-modified') return { kind: 'rules', allows: () => true };
     const robot = robotsParser(url, fetched.text);
     // robots-parser answers undefined for a URL of another origin; ours are always of this one.
-    return { kind: 'rules', allows: (page) => robot.isAllowed(page, token) !== false };
+    const allows = (page: string) => robot.isAllowed(page, token) !== false;
+    const delay = robot.getCrawlDelay(token);
+    if (delay === undefined || !Number.isFinite(delay) || delay <= 0) return { kind: 'rules', allows };
+    return { kind: 'rules', allows, crawlDelayMs: Math.min(delay, MAX_CRAWL_DELAY_S) * 1000 };
   } catch (err) {
     // 4xx: there are no rules, everything is allowed (RFC 9309 §2.3.1.3); 5xx and network errors not.
     if (err instanceof FetchError && err.status !== undefined && err.status >= 400 && err.status < 500) {

@@ -6,7 +6,7 @@ import type { Request, Response } from 'express';
 import { prepareResponse, type CachedResponse } from '../cache/cache.ts';
 import { SingleFlight } from '../concurrency.ts';
 import type { Topic } from '../model.ts';
-import { parseFeedRequest, type FeedRequest, type ParseResult } from '../query/feed-query.ts';
+import { parseFeedRequest, topicContext, type FeedRequest, type ParseResult } from '../query/feed-query.ts';
 import { buildEmbedScript, EMBED_DEFAULT_LIMIT, EMBED_MAX_LIMIT, renderEmbedPage } from '../render/embed.ts';
 import { inLanguage, isLanguage, t, type Language } from '../render/i18n/messages.ts';
 import { RENDERER_VERSION } from '../version.ts';
@@ -22,7 +22,7 @@ const SCRIPT_CONTENT_TYPE = 'application/javascript; charset=utf-8';
 function parseTopicsAndFilters(deps: AppDeps, topics: string, params: Record<string, unknown>): ParseResult {
   const catalog = deps.catalog();
   return parseFeedRequest(`${topics}.json`, params, {
-    knownTopics: new Set(catalog.topics.map((t) => t.id)),
+    ...topicContext(catalog.topics),
     knownSources: knownSources(catalog),
     now: (deps.now ?? (() => new Date()))(),
   });

@@ -4,13 +4,13 @@
 
 import type { Request, Response } from 'express';
 import { prepareResponse, type CachedResponse } from '../cache/cache.ts';
-import type { StoredArticle, Topic } from '../model.ts';
-import { encodeCursor, pageNeighbours, parseFeedRequest, type FeedFormat, type FeedRequest } from '../query/feed-query.ts';
+import type { Source, StoredArticle, Topic } from '../model.ts';
+import { encodeCursor, pageNeighbours, parseFeedRequest, topicContext, type FeedFormat, type FeedRequest } from '../query/feed-query.ts';
 import { renderAtom, ATOM_CONTENT_TYPE } from '../render/atom.ts';
 import { renderJsonFeed, JSON_FEED_CONTENT_TYPE } from '../render/jsonfeed.ts';
 import { renderRss, RSS_CONTENT_TYPE } from '../render/rss.ts';
 import { commonLanguage } from '../render/common.ts';
-import type { FeedDocument, Rendered } from '../render/types.ts';
+import type { FeedDocument, FeedSource, Rendered } from '../render/types.ts';
 import { RENDERER_VERSION, VERSION } from '../version.ts';
 import { SingleFlight } from '../concurrency.ts';
 import { knownSources, readVersion, RequestMemo, serveCached, type CachedServing, type Resolved, type Validators } from './cached.ts';
@@ -69,7 +69,7 @@ export function feedHandler(deps: AppDeps, gate: MissGate): (req: Request, res: 
     let admitted = false;
     if (!resolved) {
       const parsed = parseFeedRequest(String(req.params.spec ?? ''), req.query as Record<string, unknown>, {
-        knownTopics: new Set(catalog.topics.map((t) => t.id)),
+        ...topicContext(catalog.topics),
         knownSources: knownSources(catalog),
         now: now(),
       });
@@ -126,12 +126,29 @@ export async function renderFeed(
 ): Promise<Rendered> {
   const articles = withPublicUrls(deps.settings.baseUrl, await deps.store.queryArticles(request.query));
   const page = withinBudget(articles, request, maxPageBytes);
-  const doc = feedDocument(deps, request, topicsOf(request, deps.catalog().topics), page, plausible(lastModified));
+  const catalog = deps.catalog();
+  const doc = feedDocument(deps, request, topicsOf(request, catalog.topics), page, plausible(lastModified));
+  doc.sources = feedSources(catalog.sources);
   const renderer = RENDERERS[request.format];
   const rendered: Rendered = { body: renderer.render(doc), contentType: renderer.contentType };
   // Said in a header (the formats have no field for it); the feed's next link carries on.
   if (page.truncated) rendered.truncated = `${page.articles.length} of ${articles.length} articles: the page reached its ${Math.round(maxPageBytes / 1024)} KB budget; its next link continues`;
   return rendered;
+}
+
+/**
+ * The sources an RSS item credits in `<source>`: the configured feed URL and title (else the id). A
+ * source whose URL carries credentials is a private feed: neither its URL nor its password is published.
+ */
+function feedSources(sources: readonly Source[]): Map<string, FeedSource> {
+  const credited = new Map<string, FeedSource>();
+  for (const source of sources) {
+    if (!URL.canParse(source.url)) continue;
+    const url = new URL(source.url);
+    if (url.username !== '' || url.password !== '') continue;
+    credited.set(source.id, { url: source.url, title: source.title ?? source.id });
+  }
+  return credited;
 }
 
 function topicsOf(request: FeedRequest, topics: readonly Topic[]): Topic[] {

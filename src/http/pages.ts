@@ -3,7 +3,7 @@
 
 import type { Request, Response } from 'express';
 import type { ArticleQuery, Source, StoredArticle, Topic } from '../model.ts';
-import { encodeCursor, MAX_Q_LENGTH, pageNeighbours, parseFeedRequest, type FeedRequest } from '../query/feed-query.ts';
+import { encodeCursor, MAX_Q_LENGTH, pageNeighbours, parseFeedRequest, topicContext, type FeedRequest } from '../query/feed-query.ts';
 import { siteIconUrl } from '../render/common.ts';
 import { renderErrorPage } from '../render/error-pages.ts';
 import { renderArticlePage, renderIndexPage, renderTopicPage, type PageLinks, type SiteInfo, type TopicLinks } from '../render/html.ts';
@@ -37,9 +37,11 @@ function localizedTopic(topic: Topic, lang: Language): Topic {
 
 /** Every topic with its count, page and feeds; titles in `lang` (pages), or as feeds show them (no `lang`). */
 async function topicLinks(deps: AppDeps, lang?: Language): Promise<TopicLinks[]> {
-  const counts = await deps.store.countByTopic();
+  const { topics } = deps.catalog();
+  // A topic counts its stories, unless it lists every copy on its own (`stories: off`).
+  const counts = await deps.store.countByTopic({ separate: topics.filter((t) => t.stories === 'separate').map((t) => t.id) });
   const base = deps.settings.baseUrl;
-  return deps.catalog().topics.map((topic) => ({
+  return topics.map((topic) => ({
     topic: lang ? localizedTopic(topic, lang) : topic,
     count: counts.get(topic.id) ?? 0,
     page: topicPageUrl(base, topic.id),
@@ -117,7 +119,7 @@ export type Listing =
 export async function listArticles(deps: AppDeps, spec: string, params: Record<string, unknown>, page: ListingPage): Promise<Listing> {
   const catalog = deps.catalog();
   const parsed = parseFeedRequest(spec, { limit: String(PAGE_LIMIT), ...params }, {
-    knownTopics: new Set(catalog.topics.map((topic) => topic.id)),
+    ...topicContext(catalog.topics),
     knownSources: knownSources(catalog),
     now: deps.now?.() ?? new Date(),
   });

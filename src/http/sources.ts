@@ -47,12 +47,19 @@ export function sourcesHandler(deps: AppDeps) {
   };
 }
 
-/** Full text (`fulltext: true`): page failures since the last success, the last one, articles awaiting a retry. */
-function fulltextStatus(ft: FulltextState | undefined): { errors: number; lastError: string | null; pending: number } {
+/**
+ * Full text (`fulltext: true`): page failures since the last success, the last one, articles awaiting a
+ * retry, and the backfill of teasers stored before full text was on (null until its first poll).
+ */
+function fulltextStatus(ft: FulltextState | undefined): {
+  errors: number; lastError: string | null; pending: number; backfill: { done: boolean; examined: number; completed: number } | null;
+} {
+  const backfill = ft?.backfill;
   return {
     errors: ft?.failures ?? 0,
     lastError: ft?.lastError === undefined ? null : urlsFitForPublic(ft.lastError),
     pending: Object.keys(ft?.retries ?? {}).length,
+    backfill: backfill ? { done: backfill.done, examined: backfill.examined, completed: backfill.completed } : null,
   };
 }
 

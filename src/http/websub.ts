@@ -2,7 +2,7 @@
 // verified), and the resolver that tells the hub which topic URLs are our feeds and how to render them.
 
 import express, { type Request, type RequestHandler, type Response } from 'express';
-import { parseFeedRequest } from '../query/feed-query.ts';
+import { parseFeedRequest, topicContext } from '../query/feed-query.ts';
 import type { TopicResolution } from '../websub/hub.ts';
 import type { AppDeps } from './deps.ts';
 import { renderFeed } from './feeds.ts';
@@ -67,7 +67,7 @@ export function feedTopicResolver(deps: Pick<AppDeps, 'store' | 'catalog' | 'set
       params[name] = prior === undefined ? value : [...(Array.isArray(prior) ? prior : [prior]), value];
     }
     const parsed = parseFeedRequest(spec, params, {
-      knownTopics: new Set(deps.catalog().topics.map((t) => t.id)),
+      ...topicContext(deps.catalog().topics),
       now: deps.now?.() ?? new Date(),
     });
     if (parsed.kind !== 'ok') return unknown(parsed.message);

@@ -1,6 +1,6 @@
-// Local content → store: read every file under content/, classify, upsert, and remove the articles
-// whose files are gone. Never throws for a bad file: it is reported with its path and line, and the
-// rest is published.
+// Local content → store: read every file under content/, classify and sign, upsert, and remove the
+// articles whose files are gone. Never throws for a bad file: it is reported with its path and line,
+// and the rest is published.
 
 import type { CompiledTopics } from '../classify/topics.ts';
 import { classify } from '../classify/topics.ts';
@@ -8,6 +8,7 @@ import { loadContentDir } from '../fetch/local.ts';
 import type { Logger } from '../log.ts';
 import { LOCAL_SOURCE_ID } from '../normalize/normalize.ts';
 import type { IndexedArticle } from '../model.ts';
+import { withStorySignature } from '../stories/signature.ts';
 import type { ArticleStore, UpsertResult } from '../store/store.ts';
 import { upsertInBatches, yieldToReaders } from './batches.ts';
 
@@ -37,9 +38,15 @@ export async function syncLocalContent(deps: LocalSyncDeps): Promise<LocalSyncRe
   const classified: IndexedArticle[] = [];
   for (const article of articles) {
     if (classified.length % CLASSIFY_SLICE === 0) await yieldToReaders();
-    classified.push({ ...article, topics: classify(article, compiled, undefined, article.text) });
+    // Signed where it is classified, as a remote item is in the worker (process-feed.ts): a remote
+    // copy of a local article then finds it in the story index, and a local article stored first leads.
+    classified.push(withStorySignature({ ...article, topics: classify(article, compiled, undefined, article.text) }));
   }
   const upserted = await upsertInBatches(deps.store, classified);
+  // Articles stored before local articles were signed, and unchanged since, get their signature now:
+  // later copies then find them (`npm run regroup` merges the copies already stored).
+  const signedLate = await deps.store.addMissingSignatures(classified);
+  if (signedLate > 0) deps.log.info({ source: LOCAL_SOURCE_ID, signed: signedLate }, 'signed local articles stored unsigned by an earlier version');
   // A file that fails to parse may be a half-saved edit of a published article: removing its article
   // would lose it, so deletions wait for a read in which every file parses.
   let removed = 0;

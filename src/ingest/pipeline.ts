@@ -12,7 +12,7 @@ import type { ArticleStore, SourceState } from '../store/store.ts';
 import { upsertInBatches } from './batches.ts';
 import { digest } from './hashes.ts';
 import { processFeed, type FeedJob, type FeedOutcome } from './process-feed.ts';
-import { createFulltext, type Fulltext, type FulltextDeps } from './fulltext.ts';
+import { createFulltext, hasStoredWork, type Fulltext, type FulltextDeps } from './fulltext.ts';
 import { nextPollAt } from './scheduler.ts';
 import type { PollResult, PollSource } from './types.ts';
 
@@ -159,8 +159,8 @@ async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, 
   }
   const bodyHash = digest(VERSION, JSON.stringify([fetched.finalUrl, fetched.contentType, fetched.contentLocation, source,
     deps.baseUrl, deps.maxItems ?? DEFAULT_MAX_ITEMS]), fetched.text);
-  // A full-text source with pages still to retry must see its items again, changed or not.
-  const retrying = source.fulltext === true && Object.keys(state.fulltext?.retries ?? {}).length > 0;
+  // A full-text source with pages still to retry or backfill must see its items again, changed or not.
+  const retrying = source.fulltext === true && hasStoredWork(state.fulltext);
   if (!retrying && bodyHash === state.bodyHash) {
     // The same bytes as the last stored body (a server without validators): nothing to parse. New
     // validators, if the server sent some this time, make the next poll a conditional one.

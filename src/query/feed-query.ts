@@ -2,7 +2,7 @@
 // Pure (no Express): the canonical string is what the ETag, the cache key, the self link and the feed id
 // are made of, so two spellings of one query share them and two different queries never do.
 
-import type { ArticleQuery, Cursor } from '../model.ts';
+import type { ArticleQuery, Cursor, Topic } from '../model.ts';
 import { searchTerms } from '../text/search.ts';
 
 export type FeedFormat = 'rss' | 'atom' | 'json';
@@ -41,9 +41,19 @@ type Params = Record<string, unknown>;
 
 interface ParseContext {
   knownTopics: ReadonlySet<string>;
+  /** Topics whose topics.yaml says `stories: off`: a feed of only such topics lists every copy. */
+  separateTopics?: ReadonlySet<string>;
   /** Source ids a `source=` may name (configured sources and `local`); absent accepts any well-formed id. */
   knownSources?: ReadonlySet<string>;
   now: Date;
+}
+
+/** What parseFeedRequest needs to know of the configured topics. */
+export function topicContext(topics: readonly Topic[]): Pick<ParseContext, 'knownTopics' | 'separateTopics'> {
+  return {
+    knownTopics: new Set(topics.map((t) => t.id)),
+    separateTopics: new Set(topics.filter((t) => t.stories === 'separate').map((t) => t.id)),
+  };
 }
 
 /** Parses `/feeds/<spec>` where spec is `<topics>.<ext>` and the request's query parameters. */
@@ -63,6 +73,8 @@ export function parseFeedRequest(spec: string, params: Params, ctx: ParseContext
 
   const query: ArticleQuery = { limit: DEFAULT_LIMIT };
   if (topics.length) query.topics = topics;
+  // Not part of the canonical string: it follows from the path and the configuration, as the topics do.
+  if (topics.length && topics.every((t) => ctx.separateTopics?.has(t))) query.stories = 'separate';
   const canonical: [string, string][] = [];
   for (const step of PARAMETERS) {
     const raw = params[step.name];

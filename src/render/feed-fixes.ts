@@ -85,6 +85,7 @@ export function fixRss(xml: string, doc: FeedDocument): string {
     bodies(item, article, 'content:encoded', alsoReportedBy(article.related));
     replaceRssAuthorWithDcCreator(item, article);
     rssEnclosureType(item, article);
+    rssSource(item, article, doc);
   }
   return serializeXml(root);
 }
@@ -226,6 +227,18 @@ function rssEnclosureType(item: Element, article: StoredArticle): void {
     length: given.length ?? 0,
     type: isMediaType(given.type) ? given.type : UNKNOWN_MEDIA_TYPE,
   };
+}
+
+/**
+ * feed has no item `<source>` (RSS 2.0: "the RSS channel that the item came from", its feed URL as the
+ * required `url`, its title as text; feedparser reads it as `entry.source.href`/`.title`). An article
+ * from a remote source credits it here; a story's leader credits its own, original source (its copies
+ * are in the body footer). Local articles came from no channel and have none.
+ */
+function rssSource(item: Element, article: StoredArticle, doc: FeedDocument): void {
+  const source = doc.sources?.get(article.sourceId);
+  if (source === undefined || webLink(source.url) === undefined) return;
+  insertAfter(item, undefined, [newElement('source', { url: source.url }, stripIllegalXmlChars(source.title))]);
 }
 
 // ---------------------------------------------------------------------------------------------

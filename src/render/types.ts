@@ -26,6 +26,14 @@ export interface FeedDocument {
   /** WebSub hub URL, when one is configured. */
   hubUrl?: string;
   articles: StoredArticle[];
+  /** Remote sources by id: the channel an article came from, for RSS `<source>`. Local articles have none. */
+  sources?: ReadonlyMap<string, FeedSource>;
+}
+
+/** A remote source as a feed credits it: its feed URL and its title. */
+export interface FeedSource {
+  url: string;
+  title: string;
 }
 
 /** A rendered body ready to send. */

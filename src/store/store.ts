@@ -4,7 +4,7 @@
 
 import type { ArticleQuery, IndexedArticle, StoredArticle } from '../model.ts';
 import { TidingsError } from '../errors.ts';
-import { DEFAULT_STORY_WINDOW_HOURS, HOUR_MS } from './stories.ts';
+import { DEFAULT_STORY_WINDOW_HOURS, HOUR_MS, type RegroupOptions, type RegroupResult } from './stories.ts';
 
 export interface UpsertResult {
   inserted: number;
@@ -59,6 +59,18 @@ export interface FulltextState {
   lastError?: string;
   /** Articles still stored as teasers that will be tried again: article id → attempts so far and when next. */
   retries: Record<string, { attempts: number; nextAt: number }>;
+  /** The walk through the teasers stored before full text was switched on (src/ingest/fulltext.ts). */
+  backfill?: FulltextBackfill;
+}
+
+/** How far the backfill of a full-text source has come: newest first, `before` is where it goes on. */
+export interface FulltextBackfill {
+  before?: { published: number; id: string };
+  /** Stored articles looked at so far. */
+  examined: number;
+  /** Of those, teasers that got their full text. */
+  completed: number;
+  done: boolean;
 }
 
 /** A WebSub subscriber whose intent was verified: `topicUrl`'s new content is POSTed to `callback`. */
@@ -70,6 +82,11 @@ export interface Subscription {
   secret?: string;
   expiresAt: Date;
   createdAt: Date;
+}
+
+/** How countByTopic counts: see there. */
+export interface TopicCountOptions {
+  separate?: 'all' | readonly string[];
 }
 
 export interface ArticleRepository {
@@ -87,11 +104,25 @@ export interface ArticleRepository {
   /** Newest first, by (published desc, id desc). */
   queryArticles(query: ArticleQuery): Promise<StoredArticle[]>;
   queryVersion(query: ArticleQuery): Promise<QueryVersion>;
-  /** Number of stored articles per topic id. */
-  countByTopic(): Promise<Map<string, number>>;
+  /**
+   * Stories per topic id: a story counts once, by its leader (which holds its copies' topics). Topics
+   * in `separate` (topics.yaml `stories: off`; `'all'` for every topic) count every stored article.
+   */
+  countByTopic(options?: TopicCountOptions): Promise<Map<string, number>>;
   countArticles(): Promise<number>;
   /** Item count per source id (an article seen in two sources counts for both). */
   countBySource(): Promise<Map<string, number>>;
+  /**
+   * Merges stand-alone articles published since `options.since` into stories by the ingest rules
+   * (after STORY_WINDOW_HOURS grew, or a batch of sources was added). Never moves an article that
+   * leads copies or follows a leader; idempotent. See src/store/stories.ts (regroupStep).
+   */
+  regroupStories(options: RegroupOptions): Promise<RegroupResult>;
+  /**
+   * Stores the story signatures of those `articles` that are stored without one (local articles
+   * stored before local articles were signed); their stored content is untouched. Returns how many.
+   */
+  addMissingSignatures(articles: IndexedArticle[]): Promise<number>;
 }
 
 /** A claim on one source for one poll (see claimSource). */
@@ -177,9 +208,11 @@ export function composeStore(
     getArticleBySlug: (slug) => articles.getArticleBySlug(slug),
     queryArticles: (q) => articles.queryArticles(q),
     queryVersion: (q) => articles.queryVersion(q),
-    countByTopic: () => articles.countByTopic(),
+    countByTopic: (options) => articles.countByTopic(options),
     countArticles: () => articles.countArticles(),
     countBySource: () => articles.countBySource(),
+    regroupStories: (options) => articles.regroupStories(options),
+    addMissingSignatures: (list) => articles.addMissingSignatures(list),
     getSourceState: (id) => sources.getSourceState(id),
     saveSourceState: (state) => sources.saveSourceState(state),
     listSourceStates: () => sources.listSourceStates(),

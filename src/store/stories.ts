@@ -69,16 +69,23 @@ export function lookupRange(
 export function chooseStory(article: IndexedArticle, candidates: readonly StoryCandidate[], windowMs: number): string | undefined {
   const signature = article.story;
   if (!signature) return undefined;
-  const published = article.published.getTime();
-  let best: { leader: string; score: number } | undefined;
+  const best = bestMatch({ id: article.id, source_id: article.sourceId, published: article.published.getTime(), signature }, candidates, windowMs);
+  return best && (best.story_id ?? best.id);
+}
+
+/** The candidate most similar to `article` among those that tell its story (chooseStory's rules). */
+function bestMatch<C extends StoryCandidate>(
+  article: Pick<StoryCandidate, 'id' | 'source_id' | 'published' | 'signature'>, candidates: readonly C[], windowMs: number,
+): C | undefined {
+  let best: { candidate: C; score: number } | undefined;
   for (const candidate of candidates) {
-    if (candidate.id === article.id || candidate.source_id === article.sourceId) continue;
-    if (Math.abs(candidate.published - published) > windowMs) continue;
-    if (!sameStory(signature, candidate.signature)) continue;
-    const score = similarity(signature, candidate.signature);
-    if (!best || score > best.score) best = { leader: candidate.story_id ?? candidate.id, score };
+    if (candidate.id === article.id || candidate.source_id === article.source_id) continue;
+    if (Math.abs(candidate.published - article.published) > windowMs) continue;
+    if (!sameStory(article.signature, candidate.signature)) continue;
+    const score = similarity(article.signature, candidate.signature);
+    if (!best || score > best.score) best = { candidate, score };
   }
-  return best?.leader;
+  return best?.candidate;
 }
 
 /** Candidates by band key, kept current while a batch decides (a batch may hold two copies of a story). */
@@ -144,4 +151,94 @@ export function groupRelated(rows: readonly RelatedRow[]): Map<string, RelatedAr
 
 export function withRelated(article: StoredArticle, related: RelatedArticle[] | undefined): StoredArticle {
   return related?.length ? { ...article, related } : article;
+}
+
+/**
+ * Stories per topic out of two cheap counts: every article's topic rows, less those of story copies
+ * (few, read through the partial index on story_id), except in topics that list every copy.
+ */
+export function storyCounts(
+  articles: readonly { topic: string; n: number | string }[],
+  copies: readonly { topic: string; n: number | string }[],
+  separate: 'all' | readonly string[] = [],
+): Map<string, number> {
+  const counts = new Map(articles.map((r) => [r.topic, Number(r.n)]));
+  if (separate === 'all') return counts;
+  for (const { topic, n } of copies) {
+    if (separate.includes(topic)) continue;
+    counts.set(topic, (counts.get(topic) ?? 0) - Number(n));
+  }
+  return counts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Regrouping after the fact (npm run regroup): the same rules and band index as at ingest, for
+// articles that stand alone (no story, no copies) within a period. Nothing that already leads copies
+// or follows a leader moves, so a published leader's id never changes and a second run finds nothing.
+
+/** What regroupStories does and reports. */
+export interface RegroupOptions {
+  /** Articles published from this instant on are looked at (their candidates reach one window further back). */
+  since: Date;
+  /** A source whose article leads when two stand-alone ones merge, whatever their dates (`local`). */
+  leadingSource?: string;
+}
+
+export interface RegroupResult {
+  /** Stand-alone signed articles looked at. */
+  examined: number;
+  /** Articles that became another story's copy. */
+  joined: number;
+}
+
+/** A candidate of a regrouping, with whether it leads copies of its own. */
+export interface RegroupCandidate extends StoryCandidate {
+  copies: number;
+}
+
+/** A signed article as both backends' regroup.ts read it (bigints may come as strings from PostgreSQL). */
+export interface RegroupRow {
+  id: string;
+  story_id: string | null;
+  source_id: string;
+  published: string | number;
+  story_signature: string;
+  copies: string | number;
+}
+
+/** Reads RegroupRows from `articles a`; the caller adds its WHERE. */
+export const REGROUP_ROW_SELECT = `SELECT id, story_id, source_id, published, story_signature,
+  (SELECT count(*) FROM articles c WHERE c.story_id = a.id) AS copies FROM articles a`;
+
+export function regroupCandidate(row: RegroupRow): RegroupCandidate {
+  return {
+    id: row.id, story_id: row.story_id, source_id: row.source_id, published: Number(row.published),
+    signature: JSON.parse(row.story_signature) as StorySignature, copies: Number(row.copies),
+  };
+}
+
+/** For one article: the merge to make, none, or `not-alone` (it leads copies or follows a leader by now). */
+export type RegroupDecision = { copy: string; leader: string } | undefined | 'not-alone';
+
+/** Stand-alone signed articles are read in pages of this many, one transaction each. */
+export const REGROUP_PAGE = 200;
+
+/**
+ * For an article standing alone, the merge to make: `copy` joins the story `leader` leads. It joins
+ * the story of its best match, unless that match stands alone too: then both are published leaders
+ * already, and the one from `leadingSource`, else the earlier published (then the smaller id), leads.
+ */
+export function regroupStep(
+  alone: StoryCandidate, candidates: readonly RegroupCandidate[], windowMs: number, leadingSource?: string,
+): { copy: string; leader: string } | undefined {
+  const best = bestMatch(alone, candidates, windowMs);
+  if (!best) return undefined;
+  if (best.story_id !== null) return { copy: alone.id, leader: best.story_id };
+  if (best.copies > 0) return { copy: alone.id, leader: best.id };
+  return leadsOver(alone, best, leadingSource) ? { copy: best.id, leader: alone.id } : { copy: alone.id, leader: best.id };
+}
+
+function leadsOver(a: StoryCandidate, b: StoryCandidate, leadingSource: string | undefined): boolean {
+  if ((a.source_id === leadingSource) !== (b.source_id === leadingSource)) return a.source_id === leadingSource;
+  return a.published < b.published || (a.published === b.published && a.id < b.id);
 }

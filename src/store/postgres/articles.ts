@@ -3,10 +3,12 @@
 
 import type { ArticleQuery, IndexedArticle, RelatedArticle, StoredArticle } from '../../model.ts';
 import { newestFirst, pageVersion, PUBLISHED_COLUMNS, sameSet, toArticle, type PageRow, type PublishedRow } from '../rows.ts';
-import type { ArticleRepository, QueryVersion, UpsertResult } from '../store.ts';
-import { groupRelated, withRelated, type RelatedRow } from '../stories.ts';
+import type { ArticleRepository, QueryVersion, TopicCountOptions, UpsertResult } from '../store.ts';
+import { groupRelated, storyCounts, withRelated, type RelatedRow } from '../stories.ts';
 import { BatchWrites, decide, flush, knownOf, lookUp, lookUpStories } from './article-batch.ts';
+import type { RegroupOptions, RegroupResult } from '../stories.ts';
 import type { PgDb } from './db.ts';
+import { addMissingSignaturesPostgres, regroupPostgres } from './regroup.ts';
 import { toTsquery } from './fts.ts';
 
 const PAGE_SIZE = 500;
@@ -162,9 +164,11 @@ export class PgArticles implements ArticleRepository {
     return pageVersion(rows, meta.deletedRevision, meta.deletedAt);
   }
 
-  async countByTopic(): Promise<Map<string, number>> {
+  async countByTopic(options: TopicCountOptions = {}): Promise<Map<string, number>> {
     const rows = await this.shared.query<{ topic: string; n: number }>(`SELECT topic, count(*) AS n FROM article_topics GROUP BY topic`);
-    return new Map(rows.map((r) => [r.topic, r.n]));
+    const copies = options.separate === 'all' ? [] : await this.shared.query<{ topic: string; n: string }>(`SELECT t.topic, count(*) AS n
+      FROM articles a JOIN article_topics t ON t.article_id = a.id WHERE a.story_id IS NOT NULL GROUP BY t.topic`);
+    return storyCounts(rows, copies, options.separate);
   }
 
   async countBySource(): Promise<Map<string, number>> {
@@ -174,6 +178,14 @@ export class PgArticles implements ArticleRepository {
 
   async countArticles(): Promise<number> {
     return (await this.shared.query<{ n: number }>(`SELECT count(*) AS n FROM articles`))[0]?.n ?? 0;
+  }
+
+  async regroupStories(options: RegroupOptions): Promise<RegroupResult> {
+    return regroupPostgres(this.shared, this.storyWindowMs, options);
+  }
+
+  async addMissingSignatures(articles: IndexedArticle[]): Promise<number> {
+    return addMissingSignaturesPostgres(this.shared, articles);
   }
 }
 

@@ -7,11 +7,13 @@ import {
   contentHash, pageVersion, PUBLISHED_COLUMNS, sameSet, toArticle, toArticleRow, withFirstSeenDates, matchedByUrl,
   type ArticleRow, type PublishedRow,
 } from '../rows.ts';
-import type { ArticleRepository, QueryVersion, UpsertResult } from '../store.ts';
-import { bandRows, chooseStory, lookupRange, MAX_CANDIDATES_PER_BAND, storyTopics, StoryPool, type CandidateRow } from '../stories.ts';
+import type { ArticleRepository, QueryVersion, TopicCountOptions, UpsertResult } from '../store.ts';
+import { bandRows, chooseStory, lookupRange, MAX_CANDIDATES_PER_BAND, storyCounts, storyTopics, StoryPool, type CandidateRow } from '../stories.ts';
+import type { RegroupOptions, RegroupResult } from '../stories.ts';
 import type { SqliteDb } from './db.ts';
 import { readArticles, readPage, type PageRead } from './page-query.ts';
 import type { QueryPool } from './query-pool.ts';
+import { addMissingSignaturesSqlite, regroupSqlite } from './regroup.ts';
 import { searchText } from '../../text/search.ts';
 
 type StoredRow = ArticleRow & { rowid: number };
@@ -61,6 +63,8 @@ export class SqliteArticles implements ArticleRepository {
       sourceCount: db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM article_sources WHERE article_id = ?`),
       deleteArticle: db.prepare(`DELETE FROM articles WHERE id = ?`),
       countByTopic: db.prepare<[], { topic: string; n: number }>(`SELECT topic, count(*) AS n FROM article_topics GROUP BY topic`),
+      countCopiesByTopic: db.prepare<[], { topic: string; n: number }>(`SELECT t.topic AS topic, count(*) AS n FROM articles a
+        JOIN article_topics t ON t.article_id = a.id WHERE a.story_id IS NOT NULL GROUP BY t.topic`),
       countBySource: db.prepare<[], { source_id: string; n: number }>(`SELECT source_id, count(*) AS n FROM article_sources GROUP BY source_id`),
       countAll: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM articles`),
       // One band key's newest few articles in the window: a range scan of at most that many rows.
@@ -293,8 +297,9 @@ export class SqliteArticles implements ArticleRepository {
     return read;
   }
 
-  async countByTopic(): Promise<Map<string, number>> {
-    return new Map(this.stmts.countByTopic.all().map((r) => [r.topic, r.n]));
+  async countByTopic(options: TopicCountOptions = {}): Promise<Map<string, number>> {
+    const copies = options.separate === 'all' ? [] : this.stmts.countCopiesByTopic.all();
+    return storyCounts(this.stmts.countByTopic.all(), copies, options.separate);
   }
 
   async countBySource(): Promise<Map<string, number>> {
@@ -303,5 +308,13 @@ export class SqliteArticles implements ArticleRepository {
 
   async countArticles(): Promise<number> {
     return this.stmts.countAll.get()?.n ?? 0;
+  }
+
+  async regroupStories(options: RegroupOptions): Promise<RegroupResult> {
+    return regroupSqlite(this.shared, this.storyWindowMs, options);
+  }
+
+  async addMissingSignatures(articles: IndexedArticle[]): Promise<number> {
+    return addMissingSignaturesSqlite(this.shared, articles);
   }
 }
