@@ -44,6 +44,8 @@ const { values: args } = parseArgs({
     sources: { type: 'string', default: '1000' },
     items: { type: 'string', default: '50' },
     'scale-child': { type: 'boolean', default: false },
+    /** Only the cases whose name contains this (`rss-en-500`, `re-poll`); `--sources 0` skips the scale run. */
+    only: { type: 'string', default: '' },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -441,11 +443,12 @@ async function main(): Promise<void> {
     const db = await benchDatabase(dir);
     const ing = await openIngest(db);
     for (const [i, c] of cases.entries()) {
+      if (!c.name.includes(args.only)) continue;
       const r = await runCase(c, ing, 100 + i);
       results.push(r);
       process.stderr.write(`  ${c.name}: bare ${fmt(itemsPerSecond(r.bare))}/s, Tidings ${fmt(itemsPerSecond(r.tidings))}/s\n`);
     }
-    repolls = await runRepolls(ing, 900);
+    if ('re-poll'.includes(args.only)) repolls = await runRepolls(ing, 900);
     await ing.store.close();
     await db.drop();
   } finally {
@@ -469,7 +472,8 @@ async function main(): Promise<void> {
     console.log(`  ${r.c.name}: ${r.errors.length} item errors, first: ${r.errors[0]}`);
   }
 
-  printRepolls(repolls);
+  if (repolls.length > 0) printRepolls(repolls);
+  if (SCALE_SOURCES === 0 || results.length === 0) return; // a partial run (--only, --sources 0): no summary
 
   process.stderr.write(`\n  scale run: ${SCALE_SOURCES} sources × ${SCALE_ITEMS} items in a child process…\n`);
   const scale = await runScaleInChild();
