@@ -10,6 +10,7 @@ import { normalizeItem } from '../normalize/normalize.ts';
 import { parseFeed, type FeedFormat, type ParsedFeed, type ParsedItem } from '../parse/index.ts';
 import { itemText, splitItems, withItems, type ItemSplit } from '../parse/item-split.ts';
 import { withStorySignature } from '../stories/signature.ts';
+import { searchableText } from '../text/search.ts';
 import { VERSION } from '../version.ts';
 import { digest } from './hashes.ts';
 
@@ -131,9 +132,11 @@ function finish(
     if (known.parsed.has(parsed)) itemHashes.push(entry);
     else changed.push({ ...candidate, entry });
   }
+  // Folded for the full-text index here, in the worker: the store would otherwise do it on the serving thread.
   const articles = normalizeAll(changed, feed, job, warnings, itemHashes).map((article) => withStorySignature({
     ...article,
     topics: classify(article, compiled, job.source, article.text),
+    searchable: searchableText(article),
   }));
   const outcome: FeedOutcome & { kind: 'ok' } = {
     kind: 'ok', format: feed.format, itemCount: counts.itemCount, articles,
