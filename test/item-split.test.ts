@@ -4,6 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { itemText, splitItems, withItems } from '../src/parse/item-split.ts';
 import { parseFeed } from '../src/parse/index.ts';
 
@@ -52,4 +53,30 @@ test('what is not plainly well-nested XML of a known root is not split', () => {
   assert.equal(splitItems('<rss><channel><item><p>unclosed</item></channel></rss>'), undefined, 'a mismatched tag');
   assert.equal(splitItems('<rss><channel><item>truncated'), undefined, 'a truncated body');
   assert.equal(splitItems('<html><body>a page</body></html>'), undefined, 'an unknown root');
+});
+
+test('every fixture feed: an item parsed alone in its frame is the item parsed in the whole document', async () => {
+  const dir = new URL('./fixtures/feeds/', import.meta.url);
+  let split = 0;
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.xml'))) {
+    const text = readFileSync(new URL(name, dir), 'utf8');
+    const parts = splitItems(text);
+    if (!parts) continue;
+    let whole;
+    try {
+      whole = await parseFeed(text);
+    } catch {
+      continue; // not a feed the strict parser reads: re-polls parse it whole too
+    }
+    if (whole.recovered || whole.itemErrors.length > 0) continue;
+    split++;
+    assert.equal(parts.items.length, whole.items.length, `${name}: item count`);
+    const { items: _frameItems, ...frame } = await parseFeed(withItems(parts, []));
+    const { items: _wholeItems, ...wholeFrame } = whole;
+    assert.deepEqual(frame, wholeFrame, `${name}: the frame parses to the same feed`);
+    for (let i = 0; i < parts.items.length; i++) {
+      assert.deepEqual((await parseFeed(withItems(parts, [i]))).items, [whole.items[i]], `${name}: item ${i}`);
+    }
+  }
+  assert.ok(split >= 10, `only ${split} fixtures were split`);
 });
