@@ -56,9 +56,11 @@ export type FeedOutcome =
 
 export async function processFeed(job: FeedJob, compiled: CompiledTopics): Promise<FeedOutcome> {
   const split = splitItems(job.text);
-  // A re-poll of a feed whose items can be told apart by their bytes parses only those it has not seen.
-  if (split && job.knownItems?.length && split.items.length <= job.maxItems) {
-    const outcome = await processChangedItems(split, job, compiled);
+  const known = new KnownItems(job.knownItems);
+  // A re-poll of a feed whose items were last told apart by their bytes parses only those it has not
+  // seen. (Without such hashes — a first poll, an item error last time — that would only add a parse.)
+  if (split && known.byRaw.size > 0 && split.items.length <= job.maxItems) {
+    const outcome = await processChangedItems(split, job, compiled, known);
     if (outcome) return outcome;
   }
   let feed: ParsedFeed;
@@ -76,7 +78,7 @@ export async function processFeed(job: FeedJob, compiled: CompiledTopics): Promi
   const whole = split && !feed.recovered && feed.itemErrors.length === 0 && items.length === split.items.length;
   const rawHashes = whole ? itemRawHashes(split, feed, job) : [];
   const candidates = items.map((item, index) => ({ item, index, raw: rawHashes[index] }));
-  return finish(feed, job, compiled, candidates, new KnownItems(job.knownItems), warnings, { itemCount: feed.items.length, kept: items.length });
+  return finish(feed, job, compiled, candidates, known, warnings, { itemCount: feed.items.length, kept: items.length });
 }
 
 /**
@@ -84,7 +86,7 @@ export async function processFeed(job: FeedJob, compiled: CompiledTopics): Promi
  * only the items whose bytes are new, and hands the rest on as unchanged. Undefined when that parse
  * does not read exactly the items sent to it (malformed, an item error): the caller parses the whole.
  */
-async function processChangedItems(split: ItemSplit, job: FeedJob, compiled: CompiledTopics): Promise<FeedOutcome | undefined> {
+async function processChangedItems(split: ItemSplit, job: FeedJob, compiled: CompiledTopics, known: KnownItems): Promise<FeedOutcome | undefined> {
   let frame: ParsedFeed;
   try {
     frame = await parseFeed(withItems(split, []), parseOptions(job));
@@ -92,7 +94,6 @@ async function processChangedItems(split: ItemSplit, job: FeedJob, compiled: Com
     return undefined;
   }
   if (frame.recovered || frame.items.length > 0 || frame.itemErrors.length > 0) return undefined;
-  const known = new KnownItems(job.knownItems);
   const rawHashes = itemRawHashes(split, frame, job);
   const fresh = rawHashes.flatMap((raw, index) => (known.byRaw.has(raw) ? [] : [index]));
   let feed = frame;
