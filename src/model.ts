@@ -57,6 +57,11 @@ export interface IndexedArticle extends Article {
   text: string;
   /** What the store compares to find other sources' copies of the same story (src/stories/). */
   story?: StorySignature;
+  /**
+   * Title, summary and text as the full-text index holds them (src/text/search.ts searchableText),
+   * folded in the ingest worker so the store does not fold them again on the serving thread.
+   */
+  searchable?: { title: string; summary: string; text: string };
 }
 
 /** Another source's copy of a story, listed under the article that leads it. */

@@ -139,3 +139,83 @@ test('of 50 items, one edited and one new: only those two are normalized and wri
   assert.equal(reverted.updatedItems, 1, 'item 7 back to its first text is an edit again');
   assert.equal(reverted.newItems, 0);
 });
+
+test('a re-poll skips items by their bytes: a new lastBuildDate and title reach no item, and the new item alone is written', async (t) => {
+  const { up, store, poll, parses, written } = await rig(t);
+  const withDate = (body: string, date: string, title = 'Upstream'): string =>
+    body.replace('<title>Upstream</title>', `<title>${title}</title><lastBuildDate>${date}</lastBuildDate>`);
+  up.route('/feed.xml', { body: withDate(rss(fifty), 'Tue, 06 Jan 2026 10:00:00 GMT') });
+  const src = source(up.url('/feed.xml'));
+  await poll(src);
+  const hashes = (await store.getSourceState('wire'))?.itemHashes ?? [];
+  assert.equal(hashes.length, 50);
+  assert.ok(hashes.every((h) => /^[\w-]+\.[\w-]+$/.test(h)), 'each entry pairs the bytes\' hash with the parsed item\'s');
+
+  up.route('/feed.xml', { body: withDate(rss([{ guid: 'new', title: 'Brand new' }, ...fifty]), 'Wed, 07 Jan 2026 10:00:00 GMT', 'Upstream, renamed') });
+  const result = await poll(src);
+  assert.equal(result.newItems, 1);
+  assert.equal(result.updatedItems, 0);
+  const second = parses[1];
+  assert.ok(second?.kind === 'ok');
+  assert.deepEqual(second.articles.map((a) => a.title), ['Brand new']);
+  assert.equal(second.unchangedItems, 50);
+  assert.equal(second.itemCount, 51);
+  assert.equal(second.title, 'Upstream, renamed', 'the frame is still read');
+  assert.deepEqual(written[1]?.map((a) => a.title), ['Brand new']);
+  assert.equal((await store.getSourceState('wire'))?.feedTitle, 'Upstream, renamed');
+  assert.equal((await store.getSourceState('wire'))?.itemHashes?.length, 51);
+});
+
+test('an item whose bytes moved but which reads the same is not written again', async (t) => {
+  const { up, store, poll, parses } = await rig(t);
+  up.route('/feed.xml', { body: rss(fifty) });
+  const src = source(up.url('/feed.xml'));
+  await poll(src);
+  const revision = await store.currentRevision();
+  up.route('/feed.xml', { body: rss(fifty).replace('<title>Item 3</title>', '<title>Item 3</title>   ') });
+  const result = await poll(src);
+  assert.equal(result.outcome, 'ok', 'the body differs, so it was processed');
+  assert.equal(result.newItems + result.updatedItems, 0);
+  assert.ok(parses[1]?.kind === 'ok');
+  assert.equal(parses[1].articles.length, 0, 'item 3 was parsed again and found unchanged');
+  assert.equal(await store.currentRevision(), revision, 'the store did not change');
+});
+
+test('a frame value items inherit (Atom feed author, xml:base) changes every item that inherits it', async (t) => {
+  const { up, store, poll } = await rig(t);
+  const atom = (author: string, base: string): string => `<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:base="${base}"><title>Atom upstream</title><id>urn:x</id>
+<updated>2026-01-06T10:00:00Z</updated><author><name>${author}</name></author>
+${['a', 'b', 'c'].map((id) => `<entry><id>urn:${id}</id><title>Entry ${id}</title><link href="${id}.html"/>
+<updated>2026-01-06T10:00:00Z</updated><summary>Text of ${id}</summary></entry>`).join('\n')}
+</feed>`;
+  up.route('/atom.xml', { body: atom('First Desk', 'https://one.example/') });
+  const src = source(up.url('/atom.xml'));
+  await poll(src);
+  const before = await store.queryArticles({ limit: 10 });
+  assert.deepEqual(before.map((a) => a.authors[0]?.name), ['First Desk', 'First Desk', 'First Desk']);
+
+  up.route('/atom.xml', { body: atom('Second Desk', 'https://one.example/') });
+  const renamed = await poll(src);
+  assert.equal(renamed.updatedItems, 3, 'the entries inherit the feed author: all three changed');
+  assert.deepEqual((await store.queryArticles({ limit: 10 })).map((a) => a.authors[0]?.name), ['Second Desk', 'Second Desk', 'Second Desk']);
+
+  up.route('/atom.xml', { body: atom('Second Desk', 'https://two.example/') });
+  const rebased = await poll(src);
+  assert.equal(rebased.outcome, 'ok');
+  const urls = (await store.queryArticles({ limit: 10 })).map((a) => a.url).sort();
+  assert.deepEqual(urls, ['https://two.example/a.html', 'https://two.example/b.html', 'https://two.example/c.html']);
+});
+
+test('a malformed re-poll is parsed whole, recovered, and its items still written', async (t) => {
+  const { up, store, poll } = await rig(t);
+  up.route('/feed.xml', { body: rss(fifty) });
+  const src = source(up.url('/feed.xml'));
+  await poll(src);
+  up.route('/feed.xml', { body: rss([{ guid: 'new', title: 'Brand new' }, ...fifty]).replace('<description>Text of Brand new', '<description>Text of <br> Brand new') });
+  const result = await poll(src);
+  assert.equal(result.outcome, 'ok');
+  assert.equal(result.newItems, 1);
+  assert.equal(result.updatedItems, 0, 'the other items are still known by their parsed hashes');
+  assert.match((await store.getSourceState('wire'))?.malformed ?? '', /recovered leniently/);
+});

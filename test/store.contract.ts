@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IndexedArticle } from '../src/model.ts';
 import { htmlToText } from '../src/normalize/html.ts';
-import { searchTerms } from '../src/text/search.ts';
+import { searchableText, searchTerms } from '../src/text/search.ts';
 import type { ArticleStore } from '../src/store/store.ts';
 
 export type OpenFreshStore = () => Promise<ArticleStore>;
@@ -192,6 +192,20 @@ export function runStoreContract(name: string, open: OpenFreshStore, options: { 
       assert.deepEqual(await titles('cafe'), ['EU\'s new sanctions'], 'Latin diacritics are folded');
       assert.deepEqual(await titles('firm'), ['EU\'s new sanctions']);
       assert.deepEqual(await titles('fir'), [], 'a word of three letters matches whole');
+    }));
+
+    test('text folded by the ingest worker (searchable) is indexed as handed over, as the store would fold it', () => withStore(open, async (store) => {
+      const folded = (a: IndexedArticle): IndexedArticle => ({ ...a, searchable: searchableText(a) });
+      await store.upsertArticles([
+        folded(makeArticle(1, { title: 'Café owners in Київ', contentHtml: '<p>Прем’єр-міністр спостерігав</p>' })),
+        // What the store indexes is what it is handed: the worker's folding is not done again.
+        { ...makeArticle(2, { title: 'Plain title' }), searchable: { title: 'plain title', summary: '', text: 'handed over words' } },
+      ]);
+      const titles = async (q: string) => (await store.queryArticles({ terms: searchTerms(q), limit: 50 })).map((a) => a.title);
+      assert.deepEqual(await titles('cafe'), ['Café owners in Київ']);
+      assert.deepEqual(await titles('київ'), ['Café owners in Київ']);
+      assert.deepEqual(await titles("прем'єр"), ['Café owners in Київ']);
+      assert.deepEqual(await titles('handed over'), ['Plain title']);
     }));
 
     test('full-text search follows an article through update and removal', () => withStore(open, async (store) => {

@@ -7,7 +7,7 @@ import type { EnvConfig, FeedsConfig } from '../config.ts';
 import { FetchError, fetchFeed, userAgent, type CacheHints, type FetchOptions } from '../fetch/remote.ts';
 import { VERSION } from '../version.ts';
 import type { Logger } from '../log.ts';
-import type { Source } from '../model.ts';
+import type { IndexedArticle, Source } from '../model.ts';
 import type { ArticleStore, SourceState } from '../store/store.ts';
 import { upsertInBatches } from './batches.ts';
 import { digest } from './hashes.ts';
@@ -180,7 +180,8 @@ async function pollOnce(deps: PipelineDeps, source: Source, state: SourceState, 
   for (const warning of feed.warnings) log.warn({ url: fetched.finalUrl }, warning);
   if (feed.recovered) log.warn({ url: fetched.finalUrl }, `malformed feed: ${feed.recovered}`);
   // Teasers of a `fulltext: true` source become their pages' articles where possible (never throws).
-  const articles = source.fulltext ? await fulltext.complete(source, feed.articles, state, log) : feed.articles;
+  // Their text may change there, so the store folds it for the index itself.
+  const articles = source.fulltext ? await fulltext.complete(source, feed.articles.map(withoutSearchable), state, log) : feed.articles;
   try {
     const stored = await upsertInBatches(deps.store, articles);
     // Validators are saved only once the body is stored: a failed parse must be fetched again in full.
@@ -225,6 +226,10 @@ function feedJob(
     maxItems: deps.maxItems ?? DEFAULT_MAX_ITEMS,
     ...(knownItems ? { knownItems } : {}),
   };
+}
+
+function withoutSearchable({ searchable: _folded, ...article }: IndexedArticle): IndexedArticle {
+  return article;
 }
 
 function fetchFailure(base: PollResult, err: unknown, log: Logger): PollResult {

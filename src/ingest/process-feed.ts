@@ -8,7 +8,9 @@ import type { IndexedArticle, Source, Topic } from '../model.ts';
 import { parseDate } from '../normalize/dates.ts';
 import { normalizeItem } from '../normalize/normalize.ts';
 import { parseFeed, type FeedFormat, type ParsedFeed, type ParsedItem } from '../parse/index.ts';
+import { itemText, splitItems, withItems, type ItemSplit } from '../parse/item-split.ts';
 import { withStorySignature } from '../stories/signature.ts';
+import { searchableText } from '../text/search.ts';
 import { VERSION } from '../version.ts';
 import { digest } from './hashes.ts';
 
@@ -53,9 +55,17 @@ export type FeedOutcome =
   | { kind: 'failed'; error: string };
 
 export async function processFeed(job: FeedJob, compiled: CompiledTopics): Promise<FeedOutcome> {
+  const split = splitItems(job.text);
+  const known = new KnownItems(job.knownItems);
+  // A re-poll of a feed whose items were last told apart by their bytes parses only those it has not
+  // seen. (Without such hashes — a first poll, an item error last time — that would only add a parse.)
+  if (split && known.byRaw.size > 0 && split.items.length <= job.maxItems) {
+    const outcome = await processChangedItems(split, job, compiled, known);
+    if (outcome) return outcome;
+  }
   let feed: ParsedFeed;
   try {
-    feed = await parseFeed(job.text, { url: job.url, ...(job.contentType ? { contentType: job.contentType } : {}) });
+    feed = await parseFeed(job.text, parseOptions(job));
   } catch (err) {
     return { kind: 'failed', error: describeError(err) };
   }
@@ -64,23 +74,127 @@ export async function processFeed(job: FeedJob, compiled: CompiledTopics): Promi
   if (items.length < feed.items.length) {
     warnings.push(`feed has ${feed.items.length} items; kept the newest ${items.length}`);
   }
-  const known = new Set(job.knownItems);
+  // Raw hashes pair with parsed items only when every item the scan found was parsed, in order.
+  const whole = split && !feed.recovered && feed.itemErrors.length === 0 && items.length === split.items.length;
+  const rawHashes = whole ? itemRawHashes(split, feed, job) : [];
+  const candidates = items.map((item, index) => ({ item, index, raw: rawHashes[index] }));
+  return finish(feed, job, compiled, candidates, known, warnings, { itemCount: feed.items.length, kept: items.length });
+}
+
+/**
+ * The re-poll path: hashes each item's bytes, parses the frame (the document without its items) plus
+ * only the items whose bytes are new, and hands the rest on as unchanged. Undefined when that parse
+ * does not read exactly the items sent to it (malformed, an item error): the caller parses the whole.
+ */
+async function processChangedItems(split: ItemSplit, job: FeedJob, compiled: CompiledTopics, known: KnownItems): Promise<FeedOutcome | undefined> {
+  let frame: ParsedFeed;
+  try {
+    frame = await parseFeed(withItems(split, []), parseOptions(job));
+  } catch {
+    return undefined;
+  }
+  if (frame.recovered || frame.items.length > 0 || frame.itemErrors.length > 0) return undefined;
+  const rawHashes = itemRawHashes(split, frame, job);
+  const fresh = rawHashes.flatMap((raw, index) => (known.byRaw.has(raw) ? [] : [index]));
+  let feed = frame;
+  if (fresh.length > 0) {
+    try {
+      feed = await parseFeed(withItems(split, fresh), parseOptions(job));
+    } catch {
+      return undefined;
+    }
+    if (feed.recovered || feed.itemErrors.length > 0 || feed.items.length !== fresh.length || feed.format !== frame.format) return undefined;
+  }
+  const candidates = feed.items.map((item, i) => ({ item, index: fresh[i] ?? i, raw: rawHashes[fresh[i] ?? i] }));
+  const outcome = finish(feed, job, compiled, candidates, known, [], { itemCount: split.items.length, kept: split.items.length });
+  for (const raw of rawHashes) {
+    const entry = known.byRaw.get(raw);
+    if (entry !== undefined) outcome.itemHashes.push(entry);
+  }
+  return outcome;
+}
+
+/** Normalizes, classifies and signs the candidates whose parsed form is new; the rest count as unchanged. */
+function finish(
+  feed: ParsedFeed,
+  job: FeedJob,
+  compiled: CompiledTopics,
+  candidates: { item: ParsedItem; index: number; raw: string | undefined }[],
+  known: KnownItems,
+  warnings: string[],
+  counts: { itemCount: number; kept: number },
+): FeedOutcome & { kind: 'ok' } {
   const context = itemContext(feed, job);
-  const hashed = items.map((item) => ({ item, hash: digest(context, JSON.stringify(item)) }));
-  const changed = hashed.filter(({ hash }) => !known.has(hash));
-  const itemHashes = hashed.filter(({ hash }) => known.has(hash)).map(({ hash }) => hash);
+  const itemHashes: string[] = [];
+  const changed: Candidate[] = [];
+  for (const candidate of candidates) {
+    const parsed = digest(context, JSON.stringify(candidate.item));
+    const entry = candidate.raw === undefined ? parsed : `${candidate.raw}${PAIR}${parsed}`;
+    if (known.parsed.has(parsed)) itemHashes.push(entry);
+    else changed.push({ ...candidate, entry });
+  }
+  // Folded for the full-text index here, in the worker: the store would otherwise do it on the serving thread.
   const articles = normalizeAll(changed, feed, job, warnings, itemHashes).map((article) => withStorySignature({
     ...article,
     topics: classify(article, compiled, job.source, article.text),
+    searchable: searchableText(article),
   }));
-  const outcome: FeedOutcome = {
-    kind: 'ok', format: feed.format, itemCount: feed.items.length, articles,
-    unchangedItems: items.length - changed.length, itemHashes, warnings,
+  const outcome: FeedOutcome & { kind: 'ok' } = {
+    kind: 'ok', format: feed.format, itemCount: counts.itemCount, articles,
+    unchangedItems: counts.kept - changed.length, itemHashes, warnings,
   };
   if (feed.title) outcome.title = feed.title;
   if (feed.ttlMinutes !== undefined) outcome.ttlMinutes = feed.ttlMinutes;
   if (feed.recovered) outcome.recovered = feed.recovered;
   return outcome;
+}
+
+/** An item to normalize: where it stood in the feed, and the entry its hash list gets once it is stored. */
+interface Candidate {
+  item: ParsedItem;
+  index: number;
+  entry: string;
+}
+
+/**
+ * Joins an item's raw and parsed hashes in one itemHashes entry (`raw.parsed`; base64url has no dots).
+ * The raw one skips the parse of an item whose bytes are unchanged; the parsed one still skips the
+ * rest when only the bytes moved (whitespace, attribute order) or when the frame's context changed.
+ */
+const PAIR = '.';
+
+/** The last poll's itemHashes, read both ways. Entries of a bare parsed hash (older polls) still count. */
+class KnownItems {
+  /** Raw hash → the whole entry to carry over. */
+  readonly byRaw = new Map<string, string>();
+  readonly parsed = new Set<string>();
+
+  constructor(entries: readonly string[] | undefined) {
+    for (const entry of entries ?? []) {
+      const at = entry.indexOf(PAIR);
+      if (at < 0) {
+        this.parsed.add(entry);
+        continue;
+      }
+      this.byRaw.set(entry.slice(0, at), entry);
+      this.parsed.add(entry.slice(at + 1));
+    }
+  }
+}
+
+/**
+ * The hash of each item's own bytes, with what else shapes how it parses and normalizes: the job's
+ * context and everything the frame parses to (format, base, language, authors items inherit…). What
+ * the frame holds beyond that (lastBuildDate, generator) reaches no item, so it may change freely.
+ */
+function itemRawHashes(split: ItemSplit, feed: ParsedFeed, job: FeedJob): string[] {
+  const { items: _items, itemErrors: _errors, recovered: _recovered, ...frame } = feed;
+  const context = digest(itemContext(feed, job), JSON.stringify(frame));
+  return split.items.map((_, index) => digest(context, itemText(split, index)));
+}
+
+function parseOptions(job: FeedJob): { url: string; contentType?: string } {
+  return { url: job.url, ...(job.contentType ? { contentType: job.contentType } : {}) };
 }
 
 /**
@@ -107,9 +221,9 @@ function itemContext(feed: ParsedFeed, job: FeedJob): string {
   return JSON.stringify([VERSION, job.url, job.contentLocation, job.baseUrl, feed.base, feed.language, job.source]);
 }
 
-/** Normalizes the changed items; the hash of each one that became an article joins `hashes`. */
+/** Normalizes the changed items; the hash entry of each one that became an article joins `hashes`. */
 function normalizeAll(
-  items: { item: ParsedItem; hash: string }[],
+  items: Candidate[],
   feed: ParsedFeed,
   job: FeedJob,
   warnings: string[],
@@ -126,13 +240,13 @@ function normalizeAll(
     ...(feed.language ? { feedLanguage: feed.language } : {}),
   };
   const articles: IndexedArticle[] = [];
-  items.forEach(({ item, hash }, index) => {
+  for (const { item, index, entry } of items) {
     try {
       articles.push(normalizeItem(item, context));
-      hashes.push(hash);
+      hashes.push(entry);
     } catch (err) {
       warnings.push(`item ${index}${item.guid ? ` (${item.guid})` : ''} skipped: ${describeError(err)}`);
     }
-  });
+  }
   return articles;
 }

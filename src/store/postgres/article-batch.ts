@@ -7,6 +7,7 @@ import type { IndexedArticle, StoredArticle } from '../../model.ts';
 import { contentHash, matchedByUrl, PUBLISHED_COLUMNS, sameSet, toArticleRow, withFirstSeenDates, type ArticleRow } from '../rows.ts';
 import type { UpsertResult } from '../store.ts';
 import { bandRows, chooseStory, lookupRange, MAX_CANDIDATES_PER_BAND, storyTopics, StoryPool, type CandidateRow } from '../stories.ts';
+import { searchableText } from '../../text/search.ts';
 import { toTsvector } from './fts.ts';
 
 /** What a batch needs to know of a stored article to decide about a new copy of it. */
@@ -75,7 +76,8 @@ export class BatchWrites {
 
   row(article: IndexedArticle, hash: string, updated: number, storyId?: string): Written {
     const row = toArticleRow(article, hash, updated, this.revision, this.now, storyId);
-    return { ...row, search: toTsvector([article.title, article.summary, article.text]) };
+    const s = article.searchable ?? searchableText(article);
+    return { ...row, search: toTsvector([s.title, s.summary, s.text]) };
   }
 
   write(row: Written, isNew: boolean): void {

@@ -3,7 +3,6 @@
 // searched never depends on the server's locale, and matches SQLite word for word.
 
 import type { SearchTerm } from '../../model.ts';
-import { searchWords } from '../../text/search.ts';
 
 /** PostgreSQL's limits: positions stop at 16383, a lexeme keeps 256 of them, and is < 2 KB. */
 const MAX_POSITION = 16383;
@@ -14,12 +13,15 @@ function lexeme(word: string): string {
   return `'${word.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
 
-/** The tsvector of several fields; a gap between fields keeps a phrase from spanning two. */
-export function toTsvector(fields: readonly string[]): string {
+/**
+ * The tsvector of several fields, each already folded (searchText: its search words, space-separated);
+ * a gap between fields keeps a phrase from spanning two.
+ */
+export function toTsvector(folded: readonly string[]): string {
   const positions = new Map<string, number[]>();
   let position = 0;
-  for (const field of fields) {
-    for (const word of searchWords(field)) {
+  for (const field of folded) {
+    for (const word of field === '' ? [] : field.split(' ')) {
       position = Math.min(position + 1, MAX_POSITION);
       if (Buffer.byteLength(word) > MAX_LEXEME_BYTES) continue;
       const list = positions.get(word);
