@@ -7,6 +7,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import type { IndexedArticle } from '../src/model.ts';
+import { formatDate } from '../src/render/i18n/messages.ts';
 import { makeArticle } from './store.contract.ts';
 import { startTestApp } from './helpers/app.ts';
 import { browserSkip, listenLater, openContext, screenshotPath, sharedBrowser, WIDTHS, type Width } from './helpers/chromium.ts';
@@ -149,9 +150,10 @@ for (const format of ['rss', 'atom'] as const) {
   test(`a ${format} feed in Chromium is a styled page in the browser's language, its titles text and not markup`, { skip, timeout: 180_000 }, async (t) => {
     const { base, serve } = await listenLater(t);
     const { app, store } = await startTestApp(t, { baseUrl: base });
+    const newest = makeArticle(2, { title: 'Київ & Париж: <ППО>', topics: ['ukraine'], language: 'uk', url: 'https://example.org/a?b=1&c=2' });
     await store.upsertArticles([
       makeArticle(1, { title: 'Kyiv metro extends', topics: ['ukraine'], language: 'en', url: 'https://example.org/kyiv-metro' }),
-      makeArticle(2, { title: 'Київ & Париж: <ППО>', topics: ['ukraine'], language: 'uk', url: 'https://example.org/a?b=1&c=2' }),
+      newest,
     ]);
     serve(app);
     const url = `${base}/feeds/ukraine.${format}?limit=1`;
@@ -163,6 +165,8 @@ for (const format of ['rss', 'atom'] as const) {
       assert.equal(await english.locator('code', { hasText: url }).count(), 1, 'the address to copy');
       const item = english.getByRole('link', { name: 'Київ & Париж: <ППО>' });
       assert.equal(await item.getAttribute('href'), 'https://example.org/a?b=1&c=2', 'escaped title text stays text');
+      // The item's date as the site's pages write it in the reader's language (the stylesheet has no Intl of its own).
+      assert.ok(spaced(await english.locator('li', { has: item }).innerText()).includes(spaced(formatDate('en', newest.published))));
       assert.match(await english.getByRole('link', { name: 'Older articles' }).getAttribute('href') ?? '', /before=/, 'paging to older items');
       await removeXsltBanner(english);
       await checkPage(v, `feed-${format}`, await english.content());
@@ -171,6 +175,12 @@ for (const format of ['rss', 'atom'] as const) {
       await ukrainian.goto(url);
       await ukrainian.getByText('Це стрічка новин').waitFor();
       assert.equal(await ukrainian.getAttribute('html', 'lang'), 'uk');
+      assert.ok(spaced(await ukrainian.locator('li', { hasText: 'ППО' }).innerText()).includes(spaced(formatDate('uk', newest.published))));
     });
   });
+}
+
+/** Text with every kind of space as one plain space: Intl writes no-break spaces a page may not keep. */
+function spaced(text: string): string {
+  return text.replace(/\s+/g, ' ');
 }

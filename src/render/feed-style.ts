@@ -3,7 +3,7 @@
 // style. Readers and validators ignore the instruction and see the same feed.
 
 import { SITE_STYLE } from './html-document.ts';
-import { t, type Language, type MessageKey } from './i18n/messages.ts';
+import { DATE_LOCALES, DATE_OPTIONS, t, type Language, type MessageKey } from './i18n/messages.ts';
 import { escapeAttr, escapeText, XML_DECLARATION } from './xml.ts';
 
 export const FEED_STYLESHEET_PATH = '/feed.xsl';
@@ -67,14 +67,22 @@ export function renderFeedStylesheet(lang: Language): string {
 </xsl:template>
 <xsl:template match="item">
 <li><xsl:call-template name="linked-title"><xsl:with-param name="href" select="link"/><xsl:with-param name="rss" select="true()"/></xsl:call-template>
-<xsl:text> </xsl:text><span class="meta"><xsl:value-of select="substring(pubDate, 6, 11)"/></span>
+<xsl:if test="pubDate"><xsl:text> </xsl:text><span class="meta"><xsl:call-template name="day">
+<xsl:with-param name="d" select="number(substring(pubDate, 6, 2))"/>
+<xsl:with-param name="m" select="string-length(substring-before('JanFebMarAprMayJunJulAugSepOctNovDec', substring(pubDate, 9, 3))) div 3 + 1"/>
+<xsl:with-param name="y" select="substring(pubDate, 13, 4)"/></xsl:call-template></span></xsl:if>
 <br/><xsl:value-of select="description" disable-output-escaping="yes"/></li>
 </xsl:template>
 <xsl:template match="atom:entry">
 <li><xsl:call-template name="linked-title"><xsl:with-param name="href" select="atom:link[not(@rel) or @rel='alternate']/@href"/><xsl:with-param name="rss" select="false()"/></xsl:call-template>
-<xsl:text> </xsl:text><span class="meta"><xsl:value-of select="substring(atom:published | atom:updated[not(../atom:published)], 1, 10)"/></span>
+<xsl:variable name="iso" select="atom:published | atom:updated[not(../atom:published)]"/>
+<xsl:if test="$iso"><xsl:text> </xsl:text><span class="meta"><xsl:call-template name="day">
+<xsl:with-param name="d" select="number(substring($iso, 9, 2))"/>
+<xsl:with-param name="m" select="number(substring($iso, 6, 2))"/>
+<xsl:with-param name="y" select="substring($iso, 1, 4)"/></xsl:call-template></span></xsl:if>
 <br/><xsl:value-of select="atom:summary"/></li>
 </xsl:template>
+${dayTemplate(lang)}
 <xsl:template name="linked-title">
 <xsl:param name="href"/><xsl:param name="rss"/>
 <xsl:choose>
@@ -91,4 +99,25 @@ export function renderFeedStylesheet(lang: Language): string {
 </xsl:template>
 </xsl:stylesheet>
 `;
+}
+
+/**
+ * XSLT 1.0 has no dates: a template writing day `$d`, month `$m` (1–12) and year `$y` the way the site's
+ * pages write dates in `lang` (Intl's own pattern for each month, `5 грудня 2026 р.`, `5 December 2026`),
+ * so a feed opened in a browser reads like the rest of the site.
+ */
+function dayTemplate(lang: Language): string {
+  const format = new Intl.DateTimeFormat(DATE_LOCALES[lang], DATE_OPTIONS);
+  const months = Array.from({ length: 12 }, (_, i) => {
+    const parts = format.formatToParts(new Date(Date.UTC(2026, i, 15))).map((part) => {
+      if (part.type === 'day') return '<xsl:value-of select="$d"/>';
+      if (part.type === 'year') return '<xsl:value-of select="$y"/>';
+      return escapeText(part.value);
+    });
+    return `<xsl:when test="$m = ${i + 1}">${parts.join('')}</xsl:when>`;
+  });
+  return `<xsl:template name="day">
+<xsl:param name="d"/><xsl:param name="m"/><xsl:param name="y"/>
+<xsl:choose>${months.join('\n')}<xsl:otherwise><xsl:value-of select="concat($y, '-', $m, '-', $d)"/></xsl:otherwise></xsl:choose>
+</xsl:template>`;
 }
