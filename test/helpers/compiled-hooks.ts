@@ -1,6 +1,6 @@
-// Module hooks of `npm test`: a test imports the project's `.ts` files by their own URLs (so
-// `import.meta.url`, fixtures and `..` paths stay what they are), but Node runs the JavaScript that the
-// suite's one `tsc` step just emitted for them, instead of each test process transforming through tsx.
+// Module hooks of `npm test`: test files keep their own `.ts` URLs (so `import.meta.url`, fixtures and
+// `..` paths stay what they are), but Node runs the JavaScript that the suite's one `tsc` step just
+// emitted for them, instead of each test process transforming through tsx; src/ runs from the build.
 
 import { existsSync, readFileSync } from 'node:fs';
 import type { LoadHook, ResolveHook } from 'node:module';
@@ -26,17 +26,27 @@ function isProjectTs(url: string | undefined): url is string {
   return url !== undefined && url.startsWith(root) && url.endsWith('.ts') && !url.startsWith(build) && !url.includes('/node_modules/');
 }
 
-/** `tsc` rewrote `./x.ts` to `./x.js` in what it emitted: back to the source's URL, which load() maps. */
-export const resolve: ResolveHook = (specifier, context, next) => {
-  if (isProjectTs(context.parentURL) && /^\.\.?\//.test(specifier) && specifier.endsWith('.js')) {
-    return next(`${specifier.slice(0, -3)}.ts`, context);
+/**
+ * `tsc` rewrote `./x.ts` to `./x.js` in what it emitted: back to the source's URL, which load() maps.
+ * src/ itself resolves to its compiled URL, as production runs it from dist/: its modules then import
+ * each other without these hooks, and the parse worker pool starts `.js` workers without tsx.
+ */
+export const resolve: ResolveHook = async (specifier, context, next) => {
+  const rewritten = isProjectTs(context.parentURL) && /^\.\.?\//.test(specifier) && specifier.endsWith('.js');
+  const resolved = await next(rewritten ? `${specifier.slice(0, -3)}.ts` : specifier, context);
+  if (isProjectTs(resolved.url) && resolved.url.startsWith(`${root}src/`)) {
+    return { url: compiledUrl(resolved.url).href, format: 'module', shortCircuit: true };
   }
-  return next(specifier, context);
+  return resolved;
 };
+
+function compiledUrl(url: string): URL {
+  return new URL(`${url.slice(root.length, -3)}.js`, build);
+}
 
 export const load: LoadHook = (url, context, next) => {
   if (!isProjectTs(url)) return next(url, context);
-  const compiled = new URL(`${url.slice(root.length, -3)}.js`, build);
+  const compiled = compiledUrl(url);
   if (!existsSync(compiled)) {
     throw new Error(`test build: ${url} has no compiled ${compiled.href}; it is not under tsconfig.json's "include" (run it with --import tsx)`);
   }

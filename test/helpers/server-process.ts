@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
 import { freePort } from '../../scripts/free-port.ts';
 import { waitFor } from './wait.ts';
@@ -20,13 +20,15 @@ export function nodeOptionsOf(commandLine: string): string[] {
 export const PRODUCTION_NODE_OPTIONS = nodeOptionsOf(readFileSync('Procfile', 'utf8'));
 
 /**
- * The node arguments that run one of the project's entry points (`src/main.ts`, `src/cli/…`): under
- * `npm test`, the JavaScript its `tsc` step just emitted, as production runs dist/ (no tsx to load in
- * the process and its worker threads); run alone (`node --import tsx --test …`), the source through tsx.
+ * The node arguments that run one of the project's entry points (`src/main.ts`, `src/cli/…`, a script;
+ * a path from the project's root): under `npm test`, the JavaScript its `tsc` step just emitted, as
+ * production runs dist/ (no tsx to load in the process and its worker threads); run alone
+ * (`node --import tsx --test …`), the source through tsx.
  */
 export function entryArgs(script: string): string[] {
   const build = process.env.TIDINGS_TEST_BUILD;
-  if (build === undefined || build === '') return ['--import', 'tsx', script];
+  // Absolute, so a process started in another directory (a temporary project) finds them.
+  if (build === undefined || build === '') return ['--import', import.meta.resolve('tsx'), resolve(script)];
   const compiled = join(build, script.replace(/\.ts$/, '.js'));
   assert.ok(existsSync(compiled), `test build: no ${compiled} for ${script}`);
   return [compiled];
