@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { entryArgs } from './helpers/server-process.ts';
 
-const SCRIPT = resolve('scripts/build-if-stale.ts');
-const TSX = import.meta.resolve('tsx');
+const SCRIPT = entryArgs('scripts/build-if-stale.ts');
 
 function project(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tidings-build-'));
@@ -23,7 +23,7 @@ function project(): string {
 }
 
 function build(dir: string): { status: number | null; said: string } {
-  const run = spawnSync(process.execPath, ['--import', TSX, SCRIPT], { cwd: dir, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, SCRIPT, { cwd: dir, encoding: 'utf8' });
   return { status: run.status, said: run.stderr };
 }
 

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../src/store/store.ts';
 import { startUpstream, type Upstream } from './helpers/upstream.ts';
+import { entryArgs } from './helpers/server-process.ts';
 
 const FEED = `<?xml version="1.0"?><rss version="2.0"><channel><title>Good</title><link>https://good.example/</link>
 <description>d</description><item><guid>https://good.example/1</guid><title>Перша новина</title>
@@ -17,7 +18,7 @@ const FEED = `<?xml version="1.0"?><rss version="2.0"><channel><title>Good</titl
 
 function runIngest(env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/ingest.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...entryArgs('src/cli/ingest.ts'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

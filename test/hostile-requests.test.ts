@@ -13,6 +13,7 @@ import { freePort } from '../scripts/free-port.ts';
 import type { ArticleQuery } from '../src/model.ts';
 import { makeArticle } from './store.contract.ts';
 import { startTestApp } from './helpers/app.ts';
+import { entryArgs } from './helpers/server-process.ts';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'conformance');
 const PROBE_LIMIT_MS = 1_000;
@@ -20,7 +21,7 @@ const PROBE_LIMIT_MS = 1_000;
 async function startServer(t: TestContext, env: Record<string, string> = {}): Promise<string> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tidings-hostile-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, entryArgs('src/main.ts'), {
     env: {
       ...process.env,
       PORT: String(port),

@@ -24,6 +24,7 @@ import { openStore } from '../src/store/store.ts';
 import { findPgBin, missingPostgres, startPostgres } from './helpers/postgres.ts';
 import { makeArticle } from './store.contract.ts';
 import { startUpstream } from './helpers/upstream.ts';
+import { entryArgs } from './helpers/server-process.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const skip = findPgBin() ? undefined : missingPostgres('PostgreSQL server binaries (initdb, pg_ctl) not found');
@@ -110,7 +111,7 @@ async function startSubscriber(): Promise<{ callback: string; verified: number; 
 }
 
 function spawnRole(name: string, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, entryArgs('src/main.ts'), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
@@ -154,7 +155,7 @@ test('two web and two worker processes on one PostgreSQL', { timeout: 240_000, .
   };
 
   // The release step, once per deploy.
-  const release = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/migrate.ts'], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const release = spawnSync(process.execPath, entryArgs('src/cli/migrate.ts'), { env: { ...process.env, ...env }, encoding: 'utf8' });
   assert.equal(release.status, 0, release.stderr);
   assert.match(release.stdout, /^migrate: postgres:\/\/.* is up to date/);
 

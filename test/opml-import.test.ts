@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { addSources, parseOpml } from '../src/sources/opml-import.ts';
+import { entryArgs } from './helpers/server-process.ts';
 
 const OPML = `<?xml version="1.0" encoding="utf-8"?>
 <opml version="2.0"><head><title>My feeds</title></head><body>
@@ -74,7 +75,7 @@ test('the import-opml CLI writes a valid sources.yaml and reports', () => {
     writeFileSync(join(dir, 'topics.yaml'), 'topics:\n  - id: news\n    title: News\n');
     writeFileSync(join(dir, 'sources.yaml'), SOURCES);
     writeFileSync(join(dir, 'feeds.opml'), OPML);
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/import-opml.ts', join(dir, 'feeds.opml')], {
+    const run = spawnSync(process.execPath, [...entryArgs('src/cli/import-opml.ts'), join(dir, 'feeds.opml')], {
       env: { ...process.env, FEEDS_DIR: dir }, encoding: 'utf8',
     });
     assert.equal(run.status, 0, run.stderr);
@@ -82,7 +83,7 @@ test('the import-opml CLI writes a valid sources.yaml and reports', () => {
     assert.match(run.stdout, /^skipped mailto:someone@example\.org  \(not an http\(s\) URL\)$/m);
     assert.match(run.stdout, /2 added, 2 skipped/);
     assert.match(readFileSync(join(dir, 'sources.yaml'), 'utf8'), /id: kyiv-region/);
-    const missing = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/import-opml.ts', join(dir, 'nope.opml')], {
+    const missing = spawnSync(process.execPath, [...entryArgs('src/cli/import-opml.ts'), join(dir, 'nope.opml')], {
       env: { ...process.env, FEEDS_DIR: dir }, encoding: 'utf8',
     });
     assert.equal(missing.status, 1);

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../scripts/free-port.ts';
 import { startUpstream } from './helpers/upstream.ts';
-import { nodeOptionsOf, PRODUCTION_NODE_OPTIONS, startServerProcess, type ServerProcess } from './helpers/server-process.ts';
+import { entryArgs, nodeOptionsOf, PRODUCTION_NODE_OPTIONS, startServerProcess, type ServerProcess } from './helpers/server-process.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const TOPICS = `topics:
@@ -103,7 +103,7 @@ test('serves the configured directories and follows content/ while running', { t
 test('a bad environment variable or topic file stops the boot with a precise message', { timeout: 30_000 }, async (t) => {
   const dirs = tempDirs(t);
   const run = (env: Record<string, string>) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, entryArgs('src/main.ts'), {
       env: { ...process.env, FEEDS_DIR: dirs.feeds, CONTENT_DIR: dirs.content, DATABASE_URL: 'sqlite::memory:', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -128,7 +128,7 @@ test('a port already in use stops the server with one clear line and exit status
   await new Promise<void>((resolve) => blocker.listen(0, resolve));
   t.after(() => blocker.close());
   const port = (blocker.address() as AddressInfo).port;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, entryArgs('src/main.ts'), {
     env: { ...process.env, PORT: String(port), FEEDS_DIR: dirs.feeds, CONTENT_DIR: dirs.content, DATABASE_URL: 'sqlite::memory:' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -166,7 +166,7 @@ test('TIDINGS_ROLE=web serves and never polls; a worker polls, serves nothing bu
   assert.equal(webLine?.pid, web.child.pid);
 
   const metricsPort = await freePort();
-  const worker = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const worker = spawn(process.execPath, entryArgs('src/main.ts'), {
     env: { ...process.env, ...env, TIDINGS_ROLE: 'worker', PORT: web.url.split(':').pop(), METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -201,7 +201,7 @@ test('on a terminal the server prints one human line with the URL to open; off o
   const port = await freePort();
   const env = { ...process.env, PORT: String(port), FEEDS_DIR: dirs.feeds, CONTENT_DIR: dirs.content, DATABASE_URL: 'sqlite::memory:' };
   // `script` runs the server on a pseudo-terminal and copies what it prints to our pipe.
-  const child = spawn(SCRIPT!, ['-qec', `${process.execPath} --import tsx src/main.ts`, '/dev/null'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(SCRIPT!, ['-qec', [process.execPath, ...entryArgs('src/main.ts')].join(' '), '/dev/null'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   t.after(() => {

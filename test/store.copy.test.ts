@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { openStore, type ArticleStore } from '../src/store/store.ts';
 import { searchTerms } from '../src/text/search.ts';
 import { findPgBin, missingPostgres, startPostgres, type PostgresCluster } from './helpers/postgres.ts';
+import { entryArgs } from './helpers/server-process.ts';
 import { makeArticle } from './store.contract.ts';
 
 const skip = findPgBin() ? undefined : missingPostgres('PostgreSQL server binaries (initdb, pg_ctl) not found');
@@ -18,7 +19,7 @@ const ARTICLES = 1203; // more than two batches of 500
 
 function copyStore(from: string, to: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/copy-store.ts', from, to], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...entryArgs('src/cli/copy-store.ts'), from, to], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

@@ -1,6 +1,6 @@
 // A throwaway real PostgreSQL cluster for tests: initdb into a temporary directory, pg_ctl start on a
-// free 127.0.0.1 port (its socket in the same directory, fsync off: nothing here must survive a
-// crash), and a fresh database per test. One cluster per test file:
+// free 127.0.0.1 port (its socket in the same directory, fsync off and initdb --no-sync: nothing here
+// must survive a crash), and a fresh database per test. One cluster per test file:
 //
 //   const pg = await startPostgres();            // { kind: 'missing', reason } without the binaries
 //   if (pg.kind === 'ok') { t.after(() => pg.stop()); const url = await pg.freshDatabase(); }
@@ -76,7 +76,8 @@ export async function startPostgres(): Promise<StartResult> {
   const as = user ? { uid: user.uid, gid: user.gid } : {};
   if (user) chownSync(dir, user.uid, user.gid);
   const run = (cmd: string, args: string[]) => execFileSync(join(bin, cmd), args, { ...as, stdio: 'pipe', cwd: dir, env: { ...process.env, LC_ALL: 'C.UTF-8' } });
-  run('initdb', ['-D', data, '-U', 'tidings', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+  // --no-sync: initdb's own fsyncs of a throwaway cluster were most of its seconds.
+  run('initdb', ['-D', data, '-U', 'tidings', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
   const port = await freePort();
   const conf = [`port = ${port}`, `listen_addresses = '127.0.0.1'`, `unix_socket_directories = '${dir}'`,
     'fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'max_connections = 200', 'shared_buffers = 32MB'];

@@ -3,7 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
 import { freePort } from '../../scripts/free-port.ts';
 import { waitFor } from './wait.ts';
@@ -18,6 +19,21 @@ export function nodeOptionsOf(commandLine: string): string[] {
 /** The Procfile's `web:` line is how production starts the server; tests start it the same way. */
 export const PRODUCTION_NODE_OPTIONS = nodeOptionsOf(readFileSync('Procfile', 'utf8'));
 
+/**
+ * The node arguments that run one of the project's entry points (`src/main.ts`, `src/cli/…`, a script;
+ * a path from the project's root): under `npm test`, the JavaScript its `tsc` step just emitted, as
+ * production runs dist/ (no tsx to load in the process and its worker threads); run alone
+ * (`node --import tsx --test …`), the source through tsx.
+ */
+export function entryArgs(script: string): string[] {
+  const build = process.env.TIDINGS_TEST_BUILD;
+  // Absolute, so a process started in another directory (a temporary project) finds them.
+  if (build === undefined || build === '') return ['--import', import.meta.resolve('tsx'), resolve(script)];
+  const compiled = join(build, script.replace(/\.ts$/, '.js'));
+  assert.ok(existsSync(compiled), `test build: no ${compiled} for ${script}`);
+  return [compiled];
+}
+
 export interface ServerProcess {
   url: string;
   child: ChildProcess;
@@ -25,10 +41,10 @@ export interface ServerProcess {
   output: () => string;
 }
 
-/** Starts src/main.ts with `env` over this process's environment; resolves once /healthz answers 200. */
+/** Starts src/main.ts (see entryArgs) with `env` over this process's environment; resolves once /healthz answers 200. */
 export async function startServerProcess(t: TestContext, env: Record<string, string>, startTimeoutMs = 30_000): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...PRODUCTION_NODE_OPTIONS, '--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...PRODUCTION_NODE_OPTIONS, ...entryArgs('src/main.ts')], {
     env: { ...process.env, PORT: String(port), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
