@@ -2,14 +2,28 @@
 // served from memory at /icon.png and /favicon.ico (a PNG there too: every browser reads it) with an
 // ETag, so pages, feeds and link previews share one cached image.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Request, Response } from 'express';
 import { TidingsError, describeError } from '../errors.ts';
 import { makeEtag } from './conditional.ts';
 
 /** The icon Tidings ships, drawn by scripts/make-icon.ts. */
-// src/http/icon.ts under tsx, dist/src/http/icon.js when built: the repository root is two or three up.
-export const DEFAULT_ICON_FILE = new URL(`${import.meta.url.endsWith('.ts') ? '../..' : '../../..'}/assets/icon.png`, import.meta.url);
+export const DEFAULT_ICON_FILE = new URL('assets/icon.png', repositoryRoot());
+
+/**
+ * This module runs as src/http/icon.ts (tsx), dist/src/http/icon.js (built) and
+ * dist/test-build/src/http/icon.js (npm test): the repository root is the nearest folder up that
+ * holds package.json, which no build output has.
+ */
+function repositoryRoot(): URL {
+  let dir = new URL('./', import.meta.url);
+  for (;;) {
+    if (existsSync(new URL('package.json', dir))) return dir;
+    const up = new URL('../', dir);
+    if (up.href === dir.href) return new URL('../../', import.meta.url);
+    dir = up;
+  }
+}
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** Far more than an icon needs; a mistaken path to a photo should not sit in memory for good. */
