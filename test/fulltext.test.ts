@@ -191,7 +191,9 @@ test('robots.txt Crawl-delay spaces the page fetches of a host', async (t) => {
   await poll(source(up.url('/feed.xml')));
   const times = up.requests().filter((r) => r.url.startsWith('/news/')).map((r) => r.at.getTime()).sort((x, y) => x - y);
   assert.equal(times.length, 3);
-  for (let i = 1; i < times.length; i++) assert.ok(times[i]! - times[i - 1]! >= 900, `requests ${times[i]! - times[i - 1]!} ms apart`);
+  // The pacer spaces the fetches' starts by 1 s; their arrival here may lag a start by a loaded
+  // machine's scheduling, so the gaps seen are allowed some of that (unpaced, they would be ~0 ms).
+  for (let i = 1; i < times.length; i++) assert.ok(times[i]! - times[i - 1]! >= 750, `requests ${times[i]! - times[i - 1]!} ms apart`);
   const stored = await app.store.queryArticles({ limit: 5 });
   assert.ok(stored.every((a) => a.contentHtml.includes('164 suspension cables')));
 });

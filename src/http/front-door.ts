@@ -86,7 +86,10 @@ function recordKey(req: IncomingMessage): string {
 export function headerSnapshot(res: ServerResponse): DoorRecord['preamble'] {
   // OutgoingMessage has had getRawHeaderNames since Node 15.13; @types/node declares it on ClientRequest only.
   const raw = res as ServerResponse & { getRawHeaderNames(): string[] };
-  return raw.getRawHeaderNames().map((name) => [name, res.getHeader(name)!] as const);
+  // RateLimit-* count the request that was charged (a search's first read): never part of a repeat.
+  return raw.getRawHeaderNames()
+    .filter((name) => !/^ratelimit/i.test(name))
+    .map((name) => [name, res.getHeader(name)!] as const);
 }
 
 export interface FrontDoorDeps {
