@@ -75,6 +75,10 @@ test('every feed format names the icon: RSS <image> (linked like the channel), A
     assert.equal(image.link!._text, channel.link!._text, `${path}: the W3C validator wants the channel's link`);
     assert.equal(image.title!._text, path.includes('ukraine') ? 'Tidings: Україна' : 'Tidings: All articles (q=article)');
   }
+  // A title with `&` is written as HTML in RSS (double escaped); the image's title must be the very same text.
+  const amp = xml((await request(app).get('/feeds/all.rss?q=salt%20%26%20pepper').expect(200)).text).rss!.channel!;
+  assert.match(amp.title!._text ?? '', /salt &amp; pepper/);
+  assert.equal(amp.image!.title!._text, amp.title!._text, 'the W3C validator compares the image title with the channel title');
   const feed = xml((await request(app).get('/feeds/ukraine.atom').expect(200)).text).feed!;
   assert.equal(feed.icon!._text, ICON_URL);
   assert.equal(feed.logo!._text, ICON_URL);

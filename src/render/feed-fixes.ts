@@ -114,6 +114,9 @@ function plainTextTitles(head: Element, doc: FeedDocument): void {
   // RSS readers take the channel's title and description as HTML too (see plainTextItemTitle).
   const write = head.name === 'feed' ? setPlainText : (element: Element, text: string) => setText(element, plainTextToHtml(text));
   write(requireChild(head, 'title'), doc.title);
+  // RSS <image><title> must say exactly what the channel's <title> says (the W3C validator compares them).
+  const image = head.name === 'channel' ? child(head, 'image') : undefined;
+  if (image !== undefined) write(requireChild(image, 'title'), doc.title);
   // RSS channel <description> is required (feed writes it even when empty); Atom's <subtitle> only if any.
   const description = head.name === 'channel' ? requireChild(head, 'description') : child(head, 'subtitle');
   if (description !== undefined) write(description, doc.description);
