@@ -10,7 +10,7 @@ import { precheck, sendEntry, type CachePolicy } from './conditional.ts';
 import { browserFeedTypeOf } from './feed-style.ts';
 import type { AppDeps, Catalog } from './deps.ts';
 import { headerSnapshot } from './front-door.ts';
-import { isBusy, sendBusy, type MissGate } from './limits.ts';
+import { isBusy, runAsMiss, sendBusy, type MissGate } from './limits.ts';
 
 export interface Validators {
   etag: string;
@@ -85,17 +85,7 @@ export interface CachedServing {
  * Other reads are index ranges that every poller repeats after each write: they are not charged.
  */
 export async function readVersion<V>(serving: CachedServing, req: Request, res: Response, search: boolean, read: () => Promise<V>): Promise<V | undefined> {
-  if (!search) return read();
-  if (!(await serving.gate.admit(req, res, true))) return undefined;
-  try {
-    return await serving.gate.render(read);
-  } catch (err) {
-    if (isBusy(err)) {
-      sendBusy(res);
-      return undefined;
-    }
-    throw err;
-  }
+  return search ? runAsMiss(serving.gate, req, res, true, read) : read();
 }
 
 /** The store revision and catalog a request was resolved at. */
@@ -107,9 +97,8 @@ export interface Stamp {
 /**
  * Answers from the cache (or 304) when it can; a miss is admitted by the client's rate limits, rendered
  * once per key inside the overload bound, cached and sent. Hits and 304s never touch the limits.
- * `admitted`: this request was already counted by readVersion.
  */
-export async function serveCached(serving: CachedServing, req: Request, res: Response, resolved: Resolved, stamp: Stamp, fill: () => Promise<CachedResponse>, admitted = false): Promise<void> {
+export async function serveCached(serving: CachedServing, req: Request, res: Response, resolved: Resolved, stamp: Stamp, fill: () => Promise<CachedResponse>): Promise<void> {
   const { deps, gate, fills, policy } = serving;
   const { validators, cacheKey } = resolved;
   // What the middleware and the route set so far: the front door repeats it before the same precheck.
@@ -123,8 +112,7 @@ export async function serveCached(serving: CachedServing, req: Request, res: Res
   if (precheck(req, res, validators.etag, validators.lastModified, policy, cached)) return remember();
   let entry = cached;
   if (!entry) {
-    // A search whose version read was already admitted (readVersion) is not charged twice.
-    if (!admitted && !(await gate.admit(req, res, resolved.search))) return;
+    if (!(await gate.admit(req, res, resolved.search))) return;
     try {
       entry = await fills.run(cacheKey, () => gate.render(fill));
     } catch (err) {

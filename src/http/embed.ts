@@ -93,7 +93,6 @@ export function embedPageHandler(deps: AppDeps, gate: MissGate) {
     const revision = await deps.store.currentRevision();
     const minute = Math.floor(nowMs() / 60_000);
     let resolved = memo.get(revision, catalog, req.url, minute);
-    let admitted = false;
     if (!resolved) {
       const { limit: rawLimit, ...filters } = req.query as Record<string, unknown>;
       const parsed = parseTopicsAndFilters(deps, String(req.params.topics), filters);
@@ -102,8 +101,7 @@ export function embedPageHandler(deps: AppDeps, gate: MissGate) {
       const limit = parseEmbedLimit(rawLimit);
       if (limit.kind === 'bad') return sendBadRequest(res, 'limit', limit.message, req);
       const request = parsed.request;
-      admitted = request.query.terms !== undefined;
-      const version = await readVersion(serving, req, res, admitted, () => deps.store.queryVersion({ ...request.query, limit: limit.limit }));
+      const version = await readVersion(serving, req, res, request.query.terms !== undefined, () => deps.store.queryVersion({ ...request.query, limit: limit.limit }));
       if (version === undefined) return;
       const key = `embed|${request.topicPath}?${request.queryString}|${limit.limit}`;
       const etag = makeEtag([version.tag, key, RENDERER_VERSION, deps.settings.baseUrl, deps.settings.siteTitle, siteLanguageOf(deps), pageTitle(deps, request)]);
@@ -123,7 +121,7 @@ export function embedPageHandler(deps: AppDeps, gate: MissGate) {
       const entry = prepareResponse(html, { ...validators, contentType: 'text/html; charset=utf-8' });
       deps.cache.set(cacheKey, entry);
       return entry;
-    }, admitted);
+    });
   };
 }
 

@@ -66,7 +66,6 @@ export function feedHandler(deps: AppDeps, gate: MissGate): (req: Request, res: 
     const minute = Math.floor(nowMs() / 60_000);
     // Pollers repeat the same URL: between two writes its parsing and version are already known.
     let resolved = memo.get(revision, catalog, req.url, minute);
-    let admitted = false;
     if (!resolved) {
       const parsed = parseFeedRequest(String(req.params.spec ?? ''), req.query as Record<string, unknown>, {
         ...topicContext(catalog.topics),
@@ -77,8 +76,7 @@ export function feedHandler(deps: AppDeps, gate: MissGate): (req: Request, res: 
       if (parsed.kind === 'bad-request') return sendBadRequest(res, parsed.parameter, parsed.message);
       const request = parsed.request;
       const key = `${request.format}|${request.topicPath}?${request.queryString}`;
-      admitted = request.query.terms !== undefined;
-      const version = await readVersion(serving, req, res, admitted, () => deps.store.queryVersion(request.query));
+      const version = await readVersion(serving, req, res, request.query.terms !== undefined, () => deps.store.queryVersion(request.query));
       if (version === undefined) return;
       const etag = makeEtag([version.tag, key, RENDERER_VERSION, deps.settings.baseUrl, feedTitle(topicsOf(request, catalog.topics)), deps.settings.hubUrl ?? '', String(limits.maxPageBytes)]);
       resolved = {
@@ -94,7 +92,7 @@ export function feedHandler(deps: AppDeps, gate: MissGate): (req: Request, res: 
     // Everything a repeated URL needs was worked out once per store revision, above.
     const { request, validators, cacheKey, link } = resolved;
     if (link) res.setHeader('Link', link);
-    await serveCached(serving, req, res, resolved, { revision, catalog }, () => fillEntry(deps, request, validators, cacheKey, limits.maxPageBytes), admitted);
+    await serveCached(serving, req, res, resolved, { revision, catalog }, () => fillEntry(deps, request, validators, cacheKey, limits.maxPageBytes));
   };
 }
 

@@ -42,7 +42,8 @@ const WINDOW_MS = 60_000;
 export interface MissGate {
   /**
    * Counts a request that became a cache miss against its client's limits (and, with a `q`, the search
-   * limit too). Returns false when the client is over a limit: the 429 has then been sent.
+   * limit too). Returns false when the client is over a limit: the 429 has then been sent. A request
+   * is counted once however many steps ask (a search's version read, then its render).
    */
   admit(req: Request, res: Response, search: boolean): Promise<boolean>;
   /** Runs a miss's render inside the overload bound; throws LimiterBusyError when the bound is full. */
@@ -53,13 +54,32 @@ export function createMissGate(limits: RequestLimits): MissGate {
   const misses = limiter(limits.missesPerMinute, 'cache misses');
   const searches = limiter(limits.searchesPerMinute, 'searches');
   const pool = createLimiter(RENDERS_AT_ONCE, { maxQueued: Math.max(0, limits.maxPendingMisses - RENDERS_AT_ONCE) });
+  const admitted = new WeakSet<Request>();
   return {
     async admit(req, res, search) {
+      if (admitted.has(req)) return true;
       if (!(await passes(misses, req, res))) return false;
-      return !search || (await passes(searches, req, res));
+      if (search && !(await passes(searches, req, res))) return false;
+      admitted.add(req);
+      return true;
     },
     render: (work) => pool.run(work),
   };
+}
+
+/**
+ * Runs `work` as a miss: charged to the client (and to its search limit when `search`), then inside the
+ * overload bound. Undefined when the request was refused; its 429 or 503 has then been sent.
+ */
+export async function runAsMiss<T>(gate: MissGate, req: Request, res: Response, search: boolean, work: () => Promise<T>): Promise<T | undefined> {
+  if (!(await gate.admit(req, res, search))) return undefined;
+  try {
+    return await gate.render(work);
+  } catch (err) {
+    if (!isBusy(err)) throw err;
+    sendBusy(res);
+    return undefined;
+  }
 }
 
 /** POST /websub's own limit: each accepted request makes the hub call someone. */

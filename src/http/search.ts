@@ -6,7 +6,7 @@
 import type { Request, Response } from 'express';
 import { renderSearchPage } from '../render/search-page.ts';
 import type { AppDeps } from './deps.ts';
-import { isBusy, sendBusy, type MissGate } from './limits.ts';
+import { runAsMiss, type MissGate } from './limits.ts';
 import { feedLinks, topicPageUrl } from './links.ts';
 import { listArticles, sendHtml, shortCache, siteFor, sourceTitles } from './pages.ts';
 import { sendBadRequest } from './problems.ts';
@@ -22,17 +22,11 @@ export function searchPageHandler(deps: AppDeps, gate: MissGate) {
     if (q === '' && !Array.isArray(params.q)) return sendBadRequest(res, 'q', 'q: give the words to search for', req, site);
     if (topics !== undefined && typeof topics !== 'string') return sendBadRequest(res, 'topics', 'topics: give it once, as a single value', req, site);
     if (language !== undefined) params.lang = language;
-    if (!(await gate.admit(req, res, true))) return;
     const base = deps.settings.baseUrl;
     const topicPath = topics === undefined || topics.trim() === '' ? 'all' : topics;
     const extra: Record<string, string> = topicPath === 'all' ? {} : { topics: topicPath };
-    let listed;
-    try {
-      listed = await gate.render(() => listArticles(deps, `${topicPath}.json`, params, { url: `${base}/search`, lang: site.lang, extra }));
-    } catch (err) {
-      if (isBusy(err)) return sendBusy(res);
-      throw err;
-    }
+    const listed = await runAsMiss(gate, req, res, true, () => listArticles(deps, `${topicPath}.json`, params, { url: `${base}/search`, lang: site.lang, extra }));
+    if (listed === undefined) return;
     if (listed.kind !== 'ok') return sendBadRequest(res, listed.parameter === 'lang' ? 'language' : listed.parameter, listed.message, req, site);
     const { request } = listed;
     // The feed of this search: the same words and filters (`lang` is the feeds' article language
