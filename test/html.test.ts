@@ -2,7 +2,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { escapeHtml, excerpt, htmlToText, sanitizedHtmlToText, sanitizeHtml } from '../src/normalize/html.ts';
+import { excerpt, htmlToText, sanitizedHtmlToText, sanitizeHtml } from '../src/normalize/html.ts';
+import { escapeHtml } from '../src/text/escape-html.ts';
 
 test('scripts and styles are removed with their contents', () => {
   assert.equal(sanitizeHtml('<p>a</p><script>alert("x")</script><style>p{color:red}</style><p>b</p>'), '<p>a</p><p>b</p>');

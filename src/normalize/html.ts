@@ -339,13 +339,3 @@ export function excerpt(text: string, maxChars: number): string {
   const cut = lastSpace > room / 2 ? hard.slice(0, lastSpace) : clean.slice(0, room);
   return `${cut.replace(/[\s,;:.\-–—]+$/u, '')}…`;
 }
-
-/** Escape text for use in HTML element content or a quoted attribute. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}

@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import type { Enclosure, IndexedArticle, Person } from '../model.ts';
 import type { ParsedItem } from '../parse/types.ts';
 import { parseDate } from './dates.ts';
-import { escapeHtml, excerpt, htmlToText, sanitizedHtmlToText, sanitizeHtml } from './html.ts';
+import { excerpt, htmlToText, sanitizedHtmlToText, sanitizeHtml } from './html.ts';
+import { escapeHtml } from '../text/escape-html.ts';
 import { detectLanguage } from './language.ts';
 import { slugify } from './slug.ts';
 

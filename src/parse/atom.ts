@@ -2,7 +2,7 @@
 // construct types (text / html / xhtml, 0.3 modes), xml:base and xml:lang per entry, enclosure links.
 
 import type { Enclosure } from '../model.ts';
-import { escapeHtml } from '../normalize/html.ts';
+import { escapeHtml } from '../text/escape-html.ts';
 import type { ParsedFeed, ParsedItem } from './types.ts';
 import { atomPeople, describeItemError, mediaImage } from './extensions.ts';
 import {

@@ -3,7 +3,7 @@
 
 import type { Enclosure, Person } from '../model.ts';
 import { TidingsError, describeError } from '../errors.ts';
-import { escapeHtml } from '../normalize/html.ts';
+import { escapeHtml } from '../text/escape-html.ts';
 import type { ParsedFeed, ParsedItem } from './types.ts';
 
 type Obj = Record<string, unknown>;

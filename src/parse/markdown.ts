@@ -5,7 +5,7 @@ import { Marked } from 'marked';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { TidingsError } from '../errors.ts';
 import type { Person } from '../model.ts';
-import { escapeHtml } from '../normalize/html.ts';
+import { escapeHtml } from '../text/escape-html.ts';
 import type { ParsedItem } from './types.ts';
 
 /** One Marked instance of our own: marked's global `use()` settings would leak across callers. */

@@ -2,7 +2,7 @@
 // then paragraphs separated by blank lines. Knows this layout only; normalize/ does the rest.
 
 import { TidingsError } from '../errors.ts';
-import { escapeHtml } from '../normalize/html.ts';
+import { escapeHtml } from '../text/escape-html.ts';
 import type { ParsedItem } from './types.ts';
 
 const HEADER = /^date[ \t]+(\d{4})-(\d{2})-(\d{2})[ \t]+(\S.*?)[ \t]*$/;
