@@ -98,9 +98,10 @@ export function sendCached(req: Request, res: Response, entry: CachedResponse, p
 /**
  * The 200 alone: the form of the entry the client accepts. For a route that already ran precheck,
  * which set the caching headers and ruled out a 304, so neither is done twice per request. A form the
- * entry lacks (not made yet, or not worth making) gives way to the client's next choice.
+ * entry lacks (not made yet, or not worth making) gives way to the client's next choice. Returns the
+ * bytes of the form chosen (also for HEAD, which sends none), for the front door to repeat.
  */
-export function sendEntry(req: Request, res: Response, entry: CachedResponse, contentType = entry.contentType): void {
+export function sendEntry(req: Request, res: Response, entry: CachedResponse, contentType = entry.contentType): Buffer {
   const encoding = chooseForm(entry, req.headers['accept-encoding']);
   const payload = formOf(entry, encoding) ?? entry.body;
   // A route may send the same bytes under another type (feed-style.ts: a feed opened in a browser).
@@ -114,6 +115,7 @@ export function sendEntry(req: Request, res: Response, entry: CachedResponse, co
   res.statusCode = 200;
   if (req.method === 'HEAD') res.end();
   else res.end(payload);
+  return payload;
 }
 
 // setHeader, not res.set(): Express's set() rewrites Content-Type and checks arrays, work we don't need.

@@ -159,23 +159,13 @@ function answer(deps: FrontDoorDeps, record: StoredRecord, revision: number, now
   for (const [name, value] of record.preamble) res.setHeader(name, value);
   const { etag, lastModified } = record.validators;
   const notModified = precheck(req, res, etag, lastModified, record.policy, entry);
-  if (!notModified) sendEntry(req, res, entry);
-  const payload = notModified ? undefined : sentPayload(entry, res);
-  if (notModified || payload) {
-    if (record.answers.size >= MAX_ANSWERS_PER_RECORD) record.answers.clear();
-    record.answers.set(key, { entry, status: res.statusCode, headers: flatHeaders(res), payload });
-  }
+  const payload = notModified ? undefined : sendEntry(req, res, entry);
+  if (record.answers.size >= MAX_ANSWERS_PER_RECORD) record.answers.clear();
+  record.answers.set(key, { entry, status: res.statusCode, headers: flatHeaders(res), payload });
   return true;
 }
 
 /** The headers `res` was sent with, raw names in order, flat: [name, value, name, value, …]. */
 function flatHeaders(res: ServerResponse): HeaderValue[] {
   return headerSnapshot(res).flatMap(([name, value]) => [name, value]);
-}
-
-/** The form of the entry sendEntry sent, read back from the headers it set (undefined: not certain). */
-function sentPayload(entry: CachedResponse, res: ServerResponse): Buffer | undefined {
-  const coding = res.getHeader('Content-Encoding');
-  const form = coding === undefined ? entry.body : coding === 'br' ? entry.br : coding === 'gzip' ? entry.gzip : undefined;
-  return form && form.length === Number(res.getHeader('Content-Length')) ? form : undefined;
 }
