@@ -61,7 +61,7 @@ export interface IndexedArticle extends Article {
    * Title, summary and text as the full-text index holds them (src/text/search.ts searchableText),
    * folded in the ingest worker so the store does not fold them again on the serving thread.
    */
-  searchable?: { title: string; summary: string; text: string };
+  searchable?: { title: string; summary: string; text: string; stems: string };
 }
 
 /** Another source's copy of a story, listed under the article that leads it. */
@@ -126,10 +126,14 @@ export interface Cursor {
   id: string;
 }
 
-/** One word of a search: a phrase of index words; the last one may match as a prefix. */
+/**
+ * One word of a search. `word`: the phrase of index words, whole; `prefix`: its last word may be the
+ * start of a longer one (an explicit `*`); `stem`: a single stem, matching every word whose search
+ * stem it is (Франція finds Франції) — the index keeps each article's stems beside its words.
+ */
 export interface SearchTerm {
   words: string[];
-  prefix: boolean;
+  match: 'word' | 'prefix' | 'stem';
 }
 
 /** What a feed request asks the store for. Newest first, always. */

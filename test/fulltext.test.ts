@@ -92,7 +92,7 @@ test('a teaser becomes the article of its page: the text stays, navigation, ads,
   assert.equal(up.requests('/news/bridge')[0]?.headers['user-agent'], 'Tidings/test (+http://tidings.test)');
   assert.equal(up.requests('/robots.txt').length, 1);
   // The article is searchable by its full text.
-  assert.equal((await app.store.queryArticles({ terms: [{ words: ['suspension'], prefix: false }], limit: 5 })).length, 1);
+  assert.equal((await app.store.queryArticles({ terms: [{ words: ['suspension'], match: 'word' }], limit: 5 })).length, 1);
 
   // The next poll sends the same teaser: the full text stays and the page is not fetched again.
   const again = await poll(src);

@@ -199,7 +199,7 @@ export function runStoreContract(name: string, open: OpenFreshStore, options: { 
       await store.upsertArticles([
         folded(makeArticle(1, { title: 'Café owners in Київ', contentHtml: '<p>Прем’єр-міністр спостерігав</p>' })),
         // What the store indexes is what it is handed: the worker's folding is not done again.
-        { ...makeArticle(2, { title: 'Plain title' }), searchable: { title: 'plain title', summary: '', text: 'handed over words' } },
+        { ...makeArticle(2, { title: 'Plain title' }), searchable: { title: 'plain title', summary: '', text: 'handed over words', stems: 'plain titl hand over word' } },
       ]);
       const titles = async (q: string) => (await store.queryArticles({ terms: searchTerms(q), limit: 50 })).map((a) => a.title);
       assert.deepEqual(await titles('cafe'), ['Café owners in Київ']);

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { poolConfig, sslFor } from '../src/store/postgres/db.ts';
 import { migrations } from '../src/store/postgres/migrations.ts';
 import { openStore } from '../src/store/store.ts';
+import { searchTerms } from '../src/text/search.ts';
 import { clusterPerFile, findPgBin, missingPostgres } from './helpers/postgres.ts';
 import { makeArticle, runStoreContract } from './store.contract.ts';
 
@@ -29,6 +30,33 @@ describe('PostgreSQL only', skip === undefined ? {} : { skip }, () => {
     await stores[0]!.upsertArticles([makeArticle(1, { topics: ['a'] })]);
     assert.equal(await stores[3]!.countArticles(), 1);
     await Promise.all(stores.map((s) => s.close()));
+  });
+
+  test('a database from schema 4 gains its articles\' stems from their words: an old Франції is found by Франція', async () => {
+    const url = await (await cluster()).freshDatabase();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`CREATE TABLE tidings_schema (version integer NOT NULL)`);
+      for (const [i, step] of migrations.slice(0, 4).entries()) {
+        await client.query(step as string);
+        await client.query('INSERT INTO tidings_schema (version) VALUES ($1)', [i + 1]);
+      }
+      // Schema 4 indexed words only, as the tsvector literal of the time.
+      await client.query(`INSERT INTO articles (id, title, url, summary, content_html, published, updated, authors,
+        source_id, categories, topics, enclosures, content_hash, revision, changed_at, search)
+        VALUES ('urn:old:1', 'Візит', 'https://e/1', '', '', 1, 1, '[]', 'src', '[]', '[]', '[]', 'h', 1, 1,
+        '''візит'':1 ''делегація'':3 ''франції'':4 ''прибула'':5')`);
+    } finally {
+      await client.end();
+    }
+    const store = await openStore(url);
+    const titles = async (q: string) => (await store.queryArticles({ terms: searchTerms(q), limit: 5 })).map((a) => a.title);
+    assert.deepEqual(await titles('Франція'), ['Візит']);
+    assert.deepEqual(await titles('делегацію прибули'), ['Візит']);
+    assert.deepEqual(await titles('візит'), ['Візит'], 'the words are still there');
+    assert.deepEqual(await titles('sanctions'), []);
+    await store.close();
   });
 
   test('another process\'s writes are seen within a second', async () => {

@@ -114,6 +114,38 @@ test('a database from schema 6 migrates its search index to one apostrophe: an o
   }
 });
 
+test('a database from schema 10 gains the stem index from its words: an old Франції is found by Франція', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidings-store-'));
+  try {
+    const path = join(dir, 'db.sqlite');
+    const old = new Database(path);
+    for (const step of migrations.slice(0, 10)) {
+      if (typeof step === 'string') old.exec(step);
+      else step(old);
+    }
+    old.pragma('user_version = 10');
+    const insert = old.prepare(`INSERT INTO articles (id, title, url, summary, content_html, published, updated, authors,
+      source_id, categories, topics, enclosures, content_hash, revision, changed_at)
+      VALUES (?, ?, ?, '', '', 1, 1, '[]', 'src', '[]', '[]', '[]', 'h', 1, 1)`);
+    const index = old.prepare(`INSERT INTO articles_fts (rowid, title, summary, body_text) VALUES (?, ?, '', ?)`);
+    index.run(insert.run('urn:old:1', 'Візит', 'https://e/1').lastInsertRowid, 'візит', 'делегація франції прибула');
+    index.run(insert.run('urn:old:2', 'Other', 'https://e/2').lastInsertRowid, 'other', 'sanctioned firms');
+    old.close();
+    const store = await openStore(`sqlite:${path}`);
+    const titles = async (q: string) => (await store.queryArticles({ terms: searchTerms(q), limit: 5 })).map((a) => a.title);
+    assert.deepEqual(await titles('Франція'), ['Візит']);
+    assert.deepEqual(await titles('делегацію прибули'), ['Візит'], 'every word of the article has its stem');
+    assert.deepEqual(await titles('sanctions'), ['Other']);
+    assert.deepEqual(await titles('firm sanction'), ['Other']);
+    assert.deepEqual(await titles('Франція sanctions'), [], 'all terms must match');
+    await store.upsertArticles([makeArticle(3, { title: 'Новий візит', contentHtml: '<p>Франції</p>' })]);
+    assert.deepEqual((await titles('франція')).sort(), ['Візит', 'Новий візит'], 'new articles are indexed beside the migrated ones');
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('an unsupported DATABASE_URL is refused with a message naming it', async () => {
   await assert.rejects(openStore('mysql://x/y'), /DATABASE_URL: unsupported scheme "mysql:"/);
 });

@@ -34,39 +34,66 @@ function foldLatin(word: string): string {
   return LATIN.test(word) ? word.normalize('NFD').replace(/\p{M}/gu, '').normalize('NFC') : word;
 }
 
-/** An article's fields as the index stores them (searchText of each). */
+/** An article's fields as the index stores them (searchText of each), and the stems of their words. */
 export interface SearchableText {
   title: string;
   summary: string;
   text: string;
+  /** The distinct search stems of the words that inflect, space-separated: what a `stem` term matches. */
+  stems: string;
 }
 
 /** The fields of an article folded for the index, once: the ingest worker hands them to the store. */
 export function searchableText(article: { title: string; summary: string; text: string }): SearchableText {
-  return { title: searchText(article.title), summary: searchText(article.summary), text: searchText(article.text) };
+  const title = searchText(article.title);
+  const summary = searchText(article.summary);
+  const text = searchText(article.text);
+  return { title, summary, text, stems: searchStems([title, summary, text]) };
+}
+
+/** The distinct stems of the words of folded fields (searchText's output) that inflect. */
+export function searchStems(folded: readonly string[]): string {
+  const stems = new Set<string>();
+  for (const field of folded) {
+    for (const word of field === '' ? [] : field.split(' ')) {
+      if (inflects(word)) stems.add(searchStem(word));
+    }
+  }
+  return [...stems].join(' ');
+}
+
+/** Whether a word is long enough to carry an ending and has no digit (ППО, G7 and 2026 never inflect). */
+function inflects(letters: string): boolean {
+  return [...letters].length > MIN_STEM - 1 && !/\p{N}/u.test(letters);
 }
 
 /**
- * A reader's `q` as terms that must all match. Each whitespace-separated word becomes a phrase of
- * its search words; the last of them matches as a prefix when the word ends in `*` (explicit) or
- * when it is long enough to inflect, after stemming like the classifier's keywords (франція finds
- * Франції, зеленського finds Зеленський). Short words (≤ 3 letters) and words with digits (ППО, G7)
- * match whole.
+ * A reader's `q` as terms that must all match. Each whitespace-separated word becomes a term: a word
+ * long enough to inflect matches by its stem, like the classifier's keywords (франція finds Франції,
+ * зеленського finds Зеленський: the index keeps every article's stems); a word ending in `*` matches
+ * as a prefix; short words (≤ 3 letters) and words with digits (ППО, G7) match whole. A word an
+ * apostrophe splits (прем'єра) is a phrase whose stemmed last word matches as a prefix.
  */
 export function searchTerms(q: string): SearchTerm[] {
   const terms: SearchTerm[] = [];
   for (const raw of q.split(/\s+/u)) {
-    const explicitPrefix = raw.endsWith('*');
-    const word = (explicitPrefix ? raw.replace(/\*+$/u, '') : raw).normalize('NFC').toLowerCase();
-    const letters = word.match(WORD)?.join('') ?? '';
-    if (letters === '') continue;
-    const inflects = !explicitPrefix && [...letters].length > MIN_STEM - 1 && !/\p{N}/u.test(letters);
-    const words = searchWords(inflects ? searchStem(trimToWord(word)) : word);
-    if (words.length === 0) continue;
-    terms.push({ words, prefix: explicitPrefix || inflects });
+    const term = searchTerm(raw);
+    if (term) terms.push(term);
     if (terms.length === MAX_TERMS) break;
   }
   return terms;
+}
+
+function searchTerm(raw: string): SearchTerm | undefined {
+  const explicitPrefix = raw.endsWith('*');
+  const word = (explicitPrefix ? raw.replace(/\*+$/u, '') : raw).normalize('NFC').toLowerCase();
+  const letters = word.match(WORD)?.join('') ?? '';
+  if (letters === '') return undefined;
+  if (explicitPrefix) return { words: searchWords(word), match: 'prefix' };
+  if (!inflects(letters)) return { words: searchWords(word), match: 'word' };
+  const folded = searchWords(trimToWord(word));
+  if (folded.length === 1) return { words: [searchStem(folded[0] as string)], match: 'stem' };
+  return { words: searchWords(searchStem(trimToWord(word))), match: 'prefix' };
 }
 
 /** A query word without the punctuation around it ("(Франції," → Франції), so stemming sees its ending. */

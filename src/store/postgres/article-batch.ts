@@ -77,7 +77,7 @@ export class BatchWrites {
   row(article: IndexedArticle, hash: string, updated: number, storyId?: string): Written {
     const row = toArticleRow(article, hash, updated, this.revision, this.now, storyId);
     const s = article.searchable ?? searchableText(article);
-    return { ...row, search: toTsvector([s.title, s.summary, s.text]) };
+    return { ...row, search: toTsvector([s.title, s.summary, s.text], s.stems) };
   }
 
   write(row: Written, isNew: boolean): void {

@@ -167,7 +167,9 @@ export async function migrate(pool: pg.Pool, where: string): Promise<void> {
     for (let version = current; version < migrations.length; version++) {
       await client.query('BEGIN');
       try {
-        await client.query(migrations[version]!);
+        const step = migrations[version]!;
+        if (typeof step === 'string') await client.query(step);
+        else await step(client);
         await client.query('INSERT INTO tidings_schema (version) VALUES ($1)', [version + 1]);
         await client.query('COMMIT');
       } catch (err) {

@@ -14,10 +14,10 @@ function lexeme(word: string): string {
 }
 
 /**
- * The tsvector of several fields, each already folded (searchText: its search words, space-separated);
- * a gap between fields keeps a phrase from spanning two.
+ * The tsvector of several fields, each already folded (searchText: its search words, space-separated),
+ * and of their stems (searchStems); a gap between fields keeps a phrase from spanning two.
  */
-export function toTsvector(folded: readonly string[]): string {
+export function toTsvector(folded: readonly string[], stems: string): string {
   const positions = new Map<string, number[]>();
   let position = 0;
   for (const field of folded) {
@@ -30,16 +30,31 @@ export function toTsvector(folded: readonly string[]): string {
     }
     position = Math.min(position + 1, MAX_POSITION);
   }
-  return [...positions].map(([word, at]) => `${lexeme(word)}:${at.join(',')}`).join(' ');
+  const words = [...positions].map(([word, at]) => `${lexeme(word)}:${at.join(',')}`).join(' ');
+  const stemmed = stemLexemes(stems);
+  return stemmed === '' ? words : words === '' ? stemmed : `${words} ${stemmed}`;
 }
 
-/** Terms as a tsquery: all terms (&), each a phrase (<->), a prefix term's last word `:*`. */
+/**
+ * A stem's lexeme: marked with a character no folded word contains (words are letters, marks and
+ * digits), so a stem never matches a word nor a word term a stem.
+ */
+const STEM_MARK = '~';
+
+/** The lexemes of an article's stems (searchStems' output), without positions: no phrase uses them. */
+export function stemLexemes(stems: string): string {
+  if (stems === '') return '';
+  return stems.split(' ').filter((s) => Buffer.byteLength(s) < MAX_LEXEME_BYTES).map((s) => lexeme(STEM_MARK + s)).join(' ');
+}
+
+/** Terms as a tsquery: all terms (&), each a phrase (<->), a prefix term's last word `:*`, a stem its marked lexeme. */
 export function toTsquery(terms: readonly SearchTerm[]): string | undefined {
   if (terms.length === 0) return undefined;
   return terms
     .map((t) => {
+      if (t.match === 'stem') return lexeme(STEM_MARK + t.words.join(''));
       const words = t.words.map(lexeme);
-      if (t.prefix) words[words.length - 1] += ':*';
+      if (t.match === 'prefix') words[words.length - 1] += ':*';
       return words.length > 1 ? `(${words.join(' <-> ')})` : words[0];
     })
     .join(' & ');

@@ -2,8 +2,16 @@
 // db.ts). A migration is never edited once released: add a new one. Times are epoch milliseconds
 // (bigint) like SQLite's, so one row mapping (rows.ts) serves both backends; ids and topics sort
 // COLLATE "C" (code point order) so the database's order is the one the merge in JavaScript uses.
+// A migration that needs more than SQL is a function, run on the migrating client inside the same
+// transaction.
 
-export const migrations: readonly string[] = [
+import type pg from 'pg';
+import { searchStems } from '../../text/search.ts';
+import { stemLexemes } from './fts.ts';
+
+export type Migration = string | ((client: pg.PoolClient) => Promise<void>);
+
+export const migrations: readonly Migration[] = [
   // 1: everything SQLite reached in its 7 migrations, in one step.
   `
   CREATE TABLE articles (
@@ -120,4 +128,25 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (band, published, article_id)
   );
   `,
+  // 5: a stemmed query word is one lookup (SQLite's 11). Each article's tsvector gains the stems of its
+  // words as marked lexemes (src/store/postgres/fts.ts), which a stem term matches exactly, instead of
+  // a prefix over every word that begins with it. Existing rows get theirs from their own lexemes.
+  addStemLexemes,
 ];
+
+/** Rows per batch of migration 5: bounded memory whatever the archive's size. */
+const STEM_BATCH = 1000;
+
+async function addStemLexemes(client: pg.PoolClient): Promise<void> {
+  for (let after = ''; ;) {
+    const { rows } = await client.query<{ id: string; words: string[] }>(
+      `SELECT id, tsvector_to_array(search) AS words FROM articles WHERE id > $1 ORDER BY id LIMIT ${STEM_BATCH}`, [after]);
+    if (rows.length === 0) return;
+    after = rows[rows.length - 1]!.id;
+    const stems = rows.map((r) => stemLexemes(searchStems([r.words.join(' ')])));
+    await client.query(
+      `UPDATE articles a SET search = a.search || x.stems::tsvector
+       FROM unnest($1::text[], $2::text[]) AS x(id, stems) WHERE a.id = x.id AND x.stems <> ''`,
+      [rows.map((r) => r.id), stems]);
+  }
+}

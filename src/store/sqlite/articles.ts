@@ -52,7 +52,9 @@ export class SqliteArticles implements ArticleRepository {
         revision = @revision, changed_at = @changed_at WHERE id = @id`),
       indexText: db.prepare<[number | bigint, string, string, string]>(
         `INSERT INTO articles_fts (rowid, title, summary, body_text) VALUES (?, ?, ?, ?)`),
+      indexStems: db.prepare<[number | bigint, string]>(`INSERT INTO article_stems (rowid, stems) VALUES (?, ?)`),
       unindexText: db.prepare<[number]>(`DELETE FROM articles_fts WHERE rowid = ?`),
+      unindexStems: db.prepare<[number]>(`DELETE FROM article_stems WHERE rowid = ?`),
       setTopics: db.prepare(`UPDATE articles SET topics = ?, revision = ?, changed_at = ? WHERE id = ?`),
       deleteTopics: db.prepare(`DELETE FROM article_topics WHERE article_id = ?`),
       insertTopic: db.prepare(`INSERT OR IGNORE INTO article_topics (topic, published, article_id) VALUES (?, ?, ?)`),
@@ -172,6 +174,7 @@ export class SqliteArticles implements ArticleRepository {
     const updated = article.updated.getTime() > existing.updated ? article.updated.getTime() : Math.max(now, existing.updated + 1);
     this.stmts.update.run(toArticleRow({ ...article, id: existing.id, topics }, hash, updated, revision, now));
     this.stmts.unindexText.run(existing.rowid);
+    this.stmts.unindexStems.run(existing.rowid);
     this.indexText(existing.rowid, article);
     this.writeTopics(existing.id, topics, article.published.getTime());
     return 'updated';
@@ -200,10 +203,11 @@ export class SqliteArticles implements ArticleRepository {
     this.stmts.leadOwnStory.run(heir.id);
   }
 
-  /** What `q` searches: the title, the summary and the plain text of the body. */
+  /** What `q` searches: the title, the summary and the plain text of the body, and their words' stems. */
   private indexText(rowid: number | bigint, a: IndexedArticle): void {
     const s = a.searchable ?? searchableText(a);
     this.stmts.indexText.run(rowid, s.title, s.summary, s.text);
+    if (s.stems !== '') this.stmts.indexStems.run(rowid, s.stems);
   }
 
   private writeTopics(id: string, topics: string[], published: number): void {

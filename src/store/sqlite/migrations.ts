@@ -3,7 +3,7 @@
 // that needs more than SQL is a function run inside the same transaction.
 
 import type { Database as Db } from 'better-sqlite3';
-import { searchText } from '../../text/search.ts';
+import { searchStems, searchText } from '../../text/search.ts';
 
 export const migrations: readonly (string | ((db: Db) => void))[] = [
   // 1: articles, their topics and sources, full-text index, per-source poll state.
@@ -187,7 +187,47 @@ export const migrations: readonly (string | ((db: Db) => void))[] = [
     DELETE FROM story_bands WHERE article_id = old.id;
   END;
   `,
+  // 11: a stemmed query word is one lookup. article_stems holds each article's distinct word stems
+  // (src/text/search.ts searchStems), so `франція` reads the list of `франц` instead of merging the
+  // lists of every word that begins with it (12 ms for two words on a 100,000-article archive). No
+  // positions (a stem is one token: marks are token characters here) and no text; rows are written
+  // beside articles_fts and deleted with the article. Existing articles get theirs from their words.
+  addStemIndex,
 ];
+
+function addStemIndex(db: Db): void {
+  db.exec(`
+  CREATE VIRTUAL TABLE article_stems USING fts5 (
+    stems,
+    content = '', contentless_delete = 1, detail = none,
+    tokenize = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'"
+  );
+  CREATE TRIGGER article_stems_delete AFTER DELETE ON articles BEGIN
+    DELETE FROM article_stems WHERE rowid = old.rowid;
+  END;
+  `);
+  // Each article's words, read from the index in bounded batches: the archive's text is in no table.
+  // Copied in the index's own order and sorted once by an index (a DISTINCT would sort every word
+  // in a temporary B-tree: 100 s instead of 15 for 100,000 articles); searchStems drops repeats.
+  const tempCache = db.pragma('temp.cache_size', { simple: true }) as number;
+  db.pragma('temp.cache_size = -65536');
+  db.exec(`CREATE VIRTUAL TABLE temp.fts_words USING fts5vocab(main, articles_fts, 'instance')`);
+  db.exec(`CREATE TEMP TABLE doc_words AS SELECT doc, term FROM temp.fts_words`);
+  db.exec(`CREATE INDEX temp.doc_words_by_doc ON doc_words (doc)`);
+  const docs = db.prepare<[], { doc: number }>(`SELECT rowid AS doc FROM articles ORDER BY rowid`).all().map((r) => r.doc);
+  const wordsOf = db.prepare<[number, number], { doc: number; words: string }>(
+    `SELECT doc, group_concat(term, ' ') AS words FROM temp.doc_words WHERE doc BETWEEN ? AND ? GROUP BY doc`);
+  const insert = db.prepare(`INSERT INTO article_stems (rowid, stems) VALUES (?, ?)`);
+  for (let i = 0; i < docs.length; i += 1000) {
+    const batch = docs.slice(i, i + 1000);
+    for (const { doc, words } of wordsOf.all(batch[0]!, batch[batch.length - 1]!)) {
+      const stems = searchStems([words]);
+      if (stems !== '') insert.run(doc, stems);
+    }
+  }
+  db.exec(`DROP TABLE temp.doc_words; DROP TABLE temp.fts_words`);
+  db.pragma(`temp.cache_size = ${tempCache}`);
+}
 
 function refoldSearchIndex(db: Db): void {
   db.exec(`CREATE VIRTUAL TABLE temp.fts_words USING fts5vocab(main, articles_fts, 'instance')`);

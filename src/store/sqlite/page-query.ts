@@ -6,7 +6,7 @@ import type { ArticleQuery, RelatedArticle, StoredArticle } from '../../model.ts
 import { newestFirst, toArticle, type PageRow, type PublishedRow, PUBLISHED_COLUMNS } from '../rows.ts';
 import { groupRelated, withRelated, type RelatedRow } from '../stories.ts';
 import { marks, type Param, type SqliteDb } from './db.ts';
-import { toFtsQuery } from './fts.ts';
+import { toFtsQueries } from './fts.ts';
 
 const PAGE_VERSION_COLUMNS = 'a.revision AS revision, a.changed_at AS changed_at';
 
@@ -123,9 +123,16 @@ function filters(query: ArticleQuery, published: string, id: string): { where: s
     params.push(query.after.published.getTime(), query.after.published.getTime(), query.after.id);
   }
   if (query.terms) {
-    const fts = toFtsQuery(query.terms);
-    clauses.push(fts === undefined ? '0' : `a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)`);
-    if (fts !== undefined) params.push(fts);
+    const fts = toFtsQueries(query.terms);
+    if (fts === undefined) clauses.push('0');
+    if (fts?.stems !== undefined) {
+      clauses.push(`a.rowid IN (SELECT rowid FROM article_stems WHERE article_stems MATCH ?)`);
+      params.push(fts.stems);
+    }
+    if (fts?.text !== undefined) {
+      clauses.push(`a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)`);
+      params.push(fts.text);
+    }
   }
   return { where: clauses.join(' AND '), params };
 }
