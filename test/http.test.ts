@@ -300,6 +300,34 @@ test('concurrent misses on one feed render it once; each compressed form is made
   assert.ok(cache.stats().bytes > bytesBefore, 'the gzip form is accounted to the cache once made');
 });
 
+test('a one-off query (q, since, a cursor) is cached on its second request; a plain feed on its first', async (t) => {
+  const { app, store, cache } = await seeded(t);
+  let renders = 0;
+  const queryArticles = store.queryArticles.bind(store);
+  store.queryArticles = async (query) => {
+    renders++;
+    return queryArticles(query);
+  };
+  const entries = () => cache.stats().entries;
+  const before = entries();
+  const search = (await request(app).get('/feeds/all.rss?q=kyiv').expect(200)).text;
+  assert.equal(entries(), before, 'a first search is sent, not kept');
+  const again = (await request(app).get('/feeds/all.rss?q=kyiv').expect(200)).text;
+  assert.equal(again, search, 'the same bytes the second time');
+  assert.equal(entries(), before + 1, 'asked twice, it is kept');
+  await request(app).get('/feeds/all.rss?q=kyiv').set('Accept-Encoding', 'gzip').expect(200);
+  assert.equal(renders, 2, 'the third answer (in another coding) comes from the cache');
+  assert.equal(entries(), before + 1);
+
+  await request(app).get('/feeds/europe.atom?since=2020-01-01T00:00:00Z').expect(200);
+  assert.equal(entries(), before + 1, 'a since query waits for its repeat too');
+  await request(app).get('/feeds/europe.atom').expect(200);
+  assert.equal(entries(), before + 2, 'a plain topic feed is kept at once');
+  const rendersNow = renders;
+  await request(app).get('/feeds/europe.atom').expect(200);
+  assert.equal(renders, rendersNow, 'and its repeat is a hit');
+});
+
 test('CORS: feeds and /topics allow any origin and answer preflight', async (t) => {
   const { app } = await seeded(t);
   const res = await request(app).get('/feeds/all.json').set('Origin', 'https://site.example').expect(200);

@@ -4,6 +4,7 @@
 
 import type { Request, Response } from 'express';
 import { addForm, missingForm, type CachedResponse } from '../cache/cache.ts';
+import type { RepeatAdmission } from '../cache/admission.ts';
 import { SingleFlight } from '../concurrency.ts';
 import { LOCAL_SOURCE_ID } from '../normalize/normalize.ts';
 import { precheck, sendEntry, type CachePolicy } from './conditional.ts';
@@ -24,6 +25,8 @@ export interface Resolved {
   cacheKey: string;
   /** Whether a miss counts as a search (`q`) against the client's search limit. */
   search: boolean;
+  /** A one-off query (`q`, `since`, a paging cursor): its response is cached on its second request. */
+  oneOff: boolean;
   /** Set when the request depends on the clock (`since=24h`): valid within this minute only. */
   minute?: number;
 }
@@ -72,6 +75,8 @@ export interface CachedServing {
   deps: Pick<AppDeps, 'cache' | 'frontDoor'>;
   gate: MissGate;
   fills: SingleFlight<CachedResponse>;
+  /** Which one-off responses are cached (see src/cache/admission.ts). */
+  admission: RepeatAdmission;
   policy: CachePolicy;
   /** The route pattern, for the front door's request metrics. */
   route: string;
@@ -96,7 +101,8 @@ export interface Stamp {
 
 /**
  * Answers from the cache (or 304) when it can; a miss is admitted by the client's rate limits, rendered
- * once per key inside the overload bound, cached and sent. Hits and 304s never touch the limits.
+ * once per key inside the overload bound (`fill` renders, it does not store), cached — a one-off query
+ * on its second request — and sent. Hits and 304s never touch the limits.
  */
 export async function serveCached(serving: CachedServing, req: Request, res: Response, resolved: Resolved, stamp: Stamp, fill: () => Promise<CachedResponse>): Promise<void> {
   const { deps, gate, fills, policy } = serving;
@@ -111,6 +117,7 @@ export async function serveCached(serving: CachedServing, req: Request, res: Res
   const cached = deps.cache.get(cacheKey);
   if (precheck(req, res, validators.etag, validators.lastModified, policy, cached)) return remember();
   let entry = cached;
+  let stored = cached !== undefined;
   if (!entry) {
     if (!(await gate.admit(req, res, resolved.search))) return;
     try {
@@ -119,12 +126,13 @@ export async function serveCached(serving: CachedServing, req: Request, res: Res
       if (isBusy(err)) return sendBusy(res);
       throw err;
     }
+    stored = (!resolved.oneOff || serving.admission.admits(cacheKey)) && deps.cache.set(cacheKey, entry);
   }
   const form = missingForm(entry, req.headers['accept-encoding']);
   if (form) {
     await addForm(entry, form);
     // The entry grew: storing it again keeps the cache's byte accounting true.
-    deps.cache.set(cacheKey, entry);
+    if (stored) deps.cache.set(cacheKey, entry);
   }
   sendEntry(req, res, entry, browserFeedTypeOf(res) ?? entry.contentType);
   remember();

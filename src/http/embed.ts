@@ -4,9 +4,10 @@
 
 import type { Request, Response } from 'express';
 import { prepareResponse, type CachedResponse } from '../cache/cache.ts';
+import { RepeatAdmission } from '../cache/admission.ts';
 import { SingleFlight } from '../concurrency.ts';
 import type { Topic } from '../model.ts';
-import { parseFeedRequest, topicContext, type FeedRequest, type ParseResult } from '../query/feed-query.ts';
+import { isOneOff, parseFeedRequest, topicContext, type FeedRequest, type ParseResult } from '../query/feed-query.ts';
 import { buildEmbedScript, EMBED_DEFAULT_LIMIT, EMBED_MAX_LIMIT, renderEmbedPage } from '../render/embed.ts';
 import { inLanguage, isLanguage, t, type Language } from '../render/i18n/messages.ts';
 import { RENDERER_VERSION } from '../version.ts';
@@ -83,6 +84,7 @@ export function embedPageHandler(deps: AppDeps, gate: MissGate) {
     deps,
     gate,
     fills: new SingleFlight<CachedResponse>(),
+    admission: new RepeatAdmission(),
     // Short-lived like the other pages; frame-ancestors stays open on purpose (see routes.ts).
     policy: { maxAgeSeconds: Math.min(60, deps.settings.maxAgeSeconds), staleWhileRevalidate: 0 },
     route: '/embed/:topics',
@@ -111,16 +113,15 @@ export function embedPageHandler(deps: AppDeps, gate: MissGate) {
         validators: { etag, lastModified: version.lastModified },
         cacheKey: `${key}|${etag}`,
         search: request.query.terms !== undefined,
+        oneOff: isOneOff(request.query),
         ...(request.dependsOnNow ? { minute } : {}),
       };
       memo.set(req.url, resolved);
     }
-    const { request, limit, validators, cacheKey } = resolved;
+    const { request, limit, validators } = resolved;
     await serveCached(serving, req, res, resolved, { revision, catalog }, async () => {
       const html = await renderPage(deps, request, limit);
-      const entry = prepareResponse(html, { ...validators, contentType: 'text/html; charset=utf-8' });
-      deps.cache.set(cacheKey, entry);
-      return entry;
+      return prepareResponse(html, { ...validators, contentType: 'text/html; charset=utf-8' });
     });
   };
 }

@@ -238,6 +238,11 @@ function applyCursor(name: 'before' | 'after'): Apply {
  * an `after` page that was full. A page cut short by its byte budget counts as full: it continues on
  * the side that was cut.
  */
+/** A query readers rarely repeat word for word (a search, a date, a paging cursor): see src/cache/admission.ts. */
+export function isOneOff(query: ArticleQuery): boolean {
+  return query.terms !== undefined || query.since !== undefined || query.before !== undefined || query.after !== undefined;
+}
+
 export function pageNeighbours<A>(query: ArticleQuery, articles: readonly A[], truncated = false): { older?: A; newer?: A } {
   const full = articles.length === query.limit || truncated;
   const first = articles[0];
