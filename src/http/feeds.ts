@@ -5,7 +5,7 @@
 import type { Request, Response } from 'express';
 import { prepareResponse, type CachedResponse } from '../cache/cache.ts';
 import type { Source, StoredArticle, Topic } from '../model.ts';
-import { encodeCursor, pageNeighbours, parseFeedRequest, topicContext, type FeedFormat, type FeedRequest } from '../query/feed-query.ts';
+import { encodeCursor, isOneOff, pageNeighbours, parseFeedRequest, topicContext, type FeedFormat, type FeedRequest } from '../query/feed-query.ts';
 import { renderAtom, ATOM_CONTENT_TYPE } from '../render/atom.ts';
 import { renderJsonFeed, JSON_FEED_CONTENT_TYPE } from '../render/jsonfeed.ts';
 import { renderRss, RSS_CONTENT_TYPE } from '../render/rss.ts';
@@ -13,6 +13,7 @@ import { commonLanguage } from '../render/common.ts';
 import type { FeedDocument, FeedSource, Rendered } from '../render/types.ts';
 import { RENDERER_VERSION, VERSION } from '../version.ts';
 import { SingleFlight } from '../concurrency.ts';
+import { RepeatAdmission } from '../cache/admission.ts';
 import { knownSources, readVersion, RequestMemo, serveCached, type CachedServing, type Resolved, type Validators } from './cached.ts';
 import { makeEtag } from './conditional.ts';
 import type { AppDeps } from './deps.ts';
@@ -47,6 +48,7 @@ export function feedHandler(deps: AppDeps, gate: MissGate): (req: Request, res: 
     deps,
     gate,
     fills: new SingleFlight<CachedResponse>(),
+    admission: new RepeatAdmission(),
     policy: {
       maxAgeSeconds: deps.settings.maxAgeSeconds,
       staleWhileRevalidate: deps.settings.staleWhileRevalidate,
@@ -84,15 +86,16 @@ export function feedHandler(deps: AppDeps, gate: MissGate): (req: Request, res: 
         validators: { etag, lastModified: plausible(version.lastModified) },
         cacheKey: `${key}|${etag}`,
         search: request.query.terms !== undefined,
+        oneOff: isOneOff(request.query),
         ...(hubUrl ? { link: hubLink(hubUrl, feedUrl(deps.settings.baseUrl, request.topicPath, request.format, request.queryString)) } : {}),
         ...(request.dependsOnNow ? { minute } : {}),
       };
       memo.set(req.url, resolved);
     }
     // Everything a repeated URL needs was worked out once per store revision, above.
-    const { request, validators, cacheKey, link } = resolved;
+    const { request, validators, link } = resolved;
     if (link) res.setHeader('Link', link);
-    await serveCached(serving, req, res, resolved, { revision, catalog }, () => fillEntry(deps, request, validators, cacheKey, limits.maxPageBytes));
+    await serveCached(serving, req, res, resolved, { revision, catalog }, () => fillEntry(deps, request, validators, limits.maxPageBytes));
   };
 }
 
@@ -104,15 +107,13 @@ function hubLink(hubUrl: string, selfUrl: string): string {
   return `<${hubUrl}>; rel="hub", <${selfUrl}>; rel="self"`;
 }
 
-async function fillEntry(deps: AppDeps, request: FeedRequest, validators: Validators, cacheKey: string, maxPageBytes: number): Promise<CachedResponse> {
+async function fillEntry(deps: AppDeps, request: FeedRequest, validators: Validators, maxPageBytes: number): Promise<CachedResponse> {
   const rendered = await renderFeed(deps, request, validators.lastModified, maxPageBytes);
-  const entry = prepareResponse(rendered.body, {
+  return prepareResponse(rendered.body, {
     ...validators,
     contentType: rendered.contentType,
     ...(rendered.truncated === undefined ? {} : { truncated: rendered.truncated }),
   });
-  deps.cache.set(cacheKey, entry);
-  return entry;
 }
 
 /** Queries and renders one feed: the body GET /feeds serves and the WebSub hub distributes. */
