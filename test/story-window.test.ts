@@ -3,6 +3,7 @@
 // does nothing when it is the same. Real stores: SQLite files and a real PostgreSQL cluster.
 
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import { startWorker, SYNC_LOCK } from '../src/roles/worker.ts';
 import { withStorySignature } from '../src/stories/signature.ts';
 import { openStore, type ArticleStore } from '../src/store/store.ts';
 import { clusterPerFile, findPgBin, missingPostgres } from './helpers/postgres.ts';
+import { entryArgs } from './helpers/server-process.ts';
 import { waitFor } from './helpers/wait.ts';
 import { makeArticle } from './store.contract.ts';
 
@@ -224,4 +226,21 @@ describe('the worker role at start', () => {
       await store.close();
     }
   });
+});
+
+test('npm run regroup records the window it regrouped with, so the next worker start does not regroup again', async () => {
+  const url = await sqliteUrl();
+  await groupedAt72(url);
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, [...entryArgs('src/cli/regroup.ts'), '--days', '20'], { env: { ...process.env, DATABASE_URL: url, STORY_WINDOW_HOURS: '200' } },
+      (err, out, errOut) => (err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(out)));
+  });
+  assert.match(stdout, /^regroup: 3 stand-alone articles since \S+ \(window 200 h, recorded\): 3 joined a story \(\d+ ms\)\n$/);
+  const store = await openStore(url, { storyWindowHours: 200 });
+  try {
+    assert.equal(await store.recordedStoryWindow(), 200);
+    assert.deepEqual(await regroupIfWindowChanged(store, 200, capturedLog().log), { kind: 'unchanged', hours: 200 });
+  } finally {
+    await store.close();
+  }
 });
