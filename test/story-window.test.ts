@@ -53,10 +53,10 @@ const ARCHIVE: IndexedArticle[] = [
   copy('uk-grain-ship-agency', 'ukrinform'), copy('uk-grain-ship-reprint', 'radio', 105),
 ];
 
-/** A logger whose JSON lines a test can read back. */
-function capturedLog(): { log: Logger; lines: () => Record<string, unknown>[] } {
+/** A logger whose JSON lines a test can read back; `onLine` sees each line as it is written. */
+function capturedLog(onLine: (line: string) => void = () => undefined): { log: Logger; lines: () => Record<string, unknown>[] } {
   const chunks: string[] = [];
-  const sink = new Writable({ write(chunk: Buffer, _enc, done) { chunks.push(chunk.toString()); done(); } });
+  const sink = new Writable({ write(chunk: Buffer, _enc, done) { chunks.push(chunk.toString()); onLine(chunk.toString()); done(); } });
   return {
     log: createLogger('info', sink),
     lines: () => chunks.join('').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>),
@@ -197,12 +197,45 @@ describe('the worker role at start', () => {
     const { log, lines } = capturedLog();
     const worker = await startWorker({ ...workerSetup(url), store, log, owner: 'worker-a' });
     try {
-      await waitFor(async () => (await store.recordedStoryWindow()) === 200, 10_000, () => JSON.stringify(lines()));
+      // The regroup runs on a thread of its own; its line comes once it answered.
+      await waitFor(() => lines().some((l) => String(l.msg).startsWith('stories regrouped')), 20_000, () => JSON.stringify(lines()));
+      assert.equal(await store.recordedStoryWindow(), 200);
       assert.equal(await leaders(store), 3);
       const done = lines().find((l) => String(l.msg).startsWith('stories regrouped'));
       assert.deepEqual(done && [done.from, done.to, done.joined], [72, 200, 3]);
     } finally {
       await worker.stop();
+      await store.close();
+    }
+  });
+
+  test('a shutdown stops the regroup thread: logged as stopped, not failed, and the old window stays recorded', async () => {
+    const url = await sqliteUrl();
+    await groupedAt72(url);
+    // Another process takes the write lock as the regroup begins (before its thread exists): the
+    // thread's first page waits for it, and the shutdown comes meanwhile.
+    const other = new Database(url.slice('sqlite:'.length));
+    const store = await openStore(url, { storyWindowHours: 200 });
+    const { log, lines } = capturedLog((line) => {
+      if (line.includes('regrouping stories in the background')) other.exec('BEGIN IMMEDIATE');
+    });
+    const said = (pattern: RegExp) => lines().some((l) => pattern.test(String(l.msg)));
+    try {
+      const worker = await startWorker({ ...workerSetup(url), store, log, owner: 'worker-a' });
+      await waitFor(() => said(/regrouping stories in the background/), 10_000, () => JSON.stringify(lines()));
+      // Long enough for the thread to start and wait on the lock.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const stopped = worker.stop();
+      await waitFor(() => said(/stopped by shutdown/), 10_000, () => JSON.stringify(lines()));
+      // The thread is gone; the lock goes so that the worker's own shutdown (its sync-lock release) can write.
+      other.exec('ROLLBACK');
+      await stopped;
+      assert.deepEqual(lines().filter((l) => Number(l.level) >= 50), [], 'a shutdown is no failure');
+      assert.equal(await store.recordedStoryWindow(), 72);
+      assert.equal(await leaders(store), 6, 'nothing merged');
+    } finally {
+      if (other.inTransaction) other.exec('ROLLBACK');
+      other.close();
       await store.close();
     }
   });

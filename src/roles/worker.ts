@@ -18,6 +18,7 @@ import type { Source } from '../model.ts';
 import { LOCAL_SOURCE_ID } from '../normalize/normalize.ts';
 import type { ArticleStore } from '../store/store.ts';
 import type { WebSubHub } from '../websub/hub.ts';
+import { regroupOffThread } from './regroup-thread.ts';
 import { regroupIfWindowChanged, type WindowCheck } from './story-window.ts';
 
 /** How often the WebSub hub looks for new content (a change another worker made has no hook here). */
@@ -60,10 +61,17 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerRole> {
       log.error({ err }, `local content sync failed: ${describeError(err)}`);
     }
   });
-  // The regroup runs in the background (serving and polling go on); one at a time in this process.
+  // The regroup runs in the background on a thread of its own (serving and polling go on); one at a
+  // time in this process; stopped at shutdown.
   const windowCheck = new SingleFlight<WindowCheck>();
+  const stopping = new AbortController();
   const checkStoryWindow = (): void => void windowCheck.run('story-window', async () => {
-    const outcome = await regroupIfWindowChanged(store, env.databaseOptions.storyWindowHours, log.child({ module: 'stories' }));
+    const outcome = await regroupIfWindowChanged(store, env.databaseOptions.storyWindowHours, log.child({ module: 'stories' }), {
+      signal: stopping.signal,
+      ...(inMemory(env.databaseUrl) ? {} : {
+        regroup: (windowHours) => regroupOffThread({ databaseUrl: env.databaseUrl, options: env.databaseOptions, windowHours }, stopping.signal),
+      }),
+    });
     if (outcome.kind === 'regrouped' && outcome.result.joined > 0) notify();
     return outcome;
   });
@@ -108,10 +116,16 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerRole> {
     },
     async stop() {
       clearInterval(websubTimer);
+      stopping.abort();
       await Promise.allSettled([contentWatcher.close(), scheduler.stop()]);
       await Promise.allSettled([sync.stop(), ingestPool.close()]);
     },
   };
+}
+
+/** Another connection cannot see an in-memory SQLite database: its regroup stays on this thread. */
+function inMemory(databaseUrl: string): boolean {
+  return /^(sqlite:)?:memory:$/i.test(databaseUrl);
 }
 
 /** Enabled sources, at POLL_INTERVAL_SECONDS when that overrides their own intervals. */
