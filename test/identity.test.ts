@@ -143,3 +143,42 @@ test('topics titled per language in topics.yaml: pages in the reader\'s language
   const topics = (await request(app).get('/topics').expect(200)).body as { id: string; title: string; titles?: Record<string, string> }[];
   assert.deepEqual(topics[0], { ...topics[0], title: 'Україна', titles: { uk: 'Україна', en: 'Ukraine' } });
 });
+
+test('a feed filtered by ?lang= takes its topics\' title and description in that language where topics.yaml has them, in all three formats', async (t) => {
+  const texts = (enTitle: string) => [
+    { ...topic('ukraine', 'Україна'), titles: { uk: 'Україна', en: enTitle }, descriptions: { uk: 'Новини з України', en: 'News from Ukraine' } },
+    { ...topic('europe', 'Європа'), titles: { uk: 'Європа' } },
+    topic('science', 'Наука'),
+  ];
+  const seeded = async (enTitle: string) => {
+    const started = await startTestApp(t);
+    started.catalog.topics = texts(enTitle);
+    await started.store.upsertArticles([makeArticle(1, { topics: ['ukraine', 'europe'], language: 'en' })]);
+    return started.app;
+  };
+  const app = await seeded('Ukraine');
+  const rss = async (path: string) => xml((await request(app).get(path).expect(200)).text).rss!.channel!;
+  const en = await rss('/feeds/ukraine.rss?lang=en');
+  assert.equal(en.title!._text, 'Tidings: Ukraine (lang=en)');
+  assert.equal(en.description!._text, 'News from Ukraine');
+  const atom = xml((await request(app).get('/feeds/ukraine.atom?lang=en-GB').expect(200)).text).feed!;
+  assert.equal(atom.title!._text, 'Tidings: Ukraine (lang=en-gb)', 'a regional tag is its primary language');
+  assert.equal(atom.subtitle!._text, 'News from Ukraine');
+  const json = (await request(app).get('/feeds/ukraine.json?lang=en').expect(200)).body as { title: string; description: string };
+  assert.deepEqual([json.title, json.description], ['Tidings: Ukraine (lang=en)', 'News from Ukraine']);
+  // Without the filter, or filtered to a language topics.yaml does not write, the text written first.
+  assert.equal((await rss('/feeds/ukraine.rss')).title!._text, 'Tidings: Україна');
+  assert.equal((await rss('/feeds/ukraine.rss?lang=de')).title!._text, 'Tidings: Україна (lang=de)');
+  assert.equal((await rss('/feeds/ukraine.rss?lang=de')).description!._text, 'About Україна');
+  // A topic without an English title keeps its own; several topics, each in the language it has.
+  assert.equal((await rss('/feeds/ukraine,europe.rss?lang=en')).title!._text, 'Tidings: Європа + Ukraine (lang=en)');
+  assert.equal((await rss('/feeds/all.rss?lang=uk')).title!._text, 'Tidings: Усі статті (lang=uk)');
+
+  // The ETag follows the title: the same articles under another English title are another feed body.
+  const renamed = await seeded('Ukrainian news');
+  const etag = async (a: typeof app, path: string) => (await request(a).get(path).expect(200)).headers.etag;
+  assert.equal((await rss('/feeds/ukraine.rss?lang=uk')).title!._text, 'Tidings: Україна (lang=uk)');
+  assert.equal(await etag(app, '/feeds/ukraine.rss?lang=uk'), await etag(renamed, '/feeds/ukraine.rss?lang=uk'), 'same store, same Ukrainian title: same ETag');
+  assert.notEqual(await etag(app, '/feeds/ukraine.rss?lang=en'), await etag(renamed, '/feeds/ukraine.rss?lang=en'), 'another English title: another ETag');
+  assert.equal(xml((await request(renamed).get('/feeds/ukraine.rss?lang=en').expect(200)).text).rss!.channel!.title!._text, 'Tidings: Ukrainian news (lang=en)');
+});

@@ -4,6 +4,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
+import type { ArticleQuery } from '../src/model.ts';
 import { makeArticle } from './store.contract.ts';
 import { BASE_URL, startTestApp, type TestApp } from './helpers/app.ts';
 
@@ -180,4 +181,71 @@ test('searches count against the per-client search limit like feed searches: a 4
   assert.ok(refused.headers['retry-after']);
   // A browsing page is not a search: topic pages are not counted.
   await request(app).get('/topics/ukraine').set(HTML_ACCEPT).expect(200);
+});
+
+test('a refused search (429) is a page in the visitor\'s language for a browser, JSON for others, with Retry-After and RateLimit headers either way', async (t) => {
+  const { app, store } = await startTestApp(t, { limits: { searchesPerMinute: 1, trustProxy: 1 } });
+  await store.upsertArticles([makeArticle(1, { title: 'Kyiv' })]);
+  const client = (n: number) => ({ 'X-Forwarded-For': `203.0.113.${n}` });
+  const cases = [
+    { n: 1, headers: { ...HTML_ACCEPT }, path: '/search?q=kyiv&lang=en', heading: 'Too many requests', line: /Try again in (\d+) seconds\./ },
+    { n: 2, headers: { ...HTML_ACCEPT, 'Accept-Language': 'uk-UA,uk;q=0.9' }, path: '/search?q=kyiv', heading: 'Забагато запитів', line: /Спробуйте ще раз за (\d+) с\./ },
+  ];
+  for (const c of cases) {
+    await request(app).get(c.path).set({ ...c.headers, ...client(c.n) }).expect(200);
+    const refused = await request(app).get(`${c.path}&limit=5`).set({ ...c.headers, ...client(c.n) }).expect(429);
+    assert.match(refused.headers['content-type'] ?? '', /^text\/html; charset=utf-8/);
+    assert.equal(refused.headers['cache-control'], 'no-store');
+    assert.match(refused.text, new RegExp(`<h1>${c.heading}</h1>`));
+    const retry = refused.headers['retry-after'];
+    assert.ok(retry && Number(retry) > 0 && Number(retry) <= 60, `Retry-After ${retry}`);
+    // The page says the same wait the header does, and keeps the search box with the words searched.
+    assert.equal(c.line.exec(refused.text)?.[1], retry);
+    assert.match(refused.text, /<input type="search" id="site-search" name="q" value="kyiv"/);
+    assert.match(String(refused.headers['ratelimit']), /limit=1, remaining=0, reset=\d+/);
+    assert.match(String(refused.headers['ratelimit-policy']), /^1;w=60$/);
+    await validate(refused.text, `429 ${c.path}`);
+  }
+  // A program (feed reader, script, curl) gets the JSON body as before.
+  await request(app).get('/search?q=kyiv').set(client(3)).expect(200);
+  const json = await request(app).get('/search?q=kyiv&limit=5').set({ ...client(3), Accept: '*/*' }).expect(429);
+  assert.match(json.headers['content-type'] ?? '', /^application\/json/);
+  assert.equal(json.body.error, 'rate-limited');
+  assert.match(json.body.message, /too many searches from this address \(at most 1 a minute\); retry in \d+ s/);
+  assert.ok(json.headers['retry-after']);
+  assert.match(String(json.headers['ratelimit']), /remaining=0/);
+});
+
+test('a search shed under overload (503) is a page in the visitor\'s language for a browser, JSON for others, with Retry-After', async (t) => {
+  const { app, store } = await startTestApp(t, { limits: { maxPendingMisses: 5 } });
+  await store.upsertArticles([makeArticle(1, { title: 'Kyiv' })]);
+  // A store that takes 300 ms per page read: searches pile up in the bound (4 running + 1 queued).
+  const queryArticles = store.queryArticles.bind(store);
+  store.queryArticles = async (q: ArticleQuery) => {
+    await new Promise((r) => setTimeout(r, 300));
+    return queryArticles(q);
+  };
+  const browsers = Array.from({ length: 6 }, (_, i) => request(app).get(`/search?q=kyiv${i}&lang=${i % 2 === 0 ? 'uk' : 'en'}`).set(HTML_ACCEPT));
+  const programs = Array.from({ length: 6 }, (_, i) => request(app).get(`/search?q=word${i}`).set('Accept', 'application/json'));
+  const answers = await Promise.all([...browsers, ...programs]);
+  assert.equal(answers.filter((r) => r.status === 200).length, 5);
+  const shed = answers.filter((r) => r.status === 503);
+  assert.equal(shed.length, 7);
+  for (const res of shed) {
+    assert.equal(res.headers['retry-after'], '5');
+    assert.equal(res.headers['cache-control'], 'no-store');
+    const path = String((res as unknown as { req: { path: string } }).req.path);
+    if (path.includes('kyiv')) {
+      assert.match(res.headers['content-type'] ?? '', /^text\/html/);
+      const uk = path.includes('lang=uk');
+      assert.match(res.text, uk ? /<h1>Сервер зайнятий<\/h1>/ : /<h1>The server is busy<\/h1>/);
+      assert.match(res.text, uk ? /Спробуйте ще раз за 5 с\./ : /Try again in 5 seconds\./);
+      await validate(res.text, `503 ${path}`);
+    } else {
+      assert.match(res.headers['content-type'] ?? '', /^application\/json/);
+      assert.equal(res.body.error, 'busy');
+    }
+  }
+  assert.ok(shed.some((r) => r.headers['content-type']?.startsWith('text/html')), 'some browser was shed');
+  assert.ok(shed.some((r) => r.headers['content-type']?.startsWith('application/json')), 'some program was shed');
 });

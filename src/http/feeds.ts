@@ -10,6 +10,7 @@ import { renderAtom, ATOM_CONTENT_TYPE } from '../render/atom.ts';
 import { renderJsonFeed, JSON_FEED_CONTENT_TYPE } from '../render/jsonfeed.ts';
 import { renderRss, RSS_CONTENT_TYPE } from '../render/rss.ts';
 import { commonLanguage } from '../render/common.ts';
+import { isLanguage, t, type Language } from '../render/i18n/messages.ts';
 import type { FeedDocument, FeedSource, Rendered } from '../render/types.ts';
 import { RENDERER_VERSION, VERSION } from '../version.ts';
 import { SingleFlight } from '../concurrency.ts';
@@ -80,7 +81,8 @@ export function feedHandler(deps: AppDeps, gate: MissGate): (req: Request, res: 
       const key = `${request.format}|${request.topicPath}?${request.queryString}`;
       const version = await readVersion(serving, req, res, request.query.terms !== undefined, () => deps.store.queryVersion(request.query));
       if (version === undefined) return;
-      const etag = makeEtag([version.tag, key, RENDERER_VERSION, deps.settings.baseUrl, feedTitle(topicsOf(request, catalog.topics)), deps.settings.hubUrl ?? '', String(limits.maxPageBytes)]);
+      const texts = feedTexts(deps.settings.siteTitle, request, topicsOf(request, catalog.topics));
+      const etag = makeEtag([version.tag, key, RENDERER_VERSION, deps.settings.baseUrl, texts.title, texts.description, deps.settings.hubUrl ?? '', String(limits.maxPageBytes)]);
       resolved = {
         request,
         validators: { etag, lastModified: plausible(version.lastModified) },
@@ -154,8 +156,28 @@ function topicsOf(request: FeedRequest, topics: readonly Topic[]): Topic[] {
   return request.topics.map((id) => topics.find((t) => t.id === id)).filter((t): t is Topic => t !== undefined);
 }
 
-function feedTitle(topics: Topic[]): string {
-  return topics.length ? topics.map((t) => t.title).join(' + ') : 'All articles';
+/**
+ * A feed's title and description. Feeds have no interface language, so they take the topics' texts
+ * written first in topics.yaml; but a feed filtered to `?lang=uk` (or `uk-UA`) is read in that
+ * language, so it takes the topics' texts in it where topics.yaml has them.
+ */
+function feedTexts(siteTitle: string, request: FeedRequest, topics: Topic[]): { title: string; description: string } {
+  const lang = filterLanguage(request);
+  const inFilterLanguage = (texts: Readonly<Record<string, string>> | undefined, plain: string): string => (lang && texts?.[lang]) ?? plain;
+  const named = topics.length
+    ? topics.map((topic) => inFilterLanguage(topic.titles, topic.title)).join(' + ')
+    : lang ? t(lang, 'site.allTitle') : 'All articles';
+  const single = topics.length === 1 ? topics[0] : undefined;
+  return {
+    title: `${siteTitle}: ${named}${request.filterString !== '' ? ` (${describeFilters(request)})` : ''}`,
+    description: single ? inFilterLanguage(single.descriptions, single.description) : `${siteTitle} articles${topics.length ? ` on ${named}` : ''}`,
+  };
+}
+
+/** The interface language of a feed's `?lang=` filter (its primary subtag), when Tidings has texts in it. */
+function filterLanguage(request: FeedRequest): Language | undefined {
+  const primary = request.query.lang?.split('-')[0];
+  return isLanguage(primary) ? primary : undefined;
 }
 
 interface Page {
@@ -188,12 +210,10 @@ function withinBudget(articles: StoredArticle[], request: FeedRequest, maxBytes:
 function feedDocument(deps: Pick<AppDeps, 'settings'>, request: FeedRequest, topics: Topic[], page: Page, lastModified: Date): FeedDocument {
   const { articles } = page;
   const { baseUrl, siteTitle, hubUrl } = deps.settings;
-  const filtered = request.filterString !== '';
   const single = topics.length === 1 ? topics[0] : undefined;
   const doc: FeedDocument = {
     id: feedId(baseUrl, request),
-    title: `${siteTitle}: ${feedTitle(topics)}${filtered ? ` (${describeFilters(request)})` : ''}`,
-    description: single?.description ?? `${siteTitle} articles${topics.length ? ` on ${feedTitle(topics)}` : ''}`,
+    ...feedTexts(siteTitle, request, topics),
     homePageUrl: single ? topicPageUrl(baseUrl, single.id) : `${baseUrl}/`,
     selfUrl: feedUrl(baseUrl, request.topicPath, request.format, request.queryString),
     updated: newest(articles) ?? lastModified,

@@ -5,6 +5,8 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { rateLimit, type RateLimitRequestHandler } from 'express-rate-limit';
 import { createLimiter, LimiterBusyError } from '../concurrency.ts';
+import type { SiteInfo } from '../render/site-shell.ts';
+import { sendRefusal } from './problems.ts';
 
 export interface RequestLimits {
   /** Express's `trust proxy`: which hops' X-Forwarded-For may name the client. */
@@ -43,21 +45,26 @@ export interface MissGate {
   /**
    * Counts a request that became a cache miss against its client's limits (and, with a `q`, the search
    * limit too). Returns false when the client is over a limit: the 429 has then been sent. A request
-   * is counted once however many steps ask (a search's version read, then its render).
+   * is counted once however many steps ask (a search's version read, then its render). `page`: the
+   * request is for a page of this site, so a browser is refused with a page (see sendRefusal).
    */
-  admit(req: Request, res: Response, search: boolean): Promise<boolean>;
+  admit(req: Request, res: Response, search: boolean, page?: SiteInfo): Promise<boolean>;
   /** Runs a miss's render inside the overload bound; throws LimiterBusyError when the bound is full. */
   render<T>(work: () => Promise<T>): Promise<T>;
 }
 
 export function createMissGate(limits: RequestLimits): MissGate {
-  const misses = limiter(limits.missesPerMinute, 'cache misses');
-  const searches = limiter(limits.searchesPerMinute, 'searches');
+  // The limiters' refusals are sent from inside express-rate-limit: they look up the page there.
+  const pages = new WeakMap<Request, SiteInfo>();
+  const pageOf = (req: Request): SiteInfo | undefined => pages.get(req);
+  const misses = limiter(limits.missesPerMinute, 'cache misses', pageOf);
+  const searches = limiter(limits.searchesPerMinute, 'searches', pageOf);
   const pool = createLimiter(RENDERS_AT_ONCE, { maxQueued: Math.max(0, limits.maxPendingMisses - RENDERS_AT_ONCE) });
   const admitted = new WeakSet<Request>();
   return {
-    async admit(req, res, search) {
+    async admit(req, res, search, page) {
       if (admitted.has(req)) return true;
+      if (page) pages.set(req, page);
       if (!(await passes(misses, req, res))) return false;
       if (search && !(await passes(searches, req, res))) return false;
       admitted.add(req);
@@ -69,15 +76,18 @@ export function createMissGate(limits: RequestLimits): MissGate {
 
 /**
  * Runs `work` as a miss: charged to the client (and to its search limit when `search`), then inside the
- * overload bound. Undefined when the request was refused; its 429 or 503 has then been sent.
+ * overload bound. Undefined when the request was refused; its 429 or 503 has then been sent (as a page
+ * of this site to a browser when `page` is given).
  */
-export async function runAsMiss<T>(gate: MissGate, req: Request, res: Response, search: boolean, work: () => Promise<T>): Promise<T | undefined> {
-  if (!(await gate.admit(req, res, search))) return undefined;
+export async function runAsMiss<T>(
+  gate: MissGate, req: Request, res: Response, search: boolean, work: () => Promise<T>, page?: SiteInfo,
+): Promise<T | undefined> {
+  if (!(await gate.admit(req, res, search, page))) return undefined;
   try {
     return await gate.render(work);
   } catch (err) {
     if (!isBusy(err)) throw err;
-    sendBusy(res);
+    sendBusy(res, page && { req, site: page });
     return undefined;
   }
 }
@@ -87,19 +97,20 @@ export function websubRateLimit(limits: RequestLimits): RequestHandler {
   return limiter(limits.websubPerMinute, 'WebSub requests');
 }
 
-/** The 503 of a shed miss: the client retries shortly; nothing about it was wrong. */
-export function sendBusy(res: Response): void {
+/** The 503 of a shed miss: the client retries shortly; nothing about it was wrong. `page`: see runAsMiss. */
+export function sendBusy(res: Response, page?: { req: Request; site: SiteInfo }): void {
   refuseCaching(res);
-  res.status(503).setHeader('Retry-After', String(BUSY_RETRY_SECONDS));
-  res.type('application/json; charset=utf-8')
-    .send(JSON.stringify({ error: 'busy', message: `the server is busy; retry in ${BUSY_RETRY_SECONDS} s` }));
+  res.setHeader('Retry-After', String(BUSY_RETRY_SECONDS));
+  sendRefusal(res, { kind: 'busy', message: `the server is busy; retry in ${BUSY_RETRY_SECONDS} s`, retryAfterSeconds: BUSY_RETRY_SECONDS },
+    page?.req, page?.site);
 }
 
 export function isBusy(err: unknown): boolean {
   return err instanceof LimiterBusyError;
 }
 
-function limiter(perMinute: number, what: string): RateLimitRequestHandler {
+/** `pageOf`: the page a refused request was for, if any (see MissGate.admit). */
+function limiter(perMinute: number, what: string, pageOf: (req: Request) => SiteInfo | undefined = () => undefined): RateLimitRequestHandler {
   return rateLimit({
     windowMs: WINDOW_MS,
     limit: perMinute,
@@ -109,13 +120,15 @@ function limiter(perMinute: number, what: string): RateLimitRequestHandler {
     // X-Forwarded-For without TRUST_PROXY is expected (a proxy the operator did not declare): the peer
     // address is the key then, which is what the setting says; no need for the library's warning.
     validate: { xForwardedForHeader: false },
-    handler: (_req, res) => {
+    handler: (req, res) => {
       refuseCaching(res);
-      const retry = res.getHeader('Retry-After');
-      res.status(429).type('application/json; charset=utf-8').send(JSON.stringify({
-        error: 'rate-limited',
-        message: `too many ${what} from this address (at most ${perMinute} a minute); retry in ${String(retry ?? 60)} s`,
-      }));
+      const retry = Number(res.getHeader('Retry-After') ?? WINDOW_MS / 1000);
+      const page = pageOf(req);
+      sendRefusal(res, {
+        kind: 'rate-limited',
+        message: `too many ${what} from this address (at most ${perMinute} a minute); retry in ${retry} s`,
+        retryAfterSeconds: retry,
+      }, page && req, page);
     },
   });
 }

@@ -1,5 +1,6 @@
-// Error responses: one JSON shape for every 4xx/5xx a client can get, and the error-handling
-// middleware that maps thrown errors to them without leaking internals of a 5xx.
+// Error responses: one JSON shape for every 4xx/5xx a client can get (an HTML page instead to a browser
+// on a page route), and the error-handling middleware that maps thrown errors to them without leaking
+// internals of a 5xx.
 
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../log.ts';
@@ -49,6 +50,32 @@ export function sendNotFound(res: Response, message: string, extra: Record<strin
 export function sendBadRequest(res: Response, parameter: string, message: string, req?: Request, site?: SiteInfo): void {
   if (req && wantsHtml(req)) return sendHtmlProblem(res, 400, renderBadParameterPage(site ?? fallbackSite(req, res), parameter, req.query[parameter], message));
   res.status(400).type('application/json; charset=utf-8').send(JSON.stringify({ error: 'bad-request', parameter, message }));
+}
+
+/** Why a request was refused before any work was done for it; the client may retry after the pause. */
+export interface Refusal {
+  /** `rate-limited` (429): this client's limit is spent; `busy` (503): the overload bound is full. */
+  kind: 'rate-limited' | 'busy';
+  /** English, for programs and logs. */
+  message: string;
+  retryAfterSeconds: number;
+}
+
+/**
+ * A 429 or 503 (Retry-After and RateLimit headers are the caller's). `req` given (an HTML route): a
+ * browser gets a page in its language saying to wait and retry; others the JSON body with `message`.
+ */
+export function sendRefusal(res: Response, refusal: Refusal, req?: Request, site?: SiteInfo): void {
+  const status = refusal.kind === 'busy' ? 503 : 429;
+  if (req && wantsHtml(req)) {
+    const shown = site ?? fallbackSite(req, res);
+    const seconds = { seconds: refusal.retryAfterSeconds };
+    const page = refusal.kind === 'busy'
+      ? renderErrorPage(shown, 'error.busy', [t(shown.lang, 'error.busyRetry', seconds)])
+      : renderErrorPage(shown, 'error.tooManyRequests', [t(shown.lang, 'error.tooManyRetry', seconds)]);
+    return sendHtmlProblem(res, status, page);
+  }
+  res.status(status).type('application/json; charset=utf-8').send(JSON.stringify({ error: refusal.kind, message: refusal.message }));
 }
 
 /**

@@ -1,7 +1,7 @@
 // The search page: /search?q=… with the feeds' filters (`topics` optional, `since`, `exclude`, `source`,
 // `language`, `limit`) and cursors, through the same query step and paging rule as topic pages, and
 // the feed of the search in the three formats. Searches are store queries: each one counts against
-// the per-client limits and the overload bound that feed misses have.
+// the per-client limits and the overload bound that feed misses have (refused with a page to browsers).
 
 import type { Request, Response } from 'express';
 import { renderSearchPage } from '../render/search-page.ts';
@@ -25,7 +25,9 @@ export function searchPageHandler(deps: AppDeps, gate: MissGate) {
     const base = deps.settings.baseUrl;
     const topicPath = topics === undefined || topics.trim() === '' ? 'all' : topics;
     const extra: Record<string, string> = topicPath === 'all' ? {} : { topics: topicPath };
-    const listed = await runAsMiss(gate, req, res, true, () => listArticles(deps, `${topicPath}.json`, params, { url: `${base}/search`, lang: site.lang, extra }));
+    // Refused (429, 503): a browser gets a page in its language, as for a 400.
+    const listed = await runAsMiss(gate, req, res, true,
+      () => listArticles(deps, `${topicPath}.json`, params, { url: `${base}/search`, lang: site.lang, extra }), site);
     if (listed === undefined) return;
     if (listed.kind !== 'ok') return sendBadRequest(res, listed.parameter === 'lang' ? 'language' : listed.parameter, listed.message, req, site);
     const { request } = listed;

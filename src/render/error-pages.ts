@@ -1,4 +1,4 @@
-// Pages of problems (404, 400) in the visitor's language, in the site's shell: what went wrong, and for
+// Pages of problems (404, 400, 429, 503) in the visitor's language, in the site's shell: what went wrong, and for
 // a bad parameter its name, the value given and what it takes. The JSON bodies' English messages are
 // for programs; a page says it in the catalogue's words.
 
@@ -7,11 +7,13 @@ import { t, type MessageKey } from './i18n/messages.ts';
 import { sitePage, type SiteInfo } from './site-shell.ts';
 import { escapeText as text } from './xml.ts';
 
-/** A page saying what went wrong (`heading`: not found, bad request), in the visitor's language: a paragraph per line. */
-export function renderErrorPage(site: SiteInfo, heading: 'error.notFound' | 'error.badRequest', lines: readonly string[]): string {
+/** A page saying what went wrong (`heading`: not found, bad request…), in the visitor's language: a paragraph per line. */
+export function renderErrorPage(site: SiteInfo, heading: ErrorHeading, lines: readonly string[]): string {
   const title = t(site.lang, heading);
   return sitePage(site, { title: `${title} — ${site.title}`, body: `<main>\n<h1>${text(title)}</h1>\n${lines.map((line) => `<p>${text(line)}</p>`).join('\n')}\n</main>` });
 }
+
+export type ErrorHeading = 'error.notFound' | 'error.badRequest' | 'error.tooManyRequests' | 'error.busy';
 
 /** What each parameter the query step names takes, as a reader is told; `lang` is the pages' `language`. */
 const EXPECTED: Record<string, MessageKey> = {

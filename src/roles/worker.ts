@@ -1,10 +1,10 @@
 // The worker role: polls remote sources (claimed from the store with leases, so any number of workers
 // share the work and exactly one polls a source at a time), syncs content/ and feeds/ into the store
-// while it holds the sync lock (one process at a time; the others follow the store), and tells the
-// WebSub hub when content may have changed.
+// and regroups stories after STORY_WINDOW_HOURS changed while it holds the sync lock (one process at a
+// time; the others follow the store), and tells the WebSub hub when content may have changed.
 
 import type { EnvConfig, FeedsConfig } from '../config.ts';
-import { serialized } from '../concurrency.ts';
+import { serialized, SingleFlight } from '../concurrency.ts';
 import { classify } from '../classify/topics.ts';
 import { describeError } from '../errors.ts';
 import { watchContentDir } from '../fetch/local.ts';
@@ -18,6 +18,8 @@ import type { Source } from '../model.ts';
 import { LOCAL_SOURCE_ID } from '../normalize/normalize.ts';
 import type { ArticleStore } from '../store/store.ts';
 import type { WebSubHub } from '../websub/hub.ts';
+import { regroupOffThread } from './regroup-thread.ts';
+import { regroupIfWindowChanged, type WindowCheck } from './story-window.ts';
 
 /** How often the WebSub hub looks for new content (a change another worker made has no hook here). */
 const WEBSUB_NOTIFY_MS = 30_000;
@@ -59,7 +61,24 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerRole> {
       log.error({ err }, `local content sync failed: ${describeError(err)}`);
     }
   });
-  sync.onAcquired(syncLocal);
+  // The regroup runs in the background on a thread of its own (serving and polling go on); one at a
+  // time in this process; stopped at shutdown.
+  const windowCheck = new SingleFlight<WindowCheck>();
+  const stopping = new AbortController();
+  const checkStoryWindow = (): void => void windowCheck.run('story-window', async () => {
+    const outcome = await regroupIfWindowChanged(store, env.databaseOptions.storyWindowHours, log.child({ module: 'stories' }), {
+      signal: stopping.signal,
+      ...(inMemory(env.databaseUrl) ? {} : {
+        regroup: (windowHours) => regroupOffThread({ databaseUrl: env.databaseUrl, options: env.databaseOptions, windowHours }, stopping.signal),
+      }),
+    });
+    if (outcome.kind === 'regrouped' && outcome.result.joined > 0) notify();
+    return outcome;
+  });
+  sync.onAcquired(async () => {
+    await syncLocal();
+    checkStoryWindow();
+  });
   await sync.start();
 
   // Fetched feeds are untrusted CPU work: parsed, normalized and classified on worker threads.
@@ -97,10 +116,16 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerRole> {
     },
     async stop() {
       clearInterval(websubTimer);
+      stopping.abort();
       await Promise.allSettled([contentWatcher.close(), scheduler.stop()]);
       await Promise.allSettled([sync.stop(), ingestPool.close()]);
     },
   };
+}
+
+/** Another connection cannot see an in-memory SQLite database: its regroup stays on this thread. */
+function inMemory(databaseUrl: string): boolean {
+  return /^(sqlite:)?:memory:$/i.test(databaseUrl);
 }
 
 /** Enabled sources, at POLL_INTERVAL_SECONDS when that overrides their own intervals. */

@@ -181,6 +181,10 @@ export interface StoreLifecycle {
   probe(): Promise<void>;
   /** The connection pool's clients, for /metrics; undefined for a backend without a pool (SQLite). */
   poolStats(): PoolStats | undefined;
+  /** The STORY_WINDOW_HOURS the stored stories were last grouped with; undefined until one is recorded. */
+  recordedStoryWindow(): Promise<number | undefined>;
+  /** Records that the stored stories are grouped with a window of `hours` (after a regroup). */
+  recordStoryWindow(hours: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -229,6 +233,8 @@ export function composeStore(
     currentRevision: () => lifecycle.currentRevision(),
     probe: () => lifecycle.probe(),
     poolStats: () => lifecycle.poolStats(),
+    recordedStoryWindow: () => lifecycle.recordedStoryWindow(),
+    recordStoryWindow: (hours) => lifecycle.recordStoryWindow(hours),
     close: () => lifecycle.close(),
   };
 }

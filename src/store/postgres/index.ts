@@ -10,6 +10,9 @@ import { describeTarget, migrate, PgDb, poolConfig, type PostgresOptions } from 
 import { createPgSources } from './sources.ts';
 import { createPgSubscriptions } from './subscriptions.ts';
 
+/** The meta row holding the STORY_WINDOW_HOURS the stored stories were grouped with (absent: never recorded). */
+const STORY_WINDOW_KEY = 'story_window_hours';
+
 export async function openPostgresStore(
   databaseUrl: string, options: PostgresOptions = {}, storyWindowMs = DEFAULT_STORY_WINDOW_HOURS * HOUR_MS,
 ): Promise<ArticleStore> {
@@ -30,6 +33,13 @@ export async function openPostgresStore(
     currentRevision: () => shared.currentRevision(),
     probe: () => probe(shared),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    recordedStoryWindow: async () => {
+      const rows = await shared.query<{ value: string }>(`SELECT value FROM meta WHERE key = $1`, [STORY_WINDOW_KEY]);
+      return rows[0] === undefined ? undefined : Number(rows[0].value);
+    },
+    recordStoryWindow: async (hours) => {
+      await shared.run(`INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [STORY_WINDOW_KEY, hours]);
+    },
     close: () => pool.end(),
   });
 }

@@ -10,6 +10,9 @@ import { createQueryPool } from './query-pool.ts';
 import { createSqliteSources } from './sources.ts';
 import { createSqliteSubscriptions } from './subscriptions.ts';
 
+/** The meta row holding the STORY_WINDOW_HOURS the stored stories were grouped with (absent: never recorded). */
+const STORY_WINDOW_KEY = 'story_window_hours';
+
 export function openSqliteStore(path: string, options: SqliteOptions = {}, storyWindowMs = DEFAULT_STORY_WINDOW_HOURS * HOUR_MS): ArticleStore {
   const db = openDatabase(path);
   migrate(db, path);
@@ -21,6 +24,11 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}, story
     probe: () => probe(shared),
     // One connection, no pool.
     poolStats: () => undefined,
+    recordedStoryWindow: async () => shared.prepared<{ value: number }>(`SELECT value FROM meta WHERE key = ?`).get(STORY_WINDOW_KEY)?.value,
+    recordStoryWindow: async (hours) => {
+      await shared.write(() => shared.prepared(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
+        .run(STORY_WINDOW_KEY, hours));
+    },
     close: async () => {
       await queries?.close();
       if (db.open) db.close();

@@ -1,0 +1,45 @@
+// Runs a worker's regroup at start (src/roles/story-window.ts) on a thread of its own with its own store
+// connection, as `npm run regroup` runs in a process of its own: a SQLite regroup is synchronous work,
+// up to a few hundred milliseconds per page, that must not hold up the thread serving readers.
+
+import { Piscina } from 'piscina';
+import { describeError, TidingsError } from '../errors.ts';
+import type { StoreOptions } from '../store/store.ts';
+import type { RegroupResult } from '../store/stories.ts';
+
+export interface RegroupJob {
+  databaseUrl: string;
+  options: StoreOptions;
+  windowHours: number;
+}
+
+/** What the thread answers: done, or the failure's message (an Error does not cross threads whole). */
+export type RegroupReply =
+  | { kind: 'done'; since: number; result: RegroupResult; ms: number }
+  | { kind: 'failed'; message: string };
+
+/**
+ * Regroups and records `job.windowHours` on a thread of its own (piscina, as the ingest and query
+ * workers; one thread, gone when done); rejects with the thread's failure. `signal` (shutdown) stops
+ * the thread: a page's transaction in flight is rolled back, and the old window stays recorded.
+ */
+export async function regroupOffThread(job: RegroupJob, signal?: AbortSignal): Promise<{ since: Date; result: RegroupResult; ms: number }> {
+  const typescript = import.meta.url.endsWith('.ts');
+  const pool = new Piscina<RegroupJob, RegroupReply>({
+    filename: new URL(`./regroup-worker${typescript ? '.ts' : '.js'}`, import.meta.url).href,
+    // Under tsx (tests, `npm run dev`) the thread needs tsx too; dist/ runs plain JavaScript.
+    execArgv: typescript ? ['--import', import.meta.resolve('tsx')] : [],
+    minThreads: 0,
+    maxThreads: 1,
+  });
+  try {
+    const reply = await pool.run(job, signal ? { signal } : {});
+    if (reply.kind === 'failed') throw new TidingsError('store', 'regroup thread', reply.message);
+    return { since: new Date(reply.since), result: reply.result, ms: reply.ms };
+  } catch (err) {
+    if (err instanceof TidingsError) throw err;
+    throw new TidingsError('store', 'regroup thread', signal?.aborted ? 'stopped by shutdown' : describeError(err), { cause: err });
+  } finally {
+    await pool.destroy();
+  }
+}
