@@ -1,4 +1,4 @@
-// `npm test` runs the suite on the JavaScript its `tsc` step emitted into dist/test-build/ (this file,
+// `npm test` runs the suite on the JavaScript scripts/test.ts transpiled into dist/test-build/ (this file,
 // loaded with `node --import ./dist/test-build/test/helpers/compiled-build.js`): test processes through
 // compiled-hooks.ts, server and CLI processes as production runs them (`node dist/…/src/main.js`, see
 // entryArgs in server-process.ts). Each process then starts without tsx and its transform cache.
