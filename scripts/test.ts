@@ -4,7 +4,7 @@
 // printed after the tests'. Arguments are test files to run instead of all of them.
 
 import { spawn } from 'node:child_process';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
@@ -59,15 +59,31 @@ interface Exit {
   output: string;
 }
 
-function run(command: string, args: string[], capture: boolean): Promise<Exit> {
+function run(command: string, args: string[], capture: boolean, env: NodeJS.ProcessEnv = process.env): Promise<Exit> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.on('error', (err) => resolve({ code: 1, output: `${command}: ${err.message}\n` }));
     child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), output }));
   });
+}
+
+interface FileTime {
+  file: string;
+  wallMs: number;
+  cpuMs: number;
+}
+
+/** The slowest test files by wall time (each process's own CPU beside it: its children's is not in it). */
+function slowestFiles(timesFile: string, count: number): string {
+  if (!existsSync(timesFile)) return '';
+  const times = readFileSync(timesFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as FileTime);
+  const sum = times.reduce((s, t) => s + t.wallMs, 0);
+  const rows = times.sort((a, b) => b.wallMs - a.wallMs).slice(0, count)
+    .map((t) => `  ${(t.wallMs / 1000).toFixed(1).padStart(6)} s wall ${(t.cpuMs / 1000).toFixed(1).padStart(6)} s CPU  ${t.file}`);
+  return `tidings: slowest test files (sum of all ${times.length} files' wall time ${(sum / 1000).toFixed(1)} s):\n${rows.join('\n')}\n`;
 }
 
 async function main(): Promise<number> {
@@ -78,14 +94,16 @@ async function main(): Promise<number> {
     : readdirSync(join(ROOT, 'test')).filter((f) => f.endsWith('.test.ts') && statSync(join(ROOT, 'test', f)).isFile()).sort().map((f) => `test/${f}`);
   process.stderr.write(`tidings: transpiled into dist/test-build/ in ${((Date.now() - started) / 1000).toFixed(1)} s; type check running beside the tests\n`);
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const timesFile = join(OUT, 'file-times.jsonl');
   // niced: the tests that probe "readers wait < 1 s" keep the CPU they had when tsc ran first.
   const [typecheck, tests] = await Promise.all([
     run('nice', ['-n', '10', process.execPath, tsc, '--noEmit', '-p', 'tsconfig.json'], true),
     run(process.execPath, [
       '--import', './dist/test-build/test/helpers/compiled-build.js', '--enable-source-maps',
       '--test', '--test-concurrency=4', '--test-reporter=spec', ...files,
-    ], false),
+    ], false, { ...process.env, TIDINGS_TEST_TIMES: timesFile }),
   ]);
+  process.stderr.write(slowestFiles(timesFile, 15));
   process.stderr.write(typecheck.code === 0 ? 'tidings: type check passed\n' : `tidings: type check FAILED\n${typecheck.output}`);
   process.stderr.write(`tidings: npm test took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   return typecheck.code !== 0 ? typecheck.code : tests.code;
