@@ -15,7 +15,7 @@ import type { Source } from '../src/model.ts';
 import { compileTopics } from '../src/classify/topics.ts';
 import { createPollSource } from '../src/ingest/pipeline.ts';
 import { MAX_DELAY_MS, NEVER, createScheduler, nextPollAt } from '../src/ingest/scheduler.ts';
-import { delay, fakeClock } from './helpers/fake-clock.ts';
+import { delay, fakeClock, type FakeClock } from './helpers/fake-clock.ts';
 import { startUpstream } from './helpers/upstream.ts';
 import type { NextPollInput, OnceOutcome, SchedulerDeps } from '../src/ingest/scheduler.ts';
 import type { PollOutcome, PollResult } from '../src/ingest/types.ts';
@@ -175,10 +175,20 @@ async function memoryStore(t: TestContext): Promise<ArticleStore> {
 
 type Rec = ReturnType<typeof recorder>;
 
+/** The fake clock of each test that runs on one: its schedulers are stopped on it after the test. */
+const clocks = new WeakMap<TestContext, FakeClock>();
+
+function clockFor(t: TestContext): FakeClock {
+  const clock = fakeClock(t);
+  clocks.set(t, clock);
+  return clock;
+}
+
 function scheduler(t: TestContext, store: ArticleStore, rec: Rec, sources: Source[], over: Partial<SchedulerDeps> = {}) {
   const owner = over.owner ?? 'a';
   const s = createScheduler({ sources, store, pollSource: rec.pollerFor(store, owner), log: silentLogger(), owner, scanMs: 50, ...over });
-  t.after(() => s.stop());
+  // A test that failed halfway leaves polls waiting on its fake clock: stop() must move it to end them.
+  t.after(() => clocks.get(t)?.until(s.stop()) ?? s.stop());
   return s;
 }
 
@@ -187,7 +197,7 @@ function polledIds(outcomes: OnceOutcome[]): string[] {
 }
 
 test('a slow and a failing source do not hold up a fast one; at most 2 polls per host', async (t) => {
-  const clock = fakeClock(t);
+  const clock = clockFor(t);
   const store = await memoryStore(t);
   const interval = 0.003; // 180 ms
   const rec = recorder({
@@ -250,7 +260,7 @@ test('pollDueOnce keeps the per-host bound and the default overall bound of 4', 
 });
 
 test('the schedule is the store\'s: a restart resumes it, pollDueOnce polls only what is due unless forced, gone stays gone', async (t) => {
-  const clock = fakeClock(t);
+  const clock = clockFor(t);
   const store = await memoryStore(t);
   const now = Date.now();
   const sources = [source('due', 'a.example'), source('later', 'b.example'), source('gone', 'c.example'), source('new', 'd.example')];
@@ -280,7 +290,7 @@ test('the schedule is the store\'s: a restart resumes it, pollDueOnce polls only
 });
 
 test('a source that answers gone is not polled again until its URL changes', async (t) => {
-  const clock = fakeClock(t);
+  const clock = clockFor(t);
   const store = await memoryStore(t);
   const interval = 0.002; // 120 ms
   const rec = recorder({ g: { delayMs: 5, outcome: 'gone' }, ok: { delayMs: 5, outcome: 'ok' } });
@@ -299,7 +309,7 @@ test('a source that answers gone is not polled again until its URL changes', asy
 });
 
 test('config reload: added sources are polled, removed and disabled ones are not', async (t) => {
-  const clock = fakeClock(t);
+  const clock = clockFor(t);
   const store = await memoryStore(t);
   const interval = 0.002;
   const rec = recorder({});
@@ -319,7 +329,7 @@ test('config reload: added sources are polled, removed and disabled ones are not
 });
 
 test('a pollSource that throws counts as a failure and backs off; the loop survives', async (t) => {
-  const clock = fakeClock(t);
+  const clock = clockFor(t);
   const store = await memoryStore(t);
   const interval = 0.002; // 120 ms: backoff 240 ms, then 480 ms
   const rec = recorder({ bad: { delayMs: 5, outcome: 'ok', throws: true }, good: { delayMs: 5, outcome: 'ok' } });
@@ -337,7 +347,7 @@ test('a pollSource that throws counts as a failure and backs off; the loop survi
 });
 
 test('start() rejects when the saved states cannot be read, and a later start() reads them again', async (t) => {
-  const clock = fakeClock(t);
+  const clock = clockFor(t);
   const store = await memoryStore(t);
   let failOnce = true;
   const flaky: ArticleStore = Object.assign(Object.create(store) as ArticleStore, {
@@ -361,7 +371,7 @@ test('start() rejects when the saved states cannot be read, and a later start() 
 });
 
 test('a saved state of another configured URL does not hold back the edited source', async (t) => {
-  const clock = fakeClock(t);
+  const clock = clockFor(t);
   const store = await memoryStore(t);
   const edited = source('moved', 'new.example');
   const kept = source('kept', 'b.example');
@@ -395,7 +405,7 @@ async function sharedFile(t: TestContext): Promise<[ArticleStore, ArticleStore]>
 }
 
 test('two schedulers on one store: each source polled by one at a time, once per interval', async (t) => {
-  const clock = fakeClock(t);
+  const clock = clockFor(t);
   const [storeA, storeB] = await sharedFile(t);
   const interval = 0.005; // 300 ms
   const ids = ['s1', 's2', 's3', 's4', 's5', 's6'];
@@ -425,7 +435,7 @@ test('two schedulers on one store: each source polled by one at a time, once per
 });
 
 test('a source leased by a dead process is polled by another once the lease expires', async (t) => {
-  const clock = fakeClock(t);
+  const clock = clockFor(t);
   const [storeA, storeB] = await sharedFile(t);
   const now = Date.now();
   // The dead worker claimed it and never renewed nor released the lease (kill -9).
@@ -447,7 +457,7 @@ test('a source leased by a dead process is polled by another once the lease expi
 });
 
 test('a long poll keeps its lease: another scheduler does not take the source meanwhile', async (t) => {
-  const clock = fakeClock(t);
+  const clock = clockFor(t);
   const [storeA, storeB] = await sharedFile(t);
   const rec = recorder({ long: { delayMs: 2500, outcome: 'ok' } });
   const src = [source('long', 'l.example')];
