@@ -97,7 +97,10 @@ async function main(): Promise<number> {
   const timesFile = join(OUT, 'file-times.jsonl');
   // niced: the tests that probe "readers wait < 1 s" keep the CPU they had when tsc ran first.
   const [typecheck, tests] = await Promise.all([
-    run('nice', ['-n', '10', process.execPath, tsc, '--noEmit', '-p', 'tsconfig.json'], true),
+    run('nice', ['-n', '10', process.execPath, tsc, '--noEmit', '-p', 'tsconfig.json'], true).then((exit) => {
+      if (exit.code !== 0) process.stderr.write('tidings: type check FAILED (its errors follow the tests)\n');
+      return exit;
+    }),
     run(process.execPath, [
       '--import', './dist/test-build/test/helpers/compiled-build.js', '--enable-source-maps',
       '--test', '--test-concurrency=4', '--test-reporter=spec', ...files,
