@@ -1,6 +1,8 @@
 // The scheduling rule nextPollAt() with a fixed clock and fixed randomness, and live runs of the
 // scheduler with real async pollers (slow, failing, fast) against a real store: alone, and two
-// schedulers (two processes' worth) sharing one SQLite file through leases.
+// schedulers (two processes' worth) sharing one SQLite file through leases. The live runs that wait
+// for time to pass do so on a fake clock (test/helpers/fake-clock.ts): the scheduler's timers, leases
+// and the pollers' delays all run on it, so seconds of schedule take milliseconds.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -8,12 +10,12 @@ import type { TestContext } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger } from '../src/log.ts';
 import type { Source } from '../src/model.ts';
 import { compileTopics } from '../src/classify/topics.ts';
 import { createPollSource } from '../src/ingest/pipeline.ts';
 import { MAX_DELAY_MS, NEVER, createScheduler, nextPollAt } from '../src/ingest/scheduler.ts';
+import { delay, fakeClock, type FakeClock } from './helpers/fake-clock.ts';
 import { startUpstream } from './helpers/upstream.ts';
 import type { NextPollInput, OnceOutcome, SchedulerDeps } from '../src/ingest/scheduler.ts';
 import type { PollOutcome, PollResult } from '../src/ingest/types.ts';
@@ -136,7 +138,7 @@ function recorder(behaviours: Record<string, Behaviour>) {
     sourceActive.set(src.id, (sourceActive.get(src.id) ?? 0) + 1);
     if ((sourceActive.get(src.id) ?? 0) > 1) overlaps += 1;
     const start = Date.now();
-    await sleep(behaviour.delayMs);
+    await delay(behaviour.delayMs);
     active -= 1;
     hostActive.set(host, (hostActive.get(host) ?? 1) - 1);
     sourceActive.set(src.id, (sourceActive.get(src.id) ?? 1) - 1);
@@ -173,10 +175,20 @@ async function memoryStore(t: TestContext): Promise<ArticleStore> {
 
 type Rec = ReturnType<typeof recorder>;
 
+/** The fake clock of each test that runs on one: its schedulers are stopped on it after the test. */
+const clocks = new WeakMap<TestContext, FakeClock>();
+
+function clockFor(t: TestContext): FakeClock {
+  const clock = fakeClock(t);
+  clocks.set(t, clock);
+  return clock;
+}
+
 function scheduler(t: TestContext, store: ArticleStore, rec: Rec, sources: Source[], over: Partial<SchedulerDeps> = {}) {
   const owner = over.owner ?? 'a';
   const s = createScheduler({ sources, store, pollSource: rec.pollerFor(store, owner), log: silentLogger(), owner, scanMs: 50, ...over });
-  t.after(() => s.stop());
+  // A test that failed halfway leaves polls waiting on its fake clock: stop() must move it to end them.
+  t.after(() => clocks.get(t)?.until(s.stop()) ?? s.stop());
   return s;
 }
 
@@ -185,6 +197,7 @@ function polledIds(outcomes: OnceOutcome[]): string[] {
 }
 
 test('a slow and a failing source do not hold up a fast one; at most 2 polls per host', async (t) => {
+  const clock = clockFor(t);
   const store = await memoryStore(t);
   const interval = 0.003; // 180 ms
   const rec = recorder({
@@ -194,8 +207,8 @@ test('a slow and a failing source do not hold up a fast one; at most 2 polls per
   });
   const s = scheduler(t, store, rec, [source('slow', 'news.example', interval), source('failing', 'news.example', interval), source('fast', 'news.example', interval)]);
 
-  await s.start();
-  await sleep(1000);
+  await clock.until(s.start());
+  await clock.advance(1000);
   const fastPolls = rec.polls.filter((p) => p.id === 'fast');
   const failingPolls = rec.polls.filter((p) => p.id === 'failing');
 
@@ -208,12 +221,12 @@ test('a slow and a failing source do not hold up a fast one; at most 2 polls per
   assert.equal(rec.maxHostActive('news.example'), 2, 'two polls of one host ran at once, never three');
 
   const stopping = Date.now();
-  await s.stop();
+  await clock.until(s.stop());
   assert.equal(rec.count('slow'), 1, 'stop() waited for the running poll');
   assert.ok(Date.now() - stopping < 1000, 'stop() waited only for the running poll');
   assert.equal((await store.listSourceStates()).length, 3);
   const after = rec.polls.length;
-  await sleep(400);
+  await clock.advance(400);
   assert.equal(rec.polls.length, after, 'nothing is polled after stop()');
 });
 
@@ -247,6 +260,7 @@ test('pollDueOnce keeps the per-host bound and the default overall bound of 4', 
 });
 
 test('the schedule is the store\'s: a restart resumes it, pollDueOnce polls only what is due unless forced, gone stays gone', async (t) => {
+  const clock = clockFor(t);
   const store = await memoryStore(t);
   const now = Date.now();
   const sources = [source('due', 'a.example'), source('later', 'b.example'), source('gone', 'c.example'), source('new', 'd.example')];
@@ -258,76 +272,82 @@ test('the schedule is the store\'s: a restart resumes it, pollDueOnce polls only
   const rec = recorder({});
 
   const cli = scheduler(t, store, rec, sources, { owner: 'cli' });
-  const once = await cli.pollDueOnce();
+  const once = await clock.until(cli.pollDueOnce());
   assert.deepEqual(polledIds(once), ['due', 'new']);
   const later = once.find((o) => o.kind === 'not-due');
   assert.equal(later?.kind === 'not-due' && later.sourceId, 'later');
   assert.equal(later?.kind === 'not-due' && later.nextPollAt.getTime(), now + HOUR, 'it says until when');
   assert.deepEqual(once.filter((o) => o.kind === 'gone').map((o) => o.kind === 'gone' && o.sourceId), ['gone']);
-  assert.deepEqual(polledIds(await cli.pollDueOnce()), [], 'what was just polled is no longer due');
+  assert.deepEqual(polledIds(await clock.until(cli.pollDueOnce())), [], 'what was just polled is no longer due');
 
   const server = scheduler(t, store, rec, sources, { owner: 'server' });
-  await server.start();
-  await sleep(200);
+  await clock.until(server.start());
+  await clock.advance(200);
   assert.deepEqual(rec.polls.filter((p) => p.owner === 'server').map((p) => p.id), [], 'the server follows the schedule the CLI wrote');
-  await server.stop();
+  await clock.until(server.stop());
 
-  assert.deepEqual(polledIds(await cli.pollDueOnce({ force: true })), ['due', 'later', 'new'], '--force polls all but gone');
+  assert.deepEqual(polledIds(await clock.until(cli.pollDueOnce({ force: true }))), ['due', 'later', 'new'], '--force polls all but gone');
 });
 
 test('a source that answers gone is not polled again until its URL changes', async (t) => {
+  const clock = clockFor(t);
   const store = await memoryStore(t);
   const interval = 0.002; // 120 ms
   const rec = recorder({ g: { delayMs: 5, outcome: 'gone' }, ok: { delayMs: 5, outcome: 'ok' } });
   const s = scheduler(t, store, rec, [source('g', 'g.example', interval), source('ok', 'ok.example', interval)]);
 
-  await s.start();
-  await sleep(500);
+  await clock.until(s.start());
+  await clock.advance(500);
   assert.equal(rec.count('g'), 1);
   assert.ok(rec.count('ok') >= 3, `ok polled ${rec.count('ok')} times`);
-  assert.deepEqual(polledIds(await s.pollDueOnce({ force: true })), ['ok']);
+  assert.deepEqual(polledIds(await clock.until(s.pollDueOnce({ force: true }))), ['ok']);
 
   s.updateSources([{ ...source('g', 'g2.example', interval) }, source('ok', 'ok.example', interval)]);
-  await sleep(150);
+  await clock.advance(150);
   assert.equal(rec.count('g'), 2, 'the new URL is tried');
+  await clock.until(s.stop());
 });
 
 test('config reload: added sources are polled, removed and disabled ones are not', async (t) => {
+  const clock = clockFor(t);
   const store = await memoryStore(t);
   const interval = 0.002;
   const rec = recorder({});
   const s = scheduler(t, store, rec, [source('kept', 'a.example', interval), source('dropped', 'b.example', interval)]);
 
-  await s.start();
-  await sleep(50);
+  await clock.until(s.start());
+  await clock.advance(50);
   s.updateSources([source('kept', 'a.example', interval), source('added', 'c.example', interval), { ...source('off', 'd.example', interval), enabled: false }]);
-  await sleep(50);
+  await clock.advance(50);
   const dropped = rec.count('dropped');
-  await sleep(400);
+  await clock.advance(400);
   assert.equal(rec.count('dropped'), dropped);
   assert.ok(rec.count('added') >= 2, `added polled ${rec.count('added')} times`);
   assert.equal(rec.count('off'), 0);
   assert.ok(rec.count('kept') >= 3, `kept polled ${rec.count('kept')} times`);
+  await clock.until(s.stop());
 });
 
 test('a pollSource that throws counts as a failure and backs off; the loop survives', async (t) => {
+  const clock = clockFor(t);
   const store = await memoryStore(t);
   const interval = 0.002; // 120 ms: backoff 240 ms, then 480 ms
   const rec = recorder({ bad: { delayMs: 5, outcome: 'ok', throws: true }, good: { delayMs: 5, outcome: 'ok' } });
   const s = scheduler(t, store, rec, [source('bad', 'bad.example', interval), source('good', 'good.example', interval)]);
 
-  await s.start();
-  await sleep(700);
+  await clock.until(s.start());
+  await clock.advance(700);
   assert.ok(rec.count('bad') >= 2 && rec.count('bad') <= 4, `bad polled ${rec.count('bad')} times`);
   assert.ok(rec.count('good') >= 4, `good polled ${rec.count('good')} times`);
-  await s.stop();
-  const results = await scheduler(t, store, rec, [source('bad', 'bad.example', interval)]).pollDueOnce({ force: true });
+  await clock.until(s.stop());
+  const results = await clock.until(scheduler(t, store, rec, [source('bad', 'bad.example', interval)]).pollDueOnce({ force: true }));
   const bad = results[0];
   assert.equal(bad?.kind === 'polled' && bad.result.outcome, 'error');
   assert.match(bad?.kind === 'polled' ? bad.result.error ?? '' : '', /bad exploded/);
 });
 
 test('start() rejects when the saved states cannot be read, and a later start() reads them again', async (t) => {
+  const clock = clockFor(t);
   const store = await memoryStore(t);
   let failOnce = true;
   const flaky: ArticleStore = Object.assign(Object.create(store) as ArticleStore, {
@@ -342,14 +362,16 @@ test('start() rejects when the saved states cannot be read, and a later start() 
   const rec = recorder({});
   const s = scheduler(t, flaky, rec, [source('a', 'a.example')]);
 
-  await assert.rejects(s.start(), /database is locked/);
+  await assert.rejects(clock.until(s.start()), /database is locked/);
   assert.equal(rec.count('a'), 0, 'nothing is polled blind');
-  await s.start();
-  await sleep(100);
+  await clock.until(s.start());
+  await clock.advance(100);
   assert.equal(rec.count('a'), 1);
+  await clock.until(s.stop());
 });
 
 test('a saved state of another configured URL does not hold back the edited source', async (t) => {
+  const clock = clockFor(t);
   const store = await memoryStore(t);
   const edited = source('moved', 'new.example');
   const kept = source('kept', 'b.example');
@@ -360,10 +382,11 @@ test('a saved state of another configured URL does not hold back the edited sour
   const rec = recorder({});
   const s = scheduler(t, store, rec, [edited, kept]);
 
-  await s.start();
-  await sleep(150);
+  await clock.until(s.start());
+  await clock.advance(150);
   assert.equal(rec.count('moved'), 1, 'the edited URL is polled at once');
   assert.equal(rec.count('kept'), 0, 'a source gone after a permanent redirect stays gone');
+  await clock.until(s.stop());
 });
 
 // --- several processes on one store ------------------------------------------------------------
@@ -382,6 +405,7 @@ async function sharedFile(t: TestContext): Promise<[ArticleStore, ArticleStore]>
 }
 
 test('two schedulers on one store: each source polled by one at a time, once per interval', async (t) => {
+  const clock = clockFor(t);
   const [storeA, storeB] = await sharedFile(t);
   const interval = 0.005; // 300 ms
   const ids = ['s1', 's2', 's3', 's4', 's5', 's6'];
@@ -391,9 +415,9 @@ test('two schedulers on one store: each source polled by one at a time, once per
   const b = scheduler(t, storeB, rec, sources, { owner: 'B' });
 
   const started = Date.now();
-  await Promise.all([a.start(), b.start()]);
-  await sleep(2000);
-  await Promise.all([a.stop(), b.stop()]);
+  await clock.until(Promise.all([a.start(), b.start()]));
+  await clock.advance(2000);
+  await clock.until(Promise.all([a.stop(), b.stop()]));
   const elapsed = Date.now() - started;
 
   assert.equal(rec.overlaps(), 0, 'no source was ever polled by both at once');
@@ -411,6 +435,7 @@ test('two schedulers on one store: each source polled by one at a time, once per
 });
 
 test('a source leased by a dead process is polled by another once the lease expires', async (t) => {
+  const clock = clockFor(t);
   const [storeA, storeB] = await sharedFile(t);
   const now = Date.now();
   // The dead worker claimed it and never renewed nor released the lease (kill -9).
@@ -418,30 +443,33 @@ test('a source leased by a dead process is polled by another once the lease expi
   const rec = recorder({});
   const s = scheduler(t, storeB, rec, [source('held', 'h.example'), source('free', 'f.example')], { owner: 'B' });
 
-  const once = await scheduler(t, storeB, rec, [source('held', 'h.example')], { owner: 'cli' }).pollDueOnce();
+  const once = await clock.until(scheduler(t, storeB, rec, [source('held', 'h.example')], { owner: 'cli' }).pollDueOnce());
   assert.deepEqual(once, [{ kind: 'leased', sourceId: 'held' }], 'the CLI does not poll a source another process holds');
 
-  await s.start();
-  await sleep(400);
+  await clock.until(s.start());
+  await clock.advance(400);
   assert.deepEqual(rec.polls.map((p) => p.id), ['free'], 'not polled while the lease holds');
-  await sleep(800);
+  await clock.advance(800);
   const held = rec.polls.find((p) => p.id === 'held');
   assert.ok(held, 'polled after the lease expired');
   assert.ok(held.start - now >= 800 && held.start - now < 800 + 300, `taken over ${held.start - now} ms after the claim (lease 800 ms, scan 50 ms)`);
+  await clock.until(s.stop());
 });
 
 test('a long poll keeps its lease: another scheduler does not take the source meanwhile', async (t) => {
+  const clock = clockFor(t);
   const [storeA, storeB] = await sharedFile(t);
   const rec = recorder({ long: { delayMs: 2500, outcome: 'ok' } });
   const src = [source('long', 'l.example')];
   const a = scheduler(t, storeA, rec, src, { owner: 'A', leaseMs: 1000 });
-  await a.start();
-  await sleep(100);
+  await clock.until(a.start());
+  await clock.advance(100);
   const b = scheduler(t, storeB, rec, src, { owner: 'B', leaseMs: 1000 });
-  await b.start();
-  await sleep(2700);
+  await clock.until(b.start());
+  await clock.advance(2700);
   assert.equal(rec.overlaps(), 0, 'renewed every third of the lease, so B never got it');
   assert.deepEqual(rec.polls.map((p) => p.owner), ['A']);
+  await clock.until(Promise.all([a.stop(), b.stop()]));
 });
 
 // --- freshness kept across 304s ----------------------------------------------------------------

@@ -1,6 +1,6 @@
 // Module hooks of `npm test`: test files keep their own `.ts` URLs (so `import.meta.url`, fixtures and
-// `..` paths stay what they are), but Node runs the JavaScript that the suite's one `tsc` step just
-// emitted for them, instead of each test process transforming through tsx; src/ runs from the build.
+// `..` paths stay what they are), but Node runs the JavaScript that the suite's one transpile step (scripts/test.ts)
+// just emitted for them, instead of each test process transforming through tsx; src/ runs from the build.
 
 import { existsSync, readFileSync } from 'node:fs';
 import type { LoadHook, ResolveHook } from 'node:module';
@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export interface HooksData {
   /** The project's root, as a file URL ending in `/`. */
   root: string;
-  /** Where `tsc` emitted the project (same layout, `.js`), as a file URL ending in `/`. */
+  /** Where scripts/test.ts emitted the project (same layout, `.js`), as a file URL ending in `/`. */
   build: string;
 }
 
@@ -27,7 +27,7 @@ function isProjectTs(url: string | undefined): url is string {
 }
 
 /**
- * `tsc` rewrote `./x.ts` to `./x.js` in what it emitted: back to the source's URL, which load() maps.
+ * The build rewrote `./x.ts` to `./x.js` in what it emitted: back to the source's URL, which load() maps.
  * src/ itself resolves to its compiled URL, as production runs it from dist/: its modules then import
  * each other without these hooks, and the parse worker pool starts `.js` workers without tsx.
  */

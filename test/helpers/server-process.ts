@@ -21,7 +21,7 @@ export const PRODUCTION_NODE_OPTIONS = nodeOptionsOf(readFileSync('Procfile', 'u
 
 /**
  * The node arguments that run one of the project's entry points (`src/main.ts`, `src/cli/…`, a script;
- * a path from the project's root): under `npm test`, the JavaScript its `tsc` step just emitted, as
+ * a path from the project's root): under `npm test`, the JavaScript its transpile step just emitted, as
  * production runs dist/ (no tsx to load in the process and its worker threads); run alone
  * (`node --import tsx --test …`), the source through tsx.
  */

@@ -114,6 +114,8 @@ export interface Subscriber {
   deliveries: Delivery[];
   /** POSTs received, whatever was answered. */
   attempts: number[];
+  /** Stops answering and drops open connections, so a hanging request fails now (also done after the test). */
+  close(): Promise<void>;
 }
 
 export type Behaviour = {
@@ -126,7 +128,16 @@ export type Behaviour = {
 
 export async function startSubscriber(t: TestContext, behaviour: Behaviour = {}): Promise<Subscriber> {
   const { verify = 'echo', deliver = 'ok', secret, hostname = '127.0.0.1' } = behaviour;
-  const sub: Subscriber = { callback: '', verifications: [], deliveries: [], attempts: [] };
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    })();
+    return closing;
+  };
+  const sub: Subscriber = { callback: '', verifications: [], deliveries: [], attempts: [], close };
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (req.method === 'GET') {
@@ -155,11 +166,7 @@ export async function startSubscriber(t: TestContext, behaviour: Behaviour = {})
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   sub.callback = `http://${hostname}:${(server.address() as AddressInfo).port}/push?sub=1`;
-  t.after(async () => {
-    server.closeAllConnections();
-    server.close();
-    await once(server, 'close');
-  });
+  t.after(close);
   return sub;
 }
 

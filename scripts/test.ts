@@ -1,0 +1,115 @@
+// `npm test`: transpiles the project into dist/test-build/ with esbuild (about a second), then runs
+// every test/*.test.ts on that build while `tsc --noEmit` type-checks beside it, instead of first
+// waiting 15–20 s of CPU for tsc to emit. The run fails when either fails; the type check's output is
+// printed after the tests'. Arguments are test files to run instead of all of them.
+
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { build, type Plugin } from 'esbuild';
+
+const ROOT = join(import.meta.dirname, '..');
+const OUT = join(ROOT, 'dist', 'test-build');
+/** tsconfig.json's "include": what tsc would emit. */
+const INCLUDE = ['src', 'test', 'bench', 'scripts'];
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'node_modules' || e.name === 'fixtures' ? [] : tsFiles(path);
+    return e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+/**
+ * Each file becomes its own module, as tsc emits it: every import stays an import, a relative `./x.ts`
+ * becomes `./x.js` (tsconfig's rewriteRelativeImportExtensions).
+ */
+const keepImports: Plugin = {
+  name: 'keep-imports',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      const relative = /^\.\.?\//.test(args.path);
+      return { path: relative ? args.path.replace(/\.(m|c)?ts$/, '.$1js') : args.path, external: true };
+    });
+  },
+};
+
+async function transpile(): Promise<void> {
+  rmSync(OUT, { recursive: true, force: true });
+  await build({
+    entryPoints: INCLUDE.flatMap((d) => tsFiles(join(ROOT, d))),
+    outdir: OUT,
+    outbase: ROOT,
+    bundle: true,
+    plugins: [keepImports],
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'linked',
+    tsconfig: join(ROOT, 'tsconfig.json'),
+    logLevel: 'warning',
+  });
+}
+
+interface Exit {
+  code: number;
+  output: string;
+}
+
+function run(command: string, args: string[], capture: boolean, env: NodeJS.ProcessEnv = process.env): Promise<Exit> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.on('error', (err) => resolve({ code: 1, output: `${command}: ${err.message}\n` }));
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), output }));
+  });
+}
+
+interface FileTime {
+  file: string;
+  wallMs: number;
+  cpuMs: number;
+}
+
+/** The slowest test files by wall time (each process's own CPU beside it: its children's is not in it). */
+function slowestFiles(timesFile: string, count: number): string {
+  if (!existsSync(timesFile)) return '';
+  const times = readFileSync(timesFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as FileTime);
+  const sum = times.reduce((s, t) => s + t.wallMs, 0);
+  const rows = times.sort((a, b) => b.wallMs - a.wallMs).slice(0, count)
+    .map((t) => `  ${(t.wallMs / 1000).toFixed(1).padStart(6)} s wall ${(t.cpuMs / 1000).toFixed(1).padStart(6)} s CPU  ${t.file}`);
+  return `tidings: slowest test files (sum of all ${times.length} files' wall time ${(sum / 1000).toFixed(1)} s):\n${rows.join('\n')}\n`;
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  await transpile();
+  const files = process.argv.length > 2
+    ? process.argv.slice(2)
+    : readdirSync(join(ROOT, 'test')).filter((f) => f.endsWith('.test.ts') && statSync(join(ROOT, 'test', f)).isFile()).sort().map((f) => `test/${f}`);
+  process.stderr.write(`tidings: transpiled into dist/test-build/ in ${((Date.now() - started) / 1000).toFixed(1)} s; type check running beside the tests\n`);
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const timesFile = join(OUT, 'file-times.jsonl');
+  // niced: the tests that probe "readers wait < 1 s" keep the CPU they had when tsc ran first.
+  const [typecheck, tests] = await Promise.all([
+    run('nice', ['-n', '10', process.execPath, tsc, '--noEmit', '-p', 'tsconfig.json'], true).then((exit) => {
+      if (exit.code !== 0) process.stderr.write('tidings: type check FAILED (its errors follow the tests)\n');
+      return exit;
+    }),
+    run(process.execPath, [
+      '--import', './dist/test-build/test/helpers/compiled-build.js', '--enable-source-maps',
+      '--test', '--test-concurrency=4', '--test-reporter=spec', ...files,
+    ], false, { ...process.env, TIDINGS_TEST_TIMES: timesFile }),
+  ]);
+  process.stderr.write(slowestFiles(timesFile, 15));
+  process.stderr.write(typecheck.code === 0 ? 'tidings: type check passed\n' : `tidings: type check FAILED\n${typecheck.output}`);
+  process.stderr.write(`tidings: npm test took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  return typecheck.code !== 0 ? typecheck.code : tests.code;
+}
+
+process.exitCode = await main();
