@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { classify, type CompiledTopics } from '../src/classify/topics.ts';
 import { loadFeedsConfig } from '../src/config.ts';
-import { loadContentDir } from '../src/fetch/local.ts';
+import { loadContentDir } from '../src/ingest/local.ts';
 import type { Article } from '../src/model.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

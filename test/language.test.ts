@@ -7,7 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { detectLanguage } from '../src/normalize/language.ts';
-import { loadContentDir } from '../src/fetch/local.ts';
+import { loadContentDir } from '../src/ingest/local.ts';
 import { parseTextArticle } from '../src/parse/text.ts';
 import { htmlToText } from '../src/normalize/html.ts';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { capNesting, MAX_HTML_DEPTH } from '../src/normalize/html.ts';
 import { parseDate } from '../src/normalize/dates.ts';
 import { canonicalUrl, normalizeItem, normalizeLanguageTag, stripXmlIllegal, TITLE_MAX_CHARS, type NormalizeContext } from '../src/normalize/normalize.ts';
-import { slugify } from '../src/normalize/slug.ts';
+import { slugify } from '../src/text/slug.ts';
 import type { ParsedItem } from '../src/parse/types.ts';
 
 const NOW = new Date('2026-01-10T12:00:00Z');

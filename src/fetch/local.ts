@@ -1,24 +1,26 @@
 // Local articles: reads every .md/.markdown/.txt under content/ (nested folders, dotfiles ignored),
-// parses and normalizes each with a stable, unique slug, and watches the folder for changes.
-// One bad file is reported and skipped; it never stops the others.
+// parses each and gives it a stable, unique slug, and watches the folder for changes. One bad file
+// is reported and skipped; it never stops the others. Normalizing them is the ingest step's
+// (src/ingest/local.ts).
 
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join, relative, sep } from 'node:path';
 import { watch } from 'chokidar';
 import { describeError, TidingsError } from '../errors.ts';
-import type { IndexedArticle } from '../model.ts';
-import { LOCAL_SOURCE_ID, normalizeItem, type NormalizeContext } from '../normalize/normalize.ts';
-import { isSlug, slugify } from '../normalize/slug.ts';
+import { isSlug, slugify } from '../text/slug.ts';
 import { parseMarkdownArticle } from '../parse/markdown.ts';
 import { parseTextArticle } from '../parse/text.ts';
 import type { ParsedItem } from '../parse/types.ts';
 
-/** What loading needs from the caller: Tidings' origin for article URLs, the clock, a logger. */
-export type LocalContentContext = Pick<NormalizeContext, 'baseUrl' | 'now' | 'log'>;
+/** A parsed article file: its path (for messages) and its item, slug assigned. */
+export interface ContentFile {
+  path: string;
+  item: ParsedItem;
+}
 
-export interface LoadedContent {
-  /** Normalized articles, sorted by file path; `topics` holds only explicit front matter topics. */
-  articles: IndexedArticle[];
+export interface ReadContent {
+  /** Sorted by file path. */
+  files: ContentFile[];
   errors: TidingsError[];
 }
 
@@ -116,10 +118,10 @@ function assignSlugs(files: readonly ParsedFile[]): Map<string, string> {
 }
 
 /**
- * Read, parse and normalize every article under `dir`. Bad files land in `errors` (each naming
- * `path:line`), the rest are returned; the caller replaces its whole set of local articles.
+ * Read and parse every article file under `dir`, and name each with its slug. Bad files land in
+ * `errors` (each naming `path:line`), the rest are returned.
  */
-export async function loadContentDir(dir: string, ctx: LocalContentContext): Promise<LoadedContent> {
+export async function readContentDir(dir: string): Promise<ReadContent> {
   const errors: TidingsError[] = [];
   const rels = await listArticleFiles(dir, errors);
 
@@ -137,22 +139,8 @@ export async function loadContentDir(dir: string, ctx: LocalContentContext): Pro
       );
     }
   }
-
   const slugs = assignSlugs(parsed);
-  const articles: IndexedArticle[] = [];
-  for (const file of parsed) {
-    // Normalizing is CPU work on the serving thread: readers are served between two files.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    const slug = slugs.get(file.rel);
-    try {
-      articles.push(
-        normalizeItem({ ...file.item, slug }, { ...ctx, sourceId: LOCAL_SOURCE_ID }),
-      );
-    } catch (err) {
-      errors.push(new TidingsError('content', file.path, `cannot normalize article: ${describeError(err)}`, { cause: err }));
-    }
-  }
-  return { articles, errors };
+  return { files: parsed.map((file) => ({ path: file.path, item: { ...file.item, slug: slugs.get(file.rel) } })), errors };
 }
 
 export interface ContentWatcher {

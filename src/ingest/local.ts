@@ -4,9 +4,10 @@
 
 import type { CompiledTopics } from '../classify/topics.ts';
 import { classify } from '../classify/topics.ts';
-import { loadContentDir } from '../fetch/local.ts';
+import { describeError, TidingsError } from '../errors.ts';
+import { readContentDir } from '../fetch/local.ts';
 import type { Logger } from '../log.ts';
-import { LOCAL_SOURCE_ID } from '../normalize/normalize.ts';
+import { LOCAL_SOURCE_ID, normalizeItem, type NormalizeContext } from '../normalize/normalize.ts';
 import type { IndexedArticle } from '../model.ts';
 import { withStorySignature } from '../stories/signature.ts';
 import type { ArticleStore, UpsertResult } from '../store/store.ts';
@@ -27,6 +28,31 @@ export interface LocalSyncDeps {
   compiled: () => CompiledTopics;
   log: Logger;
   now?: () => Date;
+}
+
+/** What normalizing local files needs from the caller: Tidings' origin for article URLs, the clock, a logger. */
+export type LocalContentContext = Pick<NormalizeContext, 'baseUrl' | 'now' | 'log'>;
+
+export interface LoadedContent {
+  /** Normalized articles, sorted by file path; `topics` holds only explicit front matter topics. */
+  articles: IndexedArticle[];
+  errors: TidingsError[];
+}
+
+/** Every article under `dir` read and parsed (src/fetch/local.ts), then normalized; bad files in `errors`. */
+export async function loadContentDir(dir: string, ctx: LocalContentContext): Promise<LoadedContent> {
+  const { files, errors } = await readContentDir(dir);
+  const articles: IndexedArticle[] = [];
+  for (const file of files) {
+    // Normalizing is CPU work on the serving thread: readers are served between two files.
+    await yieldToReaders();
+    try {
+      articles.push(normalizeItem(file.item, { ...ctx, sourceId: LOCAL_SOURCE_ID }));
+    } catch (err) {
+      errors.push(new TidingsError('content', file.path, `cannot normalize article: ${describeError(err)}`, { cause: err }));
+    }
+  }
+  return { articles, errors };
 }
 
 export async function syncLocalContent(deps: LocalSyncDeps): Promise<LocalSyncResult> {

@@ -9,7 +9,7 @@ import { parseDate } from './dates.ts';
 import { excerpt, htmlToText, sanitizedHtmlToText, sanitizeHtml } from './html.ts';
 import { escapeHtml } from '../text/escape-html.ts';
 import { detectLanguage } from './language.ts';
-import { slugify } from './slug.ts';
+import { slugify } from '../text/slug.ts';
 
 export interface NormalizeContext {
   /** Source id from feeds/, or 'local' for content/. */

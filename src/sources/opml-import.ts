@@ -4,7 +4,7 @@
 import { parseStringPromise } from 'xml2js';
 import { isMap, isSeq, parseDocument, YAMLSeq } from 'yaml';
 import { TidingsError } from '../errors.ts';
-import { slugify } from '../normalize/slug.ts';
+import { slugify } from '../text/slug.ts';
 
 export interface OpmlFeed {
   url: string;
