@@ -361,3 +361,19 @@ test('Chromium: script embeds on another site list their articles, labelled and 
   assert.equal(await page.locator('#tidings-embed-style').count(), 1, 'the default style is added once');
   assert.equal(await page.locator('.tidings-embed-error').count(), 0, 'both fetches succeeded');
 });
+
+test('a refused embed (429) is a page in the visitor\'s language for a browser, JSON for a script', async (t) => {
+  const { app, store } = await startTestApp(t, { limits: { missesPerMinute: 1, trustProxy: 1 } });
+  await store.upsertArticles([makeArticle(1, { title: 'Kyiv', topics: ['ukraine'] })]);
+  const browser = { Accept: 'text/html,application/xhtml+xml', 'Accept-Language': 'uk-UA,uk;q=0.9', 'X-Forwarded-For': '203.0.113.1' };
+  await request(app).get('/embed/ukraine').set(browser).expect(200);
+  const refused = await request(app).get('/embed/ukraine?limit=3').set(browser).expect(429);
+  assert.match(refused.headers['content-type'] ?? '', /^text\/html; charset=utf-8/);
+  assert.match(refused.text, /<h1>Забагато запитів<\/h1>/);
+  assert.ok(Number(refused.headers['retry-after']) > 0, 'Retry-After is kept');
+  // Another client's own first miss is allowed, its second refused (the browser's page was cached).
+  const script = { Accept: '*/*', 'X-Forwarded-For': '203.0.113.2' };
+  await request(app).get('/embed/ukraine?limit=5').set(script).expect(200);
+  const json = await request(app).get('/embed/ukraine?limit=6').set(script).expect(429);
+  assert.equal(json.body.error, 'rate-limited');
+});

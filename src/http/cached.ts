@@ -5,6 +5,7 @@
 import type { Request, Response } from 'express';
 import { addForm, missingForm, type CachedResponse } from '../cache/cache.ts';
 import type { RepeatAdmission } from '../cache/admission.ts';
+import type { SiteInfo } from '../render/site-shell.ts';
 import { SingleFlight } from '../concurrency.ts';
 import { LOCAL_SOURCE_ID } from '../normalize/normalize.ts';
 import { precheck, sendEntry, type CachePolicy } from './conditional.ts';
@@ -77,6 +78,8 @@ export interface CachedServing {
   fills: SingleFlight<CachedResponse>;
   /** Which one-off responses are cached (see src/cache/admission.ts). */
   admission: RepeatAdmission;
+  /** For a route that answers pages: the site a refused (429, 503) browser is shown, in its language. */
+  page?: (req: Request) => SiteInfo;
   policy: CachePolicy;
   /** The route pattern, for the front door's request metrics. */
   route: string;
@@ -90,7 +93,7 @@ export interface CachedServing {
  * Other reads are index ranges that every poller repeats after each write: they are not charged.
  */
 export async function readVersion<V>(serving: CachedServing, req: Request, res: Response, search: boolean, read: () => Promise<V>): Promise<V | undefined> {
-  return search ? runAsMiss(serving.gate, req, res, true, read) : read();
+  return search ? runAsMiss(serving.gate, req, res, true, read, serving.page?.(req)) : read();
 }
 
 /** The store revision and catalog a request was resolved at. */
@@ -119,11 +122,12 @@ export async function serveCached(serving: CachedServing, req: Request, res: Res
   let entry = cached;
   let stored = cached !== undefined;
   if (!entry) {
-    if (!(await gate.admit(req, res, resolved.search))) return;
+    const site = serving.page?.(req);
+    if (!(await gate.admit(req, res, resolved.search, site))) return;
     try {
       entry = await fills.run(cacheKey, () => gate.render(fill));
     } catch (err) {
-      if (isBusy(err)) return sendBusy(res);
+      if (isBusy(err)) return sendBusy(res, site && { req, site });
       throw err;
     }
     stored = (!resolved.oneOff || serving.admission.admits(cacheKey)) && deps.cache.set(cacheKey, entry);

@@ -16,6 +16,7 @@ import { makeEtag } from './conditional.ts';
 import type { AppDeps } from './deps.ts';
 import { topicPageUrl, withPublicUrls } from './links.ts';
 import type { MissGate } from './limits.ts';
+import { siteFor } from './pages.ts';
 import { sendBadRequest, sendNotFound } from './problems.ts';
 
 const SCRIPT_CONTENT_TYPE = 'application/javascript; charset=utf-8';
@@ -85,6 +86,7 @@ export function embedPageHandler(deps: AppDeps, gate: MissGate) {
     gate,
     fills: new SingleFlight<CachedResponse>(),
     admission: new RepeatAdmission(),
+    page: (req) => siteFor(deps, req),
     // Short-lived like the other pages; frame-ancestors stays open on purpose (see routes.ts).
     policy: { maxAgeSeconds: Math.min(60, deps.settings.maxAgeSeconds), staleWhileRevalidate: 0 },
     route: '/embed/:topics',
