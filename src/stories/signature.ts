@@ -2,6 +2,7 @@
 // names its title and text carry. Pure and dependency-free below the data flow (like src/text/): the
 // classify step computes a signature in the ingest worker, the store indexes and compares them.
 
+import { createHash } from 'node:crypto';
 import { searchWords } from '../text/search.ts';
 import { stem } from '../text/stem.ts';
 
@@ -17,8 +18,11 @@ export interface StorySignature {
   lang: string;
   /** SKETCH_SIZE minimum hashes of the word stems of title and text. */
   sketch: number[];
-  /** One key per LSH band (`<lang>:<band>:<hash>`): the store's index looks candidates up by these. */
-  bands: string[];
+  /**
+   * One per LSH band: the store's index looks candidates up by these. Each is bandNumber of the key
+   * `<lang>:<band>:<hash>`, so languages never meet (signatures stored before held those keys).
+   */
+  bands: number[];
   /** The numbers of the title and text, as written without separators (`30,000` → `30000`). */
   numbers: string[];
   /** Capitalized words of the title but its first, stemmed and lowercased: the names it is about. */
@@ -60,13 +64,28 @@ function minHash(shingles: string[]): number[] {
   return sketch;
 }
 
-function bandKeys(lang: string, sketch: number[]): string[] {
+function bandKeys(lang: string, sketch: number[]): number[] {
+  return bandTexts(lang, sketch).map(bandNumber);
+}
+
+/** The text key of each band (`<lang>:<band>:<hash>`): what signatures stored before band numbers hold. */
+export function bandTexts(lang: string, sketch: readonly number[]): string[] {
   const keys: string[] = [];
   for (let band = 0; band * BAND_ROWS < sketch.length; band++) {
     const rows = sketch.slice(band * BAND_ROWS, (band + 1) * BAND_ROWS);
     keys.push(`${lang}:${band}:${fnv1a(rows.join(',')).toString(36)}`);
   }
   return keys;
+}
+
+/**
+ * A band key as the index stores it: the first 52 bits of its MD5, an integer a B-tree page holds
+ * three times as many of as the text key. MD5 because both databases compute it too, when a
+ * migration turns the text keys of signatures stored before into numbers (a number passes as is).
+ */
+export function bandNumber(key: string | number): number {
+  if (typeof key === 'number') return key;
+  return Number.parseInt(createHash('md5').update(key).digest('hex').slice(0, 13), 16);
 }
 
 function numbersOf(text: string): string[] {
