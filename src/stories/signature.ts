@@ -29,12 +29,18 @@ export interface StorySignature {
   names: string[];
 }
 
-/** The signature of an article, or undefined when it has too few words or no language to compare. */
-export function storySignature(title: string, text: string, language: string | undefined): StorySignature | undefined {
+/**
+ * The signature of an article, or undefined when it has too few words or no language to compare.
+ * `folded`: title and text as searchableText folded them already (the same words searchWords gives).
+ */
+export function storySignature(
+  title: string, text: string, language: string | undefined, folded?: { title: string; text: string },
+): StorySignature | undefined {
   const lang = language?.toLowerCase().split('-')[0];
   if (!lang) return undefined;
-  const words = searchWords(`${title}\n${text}`).slice(0, MAX_WORDS);
-  const stems = new Set(words.filter((w) => w.length > 2 && !/^\d+$/.test(w)).map(stem));
+  const words = (folded ? foldedWords(folded) : searchWords(`${title}\n${text}`)).slice(0, MAX_WORDS);
+  // Each distinct word stemmed once: a lead repeats its names and verbs.
+  const stems = new Set([...new Set(words.filter((w) => w.length > 2 && !/^\d+$/.test(w)))].map(stem));
   if (stems.size < 8) return undefined;
   const sketch = minHash([...stems]);
   return {
@@ -46,9 +52,27 @@ export function storySignature(title: string, text: string, language: string | u
   };
 }
 
-/** The article with its signature, when it has one (computed where the text is: the ingest worker). */
-export function withStorySignature<T extends { title: string; text: string; language?: string; story?: StorySignature }>(article: T): T {
-  const story = storySignature(article.title, article.text, article.language);
+/** The words of already folded title and text (space-separated search words), up to MAX_WORDS. */
+function foldedWords(folded: { title: string; text: string }): string[] {
+  const words = folded.title === '' ? [] : folded.title.split(' ');
+  if (words.length >= MAX_WORDS || folded.text === '') return words;
+  // Only the lead is read: the text's first words, without splitting all of a long body.
+  let end = -1;
+  for (let n = words.length; n < MAX_WORDS; n++) {
+    end = folded.text.indexOf(' ', end + 1);
+    if (end < 0) break;
+  }
+  return words.concat((end < 0 ? folded.text : folded.text.slice(0, end)).split(' '));
+}
+
+/**
+ * The article with its signature, when it has one (computed where the text is: the ingest worker),
+ * from the folded words of `searchable` when the article carries them.
+ */
+export function withStorySignature<T extends {
+  title: string; text: string; language?: string; story?: StorySignature; searchable?: { title: string; text: string };
+}>(article: T): T {
+  const story = storySignature(article.title, article.text, article.language, article.searchable);
   return story ? { ...article, story } : article;
 }
 

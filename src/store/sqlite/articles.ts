@@ -71,6 +71,8 @@ export class SqliteArticles implements ArticleRepository {
       storyCandidates: db.prepare<[string, string], Omit<CandidateRow, 'bands'> & { rowid: number }>(`SELECT rowid, id, story_id,
         source_id, published, story_signature FROM articles WHERE rowid IN (SELECT value FROM json_each(?))
         AND source_id NOT IN (SELECT value FROM json_each(?)) AND story_signature IS NOT NULL`),
+      // What a joining copy changes of its leader: not the whole row (its body is kilobytes).
+      leaderTopics: db.prepare<[string], { topics: string; published: number }>(`SELECT topics, published FROM articles WHERE id = ?`),
       joinStory: db.prepare(`UPDATE articles SET updated = max(updated + 1, ?), revision = ?, changed_at = ? WHERE id = ?`),
       // A removed leader hands its story to its earliest remaining copy.
       followerTopics: db.prepare<[string], { topics: string }>(`SELECT topics FROM articles WHERE story_id = ?`),
@@ -165,7 +167,7 @@ export class SqliteArticles implements ArticleRepository {
    * but its `updated` moves, and it now belongs to the copy's topics too.
    */
   private joinStory(leaderId: string, copy: IndexedArticle, revision: number, now: number): void {
-    const leader = this.stmts.byId.get(leaderId);
+    const leader = this.stmts.leaderTopics.get(leaderId);
     if (!leader) return;
     this.stmts.joinStory.run(copy.updated.getTime(), revision, now, leaderId);
     const topics = JSON.parse(leader.topics) as string[];
