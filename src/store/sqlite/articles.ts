@@ -73,7 +73,8 @@ export class SqliteArticles implements ArticleRepository {
         AND source_id NOT IN (SELECT value FROM json_each(?)) AND story_signature IS NOT NULL`),
       // What a joining copy changes of its leader: not the whole row (its body is kilobytes).
       leaderTopics: db.prepare<[string], { topics: string; published: number }>(`SELECT topics, published FROM articles WHERE id = ?`),
-      joinStory: db.prepare(`UPDATE articles SET updated = max(updated + 1, ?), revision = ?, changed_at = ? WHERE id = ?`),
+      // One UPDATE: SQLite rewrites the whole record, its body's overflow pages too, at every one.
+      joinStory: db.prepare(`UPDATE articles SET updated = max(updated + 1, ?), topics = ?, revision = ?, changed_at = ? WHERE id = ?`),
       // A removed leader hands its story to its earliest remaining copy.
       followerTopics: db.prepare<[string], { topics: string }>(`SELECT topics FROM articles WHERE story_id = ?`),
       firstFollower: db.prepare<[string], { id: string }>(`SELECT id FROM articles WHERE story_id = ? ORDER BY published, id LIMIT 1`),
@@ -169,12 +170,11 @@ export class SqliteArticles implements ArticleRepository {
   private joinStory(leaderId: string, copy: IndexedArticle, revision: number, now: number): void {
     const leader = this.stmts.leaderTopics.get(leaderId);
     if (!leader) return;
-    this.stmts.joinStory.run(copy.updated.getTime(), revision, now, leaderId);
     const topics = JSON.parse(leader.topics) as string[];
     const merged = [...new Set([...topics, ...copy.topics])];
-    if (sameSet(merged, topics)) return;
-    this.stmts.setTopics.run(JSON.stringify(merged), revision, now, leaderId);
-    this.writeTopics(leaderId, merged, leader.published);
+    this.stmts.joinStory.run(copy.updated.getTime(), JSON.stringify(merged), revision, now, leaderId);
+    // The leader's topic rows stay; only the copy's new topics are added.
+    if (!sameSet(merged, topics)) this.insertTopics(leaderId, merged.filter((t) => !topics.includes(t)), leader.published);
   }
 
   /** A removed leader hands its story to its earliest remaining copy, which keeps its own id. */
