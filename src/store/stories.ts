@@ -2,10 +2,9 @@
 // candidates its LSH band keys found in the band table (story_bands) within the time window. No
 // all-pairs comparison: only articles sharing a band with the newcomer are ever compared.
 
-import { createHash } from 'node:crypto';
 import type { IndexedArticle, RelatedArticle, StoredArticle } from '../model.ts';
 import { sameStory, similarity } from '../stories/match.ts';
-import { bandNumber, type StorySignature } from '../stories/signature.ts';
+import { bandNumber, md5Hex, type StorySignature } from '../stories/signature.ts';
 
 /** Default STORY_WINDOW_HOURS: how far apart in publication time two copies of a story may be. */
 export const DEFAULT_STORY_WINDOW_HOURS = 72;
@@ -29,7 +28,7 @@ export const BAND_SCAN_ROWS = 32;
  * merges, never merge wrongly: the candidates' own source ids are compared again.
  */
 export function sourceNumber(sourceId: string): number {
-  return Number.parseInt(createHash('md5').update(sourceId).digest('hex').slice(0, 7), 16);
+  return Number.parseInt(md5Hex(sourceId).slice(0, 7), 16);
 }
 
 /** A stored article a band lookup found, with the band keys it matched on. */
