@@ -8,11 +8,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { loadFeedsConfig } from '../src/config.ts';
 import { syncLocalContent } from '../src/ingest/local.ts';
 import { silentLogger } from '../src/log.ts';
 import type { IndexedArticle } from '../src/model.ts';
-import { withStorySignature } from '../src/stories/signature.ts';
+import { bandTexts, withStorySignature, type StorySignature } from '../src/stories/signature.ts';
 import { openStore, type ArticleStore, type StoreOptions } from '../src/store/store.ts';
 import { clusterPerFile, findPgBin, missingPostgres } from './helpers/postgres.ts';
 import { makeArticle } from './store.contract.ts';
@@ -55,8 +57,20 @@ async function syncLocal(store: ArticleStore, id: string): Promise<string> {
 
 type Open = (options?: StoreOptions) => Promise<ArticleStore>;
 
+/** A stored signature as it was before band numbers: its band keys as text. */
+function withTextBands(json: string): string {
+  const signature = JSON.parse(json) as StorySignature;
+  return JSON.stringify({ ...signature, bands: bandTexts(signature.lang, signature.sketch) });
+}
+
+/**
+ * Turns the database at `url` back into the schema before band numbers (SQLite 10, PostgreSQL 4):
+ * signatures with text band keys, and the band table of text keys and article ids they made.
+ */
+type ToTextBands = (url: string) => Promise<void>;
+
 /** `freshUrl`: the URL of a new, empty database, to open more than once (with other options). */
-function runStoryContract(name: string, open: Open, freshUrl: () => Promise<string>, skip?: string): void {
+function runStoryContract(name: string, open: Open, freshUrl: () => Promise<string>, toTextBands: ToTextBands, skip?: string): void {
   const withStore = async (fn: (store: ArticleStore) => Promise<void>, options?: StoreOptions) => {
     const store = await open(options);
     try {
@@ -226,6 +240,28 @@ function runStoryContract(name: string, open: Open, freshUrl: () => Promise<stri
       assert.deepEqual(page.map((a) => [a.id, a.related?.map((r) => r.id)]), [[unsigned.id, ['https://paper.example/en-patriot-reprint']]]);
     }));
 
+    test('a store from before band numbers migrates: its stored stories are found by the copies that arrive after', async () => {
+      const url = await freshUrl();
+      const before = await openStore(url);
+      try {
+        await before.upsertArticles([copy('en-patriot-agency', 'agency'), copy('uk-grain-ship-agency', 'ukrinform')]);
+      } finally {
+        await before.close();
+      }
+      await toTextBands(url);
+      const after = await openStore(url);
+      try {
+        await after.upsertArticles([copy('en-patriot-reprint', 'paper'), copy('uk-grain-ship-reprint', 'radio')]);
+        const page = await after.queryArticles({ limit: 10 });
+        assert.deepEqual(page.map((a) => [a.id, a.related?.map((r) => r.id)]).sort(), [
+          ['https://agency.example/en-patriot-agency', ['https://paper.example/en-patriot-reprint']],
+          ['https://ukrinform.example/uk-grain-ship-agency', ['https://radio.example/uk-grain-ship-reprint']],
+        ]);
+      } finally {
+        await after.close();
+      }
+    });
+
     test('a removed leader hands its story to its earliest copy', () => withStore(async (store) => {
       await store.upsertArticles([copy('en-patriot-agency', 'agency')]);
       await store.upsertArticles([copy('en-patriot-reprint', 'paper'), copy('en-patriot-reprint', 'tv', {
@@ -242,9 +278,55 @@ function runStoryContract(name: string, open: Open, freshUrl: () => Promise<stri
 const sqliteDir = mkdtempSync(join(tmpdir(), 'tidings-stories-db-'));
 after(() => rmSync(sqliteDir, { recursive: true, force: true }));
 let sqliteFiles = 0;
-runStoryContract('sqlite', (options) => openStore('sqlite::memory:', options), async () => `sqlite:${join(sqliteDir, `${++sqliteFiles}.db`)}`);
+runStoryContract('sqlite', (options) => openStore('sqlite::memory:', options), async () => `sqlite:${join(sqliteDir, `${++sqliteFiles}.db`)}`,
+  async (url) => {
+    const db = new Database(url.slice('sqlite:'.length));
+    try {
+      db.transaction(() => {
+        const signed = db.prepare<[], { id: string; published: number; story_signature: string }>(
+          `SELECT id, published, story_signature FROM articles WHERE story_signature IS NOT NULL`).all();
+        db.exec(`DROP TRIGGER story_bands_delete; DROP TABLE story_bands;
+          CREATE TABLE story_bands (band TEXT NOT NULL, published INTEGER NOT NULL, article_id TEXT NOT NULL,
+            PRIMARY KEY (band, published, article_id)) WITHOUT ROWID;
+          CREATE TRIGGER story_bands_delete AFTER DELETE ON articles WHEN old.story_signature IS NOT NULL BEGIN
+            DELETE FROM story_bands WHERE article_id = old.id;
+          END;`);
+        for (const row of signed) {
+          const json = withTextBands(row.story_signature);
+          db.prepare(`UPDATE articles SET story_signature = ? WHERE id = ?`).run(json, row.id);
+          for (const band of (JSON.parse(json) as { bands: string[] }).bands) {
+            db.prepare(`INSERT INTO story_bands (band, published, article_id) VALUES (?, ?, ?)`).run(band, row.published, row.id);
+          }
+        }
+        // Back to just before the band migration (12); the stem index (11) stays.
+        db.pragma('user_version = 11');
+      })();
+    } finally {
+      db.close();
+    }
+  });
 
 const pgSkip = findPgBin() ? undefined : missingPostgres('PostgreSQL server binaries (initdb, pg_ctl) not found');
 const cluster = clusterPerFile();
 runStoryContract('postgres', async (options) => openStore(await (await cluster()).freshDatabase(), options),
-  async () => (await cluster()).freshDatabase(), pgSkip);
+  async () => (await cluster()).freshDatabase(), async (url) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ id: string; published: string; story_signature: string }>(
+        `SELECT id, published, story_signature FROM articles WHERE story_signature IS NOT NULL`);
+      await client.query(`DROP TABLE story_bands; CREATE TABLE story_bands (band text COLLATE "C" NOT NULL, published bigint NOT NULL,
+        article_id text COLLATE "C" NOT NULL, PRIMARY KEY (band, published, article_id))`);
+      for (const row of rows) {
+        const json = withTextBands(row.story_signature);
+        await client.query(`UPDATE articles SET story_signature = $1 WHERE id = $2`, [json, row.id]);
+        await client.query(`INSERT INTO story_bands (band, published, article_id) SELECT unnest($1::text[]), $2, $3`,
+          [(JSON.parse(json) as { bands: string[] }).bands, row.published, row.id]);
+      }
+      await client.query(`DELETE FROM tidings_schema WHERE version >= 6`);
+      await client.query('COMMIT');
+    } finally {
+      await client.end();
+    }
+  }, pgSkip);

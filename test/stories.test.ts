@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { sameStory, similarity } from '../src/stories/match.ts';
 import { storySignature, type StorySignature } from '../src/stories/signature.ts';
+import { searchableText } from '../src/text/search.ts';
 
 interface Labelled { id: string; story: string; lang: string; hour: number; title: string; text: string }
 
@@ -60,5 +61,19 @@ test('no signature without a language or with too few words; stories never cross
   assert.equal(sameStory(en, { ...en, lang: 'uk' }), false);
   assert.equal(sameStory(en, en), true);
   assert.equal(en.bands.length, 16);
-  assert.ok(en.bands.every((b) => b.startsWith('en:')));
+  // The same words in another language: the same sketch, but not one band key in common.
+  const uk = storySignature(articles[0]!.title, articles[0]!.text, 'uk')!;
+  assert.deepEqual(uk.sketch, en.sketch);
+  assert.ok(en.bands.every((b) => Number.isSafeInteger(b) && !uk.bands.includes(b)));
+});
+
+test('a signature from the folded words the worker hands on is the one the raw text gives', () => {
+  for (const a of articles) {
+    const folded = searchableText({ title: a.title, summary: '', text: a.text });
+    assert.deepEqual(storySignature(a.title, a.text, a.lang, folded), storySignature(a.title, a.text, a.lang), a.id);
+  }
+  // A long body: only its lead is read either way.
+  const long = `${articles[0]!.text} ${'word '.repeat(2000)}${articles[1]!.text}`;
+  const folded = searchableText({ title: articles[0]!.title, summary: '', text: long });
+  assert.deepEqual(storySignature(articles[0]!.title, long, 'en', folded), storySignature(articles[0]!.title, long, 'en'));
 });

@@ -4,7 +4,7 @@
 
 import type { IndexedArticle, RelatedArticle, StoredArticle } from '../model.ts';
 import { sameStory, similarity } from '../stories/match.ts';
-import type { StorySignature } from '../stories/signature.ts';
+import { bandNumber, md5Hex, type StorySignature } from '../stories/signature.ts';
 
 /** Default STORY_WINDOW_HOURS: how far apart in publication time two copies of a story may be. */
 export const DEFAULT_STORY_WINDOW_HOURS = 72;
@@ -15,6 +15,21 @@ export const HOUR_MS = 3_600_000;
  * text many articles share, must not make one newcomer compare with all of them.
  */
 export const MAX_CANDIDATES_PER_BAND = 8;
+/**
+ * Band rows a lookup reads per key (the newest in the window) to find those MAX_CANDIDATES_PER_BAND
+ * from other sources: a source that repeats a text (a daily template) must neither hide other
+ * sources' copies behind its own nor make a lookup scan all its repeats.
+ */
+export const BAND_SCAN_ROWS = 32;
+
+/**
+ * The source of a band row as the index keeps it: 28 bits of the MD5 of the source id (both databases
+ * compute it in the migration that added it). Two sources with one number only lose each other's
+ * merges, never merge wrongly: the candidates' own source ids are compared again.
+ */
+export function sourceNumber(sourceId: string): number {
+  return Number.parseInt(md5Hex(sourceId).slice(0, 7), 16);
+}
 
 /** A stored article a band lookup found, with the band keys it matched on. */
 export interface CandidateRow {
@@ -23,7 +38,7 @@ export interface CandidateRow {
   source_id: string;
   published: number;
   story_signature: string;
-  bands: string[];
+  bands: number[];
 }
 
 /** A candidate as compared. `story_id` is null for an article that leads its story. */
@@ -36,28 +51,37 @@ export interface StoryCandidate {
 }
 
 /** The band rows of an article: one per band key, dated for the window's range scan. */
-export function bandRows(article: IndexedArticle): { band: string; published: number; id: string }[] {
+export function bandRows(article: IndexedArticle): { band: number; published: number; source: number; id: string }[] {
   const published = article.published.getTime();
-  return (article.story?.bands ?? []).map((band) => ({ band, published, id: article.id }));
+  const source = sourceNumber(article.sourceId);
+  return (article.story?.bands ?? []).map((band) => ({ band, published, source, id: article.id }));
 }
 
 export function signatureColumn(article: IndexedArticle): string | null {
   return article.story ? JSON.stringify(article.story) : null;
 }
 
+/** A stored signature, its band keys numbers whatever form it was stored in. */
+export function parseSignature(json: string): StorySignature {
+  const signature = JSON.parse(json) as StorySignature;
+  return { ...signature, bands: signature.bands.map(bandNumber) };
+}
+
 /** The band keys and the publication range whose candidates may join any of `articles`. */
 export function lookupRange(
   articles: readonly IndexedArticle[], windowMs: number,
-): { bands: string[]; from: number; to: number; sources: string[] } | undefined {
+): { bands: number[]; from: number; to: number; sources: string[]; sourceNumbers: number[] } | undefined {
   const signed = articles.filter((a) => a.story);
   if (signed.length === 0) return undefined;
   const times = signed.map((a) => a.published.getTime());
+  // A source repeating itself is an edit, not a second report: its own articles are no candidates.
+  const sources = [...new Set(signed.map((a) => a.sourceId))];
   return {
     bands: [...new Set(signed.flatMap((a) => a.story!.bands))],
     from: Math.min(...times) - windowMs,
     to: Math.max(...times) + windowMs,
-    // A source repeating itself is an edit, not a second report: its own articles are no candidates.
-    sources: [...new Set(signed.map((a) => a.sourceId))],
+    sources,
+    sourceNumbers: sources.map(sourceNumber),
   };
 }
 
@@ -90,11 +114,11 @@ function bestMatch<C extends StoryCandidate>(
 
 /** Candidates by band key, kept current while a batch decides (a batch may hold two copies of a story). */
 export class StoryPool {
-  private readonly byBand = new Map<string, StoryCandidate[]>();
+  private readonly byBand = new Map<number, StoryCandidate[]>();
 
   constructor(rows: readonly CandidateRow[]) {
     for (const { bands, story_signature: json, ...rest } of rows) {
-      const candidate: StoryCandidate = { ...rest, published: Number(rest.published), signature: JSON.parse(json) as StorySignature };
+      const candidate: StoryCandidate = { ...rest, published: Number(rest.published), signature: parseSignature(json) };
       for (const band of bands) this.addTo(band, candidate);
     }
   }
@@ -116,7 +140,7 @@ export class StoryPool {
     for (const band of signature.bands) this.addTo(band, candidate);
   }
 
-  private addTo(band: string, candidate: StoryCandidate): void {
+  private addTo(band: number, candidate: StoryCandidate): void {
     const list = this.byBand.get(band);
     if (list) list.push(candidate);
     else this.byBand.set(band, [candidate]);
@@ -213,7 +237,7 @@ export const REGROUP_ROW_SELECT = `SELECT id, story_id, source_id, published, st
 export function regroupCandidate(row: RegroupRow): RegroupCandidate {
   return {
     id: row.id, story_id: row.story_id, source_id: row.source_id, published: Number(row.published),
-    signature: JSON.parse(row.story_signature) as StorySignature, copies: Number(row.copies),
+    signature: parseSignature(row.story_signature), copies: Number(row.copies),
   };
 }
 

@@ -2,6 +2,7 @@
 // names its title and text carry. Pure and dependency-free below the data flow (like src/text/): the
 // classify step computes a signature in the ingest worker, the store indexes and compares them.
 
+import * as crypto from 'node:crypto';
 import { searchWords } from '../text/search.ts';
 import { stem } from '../text/stem.ts';
 
@@ -17,20 +18,29 @@ export interface StorySignature {
   lang: string;
   /** SKETCH_SIZE minimum hashes of the word stems of title and text. */
   sketch: number[];
-  /** One key per LSH band (`<lang>:<band>:<hash>`): the store's index looks candidates up by these. */
-  bands: string[];
+  /**
+   * One per LSH band: the store's index looks candidates up by these. Each is bandNumber of the key
+   * `<lang>:<band>:<hash>`, so languages never meet (signatures stored before held those keys).
+   */
+  bands: number[];
   /** The numbers of the title and text, as written without separators (`30,000` → `30000`). */
   numbers: string[];
   /** Capitalized words of the title but its first, stemmed and lowercased: the names it is about. */
   names: string[];
 }
 
-/** The signature of an article, or undefined when it has too few words or no language to compare. */
-export function storySignature(title: string, text: string, language: string | undefined): StorySignature | undefined {
+/**
+ * The signature of an article, or undefined when it has too few words or no language to compare.
+ * `folded`: title and text as searchableText folded them already (the same words searchWords gives).
+ */
+export function storySignature(
+  title: string, text: string, language: string | undefined, folded?: { title: string; text: string },
+): StorySignature | undefined {
   const lang = language?.toLowerCase().split('-')[0];
   if (!lang) return undefined;
-  const words = searchWords(`${title}\n${text}`).slice(0, MAX_WORDS);
-  const stems = new Set(words.filter((w) => w.length > 2 && !/^\d+$/.test(w)).map(stem));
+  const words = (folded ? foldedWords(folded) : searchWords(`${title}\n${text}`)).slice(0, MAX_WORDS);
+  // Each distinct word stemmed once: a lead repeats its names and verbs.
+  const stems = new Set([...new Set(words.filter((w) => w.length > 2 && !/^\d+$/.test(w)))].map(stem));
   if (stems.size < 8) return undefined;
   const sketch = minHash([...stems]);
   return {
@@ -42,14 +52,33 @@ export function storySignature(title: string, text: string, language: string | u
   };
 }
 
-/** The article with its signature, when it has one (computed where the text is: the ingest worker). */
-export function withStorySignature<T extends { title: string; text: string; language?: string; story?: StorySignature }>(article: T): T {
-  const story = storySignature(article.title, article.text, article.language);
+/** The words of already folded title and text (space-separated search words), up to MAX_WORDS. */
+function foldedWords(folded: { title: string; text: string }): string[] {
+  const words = folded.title === '' ? [] : folded.title.split(' ');
+  if (words.length >= MAX_WORDS || folded.text === '') return words;
+  // Only the lead is read: the text's first words, without splitting all of a long body.
+  let end = -1;
+  for (let n = words.length; n < MAX_WORDS; n++) {
+    end = folded.text.indexOf(' ', end + 1);
+    if (end < 0) break;
+  }
+  return words.concat((end < 0 ? folded.text : folded.text.slice(0, end)).split(' '));
+}
+
+/**
+ * The article with its signature, when it has one (computed where the text is: the ingest worker),
+ * from the folded words of `searchable` when the article carries them.
+ */
+export function withStorySignature<T extends {
+  title: string; text: string; language?: string; story?: StorySignature; searchable?: { title: string; text: string };
+}>(article: T): T {
+  const story = storySignature(article.title, article.text, article.language, article.searchable);
   return story ? { ...article, story } : article;
 }
 
 function minHash(shingles: string[]): number[] {
-  const sketch = new Array<number>(SKETCH_SIZE).fill(0xffffffff);
+  // Unsigned 32-bit cells: a plain array of values past 2^31 would hold them as boxed doubles.
+  const sketch = new Uint32Array(SKETCH_SIZE).fill(0xffffffff);
   for (const shingle of shingles) {
     const base = fnv1a(shingle);
     for (let i = 0; i < SKETCH_SIZE; i++) {
@@ -57,16 +86,36 @@ function minHash(shingles: string[]): number[] {
       if (h < sketch[i]!) sketch[i] = h;
     }
   }
-  return sketch;
+  return Array.from(sketch);
 }
 
-function bandKeys(lang: string, sketch: number[]): string[] {
+function bandKeys(lang: string, sketch: number[]): number[] {
+  return bandTexts(lang, sketch).map(bandNumber);
+}
+
+/** The text key of each band (`<lang>:<band>:<hash>`): what signatures stored before band numbers hold. */
+export function bandTexts(lang: string, sketch: readonly number[]): string[] {
   const keys: string[] = [];
   for (let band = 0; band * BAND_ROWS < sketch.length; band++) {
     const rows = sketch.slice(band * BAND_ROWS, (band + 1) * BAND_ROWS);
     keys.push(`${lang}:${band}:${fnv1a(rows.join(',')).toString(36)}`);
   }
   return keys;
+}
+
+/**
+ * A band key as the index stores it: the first 52 bits of its MD5, an integer a B-tree page holds
+ * three times as many of as the text key. MD5 because both databases compute it too, when a
+ * migration turns the text keys of signatures stored before into numbers (a number passes as is).
+ */
+export function bandNumber(key: string | number): number {
+  if (typeof key === 'number') return key;
+  return Number.parseInt(md5Hex(key).slice(0, 13), 16);
+}
+
+/** MD5 in hex; crypto.hash (Node ≥ 20.12) spares a Hash object per call, twice as fast on band keys. */
+export function md5Hex(text: string): string {
+  return typeof crypto.hash === 'function' ? crypto.hash('md5', text, 'hex') : crypto.createHash('md5').update(text).digest('hex');
 }
 
 function numbersOf(text: string): string[] {
@@ -97,4 +146,4 @@ function mix32(x: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-const SEEDS: readonly number[] = Array.from({ length: SKETCH_SIZE }, (_, i) => mix32(0x9e3779b9 + Math.imul(i + 1, 0x7f4a7c15)));
+const SEEDS = Uint32Array.from({ length: SKETCH_SIZE }, (_, i) => mix32(0x9e3779b9 + Math.imul(i + 1, 0x7f4a7c15)));

@@ -6,7 +6,10 @@ import type { PoolClient } from 'pg';
 import type { IndexedArticle, StoredArticle } from '../../model.ts';
 import { contentHash, matchedByUrl, PUBLISHED_COLUMNS, sameSet, toArticleRow, withFirstSeenDates, type ArticleRow } from '../rows.ts';
 import type { UpsertResult } from '../store.ts';
-import { bandRows, chooseStory, lookupRange, MAX_CANDIDATES_PER_BAND, storyTopics, StoryPool, type CandidateRow } from '../stories.ts';
+import {
+  BAND_SCAN_ROWS, chooseStory, lookupRange, MAX_CANDIDATES_PER_BAND, storyTopics, StoryPool, type CandidateRow,
+} from '../stories.ts';
+import { bandProbe, insertBandRows } from './story-bands.ts';
 import { searchableText } from '../../text/search.ts';
 import { toTsvector } from './fts.ts';
 
@@ -67,8 +70,8 @@ export class BatchWrites {
   /** Articles whose topic rows are rewritten: id → topics and the date they sort by. */
   readonly topicRows = new Map<string, { topics: string[]; published: number }>();
   readonly sources: [string, string][] = [];
-  /** Band rows of new articles (a changed one keeps its first: its story was decided then). */
-  readonly bands: { band: string; published: number; id: string }[] = [];
+  /** New signed articles, whose band rows are written (a changed one keeps its first: its story was decided then). */
+  readonly signed: IndexedArticle[] = [];
   /** Story leaders another source's copy joined: id → the copy's `updated`. */
   readonly storyBumps = new Map<string, number>();
 
@@ -116,7 +119,7 @@ export function decide(incoming: IndexedArticle, known: KnownArticles, writes: B
     known.put(row);
     writes.topicRows.set(article.id, { topics: article.topics, published });
     writes.sources.push([article.id, article.sourceId]);
-    writes.bands.push(...bandRows(article));
+    if (article.story) writes.signed.push(article);
     stories.pool.add(article, storyId);
     if (storyId) joinStory(storyId, article, known, writes);
     return { result: 'inserted', topicsRewritten: false };
@@ -173,15 +176,16 @@ function joinStory(leaderId: string, copy: IndexedArticle, known: KnownArticles,
 export async function lookUpStories(client: PoolClient, articles: IndexedArticle[], known: KnownArticles, windowMs: number): Promise<StoryPool> {
   const range = lookupRange(articles, windowMs);
   if (!range) return new StoryPool([]);
-  // Per band key, its newest few articles in the window (a LIMITed range scan each), then theirs.
-  const { rows } = await client.query<CandidateRow>(`SELECT a.id, a.story_id, a.source_id, a.published, a.story_signature,
-      array_agg(w.band) AS bands
-    FROM unnest($1::text[]) AS w(band)
-    CROSS JOIN LATERAL (SELECT b.article_id FROM story_bands b WHERE b.band = w.band AND b.published BETWEEN $2 AND $3
-      ORDER BY b.published DESC LIMIT $5) AS h
+  // Per band key, its newest few articles of other sources in the window (LIMITed range scans), then theirs.
+  const { rows: found } = await client.query<Omit<CandidateRow, 'bands'> & { bands: string[] }>(`SELECT a.id, a.story_id, a.source_id,
+      a.published, a.story_signature, array_agg(w.band) AS bands
+    FROM unnest($1::bigint[]) AS w(band)
+    ${bandProbe({ from: 2, to: 3, sources: 5, limit: 6, scan: 7 })}
     JOIN articles a ON a.id = h.article_id
     WHERE NOT (a.source_id = ANY($4::text[])) AND a.story_signature IS NOT NULL GROUP BY a.id`,
-  [range.bands, range.from, range.to, range.sources, MAX_CANDIDATES_PER_BAND]);
+  [range.bands, range.from, range.to, range.sources, range.sourceNumbers, MAX_CANDIDATES_PER_BAND, BAND_SCAN_ROWS]);
+  // bigint comes back as text; band numbers have 52 bits, exact in a JavaScript number.
+  const rows: CandidateRow[] = found.map((r) => ({ ...r, bands: r.bands.map(Number) }));
   const leaders = [...new Set(rows.map((r) => r.story_id ?? r.id))].filter((id) => !known.get(id));
   if (leaders.length) {
     const { rows: found } = await client.query<Known>(`SELECT ${KNOWN_COLUMNS} FROM articles WHERE id = ANY($1::text[])`, [leaders]);
@@ -249,11 +253,7 @@ export async function flush(client: PoolClient, w: BatchWrites): Promise<void> {
 
 /** Band rows of new articles and the `updated` of leaders a copy joined. */
 async function flushStories(client: PoolClient, w: BatchWrites): Promise<void> {
-  if (w.bands.length) {
-    await client.query(`INSERT INTO story_bands (band, published, article_id)
-      SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[]) ON CONFLICT DO NOTHING`,
-    [w.bands.map((b) => b.band), w.bands.map((b) => b.published), w.bands.map((b) => b.id)]);
-  }
+  await insertBandRows(client, w.signed);
   if (w.storyBumps.size) {
     await client.query(`UPDATE articles a SET updated = GREATEST(a.updated + 1, x.updated), revision = $3, changed_at = $4
       FROM unnest($1::text[], $2::bigint[]) AS x(id, updated) WHERE a.id = x.id`,

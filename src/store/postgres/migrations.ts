@@ -132,6 +132,26 @@ export const migrations: readonly Migration[] = [
   // words as marked lexemes (src/store/postgres/fts.ts), which a stem term matches exactly, instead of
   // a prefix over every word that begins with it. Existing rows get theirs from their own lexemes.
   addStemLexemes,
+  // 6: a band index of integers (SQLite's 12): a band number (52 bits of the MD5 of the text key,
+  // src/stories/signature.ts bandNumber), the date, the article's source number (28 bits of the MD5
+  // of its source id, so a lookup skips its own source's repeats in the index) and the article id.
+  // Rebuilt from the stored signatures, whose text keys stay as they are (read as numbers).
+  `
+  DROP TABLE story_bands;
+  CREATE TABLE story_bands (
+    band       bigint NOT NULL,
+    published  bigint NOT NULL,
+    source     integer NOT NULL,
+    article_id text COLLATE "C" NOT NULL,
+    PRIMARY KEY (band, published, article_id)
+  );
+  INSERT INTO story_bands (band, published, source, article_id)
+  SELECT ('x' || lpad(substr(md5(k.band), 1, 13), 16, '0'))::bit(64)::bigint, a.published,
+    ('x' || lpad(substr(md5(a.source_id), 1, 7), 8, '0'))::bit(32)::integer, a.id
+  FROM articles a CROSS JOIN LATERAL jsonb_array_elements_text(a.story_signature::jsonb -> 'bands') AS k(band)
+  WHERE a.story_signature IS NOT NULL
+  ON CONFLICT DO NOTHING;
+  `,
 ];
 
 /** Rows per batch of migration 5: bounded memory whatever the archive's size. */

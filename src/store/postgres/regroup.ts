@@ -5,11 +5,12 @@
 import type { PoolClient } from 'pg';
 import type { IndexedArticle } from '../../model.ts';
 import {
-  bandRows, MAX_CANDIDATES_PER_BAND, REGROUP_PAGE, REGROUP_ROW_SELECT, regroupCandidate, regroupStep, signatureColumn,
+  BAND_SCAN_ROWS, MAX_CANDIDATES_PER_BAND, REGROUP_PAGE, REGROUP_ROW_SELECT, regroupCandidate, regroupStep, signatureColumn, sourceNumber,
   type RegroupDecision, type RegroupOptions, type RegroupResult, type RegroupRow,
 } from '../stories.ts';
 import { sameSet } from '../rows.ts';
 import type { PgDb } from './db.ts';
+import { bandProbe, insertBandRows } from './story-bands.ts';
 
 export async function regroupPostgres(shared: PgDb, windowMs: number, options: RegroupOptions): Promise<RegroupResult> {
   const result: RegroupResult = { examined: 0, joined: 0 };
@@ -47,13 +48,13 @@ async function decide(client: PoolClient, id: string, windowMs: number, leadingS
   if (!row || row.story_id !== null || Number(row.copies) > 0) return 'not-alone';
   const alone = regroupCandidate(row);
   const published = alone.published;
-  // Per band key, its newest few articles in the window (a LIMITed range scan each), as at ingest.
+  // Per band key, its newest few articles of other sources in the window (LIMITed range scans), as at ingest.
   const { rows } = await client.query<RegroupRow>(`${REGROUP_ROW_SELECT} WHERE a.id IN (
-      SELECT h.article_id FROM unnest($1::text[]) AS w(band)
-      CROSS JOIN LATERAL (SELECT b.article_id FROM story_bands b WHERE b.band = w.band AND b.published BETWEEN $2 AND $3
-        ORDER BY b.published DESC LIMIT $4) AS h)
+      SELECT h.article_id FROM unnest($1::bigint[]) AS w(band)
+      ${bandProbe({ from: 2, to: 3, sources: 7, limit: 4, scan: 8 })})
     AND a.id <> $5 AND a.source_id <> $6 AND a.story_signature IS NOT NULL`,
-  [alone.signature.bands, published - windowMs, published + windowMs, MAX_CANDIDATES_PER_BAND, id, row.source_id]);
+  [alone.signature.bands, published - windowMs, published + windowMs, MAX_CANDIDATES_PER_BAND, id, row.source_id,
+    [sourceNumber(row.source_id)], BAND_SCAN_ROWS]);
   return regroupStep(alone, rows.map(regroupCandidate), windowMs, leadingSource);
 }
 
@@ -86,12 +87,7 @@ export async function addMissingSignaturesPostgres(shared: PgDb, articles: reado
       FROM unnest($1::text[], $2::text[]) AS x(id, signature) WHERE a.id = x.id AND a.story_signature IS NULL RETURNING a.id`,
     [signed.map((a) => a.id), signed.map((a) => signatureColumn(a))]);
     const done = new Set(rows.map((r) => r.id));
-    const bands = signed.filter((a) => done.has(a.id)).flatMap(bandRows);
-    if (bands.length) {
-      await client.query(`INSERT INTO story_bands (band, published, article_id)
-        SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[]) ON CONFLICT DO NOTHING`,
-      [bands.map((b) => b.band), bands.map((b) => b.published), bands.map((b) => b.id)]);
-    }
+    await insertBandRows(client, signed.filter((a) => done.has(a.id)));
     return done.size;
   });
 }

@@ -8,12 +8,13 @@ import {
   type ArticleRow, type PublishedRow,
 } from '../rows.ts';
 import type { ArticleRepository, QueryVersion, TopicCountOptions, UpsertResult } from '../store.ts';
-import { chooseStory, lookupRange, MAX_CANDIDATES_PER_BAND, storyCounts, storyTopics, StoryPool, type CandidateRow } from '../stories.ts';
+import { chooseStory, lookupRange, storyCounts, storyTopics, StoryPool, type CandidateRow } from '../stories.ts';
 import type { RegroupOptions, RegroupResult } from '../stories.ts';
 import type { SqliteDb } from './db.ts';
 import { readArticles, readPage, type PageRead } from './page-query.ts';
 import type { QueryPool } from './query-pool.ts';
 import { addMissingSignaturesSqlite, regroupSqlite } from './regroup.ts';
+import { bandHits, insertBandRows } from './story-bands.ts';
 import { searchableText } from '../../text/search.ts';
 
 type StoredRow = ArticleRow & { rowid: number };
@@ -69,19 +70,13 @@ export class SqliteArticles implements ArticleRepository {
         JOIN article_topics t ON t.article_id = a.id WHERE a.story_id IS NOT NULL GROUP BY t.topic`),
       countBySource: db.prepare<[], { source_id: string; n: number }>(`SELECT source_id, count(*) AS n FROM article_sources GROUP BY source_id`),
       countAll: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM articles`),
-      // Each band key's newest few articles in the window, all keys of a batch in one statement: a
-      // LIMITed range scan of the primary key per key, without a round trip from JavaScript for each.
-      bandHits: db.prepare<[{ bands: string; from: number; to: number; limit: number }], { band: string; ids: string }>(`SELECT w.value AS band,
-        (SELECT json_group_array(article_id) FROM (SELECT article_id FROM story_bands WHERE band = w.value
-          AND published BETWEEN @from AND @to ORDER BY published DESC LIMIT @limit)) AS ids
-        FROM json_each(@bands) w`),
-      storyCandidates: db.prepare<[string, string], Omit<CandidateRow, 'bands'>>(`SELECT id, story_id, source_id, published,
-        story_signature FROM articles WHERE id IN (SELECT value FROM json_each(?))
+      storyCandidates: db.prepare<[string, string], Omit<CandidateRow, 'bands'> & { rowid: number }>(`SELECT rowid, id, story_id,
+        source_id, published, story_signature FROM articles WHERE rowid IN (SELECT value FROM json_each(?))
         AND source_id NOT IN (SELECT value FROM json_each(?)) AND story_signature IS NOT NULL`),
-      // An article's band rows in one statement.
-      insertBands: db.prepare(`INSERT OR IGNORE INTO story_bands (band, published, article_id)
-        SELECT value, @published, @id FROM json_each(@bands)`),
-      joinStory: db.prepare(`UPDATE articles SET updated = max(updated + 1, ?), revision = ?, changed_at = ? WHERE id = ?`),
+      // What a joining copy changes of its leader: not the whole row (its body is kilobytes).
+      leaderTopics: db.prepare<[string], { topics: string; published: number }>(`SELECT topics, published FROM articles WHERE id = ?`),
+      // One UPDATE: SQLite rewrites the whole record, its body's overflow pages too, at every one.
+      joinStory: db.prepare(`UPDATE articles SET updated = max(updated + 1, ?), topics = ?, revision = ?, changed_at = ? WHERE id = ?`),
       // A removed leader hands its story to its earliest remaining copy.
       followerTopics: db.prepare<[string], { topics: string }>(`SELECT topics FROM articles WHERE story_id = ?`),
       firstFollower: db.prepare<[string], { id: string }>(`SELECT id FROM articles WHERE story_id = ? ORDER BY published, id LIMIT 1`),
@@ -114,19 +109,10 @@ export class SqliteArticles implements ArticleRepository {
   private storyPool(articles: readonly IndexedArticle[]): StoryPool {
     const range = lookupRange(articles, this.storyWindowMs);
     if (!range) return new StoryPool([]);
-    const bandsOf = new Map<string, string[]>();
-    const hits = this.stmts.bandHits.all({ bands: JSON.stringify(range.bands), from: range.from, to: range.to, limit: MAX_CANDIDATES_PER_BAND });
-    for (const { band, ids } of hits) {
-      if (ids === '[]') continue;
-      for (const id of JSON.parse(ids) as string[]) {
-        const bands = bandsOf.get(id);
-        if (bands) bands.push(band);
-        else bandsOf.set(id, [band]);
-      }
-    }
+    const bandsOf = bandHits(this.shared, range);
     if (bandsOf.size === 0) return new StoryPool([]);
     const rows = this.stmts.storyCandidates.all(JSON.stringify([...bandsOf.keys()]), JSON.stringify(range.sources));
-    return new StoryPool(rows.map((r) => ({ ...r, bands: bandsOf.get(r.id) ?? [] })));
+    return new StoryPool(rows.map(({ rowid, ...r }) => ({ ...r, bands: bandsOf.get(rowid) ?? [] })));
   }
 
   private upsertOne(incoming: IndexedArticle, revision: number, now: number, stories: StoryPool): keyof UpsertResult {
@@ -141,7 +127,7 @@ export class SqliteArticles implements ArticleRepository {
       // A new id has no topic rows yet (deleting an article deletes its topics first): nothing to clear.
       this.insertTopics(article.id, article.topics, article.published.getTime());
       this.stmts.addSource.run(article.id, article.sourceId);
-      if (article.story) this.stmts.insertBands.run({ bands: JSON.stringify(article.story.bands), published: article.published.getTime(), id: article.id });
+      insertBandRows(this.shared, article, lastInsertRowid);
       stories.add(article, storyId);
       if (storyId) this.joinStory(storyId, article, revision, now);
       return 'inserted';
@@ -185,14 +171,13 @@ export class SqliteArticles implements ArticleRepository {
    * but its `updated` moves, and it now belongs to the copy's topics too.
    */
   private joinStory(leaderId: string, copy: IndexedArticle, revision: number, now: number): void {
-    const leader = this.stmts.byId.get(leaderId);
+    const leader = this.stmts.leaderTopics.get(leaderId);
     if (!leader) return;
-    this.stmts.joinStory.run(copy.updated.getTime(), revision, now, leaderId);
     const topics = JSON.parse(leader.topics) as string[];
     const merged = [...new Set([...topics, ...copy.topics])];
-    if (sameSet(merged, topics)) return;
-    this.stmts.setTopics.run(JSON.stringify(merged), revision, now, leaderId);
-    this.writeTopics(leaderId, merged, leader.published);
+    this.stmts.joinStory.run(copy.updated.getTime(), JSON.stringify(merged), revision, now, leaderId);
+    // The leader's topic rows stay; only the copy's new topics are added.
+    if (!sameSet(merged, topics)) this.insertTopics(leaderId, merged.filter((t) => !topics.includes(t)), leader.published);
   }
 
   /** A removed leader hands its story to its earliest remaining copy, which keeps its own id. */

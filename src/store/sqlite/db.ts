@@ -41,6 +41,11 @@ export function openDatabase(path: string): Db {
   // Checkpoint after ~40 MB of WAL instead of the default ~4 MB: one feed's batch rewrites the same
   // index and full-text pages many times over, and a rarer checkpoint copies each of them back once.
   db.pragma('wal_autocheckpoint = 10000');
+  // A 32 MB page cache instead of the default 2 MB: a batch of new articles inserts at random places
+  // in several indexes (16 story bands each, topics, sources, URLs) and reads its story candidates'
+  // rows; with 2 MB each of those evicted the pages the next insert needed (−20–25 % CPU per stored
+  // article in a store of 16,000, measured). Pages are allocated as used, so a small store stays small.
+  db.pragma('cache_size = -32768');
   db.pragma('foreign_keys = ON');
   return db;
 }

@@ -4,11 +4,12 @@
 
 import type { IndexedArticle } from '../../model.ts';
 import {
-  bandRows, MAX_CANDIDATES_PER_BAND, REGROUP_PAGE, REGROUP_ROW_SELECT, regroupCandidate, regroupStep, signatureColumn,
+  REGROUP_PAGE, REGROUP_ROW_SELECT, regroupCandidate, regroupStep, signatureColumn, sourceNumber,
   type RegroupDecision, type RegroupOptions, type RegroupResult, type RegroupRow,
 } from '../stories.ts';
 import { sameSet } from '../rows.ts';
 import type { SqliteDb } from './db.ts';
+import { bandHits, insertBandRows } from './story-bands.ts';
 
 export async function regroupSqlite(shared: SqliteDb, windowMs: number, options: RegroupOptions): Promise<RegroupResult> {
   const result: RegroupResult = { examined: 0, joined: 0 };
@@ -47,16 +48,12 @@ function decide(shared: SqliteDb, id: string, windowMs: number, leadingSource: s
   const row = shared.prepared<RegroupRow>(`${REGROUP_ROW_SELECT} WHERE id = ?`).get(id);
   if (!row || row.story_id !== null || Number(row.copies) > 0) return 'not-alone';
   const alone = regroupCandidate(row);
-  const hits = new Set<string>();
-  const bandHits = shared.prepared<{ article_id: string }>(`SELECT article_id FROM story_bands
-    WHERE band = ? AND published BETWEEN ? AND ? ORDER BY published DESC LIMIT ?`);
-  for (const band of alone.signature.bands) {
-    for (const hit of bandHits.all(band, alone.published - windowMs, alone.published + windowMs, MAX_CANDIDATES_PER_BAND)) hits.add(hit.article_id);
-  }
-  hits.delete(id);
+  const hits = bandHits(shared, {
+    bands: alone.signature.bands, from: alone.published - windowMs, to: alone.published + windowMs, sourceNumbers: [sourceNumber(row.source_id)],
+  });
   if (hits.size === 0) return undefined;
-  const candidates = shared.prepared<RegroupRow>(`${REGROUP_ROW_SELECT} WHERE id IN (SELECT value FROM json_each(?)) AND source_id != ?
-    AND story_signature IS NOT NULL`).all(JSON.stringify([...hits]), row.source_id);
+  const candidates = shared.prepared<RegroupRow>(`${REGROUP_ROW_SELECT} WHERE rowid IN (SELECT value FROM json_each(?)) AND id != ?
+    AND source_id != ? AND story_signature IS NOT NULL`).all(JSON.stringify([...hits.keys()]), id, row.source_id);
   return regroupStep(alone, candidates.map(regroupCandidate), windowMs, leadingSource);
 }
 
@@ -88,12 +85,12 @@ export async function addMissingSignaturesSqlite(shared: SqliteDb, articles: rea
     WHERE story_signature IS NULL AND id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(signed.map((a) => a.id))).map((r) => r.id));
   if (unsigned.size === 0) return 0;
   return shared.write(() => {
-    const sign = shared.prepared(`UPDATE articles SET story_signature = ? WHERE id = ? AND story_signature IS NULL`);
-    const band = shared.prepared(`INSERT OR IGNORE INTO story_bands (band, published, article_id) VALUES (?, ?, ?)`);
+    const sign = shared.prepared<{ rowid: number }>(`UPDATE articles SET story_signature = ? WHERE id = ? AND story_signature IS NULL RETURNING rowid`);
     let count = 0;
     for (const article of signed.filter((a) => unsigned.has(a.id))) {
-      if (sign.run(signatureColumn(article), article.id).changes === 0) continue;
-      for (const row of bandRows(article)) band.run(row.band, row.published, row.id);
+      const updated = sign.get(signatureColumn(article), article.id);
+      if (!updated) continue;
+      insertBandRows(shared, article, updated.rowid);
       count++;
     }
     return count;

@@ -1,0 +1,48 @@
+// SQLite: the story band index (story_bands): the LSH lookups a batch of new articles or a regrouping
+// makes, and the rows a signed article adds. Rows are integers (band number, date, source number,
+// the article's rowid), so a B-tree page holds about three times as many as with text keys.
+
+import type { IndexedArticle } from '../../model.ts';
+import { BAND_SCAN_ROWS, MAX_CANDIDATES_PER_BAND, sourceNumber } from '../stories.ts';
+import type { SqliteDb } from './db.ts';
+
+/** What a lookup asks: band numbers, the publication range, and the sources whose rows do not count. */
+export interface BandLookup {
+  bands: readonly number[];
+  from: number;
+  to: number;
+  sourceNumbers: readonly number[];
+}
+
+/**
+ * Per band, the newest BAND_SCAN_ROWS rows in the range, and of those the first
+ * MAX_CANDIDATES_PER_BAND of other sources: all of a lookup's bands in one statement (a LIMITed
+ * primary-key range scan each, without a round trip from JavaScript per band). Returns the bands
+ * each found article (by rowid) matched on.
+ */
+export function bandHits(shared: SqliteDb, lookup: BandLookup): Map<number, number[]> {
+  const rows = shared.prepared<{ band: number; ids: string }>(`SELECT w.value AS band,
+    (SELECT json_group_array(article) FROM (SELECT article FROM (SELECT article, source, published FROM story_bands
+      WHERE band = w.value AND published BETWEEN ? AND ? ORDER BY published DESC LIMIT ?)
+      WHERE source NOT IN (SELECT value FROM json_each(?)) ORDER BY published DESC LIMIT ?)) AS ids
+    FROM json_each(?) w`).all(
+    lookup.from, lookup.to, BAND_SCAN_ROWS, JSON.stringify(lookup.sourceNumbers), MAX_CANDIDATES_PER_BAND, JSON.stringify(lookup.bands));
+  const bandsOf = new Map<number, number[]>();
+  for (const { band, ids } of rows) {
+    if (ids === '[]') continue;
+    for (const rowid of JSON.parse(ids) as number[]) {
+      const bands = bandsOf.get(rowid);
+      if (bands) bands.push(band);
+      else bandsOf.set(rowid, [band]);
+    }
+  }
+  return bandsOf;
+}
+
+/** The band rows of a signed article stored under `rowid`, in one statement. */
+export function insertBandRows(shared: SqliteDb, article: IndexedArticle, rowid: number | bigint): void {
+  if (!article.story) return;
+  shared.prepared(`INSERT OR IGNORE INTO story_bands (band, published, source, article)
+    SELECT value, ?, ?, ? FROM json_each(?)`).run(
+    article.published.getTime(), sourceNumber(article.sourceId), Number(rowid), JSON.stringify(article.story.bands));
+}
