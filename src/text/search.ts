@@ -53,9 +53,13 @@ export function searchableText(article: { title: string; summary: string; text: 
 
 /** The distinct stems of the words of folded fields (searchText's output) that inflect. */
 export function searchStems(folded: readonly string[]): string {
+  const seen = new Set<string>();
   const stems = new Set<string>();
   for (const field of folded) {
     for (const word of field === '' ? [] : field.split(' ')) {
+      // Each distinct word stemmed once: a text repeats most of its words.
+      if (seen.has(word)) continue;
+      seen.add(word);
       if (inflects(word)) stems.add(searchStem(word));
     }
   }
@@ -64,7 +68,10 @@ export function searchStems(folded: readonly string[]): string {
 
 /** Whether a word is long enough to carry an ending and has no digit (ППО, G7 and 2026 never inflect). */
 function inflects(letters: string): boolean {
-  return [...letters].length > MIN_STEM - 1 && !/\p{N}/u.test(letters);
+  // UTF-16 length bounds the letter count from above: only a short word needs its code points counted.
+  if (letters.length < MIN_STEM) return false;
+  if (letters.length < 2 * MIN_STEM && [...letters].length < MIN_STEM) return false;
+  return !/\p{N}/u.test(letters);
 }
 
 /**

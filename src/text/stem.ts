@@ -18,7 +18,8 @@ export function stem(word: string): string {
   const cut = Math.max(word.lastIndexOf('-'), 0);
   const head = word.slice(0, cut);
   const last = word.slice(cut);
-  const stripped = /\p{Script=Cyrillic}$/u.test(last) ? stripCyrillic(last) : stripLatin(last);
+  // An ASCII ending is never Cyrillic: most Latin words skip the Unicode script test.
+  const stripped = !endsInAscii(last) && /\p{Script=Cyrillic}$/u.test(last) ? stripCyrillic(last) : stripLatin(last);
   return head + stripped;
 }
 
@@ -47,7 +48,11 @@ const CYRILLIC_CASE_ENDING = /(?:ого|ому|ими|ами|ями|ам|ям|а
 
 /** The stem of a search word: its case ending with a consonant off, then stem(). */
 export function searchStem(word: string): string {
-  const ending = CYRILLIC_CASE_ENDING.exec(word)?.[0];
+  const ending = endsInAscii(word) ? undefined : CYRILLIC_CASE_ENDING.exec(word)?.[0];
   const trimmed = ending && [...word].length - ending.length >= MIN_STEM ? word.slice(0, -ending.length) : word;
   return stem(trimmed);
+}
+
+function endsInAscii(word: string): boolean {
+  return word.length > 0 && word.charCodeAt(word.length - 1) < 0x80;
 }
