@@ -24,7 +24,10 @@ export class SqliteArticles implements ArticleRepository {
   private readonly stmts;
   /** Set when a write may have taken an article out of some topic (see upsertArticles). */
   private topicsRewritten = false;
-  /** Pages read per query object: queryVersion and queryArticles of one request share one read. */
+  /**
+   * Pages read per query object, until its articles are read: queryVersion and queryArticles of one
+   * request (and of concurrent ones) share one read.
+   */
   private readonly pages = new WeakMap<ArticleQuery, { revision: number; read: Promise<PageRead> }>();
   /** Worker threads with read-only connections that run page reads (absent: they run here). */
   private readonly queries: QueryPool | undefined;
@@ -262,6 +265,9 @@ export class SqliteArticles implements ArticleRepository {
 
   async queryArticles(query: ArticleQuery): Promise<StoredArticle[]> {
     const ids = (await this.pageRows(query)).rows.map((r) => r.id);
+    // Its page is read: the route remembers the version, so keeping the rows too would hold a page of
+    // ids for every distinct URL asked at this revision (about 6 KB each, 60 MB for a flood of searches).
+    this.pages.delete(query);
     return this.queries ? this.queries.articles(ids, query.stories) : readArticles(this.shared, ids, query.stories);
   }
 
@@ -280,8 +286,8 @@ export class SqliteArticles implements ArticleRepository {
   }
 
   /**
-   * The page of one query object, remembered until the next write; concurrent callers share one read.
-   * With query workers the read runs there, else here.
+   * The page of one query object, remembered until the next write or its articles are read; concurrent
+   * callers share one read. With query workers the read runs there, else here.
    */
   private pageRows(query: ArticleQuery): Promise<PageRead> {
     const revision = this.shared.meta('revision');
