@@ -4,7 +4,7 @@
 import { describeError } from '../errors.ts';
 import { openStore } from '../store/store.ts';
 import type { RegroupJob, RegroupReply } from './regroup-thread.ts';
-import { regroupAndRecord } from './story-window.ts';
+import { DEFAULT_REGROUP_DAYS, regroupAndRecord } from './story-window.ts';
 
 export default async function regroupTask(job: RegroupJob): Promise<RegroupReply> {
   try {
@@ -13,7 +13,8 @@ export default async function regroupTask(job: RegroupJob): Promise<RegroupReply
     if (import.meta.url.endsWith('.ts')) (await import('tsx/esm/api')).register();
     const store = await openStore(job.databaseUrl, { ...job.options, queryWorkers: 0 });
     try {
-      const done = await regroupAndRecord(store, job.windowHours);
+      const flag = job.stop && new Int32Array(job.stop);
+      const done = await regroupAndRecord(store, job.windowHours, DEFAULT_REGROUP_DAYS, flag && (() => Atomics.load(flag, 0) === 1));
       return { kind: 'done', since: done.since.getTime(), result: done.result, ms: done.ms };
     } finally {
       await store.close();

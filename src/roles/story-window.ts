@@ -29,11 +29,11 @@ export type Regroup = (windowHours: number) => Promise<{ since: Date; result: Re
  * local article (content/) leads, as it would had it been stored first.
  */
 export async function regroupAndRecord(
-  store: ArticleStore, windowHours: number, days = DEFAULT_REGROUP_DAYS,
+  store: ArticleStore, windowHours: number, days = DEFAULT_REGROUP_DAYS, stopped?: () => boolean,
 ): Promise<{ since: Date; result: RegroupResult; ms: number }> {
   const started = Date.now();
   const since = new Date(started - days * DAY_MS);
-  const result = await store.regroupStories({ since, leadingSource: LOCAL_SOURCE_ID });
+  const result = await store.regroupStories({ since, leadingSource: LOCAL_SOURCE_ID, ...(stopped ? { stopped } : {}) });
   // Only after the whole regroup: an interrupted one leaves the old window, so the next start retries.
   await store.recordStoryWindow(windowHours);
   return { since, result, ms: Date.now() - started };
@@ -49,7 +49,8 @@ export async function regroupIfWindowChanged(
   store: ArticleStore, windowHours: number, log: Logger,
   options: { regroup?: Regroup; signal?: AbortSignal } = {},
 ): Promise<WindowCheck> {
-  const regroup = options.regroup ?? ((hours: number) => regroupAndRecord(store, hours));
+  const signal = options.signal;
+  const regroup = options.regroup ?? ((hours: number) => regroupAndRecord(store, hours, DEFAULT_REGROUP_DAYS, signal && (() => signal.aborted)));
   let from: number | undefined;
   try {
     from = await store.recordedStoryWindow();

@@ -65,7 +65,8 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerRole> {
   // time in this process; stopped at shutdown.
   const windowCheck = new SingleFlight<WindowCheck>();
   const stopping = new AbortController();
-  const checkStoryWindow = (): void => void windowCheck.run('story-window', async () => {
+  let regrouping: Promise<unknown> = Promise.resolve();
+  const checkStoryWindow = (): void => void (regrouping = windowCheck.run('story-window', async () => {
     const outcome = await regroupIfWindowChanged(store, env.databaseOptions.storyWindowHours, log.child({ module: 'stories' }), {
       signal: stopping.signal,
       ...(inMemory(env.databaseUrl) ? {} : {
@@ -74,7 +75,7 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerRole> {
     });
     if (outcome.kind === 'regrouped' && outcome.result.joined > 0) notify();
     return outcome;
-  });
+  }));
   sync.onAcquired(async () => {
     await syncLocal();
     checkStoryWindow();
@@ -117,7 +118,8 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerRole> {
     async stop() {
       clearInterval(websubTimer);
       stopping.abort();
-      await Promise.allSettled([contentWatcher.close(), scheduler.stop()]);
+      // A regroup stops before its next page (a second or so at most): its thread ends on its own.
+      await Promise.allSettled([contentWatcher.close(), scheduler.stop(), regrouping]);
       await Promise.allSettled([sync.stop(), ingestPool.close()]);
     },
   };

@@ -206,6 +206,20 @@ export interface RegroupOptions {
   since: Date;
   /** A source whose article leads when two stand-alone ones merge, whatever their dates (`local`). */
   leadingSource?: string;
+  /**
+   * Asked before each page (one transaction): true stops the regroup there with a RegroupStopped
+   * error, every page before it committed. How a shutdown stops a regroup on another thread without
+   * terminating the thread inside a statement (which aborts the whole process in better-sqlite3).
+   */
+  stopped?: () => boolean;
+}
+
+/** A regroup that stopped because `RegroupOptions.stopped` said so. */
+export class RegroupStopped extends Error {
+  constructor() {
+    super('regroup stopped before its next page');
+    this.name = 'RegroupStopped';
+  }
 }
 
 export interface RegroupResult {

@@ -5,6 +5,7 @@
 import type { PoolClient } from 'pg';
 import type { IndexedArticle } from '../../model.ts';
 import {
+  RegroupStopped,
   BAND_SCAN_ROWS, MAX_CANDIDATES_PER_BAND, REGROUP_PAGE, REGROUP_ROW_SELECT, regroupCandidate, regroupStep, signatureColumn, sourceNumber,
   type RegroupDecision, type RegroupOptions, type RegroupResult, type RegroupRow,
 } from '../stories.ts';
@@ -16,6 +17,7 @@ export async function regroupPostgres(shared: PgDb, windowMs: number, options: R
   const result: RegroupResult = { examined: 0, joined: 0 };
   let cursor = { published: Number.MIN_SAFE_INTEGER, id: '' };
   for (;;) {
+    if (options.stopped?.()) throw new RegroupStopped();
     const rows = await shared.query<{ id: string; published: string }>(`SELECT id, published FROM articles a
       WHERE story_signature IS NOT NULL AND story_id IS NULL AND published >= $1 AND (published, id) > ($2, $3)
       AND NOT EXISTS (SELECT 1 FROM articles c WHERE c.story_id = a.id) ORDER BY published, id LIMIT $4`,
@@ -24,6 +26,7 @@ export async function regroupPostgres(shared: PgDb, windowMs: number, options: R
     const last = rows[rows.length - 1]!;
     cursor = { published: Number(last.published), id: last.id };
     await shared.transaction(async (client) => {
+      if (options.stopped?.()) throw new RegroupStopped();
       const revision = await shared.nextRevision(client);
       const now = Date.now();
       let joined = 0;

@@ -4,6 +4,7 @@
 
 import type { IndexedArticle } from '../../model.ts';
 import {
+  RegroupStopped,
   REGROUP_PAGE, REGROUP_ROW_SELECT, regroupCandidate, regroupStep, signatureColumn, sourceNumber,
   type RegroupDecision, type RegroupOptions, type RegroupResult, type RegroupRow,
 } from '../stories.ts';
@@ -19,10 +20,13 @@ export async function regroupSqlite(shared: SqliteDb, windowMs: number, options:
     AND NOT EXISTS (SELECT 1 FROM articles c WHERE c.story_id = a.id) ORDER BY published, id LIMIT ?`);
   let cursor = { published: Number.MIN_SAFE_INTEGER, id: '' };
   for (;;) {
+    if (options.stopped?.()) throw new RegroupStopped();
     const rows = page.all(options.since.getTime(), cursor.published, cursor.published, cursor.id, REGROUP_PAGE);
     if (rows.length === 0) return result;
     cursor = rows[rows.length - 1]!;
     await shared.write(() => {
+      // Asked again once the write lock is held: a stop that came while waiting for it merges nothing.
+      if (options.stopped?.()) throw new RegroupStopped();
       const revision = shared.nextRevision();
       const now = Date.now();
       let joined = 0;
