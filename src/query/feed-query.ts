@@ -231,18 +231,17 @@ function applyCursor(name: 'before' | 'after'): Apply {
   };
 }
 
-/** Opaque, URL-safe paging cursor: the last item's publish instant and id. */
+/** A query readers rarely repeat word for word (a search, a date, a paging cursor): see src/cache/admission.ts. */
+export function isOneOff(query: ArticleQuery): boolean {
+  return query.terms !== undefined || query.since !== undefined || query.before !== undefined || query.after !== undefined;
+}
+
 /**
  * The articles a page's neighbours start from, for feeds (RFC 5005 next/previous) and topic pages
  * alike: older pages exist after an `after` page or a full one; newer ones after a `before` page, or
  * an `after` page that was full. A page cut short by its byte budget counts as full: it continues on
  * the side that was cut.
  */
-/** A query readers rarely repeat word for word (a search, a date, a paging cursor): see src/cache/admission.ts. */
-export function isOneOff(query: ArticleQuery): boolean {
-  return query.terms !== undefined || query.since !== undefined || query.before !== undefined || query.after !== undefined;
-}
-
 export function pageNeighbours<A>(query: ArticleQuery, articles: readonly A[], truncated = false): { older?: A; newer?: A } {
   const full = articles.length === query.limit || truncated;
   const first = articles[0];
@@ -253,6 +252,7 @@ export function pageNeighbours<A>(query: ArticleQuery, articles: readonly A[], t
   return out;
 }
 
+/** Opaque, URL-safe paging cursor: the last item's publish instant and id. */
 export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(`${cursor.published.getTime()}~${cursor.id}`, 'utf8').toString('base64url');
 }

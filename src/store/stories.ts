@@ -9,6 +9,8 @@ import { bandNumber, md5Hex, type StorySignature } from '../stories/signature.ts
 /** Default STORY_WINDOW_HOURS: how far apart in publication time two copies of a story may be. */
 export const DEFAULT_STORY_WINDOW_HOURS = 72;
 export const HOUR_MS = 3_600_000;
+/** The meta row holding the STORY_WINDOW_HOURS the stored stories were grouped with (absent: never recorded). */
+export const STORY_WINDOW_KEY = 'story_window_hours';
 
 /**
  * Candidates a band key yields at most (the newest in the window): a story told by many sources, or a

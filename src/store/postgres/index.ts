@@ -4,14 +4,11 @@
 import pg from 'pg';
 import { TidingsError, describeError } from '../../errors.ts';
 import { composeStore, type ArticleStore } from '../store.ts';
-import { DEFAULT_STORY_WINDOW_HOURS, HOUR_MS } from '../stories.ts';
+import { DEFAULT_STORY_WINDOW_HOURS, HOUR_MS, STORY_WINDOW_KEY } from '../stories.ts';
 import { PgArticles } from './articles.ts';
 import { describeTarget, migrate, PgDb, poolConfig, type PostgresOptions } from './db.ts';
 import { createPgSources } from './sources.ts';
 import { createPgSubscriptions } from './subscriptions.ts';
-
-/** The meta row holding the STORY_WINDOW_HOURS the stored stories were grouped with (absent: never recorded). */
-const STORY_WINDOW_KEY = 'story_window_hours';
 
 export async function openPostgresStore(
   databaseUrl: string, options: PostgresOptions = {}, storyWindowMs = DEFAULT_STORY_WINDOW_HOURS * HOUR_MS,

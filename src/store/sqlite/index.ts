@@ -3,15 +3,12 @@
 
 import { TidingsError, describeError } from '../../errors.ts';
 import { composeStore, type ArticleStore } from '../store.ts';
-import { DEFAULT_STORY_WINDOW_HOURS, HOUR_MS } from '../stories.ts';
+import { DEFAULT_STORY_WINDOW_HOURS, HOUR_MS, STORY_WINDOW_KEY } from '../stories.ts';
 import { SqliteArticles } from './articles.ts';
 import { migrate, openDatabase, SqliteDb, type SqliteOptions } from './db.ts';
 import { createQueryPool } from './query-pool.ts';
 import { createSqliteSources } from './sources.ts';
 import { createSqliteSubscriptions } from './subscriptions.ts';
-
-/** The meta row holding the STORY_WINDOW_HOURS the stored stories were grouped with (absent: never recorded). */
-const STORY_WINDOW_KEY = 'story_window_hours';
 
 export function openSqliteStore(path: string, options: SqliteOptions = {}, storyWindowMs = DEFAULT_STORY_WINDOW_HOURS * HOUR_MS): ArticleStore {
   const db = openDatabase(path);
