@@ -3,7 +3,7 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IndexedArticle } from '../src/model.ts';
+import type { ArticleQuery, IndexedArticle } from '../src/model.ts';
 import { htmlToText } from '../src/normalize/html.ts';
 import { searchableText, searchTerms } from '../src/text/search.ts';
 import type { ArticleStore } from '../src/store/store.ts';
@@ -288,6 +288,17 @@ export function runStoreContract(name: string, open: OpenFreshStore, options: { 
       assert.notEqual((await store.queryVersion({ topics: ['a'], limit: 50 })).tag, versionA.tag);
       assert.ok((await store.currentRevision()) > revision);
       assert.equal(await store.removeArticlesNotIn('local', keep), 0);
+    }));
+
+    test('the articles after a version are the page that version described, even when a write came between', () => withStore(open, async (store) => {
+      await store.upsertArticles([makeArticle(1, { topics: ['a'] }), makeArticle(2, { topics: ['a'] })]);
+      const query: ArticleQuery = { topics: ['a'], limit: 50 };
+      const version = await store.queryVersion(query);
+      await store.upsertArticles([makeArticle(3, { topics: ['a'] })]);
+      const described = await store.queryArticles(query);
+      assert.deepEqual(described.map((a) => a.title), ['Article 2', 'Article 1'], 'the page of the version read');
+      assert.deepEqual((await store.queryArticles(query)).map((a) => a.title), ['Article 3', 'Article 2', 'Article 1'], 'once: then the store as it is');
+      assert.notEqual((await store.queryVersion(query)).tag, version.tag);
     }));
 
     test('query versions change with additions and ignore unrelated topics', () => withStore(open, async (store) => {

@@ -101,7 +101,11 @@ export interface ArticleRepository {
   reclassify(select: (article: StoredArticle) => boolean, topicsOf: (article: StoredArticle) => string[]): Promise<number>;
   getArticle(id: string): Promise<StoredArticle | undefined>;
   getArticleBySlug(slug: string): Promise<StoredArticle | undefined>;
-  /** Newest first, by (published desc, id desc). */
+  /**
+   * Newest first, by (published desc, id desc). After queryVersion(query) with the same query object,
+   * the page that version described (once), even if a write came between: a body then always matches
+   * the version it is sent or delivered as.
+   */
   queryArticles(query: ArticleQuery): Promise<StoredArticle[]>;
   queryVersion(query: ArticleQuery): Promise<QueryVersion>;
   /**

@@ -15,8 +15,11 @@ const PAGE_SIZE = 500;
 
 export class PgArticles implements ArticleRepository {
   private readonly shared: PgDb;
-  /** The last page computed: queryVersion and queryArticles of one request share it. */
-  private lastPage: { query: ArticleQuery; revision: number; rows: PageRow[] } | undefined;
+  /**
+   * Pages read per query object by queryVersion, until queryArticles takes its page (see there): the
+   * articles of a request are then those its version described, even when a write came between.
+   */
+  private readonly pages = new WeakMap<ArticleQuery, { revision: number; rows: Promise<PageRow[]> }>();
 
   /** STORY_WINDOW_HOURS in milliseconds. */
   private readonly storyWindowMs: number;
@@ -109,8 +112,15 @@ export class PgArticles implements ArticleRepository {
     return row && toArticle(row, (await this.sourcesOfPage([row.id])).get(row.id) ?? []);
   }
 
+  /**
+   * The articles of the page the query object's last queryVersion described (read afresh when there was
+   * none): a WebSub hub that claimed a version delivers exactly that page, and a route's body matches
+   * its ETag, even when a write lands between the two reads.
+   */
   async queryArticles(query: ArticleQuery): Promise<StoredArticle[]> {
-    const ids = (await this.pageRows(query)).map((r) => r.id);
+    const known = this.pages.get(query);
+    this.pages.delete(query);
+    const ids = (await (known?.rows ?? matchingRows(this.shared, query))).map((r) => r.id);
     if (ids.length === 0) return [];
     const [rows, sources, related] = await Promise.all([
       this.shared.query<PublishedRow>(`SELECT ${PUBLISHED_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')} FROM unnest($1::text[]) AS k(id) JOIN articles a ON a.id = k.id`, [ids]),
@@ -149,13 +159,17 @@ export class PgArticles implements ArticleRepository {
     return byArticle;
   }
 
-  /** matchingRows for one query object, remembered until the next write this process knows of. */
+  /** matchingRows for one query object, remembered until the next write this process knows of or its articles are read. */
   private async pageRows(query: ArticleQuery): Promise<PageRow[]> {
     const revision = await this.shared.currentRevision();
-    const known = this.lastPage;
-    if (known && known.query === query && known.revision === revision) return known.rows;
-    const rows = await matchingRows(this.shared, query);
-    this.lastPage = { query, revision, rows };
+    const known = this.pages.get(query);
+    if (known && known.revision === revision) return known.rows;
+    const rows = matchingRows(this.shared, query);
+    this.pages.set(query, { revision, rows });
+    // A failed read is not remembered: the next call with this query reads again.
+    rows.catch(() => {
+      if (this.pages.get(query)?.rows === rows) this.pages.delete(query);
+    });
     return rows;
   }
 

@@ -263,11 +263,17 @@ export class SqliteArticles implements ArticleRepository {
     return row && toArticle(row, this.sourcesOf(row.id));
   }
 
+  /**
+   * The articles of the page the query object's last queryVersion described (read afresh when there was
+   * none): a WebSub hub that claimed a version delivers exactly that page, and a route's body matches
+   * its ETag, even when a write lands between the two reads. The page is forgotten then: the route
+   * remembers the version, and keeping the rows too would hold a page of ids for every distinct URL
+   * asked at this revision (about 6 KB each, 60 MB for a flood of searches).
+   */
   async queryArticles(query: ArticleQuery): Promise<StoredArticle[]> {
-    const ids = (await this.pageRows(query)).rows.map((r) => r.id);
-    // Its page is read: the route remembers the version, so keeping the rows too would hold a page of
-    // ids for every distinct URL asked at this revision (about 6 KB each, 60 MB for a flood of searches).
+    const known = this.pages.get(query);
     this.pages.delete(query);
+    const ids = (await (known?.read ?? this.readPage(query))).rows.map((r) => r.id);
     return this.queries ? this.queries.articles(ids, query.stories) : readArticles(this.shared, ids, query.stories);
   }
 
@@ -287,19 +293,24 @@ export class SqliteArticles implements ArticleRepository {
 
   /**
    * The page of one query object, remembered until the next write or its articles are read; concurrent
-   * callers share one read. With query workers the read runs there, else here.
+   * callers share one read.
    */
   private pageRows(query: ArticleQuery): Promise<PageRead> {
     const revision = this.shared.meta('revision');
     const known = this.pages.get(query);
     if (known && known.revision === revision) return known.read;
-    const read = this.queries ? this.queries.page(query) : Promise.resolve().then(() => readPage(this.shared, query));
+    const read = this.readPage(query);
     this.pages.set(query, { revision, read });
     // A failed read is not remembered: the next call with this query reads again.
     read.catch(() => {
       if (this.pages.get(query)?.read === read) this.pages.delete(query);
     });
     return read;
+  }
+
+  /** With query workers the read runs there, else here. */
+  private readPage(query: ArticleQuery): Promise<PageRead> {
+    return this.queries ? this.queries.page(query) : Promise.resolve().then(() => readPage(this.shared, query));
   }
 
   async countByTopic(options: TopicCountOptions = {}): Promise<Map<string, number>> {
