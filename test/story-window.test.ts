@@ -227,9 +227,8 @@ describe('the worker role at start', () => {
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const stopped = worker.stop();
       // The thread is not terminated inside SQLite (that aborts the process): the shutdown waits for
-      // its page in flight, which, given the lock, sees the stop and rolls back.
+      // its page in flight (if it got that far), which, given the lock, sees the stop and rolls back.
       await new Promise((resolve) => setTimeout(resolve, 200));
-      assert.ok(!said(/stopped by shutdown/), 'the page in flight is still waiting for the lock');
       other.exec('ROLLBACK');
       await stopped;
       assert.ok(said(/stopped by shutdown/), JSON.stringify(lines()));
