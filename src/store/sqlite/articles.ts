@@ -14,7 +14,7 @@ import type { SqliteDb } from './db.ts';
 import { readArticles, readPage, type PageRead } from './page-query.ts';
 import type { QueryPool } from './query-pool.ts';
 import { addMissingSignaturesSqlite, regroupSqlite } from './regroup.ts';
-import { bandHits, insertBandRows } from './story-bands.ts';
+import { bandHits, insertBandRows, type SignedRow } from './story-bands.ts';
 import { searchableText } from '../../text/search.ts';
 
 type StoredRow = ArticleRow & { rowid: number };
@@ -97,10 +97,14 @@ export class SqliteArticles implements ArticleRepository {
       const now = Date.now();
       this.topicsRewritten = false;
       const stories = this.storyPool(articles);
+      // Band rows are read only by the next batch's lookup (this one's pool holds its own articles):
+      // they are written together, after the loop.
+      const signed: SignedRow[] = [];
       for (const article of articles) {
-        const outcome = this.upsertOne(article, revision, now, stories);
+        const outcome = this.upsertOne(article, revision, now, stories, signed);
         result[outcome]++;
       }
+      insertBandRows(this.shared, signed);
       // Rewriting an existing article's topics can take it out of a topic query, which no remaining
       // row of that query would show: it counts like a deletion. A new article's first topics do not.
       if (this.topicsRewritten) this.shared.markRemoval(revision, now);
@@ -118,7 +122,7 @@ export class SqliteArticles implements ArticleRepository {
     return new StoryPool(rows.map(({ rowid, ...r }) => ({ ...r, bands: bandsOf.get(rowid) ?? [] })));
   }
 
-  private upsertOne(incoming: IndexedArticle, revision: number, now: number, stories: StoryPool): keyof UpsertResult {
+  private upsertOne(incoming: IndexedArticle, revision: number, now: number, stories: StoryPool, signed: SignedRow[]): keyof UpsertResult {
     // The same article reached through another source (another guid, same canonical URL) is one article.
     const existing = this.stmts.byId.get(incoming.id) ?? (matchedByUrl(incoming) ? this.stmts.byUrl.get(incoming.url) : undefined);
     const article = existing ? withFirstSeenDates(incoming, existing) : incoming;
@@ -130,7 +134,7 @@ export class SqliteArticles implements ArticleRepository {
       // A new id has no topic rows yet (deleting an article deletes its topics first): nothing to clear.
       this.insertTopics(article.id, article.topics, article.published.getTime());
       this.stmts.addSource.run(article.id, article.sourceId);
-      insertBandRows(this.shared, article, lastInsertRowid);
+      signed.push({ article, rowid: lastInsertRowid });
       stories.add(article, storyId);
       if (storyId) this.joinStory(storyId, article, revision, now);
       return 'inserted';
