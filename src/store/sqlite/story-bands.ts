@@ -45,14 +45,10 @@ export interface SignedRow {
   rowid: number | bigint;
 }
 
-/** Band rows bound per INSERT: a multiple of 16 (an article's bands), 1,024 parameters. */
-const ROWS_PER_INSERT = 256;
-
 /**
  * The band rows of a batch of signed articles, sorted by key, in a few multi-row INSERTs instead of
  * one statement per article: the rows land in the B-tree in order, and JavaScript crosses into SQLite
- * once per 256 rows. A short last chunk is padded to a multiple of 16 rows with its own last row
- * (ignored as a duplicate), so 16 statement texts serve every batch.
+ * once per 256 rows.
  */
 export function insertBandRows(shared: SqliteDb, signed: readonly SignedRow[]): void {
   const rows: [number, number, number, number][] = [];
@@ -63,11 +59,5 @@ export function insertBandRows(shared: SqliteDb, signed: readonly SignedRow[]): 
     for (const band of article.story.bands) rows.push([band, published, source, Number(rowid)]);
   }
   rows.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[3] - b[3]);
-  for (let at = 0; at < rows.length; at += ROWS_PER_INSERT) {
-    const chunk = rows.slice(at, at + ROWS_PER_INSERT);
-    const size = chunk.length === ROWS_PER_INSERT ? ROWS_PER_INSERT : 16 * Math.ceil(chunk.length / 16);
-    while (chunk.length < size) chunk.push(chunk[chunk.length - 1]!);
-    shared.prepared(`INSERT OR IGNORE INTO story_bands (band, published, source, article) VALUES ${'(?, ?, ?, ?), '.repeat(size - 1)}(?, ?, ?, ?)`)
-      .run(...chunk.flat());
-  }
+  shared.insertOrIgnore('story_bands', ['band', 'published', 'source', 'article'], rows);
 }
