@@ -17,7 +17,6 @@ import { bandHits } from './story-bands.ts';
 import { ArticleBatch, type StoredRow } from './article-batch.ts';
 import { searchableText } from '../../text/search.ts';
 
-
 export class SqliteArticles implements ArticleRepository {
   private readonly shared: SqliteDb;
   private readonly stmts;
