@@ -6,7 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { migrate, openDatabase, SqliteDb } from '../src/store/sqlite/db.ts';
 import { migrations } from '../src/store/sqlite/migrations.ts';
+import { bandHits, insertBandRows, movePendingBands, type BandLookup, type SignedRow } from '../src/store/sqlite/story-bands.ts';
+import { BAND_SCAN_ROWS, MAX_CANDIDATES_PER_BAND, sourceNumber } from '../src/store/stories.ts';
 import { openStore } from '../src/store/store.ts';
 import { searchTerms } from '../src/text/search.ts';
 import { makeArticle, runStoreContract } from './store.contract.ts';
@@ -164,5 +167,57 @@ test('another process\'s writes to the same file are seen within a second', asyn
     await Promise.all([server.close(), cli.close()]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('story band rows wait in story_bands_pending, move into story_bands in key order, and a lookup finds the same candidates wherever they are', () => {
+  // 60 signed articles of 3 sources over 5 dates (many ties), sharing bands 1-3, one band of their own each.
+  const signedRows: SignedRow[] = Array.from({ length: 60 }, (_, i) => ({
+    rowid: i + 1,
+    article: makeArticle(i % 5, { id: `a${i}`, sourceId: `s${i % 3}`, story: { lang: 'en', sketch: [], bands: [1 + (i % 3), 1 + ((i + 1) % 3), 100 + i], numbers: [], names: [] } }),
+  }));
+  const open = () => {
+    const db = openDatabase(':memory:');
+    migrate(db, ':memory:');
+    return { db, shared: new SqliteDb(db, ':memory:') };
+  };
+  const count = (db: ReturnType<typeof openDatabase>, table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  // Split: the first 25 moved into story_bands, the rest pending; then all pending; then all moved by the limit.
+  const split = open();
+  insertBandRows(split.shared, signedRows.slice(0, 25), Infinity);
+  movePendingBands(split.shared);
+  insertBandRows(split.shared, signedRows.slice(25), Infinity);
+  assert.deepEqual([count(split.db, 'story_bands'), count(split.db, 'story_bands_pending')], [75, 105]);
+  const pending = open();
+  insertBandRows(pending.shared, signedRows, Infinity);
+  const moved = open();
+  insertBandRows(moved.shared, signedRows.slice(0, 30), 100);
+  assert.deepEqual([count(moved.db, 'story_bands'), count(moved.db, 'story_bands_pending')], [0, 90], 'under the limit rows wait');
+  insertBandRows(moved.shared, signedRows.slice(30), 100);
+  assert.deepEqual([count(moved.db, 'story_bands'), count(moved.db, 'story_bands_pending')], [180, 0], 'at the limit they move');
+
+  // The rule, computed here: per band the newest BAND_SCAN_ROWS rows in range (newest date, then
+  // highest rowid first), of those the first MAX_CANDIDATES_PER_BAND not of the excluded sources.
+  const expected = (lookup: BandLookup) => {
+    const hits = new Map<number, number[]>();
+    for (const band of lookup.bands) {
+      const rows = signedRows.filter((r) => r.article.story!.bands.includes(band) && r.article.published.getTime() >= lookup.from && r.article.published.getTime() <= lookup.to)
+        .sort((a, b) => b.article.published.getTime() - a.article.published.getTime() || Number(b.rowid) - Number(a.rowid)).slice(0, BAND_SCAN_ROWS)
+        .filter((r) => !lookup.sourceNumbers.includes(sourceNumber(r.article.sourceId))).slice(0, MAX_CANDIDATES_PER_BAND);
+      for (const r of rows) hits.set(Number(r.rowid), [...(hits.get(Number(r.rowid)) ?? []), band]);
+    }
+    return [...hits].sort((a, b) => a[0] - b[0]);
+  };
+  const lookups: BandLookup[] = [
+    { bands: [1, 2, 3], from: 0, to: Number.MAX_SAFE_INTEGER, sourceNumbers: [] },
+    { bands: [2, 107, 155], from: makeArticle(1).published.getTime(), to: makeArticle(3).published.getTime(), sourceNumbers: [sourceNumber('s1')] },
+    { bands: [1, 3], from: 0, to: makeArticle(2).published.getTime(), sourceNumbers: [sourceNumber('s0'), sourceNumber('s2')] },
+  ];
+  for (const lookup of lookups) {
+    const want = expected(lookup);
+    assert.ok(want.length > 0);
+    for (const { shared } of [split, pending, moved]) {
+      assert.deepEqual([...bandHits(shared, lookup)].map(([id, bands]) => [id, [...bands].sort()] as const).sort((a, b) => a[0] - b[0]), want);
+    }
   }
 });

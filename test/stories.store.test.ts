@@ -285,7 +285,7 @@ runStoryContract('sqlite', (options) => openStore('sqlite::memory:', options), a
       db.transaction(() => {
         const signed = db.prepare<[], { id: string; published: number; story_signature: string }>(
           `SELECT id, published, story_signature FROM articles WHERE story_signature IS NOT NULL`).all();
-        db.exec(`DROP TRIGGER story_bands_delete; DROP TABLE story_bands;
+        db.exec(`DROP TRIGGER story_bands_delete; DROP TABLE story_bands; DROP TABLE story_bands_pending;
           CREATE TABLE story_bands (band TEXT NOT NULL, published INTEGER NOT NULL, article_id TEXT NOT NULL,
             PRIMARY KEY (band, published, article_id)) WITHOUT ROWID;
           CREATE TRIGGER story_bands_delete AFTER DELETE ON articles WHEN old.story_signature IS NOT NULL BEGIN

@@ -4,8 +4,7 @@
 
 import type { ArticleQuery, IndexedArticle, StoredArticle } from '../../model.ts';
 import {
-  contentHash, pageVersion, PUBLISHED_COLUMNS, sameSet, toArticle, toArticleRow, withFirstSeenDates, matchedByUrl,
-  type ArticleRow, type PublishedRow,
+  contentHash, pageVersion, PUBLISHED_COLUMNS, sameSet, toArticle, toArticleRow, withFirstSeenDates, type PublishedRow,
 } from '../rows.ts';
 import type { ArticleRepository, QueryVersion, TopicCountOptions, UpsertResult } from '../store.ts';
 import { chooseStory, lookupRange, storyCounts, storyTopics, StoryPool, type CandidateRow } from '../stories.ts';
@@ -14,10 +13,9 @@ import type { SqliteDb } from './db.ts';
 import { readArticles, readPage, type PageRead } from './page-query.ts';
 import type { QueryPool } from './query-pool.ts';
 import { addMissingSignaturesSqlite, regroupSqlite } from './regroup.ts';
-import { bandHits, insertBandRows } from './story-bands.ts';
+import { bandHits } from './story-bands.ts';
+import { ArticleBatch, type StoredRow } from './article-batch.ts';
 import { searchableText } from '../../text/search.ts';
-
-type StoredRow = ArticleRow & { rowid: number };
 
 export class SqliteArticles implements ArticleRepository {
   private readonly shared: SqliteDb;
@@ -41,9 +39,7 @@ export class SqliteArticles implements ArticleRepository {
     this.storyWindowMs = storyWindowMs;
     const { db } = shared;
     this.stmts = {
-      byId: db.prepare<[string], StoredRow>(`SELECT rowid, * FROM articles WHERE id = ?`),
       publishedById: db.prepare<[string], PublishedRow>(`SELECT ${PUBLISHED_COLUMNS} FROM articles WHERE id = ?`),
-      byUrl: db.prepare<[string], StoredRow>(`SELECT rowid, * FROM articles WHERE url = ? LIMIT 1`),
       bySlug: db.prepare<[string], PublishedRow>(`SELECT ${PUBLISHED_COLUMNS} FROM articles WHERE slug = ?`),
       insert: db.prepare(`INSERT INTO articles (id, slug, title, url, summary, content_html, published,
         updated, authors, language, source_id, categories, topics, image, enclosures, story_id, story_signature, content_hash, revision, changed_at)
@@ -62,7 +58,6 @@ export class SqliteArticles implements ArticleRepository {
       setTopics: db.prepare(`UPDATE articles SET topics = ?, revision = ?, changed_at = ? WHERE id = ?`),
       deleteTopics: db.prepare(`DELETE FROM article_topics WHERE article_id = ?`),
       insertTopic: db.prepare(`INSERT OR IGNORE INTO article_topics (topic, published, article_id) VALUES (?, ?, ?)`),
-      addSource: db.prepare(`INSERT OR IGNORE INTO article_sources (article_id, source_id) VALUES (?, ?)`),
       sourcesOf: db.prepare<[string], { source_id: string }>(`SELECT source_id FROM article_sources WHERE article_id = ? ORDER BY source_id`),
       idsOfSource: db.prepare<[string], { article_id: string }>(`SELECT article_id FROM article_sources WHERE source_id = ?`),
       dropSource: db.prepare(`DELETE FROM article_sources WHERE article_id = ? AND source_id = ?`),
@@ -77,7 +72,7 @@ export class SqliteArticles implements ArticleRepository {
         source_id, published, story_signature FROM articles WHERE rowid IN (SELECT value FROM json_each(?))
         AND source_id NOT IN (SELECT value FROM json_each(?)) AND story_signature IS NOT NULL`),
       // What a joining copy changes of its leader: not the whole row (its body is kilobytes).
-      leaderTopics: db.prepare<[string], { topics: string; published: number }>(`SELECT topics, published FROM articles WHERE id = ?`),
+      leaderTopics: db.prepare<[string], { url: string; topics: string; published: number }>(`SELECT url, topics, published FROM articles WHERE id = ?`),
       // One UPDATE: SQLite rewrites the whole record, its body's overflow pages too, at every one.
       joinStory: db.prepare(`UPDATE articles SET updated = max(updated + 1, ?), topics = ?, revision = ?, changed_at = ? WHERE id = ?`),
       // A removed leader hands its story to its earliest remaining copy.
@@ -97,10 +92,12 @@ export class SqliteArticles implements ArticleRepository {
       const now = Date.now();
       this.topicsRewritten = false;
       const stories = this.storyPool(articles);
+      const batch = new ArticleBatch(this.shared, articles);
       for (const article of articles) {
-        const outcome = this.upsertOne(article, revision, now, stories);
+        const outcome = this.upsertOne(article, revision, now, stories, batch);
         result[outcome]++;
       }
+      batch.finish();
       // Rewriting an existing article's topics can take it out of a topic query, which no remaining
       // row of that query would show: it counts like a deletion. A new article's first topics do not.
       if (this.topicsRewritten) this.shared.markRemoval(revision, now);
@@ -118,24 +115,25 @@ export class SqliteArticles implements ArticleRepository {
     return new StoryPool(rows.map(({ rowid, ...r }) => ({ ...r, bands: bandsOf.get(rowid) ?? [] })));
   }
 
-  private upsertOne(incoming: IndexedArticle, revision: number, now: number, stories: StoryPool): keyof UpsertResult {
+  private upsertOne(incoming: IndexedArticle, revision: number, now: number, stories: StoryPool, batch: ArticleBatch): keyof UpsertResult {
     // The same article reached through another source (another guid, same canonical URL) is one article.
-    const existing = this.stmts.byId.get(incoming.id) ?? (matchedByUrl(incoming) ? this.stmts.byUrl.get(incoming.url) : undefined);
+    const existing = batch.find(incoming);
     const article = existing ? withFirstSeenDates(incoming, existing) : incoming;
     const hash = contentHash(article);
     if (!existing) {
       const storyId = chooseStory(article, stories.candidatesOf(article), this.storyWindowMs);
       const { lastInsertRowid } = this.stmts.insert.run(toArticleRow(article, hash, article.updated.getTime(), revision, now, storyId));
+      batch.wrote(article.id, article.url);
       this.indexText(lastInsertRowid, article);
       // A new id has no topic rows yet (deleting an article deletes its topics first): nothing to clear.
-      this.insertTopics(article.id, article.topics, article.published.getTime());
-      this.stmts.addSource.run(article.id, article.sourceId);
-      insertBandRows(this.shared, article, lastInsertRowid);
+      batch.addTopics(article.id, article.topics, article.published.getTime());
+      batch.addSource(article.id, article.sourceId);
+      batch.signed.push({ article, rowid: lastInsertRowid });
       stories.add(article, storyId);
-      if (storyId) this.joinStory(storyId, article, revision, now);
+      if (storyId) this.joinStory(storyId, article, revision, now, batch);
       return 'inserted';
     }
-    this.stmts.addSource.run(existing.id, article.sourceId);
+    batch.addSource(existing.id, article.sourceId);
     const storedTopics = JSON.parse(existing.topics) as string[];
     if (existing.source_id !== article.sourceId && existing.id !== article.id) {
       // A second source's copy: keep the first copy's text, but the article now belongs to both sources' topics.
@@ -143,7 +141,8 @@ export class SqliteArticles implements ArticleRepository {
       if (sameSet(merged, storedTopics)) return 'unchanged';
       this.topicsRewritten = true;
       this.stmts.setTopics.run(JSON.stringify(merged), revision, now, existing.id);
-      this.writeTopics(existing.id, merged, existing.published);
+      batch.wrote(existing.id, existing.url);
+      this.writeTopics(existing.id, merged, existing.published, batch);
       return 'updated';
     }
     if (existing.content_hash === hash) {
@@ -154,7 +153,8 @@ export class SqliteArticles implements ArticleRepository {
       if (sameSet(storedTopics, topics)) return 'unchanged';
       this.topicsRewritten = true;
       this.stmts.setTopics.run(JSON.stringify(topics), revision, now, existing.id);
-      this.writeTopics(existing.id, topics, existing.published);
+      batch.wrote(existing.id, existing.url);
+      this.writeTopics(existing.id, topics, existing.published, batch);
       return 'updated';
     }
     const topics = storyTopics(article.topics, this.stmts.followerTopics.all(existing.id));
@@ -162,10 +162,11 @@ export class SqliteArticles implements ArticleRepository {
     // Changed: `updated` must move forward even when the source does not say so.
     const updated = article.updated.getTime() > existing.updated ? article.updated.getTime() : Math.max(now, existing.updated + 1);
     this.stmts.update.run(toArticleRow({ ...article, id: existing.id, topics }, hash, updated, revision, now));
+    batch.wrote(existing.id, existing.url, article.url);
     this.stmts.unindexText.run(existing.rowid);
     this.stmts.unindexStems.run(existing.rowid);
     this.indexText(existing.rowid, article);
-    this.writeTopics(existing.id, topics, article.published.getTime());
+    this.writeTopics(existing.id, topics, article.published.getTime(), batch);
     return 'updated';
   }
 
@@ -173,14 +174,15 @@ export class SqliteArticles implements ArticleRepository {
    * Another source's copy joined the story: its leader keeps its id (readers must not see it as new)
    * but its `updated` moves, and it now belongs to the copy's topics too.
    */
-  private joinStory(leaderId: string, copy: IndexedArticle, revision: number, now: number): void {
+  private joinStory(leaderId: string, copy: IndexedArticle, revision: number, now: number, batch: ArticleBatch): void {
     const leader = this.stmts.leaderTopics.get(leaderId);
     if (!leader) return;
     const topics = JSON.parse(leader.topics) as string[];
     const merged = [...new Set([...topics, ...copy.topics])];
     this.stmts.joinStory.run(copy.updated.getTime(), JSON.stringify(merged), revision, now, leaderId);
+    batch.wrote(leaderId, leader.url);
     // The leader's topic rows stay; only the copy's new topics are added.
-    if (!sameSet(merged, topics)) this.insertTopics(leaderId, merged.filter((t) => !topics.includes(t)), leader.published);
+    if (!sameSet(merged, topics)) batch.addTopics(leaderId, merged.filter((t) => !topics.includes(t)), leader.published);
   }
 
   /** A removed leader hands its story to its earliest remaining copy, which keeps its own id. */
@@ -198,12 +200,10 @@ export class SqliteArticles implements ArticleRepository {
     if (s.stems !== '') this.stmts.indexStems.run(rowid, s.stems);
   }
 
-  private writeTopics(id: string, topics: string[], published: number): void {
+  /** Replaces an article's topic rows; within a batch, after the rows the batch deferred. */
+  private writeTopics(id: string, topics: string[], published: number, batch?: ArticleBatch): void {
+    batch?.flushTopics();
     this.stmts.deleteTopics.run(id);
-    this.insertTopics(id, topics, published);
-  }
-
-  private insertTopics(id: string, topics: string[], published: number): void {
     for (const topic of topics) this.stmts.insertTopic.run(topic, published, id);
   }
 

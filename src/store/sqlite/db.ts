@@ -103,6 +103,22 @@ export class SqliteDb {
     }
   }
 
+  /**
+   * `INSERT OR IGNORE` of many rows in multi-row statements of up to 256 rows: one crossing into SQLite
+   * per chunk instead of one per row. A short last chunk is padded with copies of its last row, which
+   * the statement ignores as duplicates.
+   */
+  insertOrIgnore(table: string, columns: readonly string[], rows: readonly Param[][]): void {
+    const tuple = `(${marks(columns)})`;
+    for (let at = 0; at < rows.length; at += ROWS_PER_INSERT) {
+      const chunk = rows.slice(at, at + ROWS_PER_INSERT);
+      const size = Math.min(ROWS_PER_INSERT, ROW_STEP * Math.ceil(chunk.length / ROW_STEP));
+      while (chunk.length < size) chunk.push(chunk[chunk.length - 1]!);
+      this.prepared(`INSERT OR IGNORE INTO ${table} (${columns.join(', ')}) VALUES ${Array<string>(size).fill(tuple).join(', ')}`)
+        .run(...chunk.flat());
+    }
+  }
+
   meta(key: 'revision' | 'deleted_revision' | 'deleted_at'): number {
     return this.prepared<{ value: number }>(`SELECT value FROM meta WHERE key = ?`).get(key)?.value ?? 0;
   }
@@ -132,6 +148,11 @@ export class SqliteDb {
     return this.knownRevision.value;
   }
 }
+
+/** Rows bound per statement of SqliteDb.insertOrIgnore (4 columns: 1,024 parameters). */
+const ROWS_PER_INSERT = 256;
+/** A short last chunk is padded to a multiple of this many rows, so a table needs few statement texts. */
+const ROW_STEP = 16;
 
 /** At open nothing is served yet, so waiting for another process's lock may block. */
 const OPEN_BUSY_TIMEOUT_MS = 10_000;

@@ -10,7 +10,7 @@ import {
 } from '../stories.ts';
 import { sameSet } from '../rows.ts';
 import type { SqliteDb } from './db.ts';
-import { bandHits, insertBandRows } from './story-bands.ts';
+import { bandHits, insertBandRows, type SignedRow } from './story-bands.ts';
 
 export async function regroupSqlite(shared: SqliteDb, windowMs: number, options: RegroupOptions): Promise<RegroupResult> {
   const result: RegroupResult = { examined: 0, joined: 0 };
@@ -90,13 +90,12 @@ export async function addMissingSignaturesSqlite(shared: SqliteDb, articles: rea
   if (unsigned.size === 0) return 0;
   return shared.write(() => {
     const sign = shared.prepared<{ rowid: number }>(`UPDATE articles SET story_signature = ? WHERE id = ? AND story_signature IS NULL RETURNING rowid`);
-    let count = 0;
+    const stored: SignedRow[] = [];
     for (const article of signed.filter((a) => unsigned.has(a.id))) {
       const updated = sign.get(signatureColumn(article), article.id);
-      if (!updated) continue;
-      insertBandRows(shared, article, updated.rowid);
-      count++;
+      if (updated) stored.push({ article, rowid: updated.rowid });
     }
-    return count;
+    insertBandRows(shared, stored);
+    return stored.length;
   });
 }
