@@ -9,7 +9,7 @@ import { parseDate } from '../normalize/dates.ts';
 import { normalizeItem } from '../normalize/normalize.ts';
 import { parseFeed, type FeedFormat, type ParsedFeed, type ParsedItem } from '../parse/index.ts';
 import { itemText, splitItems, withItems, type ItemSplit } from '../parse/item-split.ts';
-import { storySignatureOfWords } from '../stories/signature.ts';
+import { StemHashes, storySignatureOfWords } from '../stories/signature.ts';
 import { foldArticle, WordStems } from '../text/search.ts';
 import { VERSION } from '../version.ts';
 import { digest } from './hashes.ts';
@@ -133,10 +133,12 @@ function finish(
     if (known.parsed.has(parsed)) itemHashes.push(entry);
     else changed.push({ ...candidate, entry });
   }
-  // One job's articles share most of their words: each distinct one is stemmed once, for the index and the signature.
+  // One job's articles share most of their words: each distinct one is stemmed once, for the index and
+  // the signature, and each distinct stem hashed once for the signature.
   const stems = new WordStems();
+  const hashes = new StemHashes();
   const articles = normalizeAll(changed, feed, job, warnings, itemHashes);
-  for (const article of articles) completeArticle(article, compiled, job.source, stems);
+  for (const article of articles) completeArticle(article, compiled, job.source, stems, hashes);
   const outcome: FeedOutcome & { kind: 'ok' } = {
     kind: 'ok', format: feed.format, itemCount: counts.itemCount, articles,
     unchangedItems: counts.kept - changed.length, itemHashes, warnings,
@@ -152,11 +154,11 @@ function finish(
  * topics, its fields folded for the full-text index — here, in the worker: the store would otherwise
  * do it on the serving thread — and its story signature, from the words the folding handed on.
  */
-function completeArticle(article: IndexedArticle, compiled: CompiledTopics, source: Source, stems: WordStems): void {
+function completeArticle(article: IndexedArticle, compiled: CompiledTopics, source: Source, stems: WordStems, hashes: StemHashes): void {
   article.topics = classify(article, compiled, source, article.text);
   const folded = foldArticle(article, stems);
   article.searchable = folded.searchable;
-  const story = storySignatureOfWords(article.title, article.text, article.language, folded.words, stems);
+  const story = storySignatureOfWords(article.title, article.text, article.language, folded.words, stems, hashes);
   if (story) article.story = story;
 }
 

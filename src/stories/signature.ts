@@ -41,25 +41,28 @@ export function storySignature(
 }
 
 /**
- * storySignature from the words foldArticle handed on, stemmed through the same `stems` (the ingest
- * worker's, for one feed job): what the search index stemmed already is not stemmed again.
+ * storySignature from the words foldArticle handed on, stemmed through the same `stems` and hashed
+ * through `hashes` (the ingest worker's, for one feed job): what the search index stemmed already is
+ * not stemmed again, and a stem another article of the feed has is not hashed again.
  */
 export function storySignatureOfWords(
-  title: string, text: string, language: string | undefined, words: FoldedArticle['words'], stems: WordStems,
+  title: string, text: string, language: string | undefined, words: FoldedArticle['words'], stems: WordStems, hashes: StemHashes,
 ): StorySignature | undefined {
   const lead = words.title.length >= MAX_WORDS ? words.title.slice(0, MAX_WORDS) : words.title.concat(words.text.slice(0, MAX_WORDS - words.title.length));
-  return signatureOf(title, text, language, lead, stems);
+  return signatureOf(title, text, language, lead, stems, hashes);
 }
 
-function signatureOf(title: string, text: string, language: string | undefined, lead: readonly string[], memo: WordStems): StorySignature | undefined {
+function signatureOf(
+  title: string, text: string, language: string | undefined, lead: readonly string[], memo: WordStems, hashes = new StemHashes(),
+): StorySignature | undefined {
   const lang = language?.toLowerCase().split('-')[0];
   if (!lang) return undefined;
   const stems = new Set<string>();
   for (const word of lead) {
-    if (word.length > 2 && !ALL_DIGITS.test(word)) stems.add(memo.stem(word));
+    if (word.length > 2 && !isNumber(word)) stems.add(memo.stem(word));
   }
   if (stems.size < 8) return undefined;
-  const sketch = minHash(stems);
+  const sketch = minHash(stems, hashes);
   return {
     lang,
     sketch,
@@ -69,7 +72,37 @@ function signatureOf(title: string, text: string, language: string | undefined, 
   };
 }
 
-const ALL_DIGITS = /^\d+$/;
+/**
+ * The SKETCH_SIZE hashes of each stem met, for the articles of one feed job (created by the worker per
+ * job, never module-level), which share most of their stems: a sketch then costs one minimum per cell.
+ * Holds at most MAX_REMEMBERED stems (256 bytes each); past that a stem is hashed each time.
+ */
+export class StemHashes {
+  readonly #byStem = new Map<string, Int32Array>();
+
+  /** The stem's hash for each cell, top bit flipped (see minHash). */
+  of(stem: string): Int32Array {
+    let found = this.#byStem.get(stem);
+    if (found === undefined) {
+      found = new Int32Array(SKETCH_SIZE);
+      const base = fnv1a(stem);
+      for (let i = 0; i < SKETCH_SIZE; i++) found[i] = mixFlipped(base ^ SEEDS_SIGNED[i]!);
+      if (this.#byStem.size < MAX_REMEMBERED) this.#byStem.set(stem, found);
+    }
+    return found;
+  }
+}
+
+const MAX_REMEMBERED = 65_536;
+
+/** Whether a word is all ASCII digits (a year, a count): those say nothing of the story's words. */
+function isNumber(word: string): boolean {
+  for (let i = 0; i < word.length; i++) {
+    const unit = word.charCodeAt(i);
+    if (unit < 0x30 || unit > 0x39) return false;
+  }
+  return true;
+}
 
 /** The words of already folded title and text (space-separated search words), up to MAX_WORDS. */
 function foldedWords(folded: { title: string; text: string }): string[] {
@@ -95,15 +128,15 @@ export function withStorySignature<T extends {
   return story ? { ...article, story } : article;
 }
 
-function minHash(shingles: Iterable<string>): number[] {
+function minHash(shingles: Iterable<string>, hashes: StemHashes): number[] {
   // Each cell holds its hash with the top bit flipped, as a signed 32-bit integer: signed order on
   // those is unsigned order on the hashes, and the loop stays in small integers (a uint32 past 2^31
   // is a double to V8). The flip is undone on the way out.
   const flipped = new Int32Array(SKETCH_SIZE).fill(0x7fffffff);
   for (const shingle of shingles) {
-    const base = fnv1a(shingle);
+    const cells = hashes.of(shingle);
     for (let i = 0; i < SKETCH_SIZE; i++) {
-      const h = mixFlipped(base ^ SEEDS_SIGNED[i]!);
+      const h = cells[i]!;
       if (h < flipped[i]!) flipped[i] = h;
     }
   }
