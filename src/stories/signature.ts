@@ -67,7 +67,7 @@ function signatureOf(
     lang,
     sketch,
     bands: bandKeys(lang, sketch),
-    numbers: numbersOf(`${title}\n${text}`),
+    numbers: numbersOf(title, text),
     names: namesOf(title),
   };
 }
@@ -184,10 +184,19 @@ export function md5Hex(text: string): string {
   return typeof crypto.hash === 'function' ? crypto.hash('md5', text, 'hex') : crypto.createHash('md5').update(text).digest('hex');
 }
 
-function numbersOf(text: string): string[] {
-  const found = text.match(/\d[\d,.\u00a0 ]*\d|\d/g) ?? [];
-  return [...new Set(found.map((n) => n.replace(/[,.\u00a0 ]/g, '')))].sort();
+/**
+ * The numbers of title and text, read apart (a number never spans the line that used to join them):
+ * joining them only made a copy of the whole text for the pattern to read.
+ */
+function numbersOf(title: string, text: string): string[] {
+  const found = new Set<string>();
+  for (const field of [title, text]) {
+    for (const n of field.match(NUMBER) ?? []) found.add(n.replace(/[,.\u00a0 ]/g, ''));
+  }
+  return [...found].sort();
 }
+
+const NUMBER = /\d[\d,.\u00a0 ]*\d|\d/g;
 
 function namesOf(title: string): string[] {
   const words = title.normalize('NFC').match(/[\p{L}\p{N}][\p{L}\p{N}'’ʼ-]*/gu) ?? [];
