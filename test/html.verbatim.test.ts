@@ -1,9 +1,10 @@
 // sanitizeHtml's verbatim path (segments sanitize-html would write back unchanged are copied, the rest
-// sanitized in one call) against sanitize-html on the whole document: the same output, byte for byte.
+// sanitized in one call) and sanitizeHtmlAll (a feed's bodies together) against sanitize-html on each
+// whole document: the same output, byte for byte.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sanitizeHtml, sanitizeWithParser } from '../src/normalize/html.ts';
+import { sanitizeHtml, sanitizeHtmlAll, sanitizeWithParser } from '../src/normalize/html.ts';
 
 const BASE = 'https://news.example/section/page.html';
 
@@ -55,4 +56,20 @@ test('each piece alone, and the usual feed body, sanitize alike both ways', () =
     '<p><strong>Lead.</strong> Text.</p>\n<p>More <em>text</em>. See <a href="https://news.example/a/1.html" rel="noopener noreferrer">this</a>.</p>\n'
       + '\n<p><a href="https://n.example/x?utm_source=rss" rel="noopener noreferrer">Read more</a></p>',
   );
+});
+
+test('sanitizeHtmlAll gives each document what sanitize-html gives it alone, joined calls included', () => {
+  const next = random(23);
+  for (let n = 0; n < 200; n++) {
+    const documents: string[] = [];
+    const count = 1 + Math.floor(next() * 40);
+    for (let d = 0; d < count; d++) {
+      let html = '';
+      const pieces = 1 + Math.floor(next() * 6);
+      for (let i = 0; i < pieces; i++) html += PIECES[Math.floor(next() * PIECES.length)];
+      // Long documents too: runs join up to a size, and a run longer than it goes alone.
+      documents.push(next() < 0.05 ? html.repeat(200) : html);
+    }
+    assert.deepEqual(sanitizeHtmlAll(documents, BASE), documents.map((html) => sanitizeWithParser(html, BASE)));
+  }
 });

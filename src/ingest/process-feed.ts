@@ -6,7 +6,7 @@ import { classify, type CompiledTopics } from '../classify/topics.ts';
 import { describeError } from '../errors.ts';
 import type { IndexedArticle, Source, Topic } from '../model.ts';
 import { parseDate } from '../normalize/dates.ts';
-import { normalizeItem } from '../normalize/normalize.ts';
+import { normalizeItems } from '../normalize/normalize.ts';
 import { parseFeed, type FeedFormat, type ParsedFeed, type ParsedItem } from '../parse/index.ts';
 import { itemText, splitItems, withItems, type ItemSplit } from '../parse/item-split.ts';
 import { StemHashes, storySignatureOfWords } from '../stories/signature.ts';
@@ -253,13 +253,15 @@ function normalizeAll(
     ...(feed.language ? { feedLanguage: feed.language } : {}),
   };
   const articles: IndexedArticle[] = [];
-  for (const { item, index, entry } of items) {
-    try {
-      articles.push(normalizeItem(item, context));
+  const outcomes = normalizeItems(items.map((candidate) => candidate.item), context);
+  outcomes.forEach((outcome, i) => {
+    const { item, index, entry } = items[i]!;
+    if (outcome.kind === 'ok') {
+      articles.push(outcome.article);
       hashes.push(entry);
-    } catch (err) {
-      warnings.push(`item ${index}${item.guid ? ` (${item.guid})` : ''} skipped: ${describeError(err)}`);
+    } else {
+      warnings.push(`item ${index}${item.guid ? ` (${item.guid})` : ''} skipped: ${describeError(outcome.error)}`);
     }
-  }
+  });
   return articles;
 }
