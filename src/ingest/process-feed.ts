@@ -6,11 +6,11 @@ import { classify, type CompiledTopics } from '../classify/topics.ts';
 import { describeError } from '../errors.ts';
 import type { IndexedArticle, Source, Topic } from '../model.ts';
 import { parseDate } from '../normalize/dates.ts';
-import { normalizeItem } from '../normalize/normalize.ts';
+import { normalizeItems } from '../normalize/normalize.ts';
 import { parseFeed, type FeedFormat, type ParsedFeed, type ParsedItem } from '../parse/index.ts';
 import { itemText, splitItems, withItems, type ItemSplit } from '../parse/item-split.ts';
-import { withStorySignature } from '../stories/signature.ts';
-import { searchableText } from '../text/search.ts';
+import { StemHashes, storySignatureOfWords } from '../stories/signature.ts';
+import { foldArticle, WordStems } from '../text/search.ts';
 import { VERSION } from '../version.ts';
 import { digest } from './hashes.ts';
 
@@ -133,12 +133,12 @@ function finish(
     if (known.parsed.has(parsed)) itemHashes.push(entry);
     else changed.push({ ...candidate, entry });
   }
-  // Folded for the full-text index here, in the worker: the store would otherwise do it on the serving thread.
-  const articles = normalizeAll(changed, feed, job, warnings, itemHashes).map((article) => withStorySignature({
-    ...article,
-    topics: classify(article, compiled, job.source, article.text),
-    searchable: searchableText(article),
-  }));
+  // One job's articles share most of their words: each distinct one is stemmed once, for the index and
+  // the signature, and each distinct stem hashed once for the signature.
+  const stems = new WordStems();
+  const hashes = new StemHashes();
+  const articles = normalizeAll(changed, feed, job, warnings, itemHashes);
+  for (const article of articles) completeArticle(article, compiled, job.source, stems, hashes);
   const outcome: FeedOutcome & { kind: 'ok' } = {
     kind: 'ok', format: feed.format, itemCount: counts.itemCount, articles,
     unchangedItems: counts.kept - changed.length, itemHashes, warnings,
@@ -147,6 +147,19 @@ function finish(
   if (feed.ttlMinutes !== undefined) outcome.ttlMinutes = feed.ttlMinutes;
   if (feed.recovered) outcome.recovered = feed.recovered;
   return outcome;
+}
+
+/**
+ * Adds what the later steps need to a fresh article (normalizeItem's own object, so no copy): its
+ * topics, its fields folded for the full-text index — here, in the worker: the store would otherwise
+ * do it on the serving thread — and its story signature, from the words the folding handed on.
+ */
+function completeArticle(article: IndexedArticle, compiled: CompiledTopics, source: Source, stems: WordStems, hashes: StemHashes): void {
+  article.topics = classify(article, compiled, source, article.text);
+  const folded = foldArticle(article, stems);
+  article.searchable = folded.searchable;
+  const story = storySignatureOfWords(article.title, article.text, article.language, folded.words, stems, hashes);
+  if (story) article.story = story;
 }
 
 /** An item to normalize: where it stood in the feed, and the entry its hash list gets once it is stored. */
@@ -240,13 +253,15 @@ function normalizeAll(
     ...(feed.language ? { feedLanguage: feed.language } : {}),
   };
   const articles: IndexedArticle[] = [];
-  for (const { item, index, entry } of items) {
-    try {
-      articles.push(normalizeItem(item, context));
+  const outcomes = normalizeItems(items.map((candidate) => candidate.item), context);
+  outcomes.forEach((outcome, i) => {
+    const { item, index, entry } = items[i]!;
+    if (outcome.kind === 'ok') {
+      articles.push(outcome.article);
       hashes.push(entry);
-    } catch (err) {
-      warnings.push(`item ${index}${item.guid ? ` (${item.guid})` : ''} skipped: ${describeError(err)}`);
+    } else {
+      warnings.push(`item ${index}${item.guid ? ` (${item.guid})` : ''} skipped: ${describeError(outcome.error)}`);
     }
-  }
+  });
   return articles;
 }

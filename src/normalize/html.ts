@@ -157,12 +157,182 @@ export function capNesting(html: string, maxDepth = MAX_HTML_DEPTH): string {
   return out.join('');
 }
 
+/** A top-level piece of HTML: balanced, so sanitize-html reads it alike alone or in its document. */
+interface Segment {
+  start: number;
+  end: number;
+  /** Whether sanitize-html writes it back unchanged, so it need not be parsed at all. */
+  verbatim: boolean;
+}
+
+/**
+ * Elements sanitize-html keeps as they are when written bare (`<p>`, `</p>`: allowed, no attribute to
+ * filter, no transform, not void — it writes void ones `<br />`), and that the HTML parser reads as
+ * ordinary elements. `pre` is left out: a parser may drop the newline after it.
+ */
+const VERBATIM_TAGS = new Set(
+  ['p', 'strong', 'em', 'b', 'i', 'u', 's', 'small', 'code', 'blockquote', 'ul', 'ol', 'li', 'h1', 'h2', 'h3', 'h4',
+    'h5', 'h6', 'sup', 'sub', 'del', 'ins', 'span', 'div', 'figure', 'figcaption', 'q', 'cite', 'abbr', 'mark', 'dl',
+    'dt', 'dd', 'section', 'article', 'header', 'footer', 'aside', 'kbd', 'samp', 'var', 'dfn', 'bdi', 'bdo']
+    .filter((tag) => ALLOWED_TAGS.includes(tag)),
+);
+/**
+ * Every element a document may hold for its segments to be found: ordinary elements whose nesting
+ * htmlparser2 reads as written, once the implied closes below are refused. Anything else (script,
+ * style, textarea, title, svg, math, forms, tables, unknown names) sends the whole document to the parser.
+ */
+const TRACKED_TAGS = new Set([...VERBATIM_TAGS, 'a', 'img', 'br', 'hr', 'picture', 'source', 'video', 'audio', 'track', 'time', 'wbr']);
+/** TRACKED_TAGS that never have content or a closing tag. */
+const TRACKED_VOID = new Set(['img', 'br', 'hr', 'source', 'track', 'wbr']);
+/** htmlparser2's openImpliesClose for TRACKED_TAGS: opening the key closes an open element of the set. */
+const IMPLIED_CLOSE: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ...['p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'div', 'dl', 'figcaption', 'figure', 'hr', 'ol', 'ul',
+    'section', 'article', 'aside', 'header', 'footer'].map((tag): [string, ReadonlySet<string>] => [tag, new Set(['p'])]),
+  ['li', new Set(['li'])],
+  ['dd', new Set(['dd', 'dt'])],
+  ['dt', new Set(['dd', 'dt'])],
+]);
+/** Deeper than this, the document goes to the parser (and capNesting), as it always did. */
+const TRACKED_DEPTH = 64;
+/** Text sanitize-html writes back unchanged: no `>`, no NUL or CR, `&` only in the entities it writes. */
+const VERBATIM_TEXT = /^(?:[^&>\u0000\r]|&(?:amp|lt|gt);)*$/;
+/** A tag written exactly as sanitize-html writes a bare one: `<p>` or `</p>`. */
+const BARE_TAG = /^<\/?([a-z][a-z0-9]*)>$/;
+
+/**
+ * The document cut at the points where no element is open, when it can be: every `<` begins a
+ * PLAIN_TAG of a TRACKED_TAGS element, each closing tag closes the innermost open element, no opening
+ * tag closes another implicitly, and nothing is left open. There htmlparser2 (and sanitize-html's
+ * stack, with its filters) is back where a document starts, so each run of segments sanitizes alone
+ * as it does in place. A segment is verbatim when its tags are bare VERBATIM_TAGS and its text
+ * VERBATIM_TEXT. Undefined for any other document. test/html.test.ts pins the equality.
+ */
+function topLevelSegments(html: string): Segment[] | undefined {
+  const segments: Segment[] = [];
+  const open: string[] = [];
+  let start = 0;
+  let verbatim = true;
+  let at = 0;
+  for (;;) {
+    const lt = html.indexOf('<', at);
+    const text = html.slice(at, lt < 0 ? html.length : lt);
+    if (verbatim && text !== '' && !VERBATIM_TEXT.test(text)) verbatim = false;
+    if (lt < 0) break;
+    PLAIN_TAG.lastIndex = lt;
+    const tag = PLAIN_TAG.exec(html);
+    if (tag === null) return undefined;
+    at = PLAIN_TAG.lastIndex;
+    const closing = tag[2] !== undefined;
+    const name = (tag[1] ?? tag[2] ?? '').toLowerCase();
+    if (!TRACKED_TAGS.has(name)) return undefined;
+    if (verbatim && !(VERBATIM_TAGS.has(name) && BARE_TAG.test(tag[0]))) verbatim = false;
+    if (closing) {
+      if (TRACKED_VOID.has(name) || open.pop() !== name) return undefined;
+    } else {
+      const top = open[open.length - 1];
+      if (top !== undefined && IMPLIED_CLOSE.get(name)?.has(top)) return undefined;
+      if (TRACKED_VOID.has(name)) {
+        if (open.length > 0) continue;
+      } else {
+        // A non-void element written self-closing stays open to the HTML parser: too odd to follow.
+        if (tag[0].endsWith('/>')) return undefined;
+        open.push(name);
+        if (open.length > TRACKED_DEPTH) return undefined;
+        continue;
+      }
+    }
+    if (open.length === 0) {
+      segments.push({ start, end: at, verbatim });
+      start = at;
+      verbatim = true;
+    }
+  }
+  if (open.length > 0) return undefined;
+  if (start < html.length) segments.push({ start, end: html.length, verbatim });
+  return segments;
+}
+
 /**
  * Sanitize untrusted HTML from a feed or a local article. Drops scripts, styles, event handlers,
  * javascript:/data: URLs, iframes outside the player allow-list and tracking pixels; resolves
  * relative link and image URLs against `baseUrl`; makes links rel="noopener noreferrer".
  */
 export function sanitizeHtml(html: string, baseUrl?: string): string {
+  return sanitizeHtmlAll([html], baseUrl)[0]!;
+}
+
+/**
+ * sanitizeHtml of each document, all under one base URL (the bodies of a feed). The segments that are
+ * verbatim (see topLevelSegments) are what sanitize-html would write for them anyway; the others, of
+ * every document, go to it in ONE call, because each call costs about 40 µs before it parses anything
+ * (it builds its options and a fresh constructor per call) — as much as a paragraph's parse.
+ */
+export function sanitizeHtmlAll(documents: readonly string[], baseUrl?: string): string[] {
+  const split = documents.map((html) => ({ html, segments: topLevelSegments(html) }));
+  const runs: string[] = [];
+  for (const { html, segments } of split) if (segments) runs.push(...runsOf(html, segments));
+  const parsed = sanitizeRuns(runs, baseUrl);
+  let next = 0;
+  return split.map(({ html, segments }) => {
+    if (segments === undefined) return sanitizeWithParser(html, baseUrl);
+    let out = '';
+    for (let i = 0; i < segments.length; i++) {
+      const segment = segments[i]!;
+      if (segment.verbatim) out += html.slice(segment.start, segment.end);
+      else if (i === 0 || segments[i - 1]!.verbatim) out += parsed[next++];
+    }
+    return out;
+  });
+}
+
+/** The document's runs of consecutive non-verbatim segments, in order. */
+function runsOf(html: string, segments: readonly Segment[]): string[] {
+  const runs: string[] = [];
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i]!;
+    if (segment.verbatim) continue;
+    let end = segment.end;
+    while (i + 1 < segments.length && !segments[i + 1]!.verbatim) end = segments[++i]!.end;
+    runs.push(html.slice(segment.start, end));
+  }
+  return runs;
+}
+
+/**
+ * A top-level text run between balanced pieces of HTML, written back unchanged by sanitize-html: runs
+ * are sanitized in one call joined by it, and its output split by it. A noncharacter, so real text
+ * rarely holds one; when a run or the output does, one call per run.
+ */
+const RUN_SEPARATOR = '\ufdd0';
+
+/** sanitize-html's output for each run (balanced top-level HTML), in order. */
+function sanitizeRuns(runs: readonly string[], baseUrl: string | undefined): string[] {
+  const out: string[] = [];
+  for (let from = 0; from < runs.length; ) {
+    // Runs join up to JOINED_CHARS: sanitize-html copies all it has written so far each time it drops
+    // an element (a tracking pixel), so one call over a whole feed's bodies costs more than one each.
+    let to = from + 1;
+    let chars = runs[from]!.length;
+    while (to < runs.length && chars + runs[to]!.length <= JOINED_CHARS) chars += runs[to++]!.length;
+    out.push(...sanitizeJoined(runs.slice(from, to), baseUrl));
+    from = to;
+  }
+  return out;
+}
+
+const JOINED_CHARS = 8192;
+
+function sanitizeJoined(runs: readonly string[], baseUrl: string | undefined): string[] {
+  if (runs.length > 1 && !runs.some((run) => run.includes(RUN_SEPARATOR))) {
+    const parts = sanitizeWithParser(runs.join(RUN_SEPARATOR), baseUrl).split(RUN_SEPARATOR);
+    // More parts than runs: an entity in the HTML decoded to the separator.
+    if (parts.length === runs.length) return parts;
+  }
+  return runs.map((run) => sanitizeWithParser(run, baseUrl));
+}
+
+/** sanitizeHtml by sanitize-html alone, for any HTML: what the verbatim path must always equal. */
+export function sanitizeWithParser(html: string, baseUrl?: string): string {
   return sanitize(capNesting(html), {
     allowedTags: ALLOWED_TAGS,
     allowedAttributes: ALLOWED_ATTRIBUTES,

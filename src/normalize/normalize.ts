@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Enclosure, IndexedArticle, Person } from '../model.ts';
 import type { ParsedItem } from '../parse/types.ts';
 import { parseDate } from './dates.ts';
-import { excerpt, htmlToText, sanitizedHtmlToText, sanitizeHtml } from './html.ts';
+import { excerpt, htmlToText, sanitizedHtmlToText, sanitizeHtml, sanitizeHtmlAll } from './html.ts';
 import { escapeHtml } from '../text/escape-html.ts';
 import { detectLanguage } from './language.ts';
 import { slugify } from '../text/slug.ts';
@@ -175,10 +175,64 @@ function rawDateKey(value: string | Date | undefined): string {
 
 /** Turn one parsed item into an Article. Never throws for bad data: it repairs and logs. */
 export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): IndexedArticle {
-  const log = ctx.log ?? (() => undefined);
-  const isLocal = ctx.sourceId === LOCAL_SOURCE_ID;
-  const where = item.link ?? item.guid ?? item.slug ?? item.title ?? '(item)';
+  const source = itemSource(item, ctx);
+  return articleOf(item, ctx, source, sanitizeHtml(stripXmlIllegal(source.rawContentHtml), source.contentBase));
+}
 
+export type NormalizeOutcome = { kind: 'ok'; article: IndexedArticle } | { kind: 'failed'; error: unknown };
+
+/**
+ * normalizeItem of each item of one feed, with the bodies that share a base URL sanitized together
+ * (sanitizeHtmlAll: one sanitize-html call for all of them instead of one each). An item that throws
+ * fails alone.
+ */
+export function normalizeItems(items: readonly ParsedItem[], ctx: NormalizeContext): NormalizeOutcome[] {
+  const sources = items.map((item) => itemSource(item, ctx));
+  const sanitized = sanitizeByBase(sources);
+  return items.map((item, i) => {
+    try {
+      const source = sources[i]!;
+      const html = sanitized[i] ?? sanitizeHtml(stripXmlIllegal(source.rawContentHtml), source.contentBase);
+      return { kind: 'ok', article: articleOf(item, ctx, source, html) };
+    } catch (error) {
+      return { kind: 'failed', error };
+    }
+  });
+}
+
+/** The sanitized body of each source, by index; empty (each item then sanitizes its own) if that throws. */
+function sanitizeByBase(sources: readonly ItemSource[]): (string | undefined)[] {
+  const byBase = new Map<string | undefined, number[]>();
+  sources.forEach((source, i) => {
+    const group = byBase.get(source.contentBase);
+    if (group) group.push(i);
+    else byBase.set(source.contentBase, [i]);
+  });
+  const sanitized: (string | undefined)[] = [];
+  try {
+    for (const [base, indexes] of byBase) {
+      const out = sanitizeHtmlAll(indexes.map((i) => stripXmlIllegal(sources[i]!.rawContentHtml)), base);
+      indexes.forEach((index, k) => { sanitized[index] = out[k]; });
+    }
+  } catch {
+    // A body sanitize-html cannot take: each item sanitizes alone, so only that one fails (normalizeItems).
+    return [];
+  }
+  return sanitized;
+}
+
+/** Where an item's relative URLs resolve, and the HTML its content is made of. */
+interface ItemSource {
+  slug: string | undefined;
+  localPath: string | undefined;
+  /** Bases for links, authors, enclosures and images, in order. */
+  bases: string[];
+  contentBase: string | undefined;
+  rawContentHtml: string;
+}
+
+function itemSource(item: ParsedItem, ctx: NormalizeContext): ItemSource {
+  const isLocal = ctx.sourceId === LOCAL_SOURCE_ID;
   // --- slug: local articles only; the loader always sets one, the title is a last resort.
   const slug = isLocal ? item.slug || slugify(item.title ?? '') || 'untitled' : undefined;
   // A local article's page is stored as a path: its public origin is added when a response is rendered
@@ -199,14 +253,24 @@ export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): IndexedA
   const bases = [itemBase, localPage, ...feedBases].filter((b): b is string => b !== undefined);
   const contentBase = (item.contentBase ? resolveUrl(item.contentBase, [localPage, ...feedBases]) : undefined) ?? bases[0];
 
-  // --- Text first: the title fallback and language detection need it.
   // contentHtml, in order: the full HTML content; the summary HTML (RSS <description> is often the
   // whole article); plain text content turned into escaped paragraphs.
   const rawContentHtml =
     item.contentHtml?.trim() ||
     item.summaryHtml?.trim() ||
     (item.contentText?.trim() ? textParagraphsHtml(item.contentText) : '');
-  const sanitized = stripXmlIllegal(sanitizeHtml(stripXmlIllegal(rawContentHtml), contentBase));
+  return { slug, localPath, bases, contentBase, rawContentHtml };
+}
+
+/** The article of an item whose source and sanitized body (sanitizeHtml of its raw content) are known. */
+function articleOf(item: ParsedItem, ctx: NormalizeContext, source: ItemSource, sanitizedHtml: string): IndexedArticle {
+  const log = ctx.log ?? (() => undefined);
+  const isLocal = ctx.sourceId === LOCAL_SOURCE_ID;
+  const where = item.link ?? item.guid ?? item.slug ?? item.title ?? '(item)';
+  const { slug, localPath, bases, rawContentHtml } = source;
+
+  // --- Text first: the title fallback and language detection need it.
+  const sanitized = stripXmlIllegal(sanitizedHtml);
   const contentHtml = isLocal ? sanitized.replaceAll(`="${LOCAL_ORIGIN}/`, '="/') : sanitized;
   // Sanitized output needs no second parse for its text (dropping control characters and lone
   // surrogates cannot make a tag or an entity); it is handed on with the article to classify and the store.

@@ -3,7 +3,7 @@
 // classify step computes a signature in the ingest worker, the store indexes and compares them.
 
 import * as crypto from 'node:crypto';
-import { searchWords } from '../text/search.ts';
+import { searchWords, WordStems, type FoldedArticle } from '../text/search.ts';
 import { stem } from '../text/stem.ts';
 
 /** Hash functions in a sketch: the estimate of the Jaccard similarity has a standard error ≈ 0.06. */
@@ -36,20 +36,72 @@ export interface StorySignature {
 export function storySignature(
   title: string, text: string, language: string | undefined, folded?: { title: string; text: string },
 ): StorySignature | undefined {
+  const lead = (folded ? foldedWords(folded) : searchWords(`${title}\n${text}`)).slice(0, MAX_WORDS);
+  return signatureOf(title, text, language, lead, new WordStems());
+}
+
+/**
+ * storySignature from the words foldArticle handed on, stemmed through the same `stems` and hashed
+ * through `hashes` (the ingest worker's, for one feed job): what the search index stemmed already is
+ * not stemmed again, and a stem another article of the feed has is not hashed again.
+ */
+export function storySignatureOfWords(
+  title: string, text: string, language: string | undefined, words: FoldedArticle['words'], stems: WordStems, hashes: StemHashes,
+): StorySignature | undefined {
+  const lead = words.title.length >= MAX_WORDS ? words.title.slice(0, MAX_WORDS) : words.title.concat(words.text.slice(0, MAX_WORDS - words.title.length));
+  return signatureOf(title, text, language, lead, stems, hashes);
+}
+
+function signatureOf(
+  title: string, text: string, language: string | undefined, lead: readonly string[], memo: WordStems, hashes = new StemHashes(),
+): StorySignature | undefined {
   const lang = language?.toLowerCase().split('-')[0];
   if (!lang) return undefined;
-  const words = (folded ? foldedWords(folded) : searchWords(`${title}\n${text}`)).slice(0, MAX_WORDS);
-  // Each distinct word stemmed once: a lead repeats its names and verbs.
-  const stems = new Set([...new Set(words.filter((w) => w.length > 2 && !/^\d+$/.test(w)))].map(stem));
+  const stems = new Set<string>();
+  for (const word of lead) {
+    if (word.length > 2 && !isNumber(word)) stems.add(memo.stem(word));
+  }
   if (stems.size < 8) return undefined;
-  const sketch = minHash([...stems]);
+  const sketch = minHash(stems, hashes);
   return {
     lang,
     sketch,
     bands: bandKeys(lang, sketch),
-    numbers: numbersOf(`${title}\n${text}`),
+    numbers: numbersOf(title, text),
     names: namesOf(title),
   };
+}
+
+/**
+ * The SKETCH_SIZE hashes of each stem met, for the articles of one feed job (created by the worker per
+ * job, never module-level), which share most of their stems: a sketch then costs one minimum per cell.
+ * Holds at most MAX_REMEMBERED stems (256 bytes each); past that a stem is hashed each time.
+ */
+export class StemHashes {
+  readonly #byStem = new Map<string, Int32Array>();
+
+  /** The stem's hash for each cell, top bit flipped (see minHash). */
+  of(stem: string): Int32Array {
+    let found = this.#byStem.get(stem);
+    if (found === undefined) {
+      found = new Int32Array(SKETCH_SIZE);
+      const base = fnv1a(stem);
+      for (let i = 0; i < SKETCH_SIZE; i++) found[i] = mixFlipped(base ^ SEEDS_SIGNED[i]!);
+      if (this.#byStem.size < MAX_REMEMBERED) this.#byStem.set(stem, found);
+    }
+    return found;
+  }
+}
+
+const MAX_REMEMBERED = 65_536;
+
+/** Whether a word is all ASCII digits (a year, a count): those say nothing of the story's words. */
+function isNumber(word: string): boolean {
+  for (let i = 0; i < word.length; i++) {
+    const unit = word.charCodeAt(i);
+    if (unit < 0x30 || unit > 0x39) return false;
+  }
+  return true;
 }
 
 /** The words of already folded title and text (space-separated search words), up to MAX_WORDS. */
@@ -76,17 +128,31 @@ export function withStorySignature<T extends {
   return story ? { ...article, story } : article;
 }
 
-function minHash(shingles: string[]): number[] {
-  // Unsigned 32-bit cells: a plain array of values past 2^31 would hold them as boxed doubles.
-  const sketch = new Uint32Array(SKETCH_SIZE).fill(0xffffffff);
+function minHash(shingles: Iterable<string>, hashes: StemHashes): number[] {
+  // Each cell holds its hash with the top bit flipped, as a signed 32-bit integer: signed order on
+  // those is unsigned order on the hashes, and the loop stays in small integers (a uint32 past 2^31
+  // is a double to V8). The flip is undone on the way out.
+  const flipped = new Int32Array(SKETCH_SIZE).fill(0x7fffffff);
   for (const shingle of shingles) {
-    const base = fnv1a(shingle);
+    const cells = hashes.of(shingle);
     for (let i = 0; i < SKETCH_SIZE; i++) {
-      const h = mix32(base ^ SEEDS[i]!);
-      if (h < sketch[i]!) sketch[i] = h;
+      const h = cells[i]!;
+      if (h < flipped[i]!) flipped[i] = h;
     }
   }
-  return Array.from(sketch);
+  const sketch = new Array<number>(SKETCH_SIZE);
+  for (let i = 0; i < SKETCH_SIZE; i++) sketch[i] = (flipped[i]! ^ SIGN_BIT) >>> 0;
+  return sketch;
+}
+
+const SIGN_BIT = -0x80000000;
+
+/** mix32 with its top bit flipped, as a signed integer. */
+function mixFlipped(x: number): number {
+  let h = x | 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16) ^ SIGN_BIT;
 }
 
 function bandKeys(lang: string, sketch: number[]): number[] {
@@ -118,10 +184,19 @@ export function md5Hex(text: string): string {
   return typeof crypto.hash === 'function' ? crypto.hash('md5', text, 'hex') : crypto.createHash('md5').update(text).digest('hex');
 }
 
-function numbersOf(text: string): string[] {
-  const found = text.match(/\d[\d,.\u00a0 ]*\d|\d/g) ?? [];
-  return [...new Set(found.map((n) => n.replace(/[,.\u00a0 ]/g, '')))].sort();
+/**
+ * The numbers of title and text, read apart (a number never spans the line that used to join them):
+ * joining them only made a copy of the whole text for the pattern to read.
+ */
+function numbersOf(title: string, text: string): string[] {
+  const found = new Set<string>();
+  for (const field of [title, text]) {
+    for (const n of field.match(NUMBER) ?? []) found.add(n.replace(/[,.\u00a0 ]/g, ''));
+  }
+  return [...found].sort();
 }
+
+const NUMBER = /\d[\d,.\u00a0 ]*\d|\d/g;
 
 function namesOf(title: string): string[] {
   const words = title.normalize('NFC').match(/[\p{L}\p{N}][\p{L}\p{N}'’ʼ-]*/gu) ?? [];
@@ -147,3 +222,5 @@ function mix32(x: number): number {
 }
 
 const SEEDS = Uint32Array.from({ length: SKETCH_SIZE }, (_, i) => mix32(0x9e3779b9 + Math.imul(i + 1, 0x7f4a7c15)));
+/** SEEDS as signed integers (the same bits). */
+const SEEDS_SIGNED = Int32Array.from(SEEDS);
