@@ -51,6 +51,9 @@ async function transpile(): Promise<void> {
     platform: 'node',
     target: 'node20',
     sourcemap: 'linked',
+    // Stack traces need only the mappings; the sources are on disk. Maps a third the size, which every
+    // test process parses for each module it loads (about 6 % of a test process's CPU).
+    sourcesContent: false,
     tsconfig: join(ROOT, 'tsconfig.json'),
     logLevel: 'warning',
   });
