@@ -11,6 +11,8 @@ import { build, type Plugin } from 'esbuild';
 
 const ROOT = join(import.meta.dirname, '..');
 const OUT = join(ROOT, 'dist', 'test-build');
+/** What the last type check learnt (outside OUT, which each run empties); a fresh clone starts without it. */
+const TYPECHECK_STATE = join(ROOT, 'dist', 'typecheck.tsbuildinfo');
 /** tsconfig.json's "include": what tsc would emit. */
 const INCLUDE = ['src', 'test', 'bench', 'scripts'];
 
@@ -49,6 +51,9 @@ async function transpile(): Promise<void> {
     platform: 'node',
     target: 'node20',
     sourcemap: 'linked',
+    // Stack traces need only the mappings; the sources are on disk. Maps a third the size, which every
+    // test process parses for each module it loads (about 6 % of a test process's CPU).
+    sourcesContent: false,
     tsconfig: join(ROOT, 'tsconfig.json'),
     logLevel: 'warning',
   });
@@ -96,8 +101,10 @@ async function main(): Promise<number> {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const timesFile = join(OUT, 'file-times.jsonl');
   // niced: the tests that probe "readers wait < 1 s" keep the CPU they had when tsc ran first.
+  // Incremental: a rerun checks again only what changed since the last one (6 s of CPU instead of 13).
+  const typecheckArgs = ['--noEmit', '--incremental', '--tsBuildInfoFile', TYPECHECK_STATE, '-p', 'tsconfig.json'];
   const [typecheck, tests] = await Promise.all([
-    run('nice', ['-n', '10', process.execPath, tsc, '--noEmit', '-p', 'tsconfig.json'], true).then((exit) => {
+    run('nice', ['-n', '10', process.execPath, tsc, ...typecheckArgs], true).then((exit) => {
       if (exit.code !== 0) process.stderr.write('tidings: type check FAILED (its errors follow the tests)\n');
       return exit;
     }),

@@ -17,7 +17,11 @@ function project(): string {
   mkdirSync(join(dir, 'src'));
   writeFileSync(join(dir, 'src', 'main.ts'), 'export const answer: number = 42;\n');
   writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
-  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', outDir: 'dist', rootDir: '.', noEmit: true, types: [] } }));
+  // noLib and the few global types tsc cannot do without: tsc then reads no lib.*.d.ts (with the default
+  // ones, DOM included, each of its three compiles cost 3 s of CPU instead of 0.4 s); a wrong type still fails.
+  writeFileSync(join(dir, 'src', 'globals.d.ts'), ['Array<T>', 'Boolean', 'Function', 'IArguments', 'Number', 'Object', 'RegExp', 'String']
+    .map((type) => `interface ${type} {}\n`).join(''));
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', outDir: 'dist', rootDir: '.', noEmit: true, types: [], noLib: true } }));
   writeFileSync(join(dir, 'tsconfig.build.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { noEmit: false }, include: ['src'] }));
   return dir;
 }
