@@ -17,8 +17,8 @@ import { describeError } from '../src/errors.ts';
 import type { IndexedArticle, Source, Topic } from '../src/model.ts';
 import { normalizeItem, type NormalizeContext } from '../src/normalize/normalize.ts';
 import { parseFeed } from '../src/parse/index.ts';
-import { withStorySignature } from '../src/stories/signature.ts';
-import { searchableText } from '../src/text/search.ts';
+import { foldAndSign, StemHashes } from '../src/stories/signature.ts';
+import { WordStems } from '../src/text/search.ts';
 import { createIngestPool, defaultWorkerCount, type IngestPool } from '../src/ingest/worker-pool.ts';
 import { silentLogger } from '../src/log.ts';
 import { openStore, type ArticleStore } from '../src/store/store.ts';
@@ -123,7 +123,9 @@ async function ingestFeed(ing: Ingest, source: Source, text: string, stages: Sta
   stages.normalize += t2 - t;
   t = t2;
   // As process-feed.ts does: classify, the story signature and the index's folded text, all for the store.
-  const classified = articles.map((a) => withStorySignature({ ...a, topics: classify(a, ing.compiled, source, a.text), searchable: searchableText(a) }));
+  const stems = new WordStems();
+  const hashes = new StemHashes();
+  const classified = articles.map((a) => ({ ...a, topics: classify(a, ing.compiled, source, a.text), ...foldAndSign(a, stems, hashes) }));
   t2 = performance.now();
   stages.classify += t2 - t;
   t = t2;

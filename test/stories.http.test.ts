@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import request from 'supertest';
 import type { IndexedArticle } from '../src/model.ts';
-import { withStorySignature } from '../src/stories/signature.ts';
+import { withIndexAndSignature } from '../src/stories/signature.ts';
 import { startTestApp } from './helpers/app.ts';
 import { makeArticle } from './store.contract.ts';
 
@@ -17,7 +17,7 @@ const { articles: labelled } = JSON.parse(readFileSync(new URL('./fixtures/stori
 function copy(id: string, sourceId: string): IndexedArticle {
   const l = labelled.find((a) => a.id === id)!;
   const published = new Date(Date.UTC(2026, 10, 3, 9) + l.hour * 3_600_000);
-  return withStorySignature(makeArticle(0, {
+  return withIndexAndSignature(makeArticle(0, {
     id: `https://${sourceId}.example/${id}`, url: `https://${sourceId}.example/${id}`, title: l.title, summary: l.text.slice(0, 60),
     contentHtml: `<p>${l.text}</p>`, text: l.text, language: l.lang, published, updated: published, sourceId, topics: ['ukraine'],
   }));

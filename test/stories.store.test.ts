@@ -14,7 +14,7 @@ import { loadFeedsConfig } from '../src/config.ts';
 import { syncLocalContent } from '../src/ingest/local.ts';
 import { silentLogger } from '../src/log.ts';
 import type { IndexedArticle } from '../src/model.ts';
-import { bandTexts, withStorySignature, type StorySignature } from '../src/stories/signature.ts';
+import { bandTexts, withIndexAndSignature, type StorySignature } from '../src/stories/signature.ts';
 import { openStore, type ArticleStore, type StoreOptions } from '../src/store/store.ts';
 import { clusterPerFile, findPgBin, missingPostgres } from './helpers/postgres.ts';
 import { makeArticle } from './store.contract.ts';
@@ -30,7 +30,7 @@ function copy(id: string, sourceId: string, over: Partial<IndexedArticle> = {}):
   const l = labelled.find((a) => a.id === id);
   assert.ok(l, id);
   const published = new Date(base + l.hour * HOUR);
-  return withStorySignature(makeArticle(0, {
+  return withIndexAndSignature(makeArticle(0, {
     id: `https://${sourceId}.example/${l.id}`, url: `https://${sourceId}.example/${l.id}`, title: l.title,
     summary: l.text.slice(0, 80), contentHtml: `<p>${l.text}</p>`, text: l.text, language: l.lang,
     published, updated: published, sourceId, topics: ['defence'], ...over,

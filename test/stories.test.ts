@@ -5,8 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { sameStory, similarity } from '../src/stories/match.ts';
-import { storySignature, type StorySignature } from '../src/stories/signature.ts';
-import { searchableText } from '../src/text/search.ts';
+import { foldAndSign, storySignature, type StorySignature } from '../src/stories/signature.ts';
 
 interface Labelled { id: string; story: string; lang: string; hour: number; title: string; text: string }
 
@@ -69,11 +68,11 @@ test('no signature without a language or with too few words; stories never cross
 
 test('a signature from the folded words the worker hands on is the one the raw text gives', () => {
   for (const a of articles) {
-    const folded = searchableText({ title: a.title, summary: '', text: a.text });
-    assert.deepEqual(storySignature(a.title, a.text, a.lang, folded), storySignature(a.title, a.text, a.lang), a.id);
+    const folded = foldAndSign({ title: a.title, summary: '', text: a.text, language: a.lang });
+    assert.deepEqual(folded.story, storySignature(a.title, a.text, a.lang), a.id);
   }
   // A long body: only its lead is read either way.
   const long = `${articles[0]!.text} ${'word '.repeat(2000)}${articles[1]!.text}`;
-  const folded = searchableText({ title: articles[0]!.title, summary: '', text: long });
-  assert.deepEqual(storySignature(articles[0]!.title, long, 'en', folded), storySignature(articles[0]!.title, long, 'en'));
+  const folded = foldAndSign({ title: articles[0]!.title, summary: '', text: long, language: 'en' });
+  assert.deepEqual(folded.story, storySignature(articles[0]!.title, long, 'en'));
 });

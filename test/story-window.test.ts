@@ -16,7 +16,7 @@ import { createMetrics } from '../src/metrics.ts';
 import type { IndexedArticle } from '../src/model.ts';
 import { regroupIfWindowChanged } from '../src/roles/story-window.ts';
 import { startWorker, SYNC_LOCK } from '../src/roles/worker.ts';
-import { withStorySignature } from '../src/stories/signature.ts';
+import { withIndexAndSignature } from '../src/stories/signature.ts';
 import { openStore, type ArticleStore } from '../src/store/store.ts';
 import { clusterPerFile, findPgBin, missingPostgres } from './helpers/postgres.ts';
 import { entryArgs } from './helpers/server-process.ts';
@@ -35,7 +35,7 @@ function copy(id: string, sourceId: string, hour?: number, over: Partial<Indexed
   const l = labelled.find((a) => a.id === id);
   assert.ok(l, id);
   const published = new Date(base + (hour ?? l.hour) * HOUR);
-  return withStorySignature(makeArticle(0, {
+  return withIndexAndSignature(makeArticle(0, {
     id: `https://${sourceId}.example/${l.id}`, url: `https://${sourceId}.example/${l.id}`, title: l.title,
     summary: l.text.slice(0, 80), contentHtml: `<p>${l.text}</p>`, text: l.text, language: l.lang,
     published, updated: published, sourceId, topics: ['defence'], ...over,

@@ -15,7 +15,7 @@ import type { IndexedArticle, Source, StoredArticle } from '../model.ts';
 import type { ExtractJob, ExtractOutcome } from '../normalize/extract.ts';
 import { sanitizedHtmlToText } from '../normalize/html.ts';
 import type { ArticleStore, FulltextBackfill, FulltextState, SourceState } from '../store/store.ts';
-import { withStorySignature } from '../stories/signature.ts';
+import { withIndexAndSignature } from '../stories/signature.ts';
 
 /** Content whose plain text is shorter than this is a teaser. */
 export const TEASER_MAX_CHARS = 500;
@@ -210,7 +210,7 @@ function fetchable(article: StoredArticle): boolean {
  */
 function asIndexed(stored: StoredArticle): IndexedArticle {
   const { sources: _sources, storyId: _storyId, related: _related, ...article } = stored;
-  return withStorySignature({ ...article, text: sanitizedHtmlToText(stored.contentHtml) });
+  return withIndexAndSignature({ ...article, text: sanitizedHtmlToText(stored.contentHtml) });
 }
 
 function recordFailure(ft: FulltextState, id: string, attempts: number, failure: { error: string; retry: boolean }, now: Date): void {

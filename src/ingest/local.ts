@@ -9,7 +9,7 @@ import { readContentDir } from '../fetch/local.ts';
 import type { Logger } from '../log.ts';
 import { LOCAL_SOURCE_ID, normalizeItem, type NormalizeContext } from '../normalize/normalize.ts';
 import type { IndexedArticle } from '../model.ts';
-import { withStorySignature } from '../stories/signature.ts';
+import { withIndexAndSignature } from '../stories/signature.ts';
 import type { ArticleStore, UpsertResult } from '../store/store.ts';
 import { upsertInBatches, yieldToReaders } from './batches.ts';
 
@@ -64,9 +64,9 @@ export async function syncLocalContent(deps: LocalSyncDeps): Promise<LocalSyncRe
   const classified: IndexedArticle[] = [];
   for (const article of articles) {
     if (classified.length % CLASSIFY_SLICE === 0) await yieldToReaders();
-    // Signed where it is classified, as a remote item is in the worker (process-feed.ts): a remote
+    // Folded and signed where it is classified, as a remote item is in the worker (process-feed.ts): a remote
     // copy of a local article then finds it in the story index, and a local article stored first leads.
-    classified.push(withStorySignature({ ...article, topics: classify(article, compiled, undefined, article.text) }));
+    classified.push(withIndexAndSignature({ ...article, topics: classify(article, compiled, undefined, article.text) }));
   }
   const upserted = await upsertInBatches(deps.store, classified);
   // Articles stored before local articles were signed, and unchanged since, get their signature now:

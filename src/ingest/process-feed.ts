@@ -9,8 +9,8 @@ import { parseDate } from '../normalize/dates.ts';
 import { normalizeItems } from '../normalize/normalize.ts';
 import { parseFeed, type FeedFormat, type ParsedFeed, type ParsedItem } from '../parse/index.ts';
 import { itemText, splitItems, withItems, type ItemSplit } from '../parse/item-split.ts';
-import { StemHashes, storySignatureOfWords } from '../stories/signature.ts';
-import { foldArticle, WordStems } from '../text/search.ts';
+import { foldAndSign, StemHashes } from '../stories/signature.ts';
+import { WordStems } from '../text/search.ts';
 import { VERSION } from '../version.ts';
 import { digest } from './hashes.ts';
 
@@ -156,9 +156,8 @@ function finish(
  */
 function completeArticle(article: IndexedArticle, compiled: CompiledTopics, source: Source, stems: WordStems, hashes: StemHashes): void {
   article.topics = classify(article, compiled, source, article.text);
-  const folded = foldArticle(article, stems);
-  article.searchable = folded.searchable;
-  const story = storySignatureOfWords(article.title, article.text, article.language, folded.words, stems, hashes);
+  const { searchable, story } = foldAndSign(article, stems, hashes);
+  article.searchable = searchable;
   if (story) article.story = story;
 }
 

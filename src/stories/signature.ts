@@ -3,7 +3,7 @@
 // classify step computes a signature in the ingest worker, the store indexes and compares them.
 
 import * as crypto from 'node:crypto';
-import { searchWords, WordStems, type FoldedArticle } from '../text/search.ts';
+import { foldArticle, searchWords, WordStems, type FoldedArticle, type SearchableText } from '../text/search.ts';
 import { stem } from '../text/stem.ts';
 
 /** Hash functions in a sketch: the estimate of the Jaccard similarity has a standard error ≈ 0.06. */
@@ -29,15 +29,9 @@ export interface StorySignature {
   names: string[];
 }
 
-/**
- * The signature of an article, or undefined when it has too few words or no language to compare.
- * `folded`: title and text as searchableText folded them already (the same words searchWords gives).
- */
-export function storySignature(
-  title: string, text: string, language: string | undefined, folded?: { title: string; text: string },
-): StorySignature | undefined {
-  const lead = (folded ? foldedWords(folded) : searchWords(`${title}\n${text}`)).slice(0, MAX_WORDS);
-  return signatureOf(title, text, language, lead, new WordStems());
+/** The signature of an article, or undefined when it has too few words or no language to compare. */
+export function storySignature(title: string, text: string, language: string | undefined): StorySignature | undefined {
+  return signatureOf(title, text, language, searchWords(`${title}\n${text}`).slice(0, MAX_WORDS), new WordStems());
 }
 
 /**
@@ -104,28 +98,29 @@ function isNumber(word: string): boolean {
   return true;
 }
 
-/** The words of already folded title and text (space-separated search words), up to MAX_WORDS. */
-function foldedWords(folded: { title: string; text: string }): string[] {
-  const words = folded.title === '' ? [] : folded.title.split(' ');
-  if (words.length >= MAX_WORDS || folded.text === '') return words;
-  // Only the lead is read: the text's first words, without splitting all of a long body.
-  let end = -1;
-  for (let n = words.length; n < MAX_WORDS; n++) {
-    end = folded.text.indexOf(' ', end + 1);
-    if (end < 0) break;
-  }
-  return words.concat((end < 0 ? folded.text : folded.text.slice(0, end)).split(' '));
+/**
+ * An article's fields folded for the full-text index and its story signature, from one folding of its
+ * words (the signature reads the same words the index holds). `stems` and `hashes` are the caller's to
+ * scope: the ingest worker shares one of each across a feed job's articles.
+ */
+export function foldAndSign(
+  article: { title: string; summary: string; text: string; language?: string | undefined },
+  stems = new WordStems(),
+  hashes = new StemHashes(),
+): { searchable: SearchableText; story?: StorySignature } {
+  const folded = foldArticle(article, stems);
+  const story = storySignatureOfWords(article.title, article.text, article.language, folded.words, stems, hashes);
+  return story ? { searchable: folded.searchable, story } : { searchable: folded.searchable };
 }
 
 /**
- * The article with its signature, when it has one (computed where the text is: the ingest worker),
- * from the folded words of `searchable` when the article carries them.
+ * The article with its folded index fields and, when it has one, its signature (computed where the text
+ * is: the ingest worker, or the step that made the text), so the store folds nothing again.
  */
-export function withStorySignature<T extends {
-  title: string; text: string; language?: string; story?: StorySignature; searchable?: { title: string; text: string };
-}>(article: T): T {
-  const story = storySignature(article.title, article.text, article.language, article.searchable);
-  return story ? { ...article, story } : article;
+export function withIndexAndSignature<T extends { title: string; summary: string; text: string; language?: string | undefined }>(
+  article: T,
+): T & { searchable: SearchableText; story?: StorySignature } {
+  return { ...article, ...foldAndSign(article) };
 }
 
 function minHash(shingles: Iterable<string>, hashes: StemHashes): number[] {
