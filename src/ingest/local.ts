@@ -64,8 +64,9 @@ export async function syncLocalContent(deps: LocalSyncDeps): Promise<LocalSyncRe
   const classified: IndexedArticle[] = [];
   for (const article of articles) {
     if (classified.length % CLASSIFY_SLICE === 0) await yieldToReaders();
-    // Folded and signed where it is classified, as a remote item is in the worker (process-feed.ts): a remote
-    // copy of a local article then finds it in the story index, and a local article stored first leads.
+    // Folded and signed where it is classified, as a remote item is in the worker (process-feed.ts): a
+    // remote copy of a local article then finds it in the story index, and a local article stored first
+    // leads.
     classified.push(withIndexAndSignature({ ...article, topics: classify(article, compiled, undefined, article.text) }));
   }
   const upserted = await upsertInBatches(deps.store, classified);
