@@ -3,7 +3,7 @@
 // integers (band number, date, source number, the article's rowid), about 150 to a B-tree page.
 
 import type { IndexedArticle } from '../../model.ts';
-import { BAND_SCAN_ROWS, MAX_CANDIDATES_PER_BAND, sourceNumber } from '../stories.ts';
+import { BAND_SCAN_ROWS, bandRows, MAX_CANDIDATES_PER_BAND } from '../stories.ts';
 import type { SqliteDb } from './db.ts';
 
 /** What a lookup asks: band numbers, the publication range, and the sources whose rows do not count. */
@@ -64,10 +64,7 @@ export interface SignedRow {
 export function insertBandRows(shared: SqliteDb, signed: readonly SignedRow[], pendingLimit = PENDING_BAND_ROWS): void {
   const rows: [number, number, number, number][] = [];
   for (const { article, rowid } of signed) {
-    if (!article.story) continue;
-    const published = article.published.getTime();
-    const source = sourceNumber(article.sourceId);
-    for (const band of article.story.bands) rows.push([band, published, source, Number(rowid)]);
+    for (const { band, published, source } of bandRows(article)) rows.push([band, published, source, Number(rowid)]);
   }
   rows.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[3] - b[3]);
   shared.insertOrIgnore('story_bands_pending', ['band', 'published', 'source', 'article'], rows);
