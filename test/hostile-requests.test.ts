@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { freePort } from '../scripts/free-port.ts';
 import type { ArticleQuery } from '../src/model.ts';
+import type { PageRenderer } from '../src/store/page-renderer.ts';
 import { makeArticle } from './store.contract.ts';
 import { startTestApp } from './helpers/app.ts';
 import { entryArgs } from './helpers/server-process.ts';
@@ -158,10 +159,10 @@ test('under overload, misses beyond the bound are shed with 503 + Retry-After wh
   await app.store.upsertArticles([makeArticle(1, { topics: ['ukraine'] })]);
   const warm = await request(app.app).get('/feeds/ukraine.json').expect(200);
   // A store that takes 300 ms per page: misses pile up in the bound (4 rendering + 1 queued).
-  const queryArticles = app.store.queryArticles.bind(app.store);
-  app.store.queryArticles = async (q: ArticleQuery) => {
+  const renderQuery = app.store.renderQuery.bind(app.store);
+  app.store.renderQuery = async <I, O>(q: ArticleQuery, renderer: PageRenderer<I>): Promise<O> => {
     await new Promise((r) => setTimeout(r, 300));
-    return queryArticles(q);
+    return renderQuery<I, O>(q, renderer);
   };
   const misses = await Promise.all(Array.from({ length: 12 }, (_, i) => request(app.app).get(`/feeds/all.json?since=2020-01-01T00:00:${String(i).padStart(2, '0')}Z`)));
   const shed = misses.filter((r) => r.status === 503);

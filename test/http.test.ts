@@ -12,7 +12,9 @@ import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import request from 'supertest';
 import { createApp } from '../src/app.ts';
 import { silentLogger } from '../src/log.ts';
-import type { IndexedArticle } from '../src/model.ts';
+import type { ArticleQuery, IndexedArticle } from '../src/model.ts';
+import type { PageRenderer } from '../src/store/page-renderer.ts';
+import { openStore } from '../src/store/store.ts';
 import { makeArticle } from './store.contract.ts';
 import { BASE_URL, startTestApp, topic, type TestApp } from './helpers/app.ts';
 
@@ -232,6 +234,8 @@ test('HEAD answers like GET without a body', async (t) => {
 
 interface RawAnswer {
   encoding: string | undefined;
+  etag: string | undefined;
+  contentType: string | undefined;
   body: Buffer;
 }
 
@@ -248,10 +252,43 @@ async function rawClient(t: Parameters<typeof startTestApp>[0], app: TestApp['ap
     get({ host: '127.0.0.1', port, path, headers: { 'Accept-Encoding': encoding } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
+      res.on('end', () => resolve({
+        encoding: res.headers['content-encoding'], etag: res.headers.etag, contentType: res.headers['content-type'], body: Buffer.concat(chunks),
+      }));
     }).on('error', reject);
   });
 }
+
+test('a feed page rendered and compressed on the query worker is the response rendered in process, in every format and coding', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidings-worker-render-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const url = `sqlite:${join(dir, 'tidings.db')}`;
+  // Two apps over one database: one reads and renders on its serving thread, the other on a query worker.
+  const here = await startTestApp(t, { store: await openStore(url, { queryWorkers: 0 }) });
+  const worker = await startTestApp(t, { store: await openStore(url, { queryWorkers: 1 }) });
+  await here.store.upsertArticles(Array.from({ length: 12 }, (_, i) => makeArticle(i, {
+    title: `Київ і Париж: зустріч ${i}`,
+    contentHtml: `<p>${'Президенти говорили про ППО, енергетику та відбудову. '.repeat(8)}</p>`,
+    topics: ['ukraine'],
+    language: 'uk',
+  })));
+  const rawHere = await rawClient(t, here.app);
+  const rawWorker = await rawClient(t, worker.app);
+  const decoded = (a: RawAnswer): Buffer => (a.encoding === 'br' ? brotliDecompressSync(a.body) : a.encoding === 'gzip' ? gunzipSync(a.body) : a.body);
+  for (const path of ['/feeds/all.rss', '/feeds/ukraine.atom', '/feeds/ukraine.json?q=%D0%BF%D0%BF%D0%BE', '/feeds/all.rss?limit=5']) {
+    for (const coding of ['br', 'gzip', 'identity']) {
+      // Each path is new to each app in its first coding: the worker renders and compresses it at once.
+      const [a, b] = await Promise.all([rawHere(path, coding), rawWorker(path, coding)]);
+      const what = `${path} in ${coding}`;
+      assert.equal(b.encoding, coding === 'identity' ? undefined : coding, `${what}: sent in the coding asked for`);
+      assert.equal(b.encoding, a.encoding, what);
+      assert.equal(b.etag, a.etag, what);
+      assert.equal(b.contentType, a.contentType, what);
+      assert.ok(decoded(b).length > 2000, `${what}: a page worth compressing`);
+      assert.deepEqual(decoded(b), decoded(a), `${what}: the same page`);
+    }
+  }
+});
 
 test('compressed forms decode to the same bytes', async (t) => {
   const { app } = await seeded(t);
@@ -274,11 +311,11 @@ test('concurrent misses on one feed render it once; each compressed form is made
   const { app, store, cache } = await seeded(t);
   // A slow query keeps every request in flight together, as a burst of pollers right after a write is.
   let renders = 0;
-  const queryArticles = store.queryArticles.bind(store);
-  store.queryArticles = async (query) => {
+  const renderQuery = store.renderQuery.bind(store);
+  store.renderQuery = async <I, O>(query: ArticleQuery, renderer: PageRenderer<I>): Promise<O> => {
     renders++;
     await new Promise((resolve) => setTimeout(resolve, 50));
-    return queryArticles(query);
+    return renderQuery<I, O>(query, renderer);
   };
   const raw = await rawClient(t, app);
   const fetchRaw = (encoding: string) => raw('/feeds/all.atom', encoding);
@@ -303,10 +340,10 @@ test('concurrent misses on one feed render it once; each compressed form is made
 test('a one-off query (q, since, a cursor) is cached on its second request; a plain feed on its first', async (t) => {
   const { app, store, cache } = await seeded(t);
   let renders = 0;
-  const queryArticles = store.queryArticles.bind(store);
-  store.queryArticles = async (query) => {
+  const renderQuery = store.renderQuery.bind(store);
+  store.renderQuery = async <I, O>(query: ArticleQuery, renderer: PageRenderer<I>): Promise<O> => {
     renders++;
-    return queryArticles(query);
+    return renderQuery<I, O>(query, renderer);
   };
   const entries = () => cache.stats().entries;
   const before = entries();

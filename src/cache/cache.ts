@@ -4,7 +4,7 @@
 // chooses which form a request gets.
 
 import { promisify } from 'node:util';
-import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
+import { brotliCompress, brotliCompressSync, constants as zlibConstants, gzip, gzipSync, type BrotliOptions } from 'node:zlib';
 import { createLimiter } from '../concurrency.ts';
 import { TidingsError } from '../errors.ts';
 
@@ -87,10 +87,12 @@ const brotliAsync = promisify(brotliCompress);
 export function prepareResponse(
   body: Buffer | string,
   meta: { etag: string; lastModified: Date; contentType: string; truncated?: string },
+  /** Forms already made with compressNow, by whoever rendered the body. */
+  made: Partial<Record<CompressedEncoding, Buffer | null>> = {},
 ): CachedResponse {
   const identity = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   if (identity.length < MIN_COMPRESS_BYTES) return { body: identity, gzip: null, br: null, ...meta };
-  return { body: identity, ...meta };
+  return { body: identity, ...made, ...meta };
 }
 
 /**
@@ -132,15 +134,31 @@ export function addForm(entry: CachedResponse, encoding: CompressedEncoding): Pr
 }
 
 function compress(body: Buffer, encoding: CompressedEncoding): Promise<Buffer> {
-  if (encoding === 'gzip') return gzipAsync(body, { level: 4 });
-  return brotliAsync(body, {
+  return encoding === 'gzip' ? gzipAsync(body, GZIP_OPTIONS) : brotliAsync(body, brotliOptions(body.length));
+}
+
+/**
+ * The `encoding` form of a body, made on the calling thread: for a worker thread that has just rendered
+ * the body (see src/http/feed-page.ts), where waiting for the thread pool would only add a hop. Null
+ * when the body is too small to gain or the form is no smaller, as addForm records it.
+ */
+export function compressNow(body: Buffer, encoding: CompressedEncoding): Buffer | null {
+  if (body.length < MIN_COMPRESS_BYTES) return null;
+  const form = encoding === 'gzip' ? gzipSync(body, GZIP_OPTIONS) : brotliCompressSync(body, brotliOptions(body.length));
+  return form.length < body.length ? form : null;
+}
+
+const GZIP_OPTIONS = { level: 4 };
+
+function brotliOptions(length: number): BrotliOptions {
+  return {
     params: {
       [zlibConstants.BROTLI_PARAM_MODE]: zlibConstants.BROTLI_MODE_TEXT,
       [zlibConstants.BROTLI_PARAM_QUALITY]: 2,
-      [zlibConstants.BROTLI_PARAM_LGWIN]: brotliWindowBits(body.length),
-      [zlibConstants.BROTLI_PARAM_SIZE_HINT]: body.length,
+      [zlibConstants.BROTLI_PARAM_LGWIN]: brotliWindowBits(length),
+      [zlibConstants.BROTLI_PARAM_SIZE_HINT]: length,
     },
-  });
+  };
 }
 
 /**

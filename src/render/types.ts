@@ -36,9 +36,9 @@ export interface FeedSource {
   title: string;
 }
 
-/** A rendered body ready to send. */
+/** A rendered body ready to send, encoded. */
 export interface Rendered {
-  body: string;
+  body: Buffer;
   contentType: string;
   /** Why the page holds fewer articles than asked for, when its byte budget cut it short. */
   truncated?: string;

@@ -4,6 +4,7 @@
 
 import type { ArticleQuery, IndexedArticle, StoredArticle } from '../model.ts';
 import { TidingsError } from '../errors.ts';
+import type { PageRenderer } from './page-renderer.ts';
 import { DEFAULT_STORY_WINDOW_HOURS, HOUR_MS, type RegroupOptions, type RegroupResult } from './stories.ts';
 
 export interface UpsertResult {
@@ -107,6 +108,12 @@ export interface ArticleRepository {
    * the version it is sent or delivered as.
    */
   queryArticles(query: ArticleQuery): Promise<StoredArticle[]>;
+  /**
+   * What the renderer's module makes of queryArticles(query), made on the query worker that reads
+   * the page when the backend has one (SQLite's QUERY_WORKERS), else here. Its result comes back
+   * structured-cloned from a worker: a Buffer arrives as a Uint8Array.
+   */
+  renderQuery<I, O>(query: ArticleQuery, renderer: PageRenderer<I>): Promise<O>;
   queryVersion(query: ArticleQuery): Promise<QueryVersion>;
   /**
    * Stories per topic id: a story counts once, by its leader (which holds its copies' topics). Topics
@@ -215,6 +222,7 @@ export function composeStore(
     getArticle: (id) => articles.getArticle(id),
     getArticleBySlug: (slug) => articles.getArticleBySlug(slug),
     queryArticles: (q) => articles.queryArticles(q),
+    renderQuery: (q, renderer) => articles.renderQuery(q, renderer),
     queryVersion: (q) => articles.queryVersion(q),
     countByTopic: (options) => articles.countByTopic(options),
     countArticles: () => articles.countArticles(),

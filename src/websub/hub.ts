@@ -338,7 +338,7 @@ class Hub implements WebSubHub {
   private async renderShared(topic: Extract<TopicResolution, { kind: 'ok' }>, lastModified: Date, won: Won[]): Promise<SharedContent | undefined> {
     try {
       const rendered = await topic.render(lastModified);
-      return { body: Buffer.from(rendered.body, 'utf8'), contentType: rendered.contentType };
+      return { body: rendered.body, contentType: rendered.contentType };
     } catch (err) {
       for (const w of won) await this.opts.store.swapDeliveredVersion(w.topicUrl, w.after, w.before);
       this.log.error({ topics: won.map((w) => w.topicUrl), err }, `websub: feed not rendered; the next round retries it: ${describeError(err)}`);

@@ -29,11 +29,12 @@ export interface TestApp {
   catalog: Catalog & { compiled: CompiledTopics };
 }
 
-export async function startTestApp(t: TestContext, over: Partial<HttpSettings> & { now?: () => Date } = {}): Promise<TestApp> {
-  const store = await openStore('sqlite::memory:');
+/** `store`: one the test opened (it is closed with the app); an in-memory SQLite store by default. */
+export async function startTestApp(t: TestContext, over: Partial<HttpSettings> & { now?: () => Date; store?: ArticleStore } = {}): Promise<TestApp> {
+  const store = over.store ?? await openStore('sqlite::memory:');
   const cache = await createCache({ maxEntries: 100, maxBytes: 8 * 1024 * 1024, ttlSeconds: 0 });
   const catalog = { topics: TEST_TOPICS, sources: [], compiled: compileTopics(TEST_TOPICS) };
-  const { now, ...settings } = over;
+  const { now, store: _store, ...settings } = over;
   const app = createApp({
     store,
     cache,

@@ -3,6 +3,7 @@
 
 import type { ArticleQuery, IndexedArticle, RelatedArticle, StoredArticle } from '../../model.ts';
 import { newestFirst, pageVersion, PUBLISHED_COLUMNS, sameSet, toArticle, type PageRow, type PublishedRow } from '../rows.ts';
+import { renderArticlesWith, type PageRenderer } from '../page-renderer.ts';
 import type { ArticleRepository, QueryVersion, TopicCountOptions, UpsertResult } from '../store.ts';
 import { groupRelated, storyCounts, withRelated, type RelatedRow } from '../stories.ts';
 import { BatchWrites, decide, flush, knownOf, lookUp, lookUpStories } from './article-batch.ts';
@@ -132,6 +133,11 @@ export class PgArticles implements ArticleRepository {
       const row = byId.get(id);
       return row ? [withRelated(toArticle(row, sources.get(id) ?? []), related.get(id))] : [];
     });
+  }
+
+  /** PostgreSQL reads in its own processes: the page is rendered here. */
+  async renderQuery<I, O>(query: ArticleQuery, renderer: PageRenderer<I>): Promise<O> {
+    return (await renderArticlesWith(await this.queryArticles(query), renderer)) as O;
   }
 
   /** The other sources' copies of a page's leading articles, earliest first, in one statement. */

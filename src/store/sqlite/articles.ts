@@ -6,6 +6,7 @@ import type { ArticleQuery, IndexedArticle, StoredArticle } from '../../model.ts
 import {
   contentHash, pageVersion, PUBLISHED_COLUMNS, sameSet, toArticle, toArticleRow, withFirstSeenDates, type PublishedRow,
 } from '../rows.ts';
+import { renderArticlesWith, type PageRenderer } from '../page-renderer.ts';
 import type { ArticleRepository, QueryVersion, TopicCountOptions, UpsertResult } from '../store.ts';
 import { chooseStory, lookupRange, storyCounts, storyTopics, StoryPool, type CandidateRow } from '../stories.ts';
 import type { RegroupOptions, RegroupResult } from '../stories.ts';
@@ -271,10 +272,21 @@ export class SqliteArticles implements ArticleRepository {
    * asked at this revision (about 6 KB each, 60 MB for a flood of searches).
    */
   async queryArticles(query: ArticleQuery): Promise<StoredArticle[]> {
+    const ids = await this.pageIds(query);
+    return this.queries ? this.queries.articles(ids, query.stories) : readArticles(this.shared, ids, query.stories);
+  }
+
+  async renderQuery<I, O>(query: ArticleQuery, renderer: PageRenderer<I>): Promise<O> {
+    const ids = await this.pageIds(query);
+    if (this.queries) return (await this.queries.render(ids, query.stories, renderer)) as O;
+    return (await renderArticlesWith(readArticles(this.shared, ids, query.stories), renderer)) as O;
+  }
+
+  /** The ids of the page the query object's last queryVersion described (see queryArticles). */
+  private async pageIds(query: ArticleQuery): Promise<string[]> {
     const known = this.pages.get(query);
     this.pages.delete(query);
-    const ids = (await (known?.read ?? this.readPage(query))).rows.map((r) => r.id);
-    return this.queries ? this.queries.articles(ids, query.stories) : readArticles(this.shared, ids, query.stories);
+    return (await (known?.read ?? this.readPage(query))).rows.map((r) => r.id);
   }
 
   private sourcesOf(id: string): string[] {

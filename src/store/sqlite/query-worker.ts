@@ -1,8 +1,10 @@
 // Entry of a query worker thread (see query-pool.ts): runs a feed page's reads on a read-only
-// connection of its own, so a full-text match over the archive never holds up the serving thread.
+// connection of its own, so a full-text match over the archive never holds up the serving thread;
+// and a page's rendering, when the caller hands a renderer (see src/store/page-renderer.ts).
 
 import { workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { renderArticlesWith } from '../page-renderer.ts';
 import { SqliteDb } from './db.ts';
 import { readArticles, readPage } from './page-query.ts';
 import type { QueryTask } from './query-pool.ts';
@@ -23,5 +25,7 @@ export default function run(task: QueryTask): unknown {
       return readPage(shared, task.query);
     case 'articles':
       return readArticles(shared, task.ids, task.stories);
+    case 'render':
+      return renderArticlesWith(readArticles(shared, task.ids, task.stories), task.renderer);
   }
 }
