@@ -68,6 +68,16 @@ export function renderArticles(stored: StoredArticle[], input: FeedPageInput): R
 }
 
 /**
+ * The buffers a rendered page holds alone, for a query worker to move to the serving thread. A small
+ * Buffer may be a slice of Node's shared pool, which must stay where it is: that one is copied.
+ */
+export function transferablesOf(page: RenderedPage): ArrayBuffer[] {
+  const owned = [page.body, page.compressed?.body].filter((b): b is Uint8Array =>
+    b != null && b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer);
+  return [...new Set(owned.map((b) => b.buffer as ArrayBuffer))];
+}
+
+/**
  * The sources an RSS item credits in `<source>`: the configured feed URL and title (else the id). A
  * source whose URL carries credentials is a private feed: neither its URL nor its password is published.
  */

@@ -16,10 +16,19 @@ export interface PageRenderer<I> {
 
 interface RendererModule {
   renderArticles(articles: StoredArticle[], input: unknown): unknown;
+  /** The buffers the output alone holds: a worker moves them to the caller's thread instead of copying. */
+  transferablesOf?(output: unknown): ArrayBuffer[];
 }
 
-export async function renderArticlesWith(articles: StoredArticle[], renderer: PageRenderer<unknown>): Promise<unknown> {
-  return (await load(renderer.module)).renderArticles(articles, renderer.input);
+export interface RendererOutput {
+  output: unknown;
+  transfer: ArrayBuffer[];
+}
+
+export async function renderArticlesWith(articles: StoredArticle[], renderer: PageRenderer<unknown>): Promise<RendererOutput> {
+  const module = await load(renderer.module);
+  const output = module.renderArticles(articles, renderer.input);
+  return { output, transfer: module.transferablesOf?.(output) ?? [] };
 }
 
 /**

@@ -137,7 +137,7 @@ export class PgArticles implements ArticleRepository {
 
   /** PostgreSQL reads in its own processes: the page is rendered here. */
   async renderQuery<I, O>(query: ArticleQuery, renderer: PageRenderer<I>): Promise<O> {
-    return (await renderArticlesWith(await this.queryArticles(query), renderer)) as O;
+    return (await renderArticlesWith(await this.queryArticles(query), renderer)).output as O;
   }
 
   /** The other sources' copies of a page's leading articles, earliest first, in one statement. */

@@ -4,7 +4,8 @@
 
 import { workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { renderArticlesWith } from '../page-renderer.ts';
+import { Piscina } from 'piscina';
+import { renderArticlesWith, type RendererOutput } from '../page-renderer.ts';
 import { SqliteDb } from './db.ts';
 import { readArticles, readPage } from './page-query.ts';
 import type { QueryTask } from './query-pool.ts';
@@ -19,6 +20,18 @@ const db = new Database(String(workerData.path), { readonly: true, fileMustExist
 db.pragma(`cache_size = -${CACHE_KIB}`);
 const shared = new SqliteDb(db, String(workerData.path));
 
+/**
+ * The output, its buffers moved rather than copied: a copy of a 70 KB page made the serving thread
+ * write every byte again into freshly faulted-in memory (about a tenth of its CPU per miss).
+ */
+function moved({ output, transfer }: RendererOutput): unknown {
+  if (transfer.length === 0) return output;
+  // piscina's Transferable: the value and its transfer list, under the symbols the pool reads; its
+  // typings name them by declarations it does not export, hence the cast.
+  const transferable = { [Piscina.transferableSymbol]: transfer, [Piscina.valueSymbol]: output };
+  return Piscina.move(transferable as unknown as Parameters<typeof Piscina.move>[0]);
+}
+
 export default function run(task: QueryTask): unknown {
   switch (task.kind) {
     case 'page':
@@ -26,6 +39,6 @@ export default function run(task: QueryTask): unknown {
     case 'articles':
       return readArticles(shared, task.ids, task.stories);
     case 'render':
-      return renderArticlesWith(readArticles(shared, task.ids, task.stories), task.renderer);
+      return renderArticlesWith(readArticles(shared, task.ids, task.stories), task.renderer).then(moved);
   }
 }
