@@ -5,6 +5,7 @@
 import * as crypto from 'node:crypto';
 import { foldArticle, searchWords, WordStems, type FoldedArticle, type SearchableText } from '../text/search.ts';
 import { stem } from '../text/stem.ts';
+import { MD5_ONE_BLOCK, md5Prefix52 } from './md5.ts';
 
 /** Hash functions in a sketch: the estimate of the Jaccard similarity has a standard error ≈ 0.06. */
 export const SKETCH_SIZE = 64;
@@ -151,7 +152,50 @@ function mixFlipped(x: number): number {
 }
 
 function bandKeys(lang: string, sketch: number[]): number[] {
-  return bandTexts(lang, sketch).map(bandNumber);
+  if (lang.length > MAX_BYTE_LANG || !/^[\x20-\x7e]*$/.test(lang)) return bandTexts(lang, sketch).map(bandNumber);
+  // bandNumber(bandTexts(…)[band]) from the key's bytes, written here: no text key, no call into crypto.
+  const key = new Uint8Array(MD5_ONE_BLOCK);
+  for (let i = 0; i < lang.length; i++) key[i] = lang.charCodeAt(i);
+  key[lang.length] = COLON;
+  const keys: number[] = [];
+  for (let band = 0; band * BAND_ROWS < sketch.length; band++) {
+    let at = writeDigits(key, lang.length + 1, band, 10);
+    key[at++] = COLON;
+    at = writeDigits(key, at, rowsHash(sketch, band * BAND_ROWS, Math.min((band + 1) * BAND_ROWS, sketch.length)), 36);
+    keys.push(md5Prefix52(key, at));
+  }
+  return keys;
+}
+
+/** The longest language tag whose band keys fit one MD5 block: `<lang>:<band>:<hash>` ≤ 55 bytes. */
+const MAX_BYTE_LANG = MD5_ONE_BLOCK - 11;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+/** Digit characters of Number.prototype.toString up to base 36. */
+const DIGITS = Uint8Array.from('0123456789abcdefghijklmnopqrstuvwxyz', (c) => c.charCodeAt(0));
+const scratch = new Uint8Array(32);
+
+/** fnv1a(sketch.slice(from, to).join(',')), hashing the decimal digits as they are made. */
+function rowsHash(sketch: readonly number[], from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let row = from; row < to; row++) {
+    if (row > from) h = Math.imul(h ^ COMMA, 0x01000193);
+    const end = writeDigits(scratch, 0, sketch[row]!, 10);
+    for (let i = 0; i < end; i++) h = Math.imul(h ^ scratch[i]!, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Writes `n` (a non-negative integer below 2^32) in `base` at `at`, as toString(base) does; the index after it. */
+function writeDigits(out: Uint8Array, at: number, n: number, base: number): number {
+  let length = 1;
+  for (let rest = Math.floor(n / base); rest > 0; rest = Math.floor(rest / base)) length++;
+  let rest = n;
+  for (let i = at + length - 1; i >= at; i--) {
+    out[i] = DIGITS[rest % base]!;
+    rest = Math.floor(rest / base);
+  }
+  return at + length;
 }
 
 /** The text key of each band (`<lang>:<band>:<hash>`): what signatures stored before band numbers hold. */
