@@ -1,8 +1,8 @@
-// MD5 of a short byte string (one 64-byte block: at most 55 bytes) in plain JavaScript, for the band
-// numbers of a story signature: sixteen per article, where a call into node:crypto costs more than the
-// hash. Only the first 52 bits of the digest are returned, as a number — what bandNumber keeps.
+// MD5 of a short ASCII text (one 64-byte block: at most 55 characters) in plain JavaScript, for the
+// band numbers of a story signature: sixteen per article, where a call into node:crypto costs more than
+// the hash. Only the first 52 bits of the digest are returned, as a number — what bandNumber keeps.
 
-/** The most bytes one block holds beside the padding byte and the 8-byte length. */
+/** The most characters (bytes) one block holds beside the padding byte and the 8-byte length. */
 export const MD5_ONE_BLOCK = 55;
 
 /** RFC 1321's sine table, T[i] = floor(2^32 · |sin(i + 1)|). */
@@ -21,15 +21,21 @@ const SHIFTS = Int32Array.from([7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 1
 
 const words = new Int32Array(16);
 
+/** Whether md5Prefix52 takes `text`: ASCII (one UTF-8 byte per character) that fits one block. */
+export function fitsOneBlock(text: string): boolean {
+  return text.length <= MD5_ONE_BLOCK && /^[\x00-\x7f]*$/.test(text);
+}
+
 /**
- * The first 52 bits of the MD5 of `bytes[0, length)` (length ≤ MD5_ONE_BLOCK): the number
+ * The first 52 bits of the MD5 of `text`'s UTF-8 bytes, for a text fitsOneBlock takes: the number
  * `parseInt(md5hex.slice(0, 13), 16)` gives.
  */
-export function md5Prefix52(bytes: Uint8Array, length: number): number {
-  if (length > MD5_ONE_BLOCK) throw new RangeError(`md5Prefix52: ${length} bytes do not fit one block`);
+export function md5Prefix52(text: string): number {
+  if (!fitsOneBlock(text)) throw new RangeError(`md5Prefix52: ${JSON.stringify(text)} is not ASCII that fits one block`);
+  const length = text.length;
   // The padded block as little-endian words: the bytes, 0x80, zeros, the length in bits at byte 56.
   words.fill(0);
-  for (let i = 0; i < length; i++) words[i >> 2]! |= bytes[i]! << ((i & 3) << 3);
+  for (let i = 0; i < length; i++) words[i >> 2]! |= text.charCodeAt(i) << ((i & 3) << 3);
   words[length >> 2]! |= 0x80 << ((length & 3) << 3);
   words[14] = length * 8;
   let a = 0x67452301;
