@@ -129,28 +129,8 @@ function minHash(shingles: Iterable<string>, hashes: StemHashes): number[] {
   // those is unsigned order on the hashes, and the loop stays in small integers (a uint32 past 2^31
   // is a double to V8). The flip is undone on the way out.
   const flipped = new Int32Array(SKETCH_SIZE).fill(0x7fffffff);
-  const all: Int32Array[] = [];
-  for (const shingle of shingles) all.push(hashes.of(shingle));
-  // Four stems at a time: each cell's running minimum is read and written once per four, not per stem.
-  let k = 0;
-  for (; k + 3 < all.length; k += 4) {
-    const p = all[k]!;
-    const q = all[k + 1]!;
-    const r = all[k + 2]!;
-    const s = all[k + 3]!;
-    for (let i = 0; i < SKETCH_SIZE; i++) {
-      let h = p[i]!;
-      const y = q[i]!;
-      const z = r[i]!;
-      const w = s[i]!;
-      if (y < h) h = y;
-      if (z < h) h = z;
-      if (w < h) h = w;
-      if (h < flipped[i]!) flipped[i] = h;
-    }
-  }
-  for (; k < all.length; k++) {
-    const cells = all[k]!;
+  for (const shingle of shingles) {
+    const cells = hashes.of(shingle);
     for (let i = 0; i < SKETCH_SIZE; i++) {
       const h = cells[i]!;
       if (h < flipped[i]!) flipped[i] = h;
