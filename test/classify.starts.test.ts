@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { KEYWORD_THRESHOLD, classify, compileTopics, type CompiledTopics } from '../src/classify/topics.ts';
 import { loadFeedsConfig } from '../src/config.ts';
 import type { Article, Topic } from '../src/model.ts';
+import { random } from './helpers/random.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -28,17 +29,6 @@ function article(title: string, text: string): Article {
   return {
     id: 'urn:test:1', title, url: 'https://example.org/1', summary: '', contentHtml: `<p>${text}</p>`,
     published: new Date(0), updated: new Date(0), authors: [], sourceId: 'local', categories: [], topics: [], enclosures: [],
-  };
-}
-
-/** mulberry32: the same text on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sanitizeHtml, sanitizeHtmlAll, sanitizeWithParser } from '../src/normalize/html.ts';
+import { random } from './helpers/random.ts';
 
 const BASE = 'https://news.example/section/page.html';
 
@@ -41,17 +42,6 @@ const PIECES = [
   '<script><!-- </script> --></script>', '<style>p > a { color: red }</style>', '<p>in <script>t()</script>para</p>', '<script>open',
   '<SCRIPT>caps</SCRIPT>', '<script>a</script><script>b</script>', '<li><style>x</style></li>',
 ];
-
-/** A deterministic pseudo-random sequence (mulberry32): the same documents on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('sanitizeHtml equals sanitize-html on the whole document, for documents made of varied pieces', () => {
   const next = random(11);

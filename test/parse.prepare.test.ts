@@ -5,17 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { generateFeed, RUN_TOKEN, runTag } from '../bench/feeds-gen.ts';
 import { prepareXml, repairXml } from '../src/parse/xml-feed.ts';
-
-/** mulberry32: the same documents on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from './helpers/random.ts';
 
 /** Pieces that need no repair, pieces that do (entities, markup inside a container), and broken ones. */
 const PIECES = [

@@ -5,17 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bandNumber, bandTexts, md5Hex, storySignature } from '../src/stories/signature.ts';
 import { fitsOneBlock, MD5_ONE_BLOCK, md5Prefix52 } from '../src/stories/md5.ts';
-
-/** mulberry32: the same inputs on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from './helpers/random.ts';
 
 test('md5Prefix52 is the first 13 hex digits of node:crypto MD5, for every length one block holds', () => {
   const next = random(5);
