@@ -46,10 +46,14 @@ export interface CompiledTopic {
    */
   readonly atWordStart?: RegExp;
   /**
-   * The first two characters every match begins with (one, for a keyword of one character), matched
-   * case-insensitively like the alternation: which word starts can match at all.
+   * What a text word must begin with for a match to begin at its start: each keyword's first word (for
+   * a stemmed keyword, its stem) up to a joiner or an apostrophe, matched case-insensitively like the
+   * alternation; when a joiner follows, the text word must end there. Most words fail it, so the
+   * alternation is tried at a few words per article instead of at every word whose letters could begin it.
    */
-  readonly heads?: RegExp;
+  readonly firstWords?: RegExp;
+  /** Code points in the longest of those first words. */
+  readonly firstWordLength?: number;
   /** Lowercased categories. */
   readonly categories: ReadonlySet<string>;
   readonly sources: ReadonlySet<string>;
@@ -61,32 +65,36 @@ export interface CompiledTopics {
 }
 
 /**
- * Per compiled configuration: topic id → configuration position, and the first two code points of a
- * word (headKey) → indexes of the topics whose keywords can start with them. The second is filled as
- * pairs are met (a text uses a few hundred distinct word beginnings) because deciding it takes a
- * Unicode case-insensitive test per topic; it is a pure function of the configuration, so caching it
- * keeps classify() pure. Two characters rather than one turn away most word starts before any
- * keyword alternation is tried there.
+ * Per compiled configuration: topic id → configuration position, and a text word's beginning →
+ * indexes of the topics whose firstWords it passes. The second is filled as words are met (a feed uses
+ * a few thousand distinct words) because deciding it takes a Unicode case-insensitive test per topic;
+ * it is a pure function of the configuration, so caching it keeps classify() pure.
  */
 interface TopicIndex {
   readonly order: ReadonlyMap<string, number>;
-  readonly byHead: Map<number, readonly number[]>;
+  /** A word's first `wordKeyUnits` code units → indexes of the topics whose firstWords it passes. */
+  readonly byWord: Map<string, readonly number[]>;
+  /**
+   * How much of a word decides firstWords: two code units per code point of the longest first word
+   * and of the character after it (a case-insensitive match of a code point never takes more than
+   * two), so a cut key is always longer than any first word and a `$` after one still fails on it.
+   */
+  readonly wordKeyUnits: number;
 }
 const topicIndexes = new WeakMap<CompiledTopics, TopicIndex>();
-/** Distinct word beginnings remembered per configuration; past it the table starts over. */
-const MAX_HEADS = 16384;
+/** Distinct words (their first wordKeyUnits code units) remembered per configuration; past it the table starts over. */
+const MAX_WORDS = 65536;
 /** Astral code points met in text, remembered as word characters or not; past it the table starts over. */
 const MAX_ASTRAL = 4096;
-
-/** One number for a word's first code point and the one after it (0 at the end of the text). */
-function headKey(first: number, second: number): number {
-  return first * 0x110000 + second;
-}
 
 function topicIndex(compiled: CompiledTopics): TopicIndex {
   let index = topicIndexes.get(compiled);
   if (!index) {
-    index = { order: new Map(compiled.topics.map((t, i) => [t.id, i])), byHead: new Map() };
+    index = {
+      order: new Map(compiled.topics.map((t, i) => [t.id, i])),
+      byWord: new Map(),
+      wordKeyUnits: 2 * (Math.max(0, ...compiled.topics.map((t) => t.firstWordLength ?? 0)) + 1),
+    };
     topicIndexes.set(compiled, index);
   }
   return index;
@@ -135,16 +143,29 @@ function compileTopic(topic: Topic): CompiledTopic {
   // Longest first so a phrase wins over its own first word when both are listed.
   alternatives.sort((a, b) => b.length - a.length);
   const body = `(?:${alternatives.join('|')})${WORD_END}`;
-  // Every alternative begins with the literal text of its keyword's first word (or that word's stem),
-  // so the first two characters of it, compared like the alternation compares them, are a necessary
-  // condition for a match at a word start.
-  const heads = new Set(topic.rules.keywords.map((k) => literal([...leadingLiteral(k)].slice(0, 2).join(''))));
+  // Every alternative begins with the literal text of its keyword's first word (or that word's stem):
+  // the part of it a text word holds is a necessary condition for a match at a word start.
+  const firstWords = topic.rules.keywords.map((k) => firstWordPattern(leadingLiteral(k)));
   return {
     ...compiled,
     keywords: new RegExp(`${WORD_START}${body}`, 'iu'),
     atWordStart: new RegExp(body, 'iuy'),
-    heads: new RegExp(`^(?:${[...heads].join('|')})`, 'iu'),
+    firstWords: new RegExp(`^(?:${[...new Set(firstWords.map((w) => w.pattern))].join('|')})`, 'iu'),
+    firstWordLength: Math.max(...firstWords.map((w) => w.length)),
   };
+}
+
+/**
+ * What a text word that can begin `leading` (a keyword's leading literal) begins with: the literal's
+ * word characters up to the first joiner or apostrophe. A text word ends at a joiner (- . &) and at '
+ * or ’, so after those it must end there; ʼ is a letter, so the text word may go on through it.
+ */
+function firstWordPattern(leading: string): { pattern: string; length: number } {
+  const chars = [...leading];
+  const end = chars.findIndex((ch) => APOSTROPHES.includes(ch) || !IS_WORD_CHAR.test(ch));
+  if (end < 0) return { pattern: literal(leading), length: chars.length };
+  const head = literal(chars.slice(0, end).join(''));
+  return { pattern: APOSTROPHES.includes(chars[end]!) ? `${head}(?:ʼ|$)` : `${head}$`, length: end };
 }
 
 export type KeywordPattern = { kind: 'ok'; pattern: string } | { kind: 'invalid'; reason: string };
@@ -241,48 +262,57 @@ const AFTER_CYRILLIC_APOSTROPHE = new RegExp(`(?<=\\p{Script=Cyrillic}[${APOSTRO
 
 /**
  * For each topic (by index), the positions in `text` where WORD_START holds and one of the topic's
- * keywords can begin, in increasing order. One pass over the text serves every topic; the same
- * positions are exactly where `keywords` (which begins with WORD_START) could match.
+ * keywords can begin, in increasing order: the starts of the words that pass the topic's firstWords.
+ * One pass over the text serves every topic; `keywords` (which begins with WORD_START) can match
+ * nowhere else.
  */
 function candidateStarts(text: string, compiled: CompiledTopics, index: TopicIndex): number[][] {
   const starts: number[][] = compiled.topics.map(() => []);
-  let previousIsWord = false;
+  let wordStart = -1;
   for (let at = 0; at < text.length; ) {
-    const start = at;
-    const cp = text.codePointAt(at) ?? 0;
-    at += cp > 0xffff ? 2 : 1;
-    const isWord = isWordChar(cp);
-    const begins = isWord && !previousIsWord;
-    previousIsWord = isWord;
-    if (!begins) continue;
-    const next = text.codePointAt(at) ?? 0;
-    const topics = topicsByHead(compiled, index, cp, next);
-    if (topics.length === 0) continue;
-    if (start > 0 && APOSTROPHES.includes(text.charAt(start - 1))) {
-      AFTER_CYRILLIC_APOSTROPHE.lastIndex = start;
-      if (AFTER_CYRILLIC_APOSTROPHE.test(text)) continue;
+    const unit = text.charCodeAt(at);
+    let width = 1;
+    let isWord: boolean;
+    if (unit >= 0xd800 && unit < 0xdc00 && at + 1 < text.length && isLowSurrogate(text.charCodeAt(at + 1))) {
+      width = 2;
+      isWord = isWordChar(text.codePointAt(at) ?? 0);
+    } else isWord = isWordChar(unit);
+    if (isWord) {
+      if (wordStart < 0) wordStart = at;
+    } else if (wordStart >= 0) {
+      addWordStart(starts, text, wordStart, at, index, compiled);
+      wordStart = -1;
     }
-    for (const i of topics) starts[i]?.push(start);
+    at += width;
   }
+  if (wordStart >= 0) addWordStart(starts, text, wordStart, text.length, index, compiled);
   return starts;
 }
 
-/** Indexes of the topics some keyword of which can begin with code points `first`, `second`. */
-function topicsByHead(compiled: CompiledTopics, index: TopicIndex, first: number, second: number): readonly number[] {
-  const key = headKey(first, second);
-  let topics = index.byHead.get(key);
+function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit < 0xe000;
+}
+
+/** Records the start of the word text[start, end) for each topic whose firstWords it passes. */
+function addWordStart(starts: number[][], text: string, start: number, end: number, index: TopicIndex, compiled: CompiledTopics): void {
+  const key = text.slice(start, Math.min(end, start + index.wordKeyUnits));
+  let topics = index.byWord.get(key);
   if (topics === undefined) {
-    // At the end of the text (second 0) the head is one character: only one-character keywords fit.
-    const head = String.fromCodePoint(first) + (second === 0 ? '' : String.fromCodePoint(second));
     const found: number[] = [];
     compiled.topics.forEach((t, i) => {
-      if (t.heads?.test(head)) found.push(i);
+      if (t.firstWords?.test(key)) found.push(i);
     });
-    if (index.byHead.size >= MAX_HEADS) index.byHead.clear();
-    index.byHead.set(key, found);
+    if (index.byWord.size >= MAX_WORDS) index.byWord.clear();
+    // A copy, so the table never holds on to the whole text the key was sliced from.
+    index.byWord.set([...key].join(''), found);
     topics = found;
   }
-  return topics;
+  if (topics.length === 0) return;
+  if (start > 0 && APOSTROPHES.includes(text.charAt(start - 1))) {
+    AFTER_CYRILLIC_APOSTROPHE.lastIndex = start;
+    if (AFTER_CYRILLIC_APOSTROPHE.test(text)) return;
+  }
+  for (const i of topics) starts[i]?.push(start);
 }
 
 /** Whether `matcher` matches at one of `starts`. */

@@ -3,7 +3,7 @@
 // Everything that emits or reads HTML goes through here, so escaping happens exactly once.
 
 import sanitize from 'sanitize-html';
-import { decodeHTML } from 'entities';
+import { decodeHTML, decodeHTMLAttribute } from 'entities';
 
 /** Iframes are embedded players only; any other host is dropped with its contents. */
 const IFRAME_DOMAINS = ['youtube.com', 'youtube-nocookie.com', 'player.vimeo.com'];
@@ -161,8 +161,32 @@ export function capNesting(html: string, maxDepth = MAX_HTML_DEPTH): string {
 interface Segment {
   start: number;
   end: number;
-  /** Whether sanitize-html writes it back unchanged, so it need not be parsed at all. */
+  /**
+   * Whether sanitize-html writes it back as it is but for the tags in the document's `rewrites`, so it
+   * need not be parsed at all.
+   */
   verbatim: boolean;
+}
+
+/** Where the raw-text element `name` (script, style) whose opening tag ends at `from` ends, or -1. */
+function discardedElementEnd(html: string, from: number, name: string, tag: string): number {
+  const end = RAW_TEXT_END[name];
+  if (end === undefined || tag.endsWith('/>')) return -1;
+  end.lastIndex = from;
+  const close = end.exec(html);
+  // Only the plain end tag, and no comment opener (script data has escaped states) on the way to it.
+  if (close === null || !html.startsWith(`</${name}>`, close.index) || html.slice(from, close.index).includes('<!--')) return -1;
+  return close.index + name.length + 3;
+}
+
+/** The start of an end tag of script or style, as htmlparser2 finds it in their raw text: any case. */
+const RAW_TEXT_END: Record<string, RegExp | undefined> = { script: /<\/script/gi, style: /<\/style/gi };
+
+/** A tag sanitize-html is known to write as `text` (a link with its URL resolved, a dropped tracking pixel). */
+interface Rewrite {
+  start: number;
+  end: number;
+  text: string;
 }
 
 /**
@@ -194,20 +218,27 @@ const IMPLIED_CLOSE: ReadonlyMap<string, ReadonlySet<string>> = new Map([
 ]);
 /** Deeper than this, the document goes to the parser (and capNesting), as it always did. */
 const TRACKED_DEPTH = 64;
-/** Text sanitize-html writes back unchanged: no `>`, no NUL or CR, `&` only in the entities it writes. */
-const VERBATIM_TEXT = /^(?:[^&>\u0000\r]|&(?:amp|lt|gt);)*$/;
-/** A tag written exactly as sanitize-html writes a bare one: `<p>` or `</p>`. */
-const BARE_TAG = /^<\/?([a-z][a-z0-9]*)>$/;
+/**
+ * What keeps text from being written back unchanged by sanitize-html: a `>`, a NUL or CR, an `&` that
+ * begins none of the entities it writes (&amp; &lt; &gt;).
+ */
+const NOT_VERBATIM_TEXT = /[>\u0000\r]|&(?!amp;|lt;|gt;)/;
+/**
+ * A tag written exactly as sanitize-html writes a bare one, `<p>` or `</p>`, at a given index: most of a
+ * body's tags, read without PLAIN_TAG (which matches the same text there), with its groups.
+ */
+const BARE_TAG_AT = /<([a-z][a-z0-9]*)>|<\/([a-z][a-z0-9]*)>/y;
 
 /**
  * The document cut at the points where no element is open, when it can be: every `<` begins a
  * PLAIN_TAG of a TRACKED_TAGS element, each closing tag closes the innermost open element, no opening
  * tag closes another implicitly, and nothing is left open. There htmlparser2 (and sanitize-html's
  * stack, with its filters) is back where a document starts, so each run of segments sanitizes alone
- * as it does in place. A segment is verbatim when its tags are bare VERBATIM_TAGS and its text
- * VERBATIM_TEXT. Undefined for any other document. test/html.test.ts pins the equality.
+ * as it does in place. A segment is verbatim when its tags are bare VERBATIM_TAGS or ones rewrittenTag
+ * knows (those go to `rewrites`) and its text holds nothing NOT_VERBATIM_TEXT finds. Undefined for any other document.
+ * test/html.test.ts and test/html.verbatim.test.ts pin the equality.
  */
-function topLevelSegments(html: string): Segment[] | undefined {
+function topLevelSegments(html: string, baseUrl: string | undefined, rewrites: Rewrite[]): Segment[] | undefined {
   const segments: Segment[] = [];
   const open: string[] = [];
   let start = 0;
@@ -216,16 +247,38 @@ function topLevelSegments(html: string): Segment[] | undefined {
   for (;;) {
     const lt = html.indexOf('<', at);
     const text = html.slice(at, lt < 0 ? html.length : lt);
-    if (verbatim && text !== '' && !VERBATIM_TEXT.test(text)) verbatim = false;
+    if (verbatim && text !== '' && NOT_VERBATIM_TEXT.test(text)) verbatim = false;
     if (lt < 0) break;
-    PLAIN_TAG.lastIndex = lt;
-    const tag = PLAIN_TAG.exec(html);
+    BARE_TAG_AT.lastIndex = lt;
+    let tag = BARE_TAG_AT.exec(html);
+    const bare = tag !== null;
+    if (tag === null) {
+      PLAIN_TAG.lastIndex = lt;
+      tag = PLAIN_TAG.exec(html);
+    }
     if (tag === null) return undefined;
-    at = PLAIN_TAG.lastIndex;
+    at = lt + tag[0].length;
     const closing = tag[2] !== undefined;
     const name = (tag[1] ?? tag[2] ?? '').toLowerCase();
-    if (!TRACKED_TAGS.has(name)) return undefined;
-    if (verbatim && !(VERBATIM_TAGS.has(name) && BARE_TAG.test(tag[0]))) verbatim = false;
+    if (!TRACKED_TAGS.has(name)) {
+      // A script or style element: read by htmlparser2 as raw text up to its end tag, and discarded by
+      // sanitize-html (disallowed, a nonTextTag) with all it holds.
+      const end = closing ? -1 : discardedElementEnd(html, at, name, tag[0]);
+      if (end < 0) return undefined;
+      rewrites.push({ start: lt, end, text: '' });
+      at = end;
+      if (open.length === 0) {
+        segments.push({ start, end: at, verbatim });
+        start = at;
+        verbatim = true;
+      }
+      continue;
+    }
+    if (verbatim && !(bare && VERBATIM_TAGS.has(name))) {
+      const text = rewrittenTag(tag[0], name, closing, baseUrl);
+      if (text === undefined) verbatim = false;
+      else rewrites.push({ start: lt, end: at, text });
+    }
     if (closing) {
       if (TRACKED_VOID.has(name) || open.pop() !== name) return undefined;
     } else {
@@ -268,21 +321,95 @@ export function sanitizeHtml(html: string, baseUrl?: string): string {
  * (it builds its options and a fresh constructor per call) — as much as a paragraph's parse.
  */
 export function sanitizeHtmlAll(documents: readonly string[], baseUrl?: string): string[] {
-  const split = documents.map((html) => ({ html, segments: topLevelSegments(html) }));
+  const split = documents.map((html) => {
+    const rewrites: Rewrite[] = [];
+    return { html, segments: topLevelSegments(html, baseUrl, rewrites), rewrites };
+  });
   const runs: string[] = [];
   for (const { html, segments } of split) if (segments) runs.push(...runsOf(html, segments));
   const parsed = sanitizeRuns(runs, baseUrl);
   let next = 0;
-  return split.map(({ html, segments }) => {
+  return split.map(({ html, segments, rewrites }) => {
     if (segments === undefined) return sanitizeWithParser(html, baseUrl);
     let out = '';
+    let rewrite = 0;
     for (let i = 0; i < segments.length; i++) {
       const segment = segments[i]!;
-      if (segment.verbatim) out += html.slice(segment.start, segment.end);
-      else if (i === 0 || segments[i - 1]!.verbatim) out += parsed[next++];
+      // Rewrites of a segment that is not verbatim are the parser's to make.
+      while (rewrite < rewrites.length && rewrites[rewrite]!.start < segment.start) rewrite++;
+      if (segment.verbatim) {
+        let at = segment.start;
+        for (; rewrite < rewrites.length && rewrites[rewrite]!.end <= segment.end; rewrite++) {
+          const { start, end, text } = rewrites[rewrite]!;
+          out += html.slice(at, start) + text;
+          at = end;
+        }
+        out += html.slice(at, segment.end);
+      } else if (i === 0 || segments[i - 1]!.verbatim) out += parsed[next++];
     }
     return out;
   });
+}
+
+/**
+ * What sanitize-html writes for one tag of the few kinds feed bodies are full of, when this is known
+ * without the parser; undefined otherwise (the parser decides). sanitize-html writes a void element
+ * self-closed (`<br />`), a link with its URL resolved and escaped and rel="noopener noreferrer"
+ * added (sanitizeWithParser's transform), an image likewise (see imageTag). Only an
+ * http(s) URL after resolving is handled here: its scheme passes sanitize-html's check as it stands.
+ */
+function rewrittenTag(tag: string, name: string, closing: boolean, baseUrl: string | undefined): string | undefined {
+  if (closing) return tag === '</a>' ? tag : undefined;
+  if (tag === '<br>' || tag === '<br/>' || tag === '<br />') return '<br />';
+  if (tag === '<hr>' || tag === '<hr/>' || tag === '<hr />') return '<hr />';
+  if (name === 'a') {
+    const href = LINK_TAG.exec(tag)?.[1];
+    const url = href === undefined ? undefined : resolveAgainst(decodeHTMLAttribute(href), baseUrl);
+    return url !== undefined && HTTP_URL.test(url) ? `<a href="${escapeAttribute(url)}" rel="noopener noreferrer">` : undefined;
+  }
+  if (name === 'img') return imageTag(tag, baseUrl);
+  return undefined;
+}
+
+/** A link written `<a href="…">` and nothing more; a quoted value holds no `"`, and here no `<` or `>`. */
+const LINK_TAG = /^<a href="([^"<>]*)">$/;
+/** An image with double-quoted attributes, lowercase names, each once (checked apart). */
+const IMAGE_TAG = /^<img((?: [a-z]+="[^"<>]*")*) ?\/?>$/;
+const IMAGE_ATTRIBUTE = / ([a-z]+)="([^"<>]*)"/g;
+const HTTP_URL = /^https?:\/\//;
+
+/**
+ * What sanitize-html writes for an image written as IMAGE_TAG with only allowed attributes and an
+ * http(s) src: the attributes in order, src resolved (the transform), an empty value dropped but alt's
+ * (written `alt=""`), self-closed — or nothing, when its exclusiveFilter drops a tracking pixel.
+ * Undefined for any other image: the parser's.
+ */
+function imageTag(tag: string, baseUrl: string | undefined): string | undefined {
+  const list = IMAGE_TAG.exec(tag)?.[1];
+  if (list === undefined) return undefined;
+  const attribs: Record<string, string> = {};
+  for (const [, name, raw] of list.matchAll(IMAGE_ATTRIBUTE)) {
+    if (name === undefined || raw === undefined || !SIMPLE_IMAGE_ATTRIBUTES.has(name) || name in attribs) return undefined;
+    const value = decodeHTMLAttribute(raw);
+    attribs[name] = name === 'src' ? resolveAgainst(value, baseUrl) : value;
+  }
+  if (attribs.src === undefined || !HTTP_URL.test(attribs.src)) return undefined;
+  // An empty width or height reads to isTrackingPixel as none, as sanitize-html's filter leaves it.
+  if (isTrackingPixel(attribs)) return '';
+  let out = '<img';
+  for (const [name, value] of Object.entries(attribs)) {
+    if (value !== '') out += ` ${name}="${escapeAttribute(value)}"`;
+    else if (name === 'alt') out += ' alt=""';
+  }
+  return `${out} />`;
+}
+
+/** ALLOWED_ATTRIBUTES.img but srcset, whose transform imageTag leaves to the parser. */
+const SIMPLE_IMAGE_ATTRIBUTES = new Set(['src', 'alt', 'title', 'width', 'height', 'loading']);
+
+/** sanitize-html's escaping of an attribute value (it decodes entities, so every & is escaped). */
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /** The document's runs of consecutive non-verbatim segments, in order. */

@@ -71,6 +71,38 @@ const MARKUP_CONTAINERS = new Set([
  * CDATA (marked with MARKUP_ATTR) so its HTML survives in order.
  */
 export function prepareXml(xml: string): string {
+  // Most feeds need no repair: then the text goes on as it is, without being rebuilt token by token.
+  return needsRepair(xml) ? repairXml(xml) : xml;
+}
+
+/**
+ * Whether repairXml changes anything: a text or attribute list fixEntities rewrites, or a container
+ * wrapped — the same walk, building nothing. Otherwise its output is every token's text in order,
+ * which is the input.
+ */
+function needsRepair(xml: string): boolean {
+  let repair = false;
+  const stack: { container: boolean; hasChild: boolean }[] = [];
+  scanXml(xml, (token) => {
+    // scanXml stops at the tag after a text token, not at the text: `repair` is only ever set.
+    if (token.kind === 'text') {
+      if (AMP_TO_FIX.test(token.text)) repair = true;
+    } else if (token.kind === 'close') {
+      const open = stack.pop();
+      if (open !== undefined && open.container && open.hasChild && !stack.some((s) => s.container && s.hasChild)) repair = true;
+    } else if (token.kind === 'open') {
+      const parent = stack[stack.length - 1];
+      if (parent) parent.hasChild = true;
+      if (AMP_TO_FIX.test(token.attrs)) repair = true;
+      if (!token.selfClose) stack.push({ container: MARKUP_CONTAINERS.has(token.name), hasChild: false });
+    }
+    return repair ? 'stop' : undefined;
+  });
+  return repair;
+}
+
+/** prepareXml's repairs, token by token (exported so a test holds prepareXml to it). */
+export function repairXml(xml: string): string {
   const out: string[] = [];
   // Open elements; `wrapAt` is the index in `out` where a container's inner content starts.
   const stack: { name: string; container: boolean; wrapAt: number; hasChild: boolean }[] = [];

@@ -5,6 +5,7 @@
 import * as crypto from 'node:crypto';
 import { foldArticle, searchWords, WordStems, type FoldedArticle, type SearchableText } from '../text/search.ts';
 import { stem } from '../text/stem.ts';
+import { fitsOneBlock, md5Prefix52 } from './md5.ts';
 
 /** Hash functions in a sketch: the estimate of the Jaccard similarity has a standard error ≈ 0.06. */
 export const SKETCH_SIZE = 64;
@@ -151,17 +152,70 @@ function mixFlipped(x: number): number {
 }
 
 function bandKeys(lang: string, sketch: number[]): number[] {
-  return bandTexts(lang, sketch).map(bandNumber);
+  // bandNumber in JavaScript: sixteen calls into node:crypto cost more than the hashing.
+  return bandTexts(lang, sketch).map((key) => (fitsOneBlock(key) ? md5Prefix52(key) : bandNumber(key)));
 }
 
 /** The text key of each band (`<lang>:<band>:<hash>`): what signatures stored before band numbers hold. */
 export function bandTexts(lang: string, sketch: readonly number[]): string[] {
   const keys: string[] = [];
   for (let band = 0; band * BAND_ROWS < sketch.length; band++) {
-    const rows = sketch.slice(band * BAND_ROWS, (band + 1) * BAND_ROWS);
-    keys.push(`${lang}:${band}:${fnv1a(rows.join(',')).toString(36)}`);
+    keys.push(`${lang}:${band}:${rowsHash(sketch, band * BAND_ROWS, Math.min((band + 1) * BAND_ROWS, sketch.length)).toString(36)}`);
   }
   return keys;
+}
+
+/**
+ * fnv1a(sketch.slice(from, to).join(',')), hashing each row's decimal digits as they are made: a
+ * sketch cell is a uint32, and one past 2^31 is a double to V8, whose conversion to text is slow.
+ */
+function rowsHash(sketch: readonly number[], from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let row = from; row < to; row++) {
+    if (row > from) h = Math.imul(h ^ COMMA, FNV_PRIME);
+    const value = sketch[row]!;
+    if (!(Number.isInteger(value) && value >= 0 && value < 2 ** 32)) {
+      // Not a cell of a sketch made here: its text as join writes it.
+      h = fnv1aFrom(h, [value].join(''));
+      continue;
+    }
+    // Two halves of at most five digits each, so the digit arithmetic stays in small integers.
+    const high = Math.floor(value / 100_000);
+    const low = value - high * 100_000;
+    if (high > 0) h = fnvDigits(fnvDigits(h, high, digitCount(high)), low, 5);
+    else h = fnvDigits(h, low, digitCount(low));
+  }
+  return h >>> 0;
+}
+
+const COMMA = 0x2c;
+const ZERO = 0x30;
+const FNV_PRIME = 0x01000193;
+
+/** Digits of an integer below 100 000 (at least one). */
+function digitCount(n: number): number {
+  return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10_000 ? 4 : 5;
+}
+
+/**
+ * FNV-1a over the last `count` of the five decimal digits of `n` (below 100 000, zero-padded), most
+ * significant first. Constant divisors: an integer division by a constant is a multiplication.
+ */
+function fnvDigits(h: number, n: number, count: number): number {
+  let hash = h;
+  const d4 = (n / 10_000) | 0;
+  const r4 = n - d4 * 10_000;
+  const d3 = (r4 / 1000) | 0;
+  const r3 = r4 - d3 * 1000;
+  const d2 = (r3 / 100) | 0;
+  const r2 = r3 - d2 * 100;
+  const d1 = (r2 / 10) | 0;
+  const d0 = r2 - d1 * 10;
+  if (count >= 5) hash = Math.imul(hash ^ (ZERO + d4), FNV_PRIME);
+  if (count >= 4) hash = Math.imul(hash ^ (ZERO + d3), FNV_PRIME);
+  if (count >= 3) hash = Math.imul(hash ^ (ZERO + d2), FNV_PRIME);
+  if (count >= 2) hash = Math.imul(hash ^ (ZERO + d1), FNV_PRIME);
+  return Math.imul(hash ^ (ZERO + d0), FNV_PRIME);
 }
 
 /**
@@ -200,12 +254,17 @@ function namesOf(title: string): string[] {
 
 /** FNV-1a over UTF-16 code units: fast, and good enough to seed the mixer below. */
 function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
+  return fnv1aFrom(0x811c9dc5, text) >>> 0;
+}
+
+/** fnv1a's loop from a running hash `h` (as a signed 32-bit integer). */
+function fnv1aFrom(h: number, text: string): number {
+  let hash = h;
   for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, FNV_PRIME);
   }
-  return h >>> 0;
+  return hash;
 }
 
 /** MurmurHash3's finalizer: each seed turns it into an independent-looking hash function. */
