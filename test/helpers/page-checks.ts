@@ -33,7 +33,11 @@ const AXE_RUN = `(() => {
 export async function axeFindings(target: Page | Frame): Promise<string[]> {
   // Injected by evaluation, not a <script> element: the page's CSP may forbid scripts.
   await target.evaluate(AXE_SOURCE);
-  const results = await target.evaluate(AXE_RUN) as AxeResults;
+  return seriousViolations(await target.evaluate(AXE_RUN) as AxeResults);
+}
+
+/** The serious and critical violations of an axe run, one readable line each. */
+export function seriousViolations(results: AxeResults): string[] {
   return results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `axe ${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
