@@ -5,13 +5,14 @@
 
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import type { AxeResults } from 'axe-core';
 import type { Page } from 'playwright-core';
 import type { IndexedArticle } from '../src/model.ts';
 import { formatDate } from '../src/render/i18n/messages.ts';
 import { makeArticle } from './store.contract.ts';
 import { startTestApp } from './helpers/app.ts';
 import { browserSkip, listenLater, openContext, screenshotPath, sharedBrowser, WIDTHS, type Width } from './helpers/chromium.ts';
-import { axeFindings, htmlFindings, removeXsltBanner, trackDocuments } from './helpers/page-checks.ts';
+import { axeFindings, htmlFindings, removeXsltBanner, seriousViolations, trackDocuments } from './helpers/page-checks.ts';
 
 const skip = browserSkip();
 const browser = sharedBrowser(skip);
@@ -184,3 +185,20 @@ for (const format of ['rss', 'atom'] as const) {
 function spaced(text: string): string {
   return text.replace(/\s+/g, ' ');
 }
+
+/** One of each kind of violation axe ranks serious or critical, beside ones it ranks minor or moderate. */
+const INACCESSIBLE = `<!doctype html><html><head><meta name="viewport" content="width=device-width, user-scalable=no"></head><body>
+<img src="x.png"><div role="banner-ish">a</div><p style="color:#777;background:#888">low contrast</p><a href="/x"></a>
+<h3></h3><h1>skipped levels</h1><table><tr><th scope="bogus">h</th></tr></table><ul><div>not an item</div></ul><input type="text">
+</body></html>`;
+
+test('axeFindings, which skips the rules that cannot rank serious or critical, finds what a full axe run finds', { skip, timeout: 60_000 }, async (t) => {
+  const page = await (await openContext(t, browser.get(), { width: WIDTHS[0] })).newPage();
+  await page.setContent(INACCESSIBLE);
+  const findings = await axeFindings(page);
+  const full = seriousViolations(await page.evaluate('axe.run(document)') as AxeResults);
+  assert.deepEqual(findings, full);
+  for (const rule of ['image-alt', 'aria-roles', 'color-contrast', 'link-name', 'list', 'label', 'html-has-lang', 'document-title']) {
+    assert.ok(findings.some((f) => f.startsWith(`axe ${rule} `)), `${rule} among ${findings.join(' | ')}`);
+  }
+});

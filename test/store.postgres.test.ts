@@ -15,7 +15,7 @@ import { makeArticle, runStoreContract } from './store.contract.ts';
 const skip = findPgBin() ? undefined : missingPostgres('PostgreSQL server binaries (initdb, pg_ctl) not found');
 const cluster = clusterPerFile();
 
-runStoreContract('postgres', async () => openStore(await (await cluster()).freshDatabase()), skip === undefined ? {} : { skip });
+runStoreContract('postgres', async () => openStore(await (await cluster()).migratedDatabase()), skip === undefined ? {} : { skip });
 
 describe('PostgreSQL only', skip === undefined ? {} : { skip }, () => {
   test('several processes opening one new database at once migrate it once', async () => {
@@ -60,7 +60,7 @@ describe('PostgreSQL only', skip === undefined ? {} : { skip }, () => {
   });
 
   test('another process\'s writes are seen within a second', async () => {
-    const url = await (await cluster()).freshDatabase();
+    const url = await (await cluster()).migratedDatabase();
     const [server, worker] = await Promise.all([openStore(url), openStore(url)]);
     const before = await server.currentRevision();
     await worker.upsertArticles([makeArticle(1, { topics: ['a'] })]);
@@ -71,7 +71,7 @@ describe('PostgreSQL only', skip === undefined ? {} : { skip }, () => {
   });
 
   test('poolStats tells /metrics how many clients the pool holds and how many queries wait', async () => {
-    const store = await openStore(await (await cluster()).freshDatabase(), { poolSize: 2 });
+    const store = await openStore(await (await cluster()).migratedDatabase(), { poolSize: 2 });
     await Promise.all([1, 2, 3, 4].map(() => store.countArticles()));
     const stats = store.poolStats();
     assert.ok(stats, 'PostgreSQL has a pool');

@@ -308,7 +308,7 @@ runStoryContract('sqlite', (options) => openStore('sqlite::memory:', options), a
 
 const pgSkip = findPgBin() ? undefined : missingPostgres('PostgreSQL server binaries (initdb, pg_ctl) not found');
 const cluster = clusterPerFile();
-runStoryContract('postgres', async (options) => openStore(await (await cluster()).freshDatabase(), options),
+runStoryContract('postgres', async (options) => openStore(await (await cluster()).migratedDatabase(), options),
   async () => (await cluster()).freshDatabase(), async (url) => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();

@@ -146,7 +146,7 @@ runWindowContract('sqlite', sqliteUrl);
 
 const pgSkip = findPgBin() ? undefined : missingPostgres('PostgreSQL server binaries (initdb, pg_ctl) not found');
 const cluster = clusterPerFile();
-runWindowContract('postgres', async () => (await cluster()).freshDatabase(), pgSkip);
+runWindowContract('postgres', async () => (await cluster()).migratedDatabase(), pgSkip);
 
 test('a regroup that fails is logged with its cause, keeps the recorded window, and runs again at the next start', async () => {
   const url = await sqliteUrl();

@@ -1,7 +1,9 @@
 // A throwaway real PostgreSQL cluster for tests: a copy of a template data directory (initdb runs once
 // per machine and PostgreSQL version, not per test file), pg_ctl start on a free 127.0.0.1 port (its
 // socket in the same directory, fsync off and initdb --no-sync: nothing here must survive a crash), and
-// a fresh database per test. One cluster per test file:
+// a fresh database per test (or a copy of one migrated once, for tests that begin with openStore). One
+// cluster per test file run alone; under `npm test`, one for the whole run (scripts/test.ts starts it,
+// RUN_CLUSTER_ENV tells the files, each makes its own databases there):
 //
 //   const pg = await startPostgres();            // { kind: 'missing', reason } without the binaries
 //   if (pg.kind === 'ok') { t.after(() => pg.stop()); const url = await pg.freshDatabase(); }
@@ -25,6 +27,12 @@ export interface PostgresCluster {
   url: string;
   /** Creates an empty database and returns its URL. */
   freshDatabase(): Promise<string>;
+  /**
+   * Creates a database as openStore leaves a new one (every migration applied, no rows: opening a
+   * PostgreSQL store migrates and writes nothing else) and returns its URL: a copy of one database
+   * migrated once per cluster, for the tests whose first step is openStore on a new database.
+   */
+  migratedDatabase(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -116,7 +124,27 @@ async function templateDataDir(bin: string, user: { uid: number; gid: number } |
   }
 }
 
+/**
+ * Set by scripts/test.ts for the test files of one `npm test`: the port of the one cluster it started
+ * for all of them (see startRunCluster). Each file then makes its databases there instead of starting
+ * a cluster of its own, and its stop() leaves the cluster to the run.
+ */
+export const RUN_CLUSTER_ENV = 'TIDINGS_TEST_POSTGRES_PORT';
+
 export async function startPostgres(): Promise<StartResult> {
+  const shared = process.env[RUN_CLUSTER_ENV];
+  if (shared !== undefined && shared !== '') return clusterOn(Number(shared), async () => undefined);
+  return startOwnCluster();
+}
+
+/** A cluster for the test files of one run, and the environment that hands it to them; `stop` after the last. */
+export async function startRunCluster(): Promise<{ kind: 'ok'; env: Record<string, string>; stop: () => Promise<void> } | { kind: 'missing'; reason: string }> {
+  const started = await startOwnCluster();
+  if (started.kind !== 'ok') return started;
+  return { kind: 'ok', env: { [RUN_CLUSTER_ENV]: String(new URL(started.url).port) }, stop: () => started.stop() };
+}
+
+async function startOwnCluster(): Promise<StartResult> {
   const bin = findPgBin();
   if (!bin) return { kind: 'missing', reason: 'no initdb/pg_ctl on PATH or in /usr/lib/postgresql/*/bin (install Debian\'s postgresql)' };
   const user = serverUser();
@@ -132,37 +160,56 @@ export async function startPostgres(): Promise<StartResult> {
   // --no-sync: initdb's own fsyncs of a throwaway cluster were most of its seconds; the copy keeps owner and modes.
   execFileSync('cp', ['-a', await templateDataDir(bin, user, runIn), data]);
   const port = await freePort();
+  // max_connections: a run's cluster serves up to four test files at once, each with pools of 10.
   const conf = [`port = ${port}`, `listen_addresses = '127.0.0.1'`, `unix_socket_directories = '${dir}'`,
-    'fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'max_connections = 200', 'shared_buffers = 32MB'];
+    'fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'max_connections = 400', 'shared_buffers = 32MB'];
   writeFileSync(join(data, 'postgresql.auto.conf'), conf.join('\n') + '\n');
   if (user) chownSync(join(data, 'postgresql.auto.conf'), user.uid, user.gid);
   run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '60', 'start']);
-  const url = `postgres://tidings@127.0.0.1:${port}/postgres`;
   let stopped = false;
+  return clusterOn(port, async () => {
+    if (stopped) return;
+    stopped = true;
+    await new Promise<void>((resolve) => {
+      const child = spawn(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], { ...as, stdio: 'ignore' });
+      child.on('exit', () => resolve());
+      child.on('error', () => resolve());
+    });
+    rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+/** The databases of a test file on the cluster listening on `port`; `stop` ends what the file started. */
+function clusterOn(port: number, stop: () => Promise<void>): PostgresCluster {
+  const url = `postgres://tidings@127.0.0.1:${port}/postgres`;
+  let migratedTemplate: Promise<string> | undefined;
+  /** A copy of `template`. FILE_COPY (PostgreSQL 15+): a copy of its files, not a WAL record per block — half the time, and with fsync off no cost for the checkpoint it takes. */
+  const createDatabase = async (template: string): Promise<string> => {
+    const name = `t${process.pid}_${++counter}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      const version = Number((await admin.query<{ server_version_num: string }>('SHOW server_version_num')).rows[0]?.server_version_num);
+      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}${version >= 150000 ? ' STRATEGY FILE_COPY' : ''}`);
+    } finally {
+      await admin.end();
+    }
+    return `postgres://tidings@127.0.0.1:${port}/${name}`;
+  };
   return {
     kind: 'ok',
     url,
-    async freshDatabase() {
-      const name = `t${process.pid}_${++counter}`;
-      const admin = new pg.Client({ connectionString: url });
-      await admin.connect();
-      try {
-        await admin.query(`CREATE DATABASE ${name} TEMPLATE template0`);
-      } finally {
-        await admin.end();
-      }
-      return `postgres://tidings@127.0.0.1:${port}/${name}`;
-    },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await new Promise<void>((resolve) => {
-        const child = spawn(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], { ...as, stdio: 'ignore' });
-        child.on('exit', () => resolve());
-        child.on('error', () => resolve());
+    freshDatabase: () => createDatabase('template0'),
+    async migratedDatabase() {
+      migratedTemplate ??= createDatabase('template0').then(async (templateUrl) => {
+        // Loaded here, not at the top: scripts/test.ts starts the run's cluster without loading the store.
+        const { openStore } = await import('../../src/store/store.ts');
+        await (await openStore(templateUrl)).close();
+        return new URL(templateUrl).pathname.slice(1);
       });
-      rmSync(dir, { recursive: true, force: true });
+      return createDatabase(await migratedTemplate);
     },
+    stop,
   };
 }
 
