@@ -3,7 +3,7 @@
 // first requests and anything after a write must reach Express.
 
 import assert from 'node:assert/strict';
-import { createServer, request as httpRequest, type RequestListener, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import { createApp } from '../src/app.ts';
@@ -28,6 +28,7 @@ interface Rig {
   metrics: Metrics;
   /** Requests that reached Express through the front-door server (not the Express-only one). */
   expressCalls: () => number;
+  records: FrontDoorRecords;
   viaDoor: (method: string, path: string, headers?: Record<string, string>) => Promise<Answer>;
   viaExpress: (method: string, path: string, headers?: Record<string, string>) => Promise<Answer>;
 }
@@ -65,6 +66,7 @@ async function startRig(t: TestContext, settings: Partial<HttpSettings> = {}): P
     store,
     metrics,
     expressCalls: () => calls,
+    records,
     viaDoor: (method, path, headers) => send(door, method, path, headers),
     viaExpress: (method, path, headers) => send(bare, method, path, headers),
   };
@@ -105,6 +107,19 @@ function header(answer: Answer, name: string): string | undefined {
   const line = answer.headers.find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}: `));
   return line?.slice(name.length + 2);
 }
+
+it('the front door records only what the cache holds: a one-off query from its second request, when it is cached', async (t) => {
+  const rig = await startRig(t);
+  const path = '/feeds/ukraine.rss?q=%D0%BA%D0%B8%D1%97%D0%B2';
+  const asked = { headers: {}, url: path } as IncomingMessage;
+  assert.equal((await rig.viaDoor('GET', path)).status, 200);
+  assert.equal(rig.records.lookup(asked), undefined, 'the first answer was not cached: no record to answer from');
+  assert.equal((await rig.viaDoor('GET', path)).status, 200);
+  assert.ok(rig.records.lookup(asked), 'the second answer was cached, and recorded');
+  const before = rig.expressCalls();
+  assert.equal((await rig.viaDoor('GET', path)).status, 200);
+  assert.equal(rig.expressCalls(), before, 'the third is the front door\'s');
+});
 
 /**
  * Primes the URL through the front-door server (Express answers and records; a one-off query such as

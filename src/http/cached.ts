@@ -112,13 +112,15 @@ export async function serveCached(serving: CachedServing, req: Request, res: Res
   const { validators, cacheKey } = resolved;
   // What the middleware and the route set so far: the front door repeats it before the same precheck.
   const preamble = deps.frontDoor ? headerSnapshot(res) : undefined;
-  const remember = (): void => {
-    if (!preamble || !deps.frontDoor) return;
+  // Only what the cache holds: the front door answers from the cache, and a record of a one-off query
+  // that was not kept (see admission) would only grow the serving thread's heap.
+  const remember = (inCache: boolean): void => {
+    if (!inCache || !preamble || !deps.frontDoor) return;
     const { route } = serving;
     deps.frontDoor.remember(req, { ...stamp, minute: resolved.minute, cacheKey, validators, policy, route, preamble });
   };
   const cached = deps.cache.get(cacheKey);
-  if (precheck(req, res, validators.etag, validators.lastModified, policy, cached)) return remember();
+  if (precheck(req, res, validators.etag, validators.lastModified, policy, cached)) return remember(cached !== undefined);
   let entry = cached;
   let stored = cached !== undefined;
   if (!entry) {
@@ -139,5 +141,5 @@ export async function serveCached(serving: CachedServing, req: Request, res: Res
     if (stored) deps.cache.set(cacheKey, entry);
   }
   sendEntry(req, res, entry, browserFeedTypeOf(res) ?? entry.contentType);
-  remember();
+  remember(stored);
 }
