@@ -35,11 +35,9 @@ export function createQueryPool(path: string, workers: number): QueryPool {
     idleTimeout: Number.POSITIVE_INFINITY,
     // One page read at a time per worker: a queued one waits in piscina's queue, not in SQLite.
     concurrentTasksPerWorker: 1,
-    // A page read and its render hold at most one page: the old generation's cap stops a runaway read,
-    // not the process. The young generation is 12 MB, not 4: a render leaves about a megabyte of
-    // garbage, and at 4 MB a scavenge ran every page or two, inside the misses waiting behind it (p99 at
-    // 100 misses/s 22.7 ms → 18.5 ms in back-to-back idle runs; peak RSS the same, 219 MB).
-    resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 12 },
+    // A page read holds at most one page of rows: a small young generation keeps the thread's memory
+    // small (the bench's peak RSS counts every thread), and the cap stops a runaway read, not the process.
+    resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 4 },
   });
   return {
     page: async (query) => (await pool.run({ kind: 'page', query })) as PageRead,
