@@ -11,13 +11,14 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Parser from 'rss-parser';
-import { classify, type CompiledTopics } from '../src/classify/topics.ts';
+import type { CompiledTopics } from '../src/classify/topics.ts';
 import { loadFeedsConfig } from '../src/config.ts';
 import { describeError } from '../src/errors.ts';
 import type { IndexedArticle, Source, Topic } from '../src/model.ts';
-import { normalizeItem, type NormalizeContext } from '../src/normalize/normalize.ts';
+import { normalizeItems, type NormalizeContext } from '../src/normalize/normalize.ts';
 import { parseFeed } from '../src/parse/index.ts';
-import { foldAndSign, StemHashes } from '../src/stories/signature.ts';
+import { StemHashes } from '../src/stories/signature.ts';
+import { completeArticle } from '../src/ingest/process-feed.ts';
 import { WordStems } from '../src/text/search.ts';
 import { createIngestPool, defaultWorkerCount, type IngestPool } from '../src/ingest/worker-pool.ts';
 import { silentLogger } from '../src/log.ts';
@@ -111,25 +112,23 @@ async function ingestFeed(ing: Ingest, source: Source, text: string, stages: Sta
     ...(feed.base ? { feedBase: feed.base } : {}),
     ...(feed.language ? { feedLanguage: feed.language } : {}),
   };
+  // The worker's own steps (process-feed.ts), timed apart: a feed's bodies sanitized together, then
+  // each article classified, folded for the index and signed.
   const articles: IndexedArticle[] = [];
-  for (const item of feed.items) {
-    try {
-      articles.push(normalizeItem(item, ctx));
-    } catch (err) {
-      errors.push(`normalize: ${describeError(err)}`);
-    }
+  for (const outcome of normalizeItems(feed.items, ctx)) {
+    if (outcome.kind === 'ok') articles.push(outcome.article);
+    else errors.push(`normalize: ${describeError(outcome.error)}`);
   }
   t2 = performance.now();
   stages.normalize += t2 - t;
   t = t2;
-  // As process-feed.ts does: classify, the story signature and the index's folded text, all for the store.
   const stems = new WordStems();
   const hashes = new StemHashes();
-  const classified = articles.map((a) => ({ ...a, topics: classify(a, ing.compiled, source, a.text), ...foldAndSign(a, stems, hashes) }));
+  for (const article of articles) completeArticle(article, ing.compiled, source, stems, hashes);
   t2 = performance.now();
   stages.classify += t2 - t;
   t = t2;
-  const stored = await ing.store.upsertArticles(classified);
+  const stored = await ing.store.upsertArticles(articles);
   stages.store += performance.now() - t;
   return { items: feed.items.length, inserted: stored.inserted, errors };
 }

@@ -21,6 +21,7 @@
 import { TidingsError } from '../errors.ts';
 import type { Article, Source, Topic } from '../model.ts';
 import { htmlToText } from '../normalize/html.ts';
+import { isLowSurrogate } from '../text/search.ts';
 import { stem } from '../text/stem.ts';
 
 /** Letters a stemmed keyword may be followed by within the same word (inflection endings). */
@@ -287,10 +288,6 @@ function candidateStarts(text: string, compiled: CompiledTopics, index: TopicInd
   }
   if (wordStart >= 0) addWordStart(starts, text, wordStart, text.length, index, compiled);
   return starts;
-}
-
-function isLowSurrogate(unit: number): boolean {
-  return unit >= 0xdc00 && unit < 0xe000;
 }
 
 /** Records the start of the word text[start, end) for each topic whose firstWords it passes. */

@@ -154,7 +154,7 @@ function finish(
  * topics, its fields folded for the full-text index — here, in the worker: the store would otherwise
  * do it on the serving thread — and its story signature, from the words the folding handed on.
  */
-function completeArticle(article: IndexedArticle, compiled: CompiledTopics, source: Source, stems: WordStems, hashes: StemHashes): void {
+export function completeArticle(article: IndexedArticle, compiled: CompiledTopics, source: Source, stems: WordStems, hashes: StemHashes): void {
   article.topics = classify(article, compiled, source, article.text);
   const { searchable, story } = foldAndSign(article, stems, hashes);
   article.searchable = searchable;

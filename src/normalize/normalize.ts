@@ -176,7 +176,12 @@ function rawDateKey(value: string | Date | undefined): string {
 /** Turn one parsed item into an Article. Never throws for bad data: it repairs and logs. */
 export function normalizeItem(item: ParsedItem, ctx: NormalizeContext): IndexedArticle {
   const source = itemSource(item, ctx);
-  return articleOf(item, ctx, source, sanitizeHtml(stripXmlIllegal(source.rawContentHtml), source.contentBase));
+  return articleOf(item, ctx, source, sanitizedBody(source));
+}
+
+/** An item's body sanitized on its own (normalizeItems sanitizes a feed's bodies together). */
+function sanitizedBody(source: ItemSource): string {
+  return sanitizeHtml(stripXmlIllegal(source.rawContentHtml), source.contentBase);
 }
 
 export type NormalizeOutcome = { kind: 'ok'; article: IndexedArticle } | { kind: 'failed'; error: unknown };
@@ -192,7 +197,7 @@ export function normalizeItems(items: readonly ParsedItem[], ctx: NormalizeConte
   return items.map((item, i) => {
     try {
       const source = sources[i]!;
-      const html = sanitized[i] ?? sanitizeHtml(stripXmlIllegal(source.rawContentHtml), source.contentBase);
+      const html = sanitized[i] ?? sanitizedBody(source);
       return { kind: 'ok', article: articleOf(item, ctx, source, html) };
     } catch (error) {
       return { kind: 'failed', error };

@@ -145,10 +145,7 @@ const SIGN_BIT = -0x80000000;
 
 /** mix32 with its top bit flipped, as a signed integer. */
 function mixFlipped(x: number): number {
-  let h = x | 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return h ^ (h >>> 16) ^ SIGN_BIT;
+  return mix32(x) ^ SIGN_BIT;
 }
 
 function bandKeys(lang: string, sketch: number[]): number[] {

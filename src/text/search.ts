@@ -88,7 +88,8 @@ function astralKind(codePoint: number): number {
   return kindOf(String.fromCodePoint(codePoint));
 }
 
-function isLowSurrogate(unit: number): boolean {
+/** The second half of a surrogate pair (for the text walks here and in classify). */
+export function isLowSurrogate(unit: number): boolean {
   return unit >= 0xdc00 && unit < 0xe000;
 }
 
