@@ -51,6 +51,11 @@ interface Vocabulary {
   feedTitle: string;
   feedDescription: string;
   readMore: string;
+  /** Syllables and endings of made-up place names, so each item names a place no other item does. */
+  syllables: readonly string[];
+  placeEndings: readonly string[];
+  /** How a sentence names the item's place and one of its figures. */
+  factPhrase: (place: string, figure: string) => string;
 }
 
 const EN: Vocabulary = {
@@ -95,6 +100,9 @@ const EN: Vocabulary = {
   feedTitle: 'Bench News',
   feedDescription: 'News, analysis and features',
   readMore: 'Read more',
+  syllables: ['ka', 'ro', 'vel', 'mi', 'tan', 'dor', 'sel', 'bri', 'lo', 'nav', 'ter', 'gu', 'pel', 'zo', 'rin', 'mar'],
+  placeEndings: ['ovo', 'ville', 'ka', 'sk', 'ton'],
+  factPhrase: (place, figure) => `in ${place}, citing ${figure} cases`,
 };
 
 const UK: Vocabulary = {
@@ -139,6 +147,9 @@ const UK: Vocabulary = {
   feedTitle: 'Бенч Новини',
   feedDescription: 'Новини, аналітика й репортажі',
   readMore: 'Читати далі',
+  syllables: ['ка', 'ро', 'вел', 'мі', 'тан', 'дор', 'сел', 'бри', 'ло', 'нав', 'тер', 'гу', 'пел', 'зо', 'рин', 'мар'],
+  placeEndings: ['ове', 'івка', 'ськ', 'ин', 'ичі'],
+  factPhrase: (place, figure) => `у громаді ${place}, згадавши ${figure} випадків`,
 };
 
 const VOCAB: Record<GenLang, Vocabulary> = { en: EN, uk: UK };
@@ -155,6 +166,23 @@ interface Angle {
   v: Vocabulary;
   main: Theme;
   second: Theme | undefined;
+  /** The item's own place and figures: what makes two items on one theme two different stories. */
+  facts: Facts;
+}
+
+/** A place and figures of one item, as every real news story names its own. */
+interface Facts {
+  place: string;
+  figures: string[];
+}
+
+function makeFacts(rand: Rand, v: Vocabulary): Facts {
+  const syllables = 2 + Math.floor(rand() * 2);
+  let name = '';
+  for (let i = 0; i < syllables; i++) name += pick(rand, v.syllables);
+  name += pick(rand, v.placeEndings);
+  const figure = (): string => String(100 + Math.floor(rand() * 99_900));
+  return { place: name.charAt(0).toUpperCase() + name.slice(1), figures: [figure(), figure(), figure()] };
 }
 
 /** A sentence on the main theme (most), the second one, or nothing in particular (filler). */
@@ -163,7 +191,8 @@ function sentence(rand: Rand, a: Angle): string {
   const theme = r < 0.5 ? a.main : r < 0.7 ? (a.second ?? a.main) : undefined;
   const subject = theme && rand() < 0.6 ? pick(rand, theme.subjects) : pick(rand, a.v.neutralSubjects);
   const object = theme ? pick(rand, theme.objects) : pick(rand, a.v.neutralObjects);
-  return `${subject} ${pick(rand, a.v.verbs)} ${object} ${pick(rand, a.v.tails)}.`;
+  const tail = rand() < 0.5 ? a.v.factPhrase(a.facts.place, pick(rand, a.facts.figures)) : pick(rand, a.v.tails);
+  return `${subject} ${pick(rand, a.v.verbs)} ${object} ${tail}.`;
 }
 
 function escapeXml(s: string): string {
@@ -218,9 +247,11 @@ interface GenItem {
 function makeItem(rand: Rand, v: Vocabulary, spec: FeedSpec, host: string, i: number): GenItem {
   const main = pick(rand, v.themes);
   const other = pick(rand, v.themes);
-  const angle: Angle = { v, main, second: rand() < 0.4 && other !== main ? other : undefined };
+  const facts = makeFacts(rand, v);
+  const angle: Angle = { v, main, second: rand() < 0.4 && other !== main ? other : undefined, facts };
   const lead = pick(rand, v.titleLeads);
-  const title = `${lead ? `${lead} ` : ''}${pick(rand, main.subjects)} ${pick(rand, v.verbs)} ${pick(rand, main.objects)}`;
+  const where = spec.lang === 'uk' ? `: ${facts.place}` : ` in ${facts.place}`;
+  const title = `${lead ? `${lead} ` : ''}${pick(rand, main.subjects)} ${pick(rand, v.verbs)} ${pick(rand, main.objects)}${where}`;
   const published = NEWEST - i * 37 * 60_000 - Math.floor(rand() * 600_000);
   const categories = [main.category];
   if (angle.second && rand() < 0.5) categories.push(angle.second.category);

@@ -157,6 +157,11 @@ interface Case {
   format: GenFormat;
   lang: GenLang;
   items: number;
+  /**
+   * Every iteration the same text under new ids: each item a reprint of a stored story, which takes
+   * the story-merge path. Otherwise each iteration is a feed of new stories (its own seed).
+   */
+  reprints?: boolean;
 }
 
 interface Run {
@@ -232,8 +237,11 @@ async function sideBySide(...sides: Pick<Side<unknown>, 'warmUp' | 'measure'>[])
 async function runCase(c: Case, ing: Ingest, pool: IngestPool, seed: number): Promise<CaseResult> {
   const spec: FeedSpec = { format: c.format, lang: c.lang, items: c.items, seed, idPrefix: c.name };
   const template = generateFeed(spec);
-  // Each iteration gets its own ids (so the store really inserts); every other byte is the same.
-  const variant = (n: number): string => template.replaceAll(RUN_TOKEN, runTag(n));
+  // Each iteration gets its own ids (so the store really inserts) and, unless the case is about
+  // reprints, its own stories: the same text again would join the stories stored the iteration before.
+  const variant = c.reprints
+    ? (n: number): string => template.replaceAll(RUN_TOKEN, runTag(n))
+    : (n: number): string => (n === 0 ? template : generateFeed({ ...spec, seed: seed * 1_000_003 + n })).replaceAll(RUN_TOKEN, runTag(n));
 
   const bare = new Side(variant, async (text) => {
     const feed = await new Parser().parseString(text);
@@ -485,7 +493,7 @@ async function main(): Promise<void> {
   console.log(`load average: ${load}${(loadavg()[0] ?? 0) > cpu.length ? ' (busy machine: absolute figures are low; the side-by-side ratios are still comparable)' : ''}`);
   console.log(`targets: Tidings whole pipeline ≥ ${TARGETS.ratio}× bare rss-parser items/s in one thread, ≥ ${TARGETS.pooledRatio}× through the worker pool; ` +
     `re-poll with one new item ≥ ${TARGETS.repollRatio}×; scale run peak RSS < ${TARGETS.peakRssMb} MB`);
-  console.log(`timing: ~${SECONDS} s measured per side per case after warm-up, in ${ROUNDS} alternating rounds; fresh guids every iteration\n`);
+  console.log(`timing: ~${SECONDS} s measured per side per case after warm-up, in ${ROUNDS} alternating rounds; fresh guids every iteration, and new stories (but in the reprints case)\n`);
 
   const cases: Case[] = [];
   for (const format of ['rss', 'atom'] as const) {
@@ -493,6 +501,7 @@ async function main(): Promise<void> {
       for (const items of [50, 500]) cases.push({ name: `${format}-${lang}-${items}`, format, lang, items });
     }
   }
+  cases.push({ name: 'rss-en-50-reprints', format: 'rss', lang: 'en', items: 50, reprints: true });
 
   const dir = await mkdtemp(join(tmpdir(), 'tidings-bench-ingest-'));
   const results: CaseResult[] = [];
