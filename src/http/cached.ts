@@ -35,28 +35,35 @@ export interface Resolved {
 /**
  * Resolved requests of the current store revision and catalog, by raw URL. A write or a config reload
  * starts a new memo, so memory stays bounded by the distinct URLs asked between two writes (and a
- * hard cap against URL floods).
+ * hard cap against URL floods). One-off queries (a distinct `q` or `since`) get a small cap of their
+ * own: most are never asked again, and under a stream of them the memo held ~1.8 KB each on the
+ * serving thread's heap (10,000 of them ~18 MB), which every garbage collection then walked.
  */
-export class RequestMemo<T extends { minute?: number }> {
+export class RequestMemo<T extends { minute?: number; oneOff: boolean }> {
   private revision = -1;
   private catalog: Catalog | undefined;
   private entries = new Map<string, T>();
-  private static readonly MAX_ENTRIES = 10_000;
+  private oneOffs = new Map<string, T>();
+  static readonly MAX_ENTRIES = 10_000;
+  /** Enough for a reader's reload or a second look; a one-off asked later is resolved again. */
+  static readonly MAX_ONE_OFFS = 256;
 
   get(revision: number, catalog: Catalog, url: string, minute: number): T | undefined {
     if (revision !== this.revision || catalog !== this.catalog) {
       this.revision = revision;
       this.catalog = catalog;
       this.entries = new Map();
+      this.oneOffs = new Map();
       return undefined;
     }
-    const found = this.entries.get(url);
+    const found = this.entries.get(url) ?? this.oneOffs.get(url);
     return found && (found.minute === undefined || found.minute === minute) ? found : undefined;
   }
 
   set(url: string, value: T): void {
-    if (this.entries.size >= RequestMemo.MAX_ENTRIES) this.entries.clear();
-    this.entries.set(url, value);
+    const [map, cap] = value.oneOff ? [this.oneOffs, RequestMemo.MAX_ONE_OFFS] : [this.entries, RequestMemo.MAX_ENTRIES];
+    if (map.size >= cap) map.clear();
+    map.set(url, value);
   }
 }
 
