@@ -3,7 +3,7 @@
 // 503 + Retry-After before their queue, and so their latency, grows without end.
 
 import type { Request, RequestHandler, Response } from 'express';
-import { rateLimit, type RateLimitRequestHandler } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit, type RateLimitRequestHandler } from 'express-rate-limit';
 import { createLimiter, LimiterBusyError } from '../concurrency.ts';
 import type { SiteInfo } from '../render/site-shell.ts';
 import { sendRefusal } from './problems.ts';
@@ -109,8 +109,28 @@ export function isBusy(err: unknown): boolean {
   return err instanceof LimiterBusyError;
 }
 
+/**
+ * The library's ipKeyGenerator (an IPv6 client counts by its /56, an IPv4-mapped address as IPv4),
+ * remembered per address: the library parses every request's address anew with a full IPv6 parser,
+ * about a tenth of what the serving thread allocated per cache miss (heap sampling). Bounded: a flood
+ * of addresses starts it afresh.
+ */
+export function rememberedIpKeys(maxAddresses = 4096): (address: string) => string {
+  let keys = new Map<string, string>();
+  return (address) => {
+    let key = keys.get(address);
+    if (key === undefined) {
+      key = ipKeyGenerator(address);
+      if (keys.size >= maxAddresses) keys = new Map();
+      keys.set(address, key);
+    }
+    return key;
+  };
+}
+
 /** `pageOf`: the page a refused request was for, if any (see MissGate.admit). */
 function limiter(perMinute: number, what: string, pageOf: (req: Request) => SiteInfo | undefined = () => undefined): RateLimitRequestHandler {
+  const ipKeyGeneratorRemembered = rememberedIpKeys();
   return rateLimit({
     windowMs: WINDOW_MS,
     limit: perMinute,
@@ -120,6 +140,8 @@ function limiter(perMinute: number, what: string, pageOf: (req: Request) => Site
     // X-Forwarded-For without TRUST_PROXY is expected (a proxy the operator did not declare): the peer
     // address is the key then, which is what the setting says; no need for the library's warning.
     validate: { xForwardedForHeader: false },
+    // (The library checks a custom key's source for its ipKeyGenerator: this one is it, remembered.)
+    keyGenerator: (req) => ipKeyGeneratorRemembered(req.ip ?? req.socket.remoteAddress ?? ''),
     handler: (req, res) => {
       refuseCaching(res);
       const retry = Number(res.getHeader('Retry-After') ?? WINDOW_MS / 1000);
