@@ -149,6 +149,53 @@ test('a database from schema 10 gains the stem index from its words: an old Фр
   }
 });
 
+test('a database from schema 13 gains the article rowid in its topic rows: topic pages, searches and later writes stay right', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidings-store-'));
+  try {
+    const path = join(dir, 'db.sqlite');
+    const articles = [
+      makeArticle(1, { topics: ['war', 'eu'], title: 'Ceasefire talks in Brussels' }),
+      makeArticle(2, { topics: ['war'], title: 'Shelter repairs in Kharkiv' }),
+      makeArticle(3, { topics: ['eu'], title: 'Accession talks resume' }),
+      makeArticle(4, { topics: ['war'], title: 'Ceasefire monitors arrive' }),
+    ];
+    const store = await openStore(`sqlite:${path}`);
+    await store.upsertArticles(articles);
+    await store.close();
+    // The same rows as schema 13 held them: topic rows without the article's rowid.
+    const old = new Database(path);
+    old.exec(`CREATE TABLE t13 (topic TEXT NOT NULL, published INTEGER NOT NULL, article_id TEXT NOT NULL,
+      PRIMARY KEY (topic, published, article_id)) WITHOUT ROWID;
+      INSERT INTO t13 SELECT topic, published, article_id FROM article_topics;
+      DROP TABLE article_topics; ALTER TABLE t13 RENAME TO article_topics;
+      CREATE INDEX article_topics_by_article ON article_topics (article_id);`);
+    old.pragma('user_version = 13');
+    old.close();
+
+    const migrated = await openStore(`sqlite:${path}`);
+    try {
+      const ids = async (topics: string[], q?: string) =>
+        (await migrated.queryArticles({ topics, limit: 10, ...(q ? { terms: searchTerms(q) } : {}) })).map((a) => a.title);
+      assert.deepEqual(await ids(['war']), ['Ceasefire monitors arrive', 'Shelter repairs in Kharkiv', 'Ceasefire talks in Brussels']);
+      assert.deepEqual(await ids(['eu']), ['Accession talks resume', 'Ceasefire talks in Brussels']);
+      assert.deepEqual(await ids(['war'], 'ceasefire'), ['Ceasefire monitors arrive', 'Ceasefire talks in Brussels']);
+      assert.deepEqual(await ids(['eu', 'war'], 'talks'), ['Accession talks resume', 'Ceasefire talks in Brussels']);
+      // A topic row written after the migration carries its rowid like the migrated ones.
+      await migrated.upsertArticles([makeArticle(5, { topics: ['eu'], title: 'Ceasefire envoys meet in Brussels' })]);
+      assert.deepEqual(await ids(['eu'], 'ceasefire brussels'), ['Ceasefire envoys meet in Brussels', 'Ceasefire talks in Brussels']);
+    } finally {
+      await migrated.close();
+    }
+    const check = new Database(path, { readonly: true });
+    const rows = check.prepare(`SELECT count(*) AS n, sum(t.article_rowid = a.rowid) AS matching FROM article_topics t JOIN articles a ON a.id = t.article_id`).get() as { n: number; matching: number };
+    check.close();
+    assert.equal(rows.n, 6, 'two topic rows for the first article, one for each other');
+    assert.equal(rows.matching, 6, 'every topic row names its article\'s rowid');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('an unsupported DATABASE_URL is refused with a message naming it', async () => {
   await assert.rejects(openStore('mysql://x/y'), /DATABASE_URL: unsupported scheme "mysql:"/);
 });

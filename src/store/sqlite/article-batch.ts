@@ -9,6 +9,9 @@ import { insertBandRows, type SignedRow } from './story-bands.ts';
 
 export type StoredRow = ArticleRow & { rowid: number };
 
+/** A topic row: the topic, the article's date, id and rowid (see migration 14). */
+export const TOPIC_COLUMNS = ['topic', 'published', 'article_id', 'article_rowid'] as const;
+
 export class ArticleBatch {
   private readonly shared: SqliteDb;
   /** New signed articles: their band rows are read only by the next batch's lookup. */
@@ -59,13 +62,13 @@ export class ArticleBatch {
   }
 
   /** Topic rows to insert (or keep): deferred until the batch ends or the article's rows are deleted. */
-  addTopics(id: string, topics: readonly string[], published: number): void {
-    for (const topic of topics) this.topicRows.push([topic, published, id]);
+  addTopics(article: { id: string; rowid: number | bigint }, topics: readonly string[], published: number): void {
+    for (const topic of topics) this.topicRows.push([topic, published, article.id, Number(article.rowid)]);
   }
 
   /** Writes the deferred topic rows now: a deletion of an article's topic rows must come after them. */
   flushTopics(): void {
-    this.shared.insertOrIgnore('article_topics', ['topic', 'published', 'article_id'], this.topicRows);
+    this.shared.insertOrIgnore('article_topics', TOPIC_COLUMNS, this.topicRows);
     this.topicRows = [];
   }
 

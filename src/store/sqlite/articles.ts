@@ -15,7 +15,7 @@ import { readArticles, readPage, type PageRead } from './page-query.ts';
 import type { QueryPool } from './query-pool.ts';
 import { addMissingSignaturesSqlite, regroupSqlite } from './regroup.ts';
 import { bandHits } from './story-bands.ts';
-import { ArticleBatch, type StoredRow } from './article-batch.ts';
+import { ArticleBatch, TOPIC_COLUMNS, type StoredRow } from './article-batch.ts';
 import { searchableText } from '../../text/search.ts';
 
 export class SqliteArticles implements ArticleRepository {
@@ -58,7 +58,7 @@ export class SqliteArticles implements ArticleRepository {
       unindexStems: db.prepare<[number]>(`DELETE FROM article_stems WHERE rowid = ?`),
       setTopics: db.prepare(`UPDATE articles SET topics = ?, revision = ?, changed_at = ? WHERE id = ?`),
       deleteTopics: db.prepare(`DELETE FROM article_topics WHERE article_id = ?`),
-      insertTopic: db.prepare(`INSERT OR IGNORE INTO article_topics (topic, published, article_id) VALUES (?, ?, ?)`),
+      insertTopic: db.prepare(`INSERT OR IGNORE INTO article_topics (${TOPIC_COLUMNS.join(', ')}) VALUES (?, ?, ?, ?)`),
       sourcesOf: db.prepare<[string], { source_id: string }>(`SELECT source_id FROM article_sources WHERE article_id = ? ORDER BY source_id`),
       idsOfSource: db.prepare<[string], { article_id: string }>(`SELECT article_id FROM article_sources WHERE source_id = ?`),
       dropSource: db.prepare(`DELETE FROM article_sources WHERE article_id = ? AND source_id = ?`),
@@ -73,7 +73,8 @@ export class SqliteArticles implements ArticleRepository {
         source_id, published, story_signature FROM articles WHERE rowid IN (SELECT value FROM json_each(?))
         AND source_id NOT IN (SELECT value FROM json_each(?)) AND story_signature IS NOT NULL`),
       // What a joining copy changes of its leader: not the whole row (its body is kilobytes).
-      leaderTopics: db.prepare<[string], { url: string; topics: string; published: number }>(`SELECT url, topics, published FROM articles WHERE id = ?`),
+      leaderTopics: db.prepare<[string], { rowid: number; url: string; topics: string; published: number }>(
+        `SELECT rowid, url, topics, published FROM articles WHERE id = ?`),
       // One UPDATE: SQLite rewrites the whole record, its body's overflow pages too, at every one.
       joinStory: db.prepare(`UPDATE articles SET updated = max(updated + 1, ?), topics = ?, revision = ?, changed_at = ? WHERE id = ?`),
       // A removed leader hands its story to its earliest remaining copy.
@@ -127,7 +128,7 @@ export class SqliteArticles implements ArticleRepository {
       batch.wrote(article.id, article.url);
       this.indexText(lastInsertRowid, article);
       // A new id has no topic rows yet (deleting an article deletes its topics first): nothing to clear.
-      batch.addTopics(article.id, article.topics, article.published.getTime());
+      batch.addTopics({ id: article.id, rowid: lastInsertRowid }, article.topics, article.published.getTime());
       batch.addSource(article.id, article.sourceId);
       batch.signed.push({ article, rowid: lastInsertRowid });
       stories.add(article, storyId);
@@ -143,7 +144,7 @@ export class SqliteArticles implements ArticleRepository {
       this.topicsRewritten = true;
       this.stmts.setTopics.run(JSON.stringify(merged), revision, now, existing.id);
       batch.wrote(existing.id, existing.url);
-      this.writeTopics(existing.id, merged, existing.published, batch);
+      this.writeTopics(existing, merged, existing.published, batch);
       return 'updated';
     }
     if (existing.content_hash === hash) {
@@ -155,7 +156,7 @@ export class SqliteArticles implements ArticleRepository {
       this.topicsRewritten = true;
       this.stmts.setTopics.run(JSON.stringify(topics), revision, now, existing.id);
       batch.wrote(existing.id, existing.url);
-      this.writeTopics(existing.id, topics, existing.published, batch);
+      this.writeTopics(existing, topics, existing.published, batch);
       return 'updated';
     }
     const topics = storyTopics(article.topics, this.stmts.followerTopics.all(existing.id));
@@ -167,7 +168,7 @@ export class SqliteArticles implements ArticleRepository {
     this.stmts.unindexText.run(existing.rowid);
     this.stmts.unindexStems.run(existing.rowid);
     this.indexText(existing.rowid, article);
-    this.writeTopics(existing.id, topics, article.published.getTime(), batch);
+    this.writeTopics(existing, topics, article.published.getTime(), batch);
     return 'updated';
   }
 
@@ -183,7 +184,7 @@ export class SqliteArticles implements ArticleRepository {
     this.stmts.joinStory.run(copy.updated.getTime(), JSON.stringify(merged), revision, now, leaderId);
     batch.wrote(leaderId, leader.url);
     // The leader's topic rows stay; only the copy's new topics are added.
-    if (!sameSet(merged, topics)) batch.addTopics(leaderId, merged.filter((t) => !topics.includes(t)), leader.published);
+    if (!sameSet(merged, topics)) batch.addTopics({ id: leaderId, rowid: leader.rowid }, merged.filter((t) => !topics.includes(t)), leader.published);
   }
 
   /** A removed leader hands its story to its earliest remaining copy, which keeps its own id. */
@@ -202,10 +203,10 @@ export class SqliteArticles implements ArticleRepository {
   }
 
   /** Replaces an article's topic rows; within a batch, after the rows the batch deferred. */
-  private writeTopics(id: string, topics: string[], published: number, batch?: ArticleBatch): void {
+  private writeTopics(article: { id: string; rowid: number }, topics: string[], published: number, batch?: ArticleBatch): void {
     batch?.flushTopics();
-    this.stmts.deleteTopics.run(id);
-    for (const topic of topics) this.stmts.insertTopic.run(topic, published, id);
+    this.stmts.deleteTopics.run(article.id);
+    for (const topic of topics) this.stmts.insertTopic.run(topic, published, article.id, article.rowid);
   }
 
   async removeArticlesNotIn(sourceId: string, keepIds: string[]): Promise<number> {
@@ -237,16 +238,17 @@ export class SqliteArticles implements ArticleRepository {
       const rows = page.all(after);
       if (rows.length === 0) return changed;
       after = rows[rows.length - 1]!.rowid;
-      const updates = rows.map((row) => toArticle(row, this.sourcesOf(row.id))).filter(select)
-        .map((article) => ({ article, topics: [...new Set(topicsOf(article))] }))
+      const updates = rows.map((row) => ({ rowid: row.rowid, article: toArticle(row, this.sourcesOf(row.id)) }))
+        .filter(({ article }) => select(article))
+        .map(({ rowid, article }) => ({ rowid, article, topics: [...new Set(topicsOf(article))] }))
         .filter(({ article, topics }) => !sameSet(article.topics, topics));
       if (updates.length === 0) continue;
       await this.shared.write(() => {
         const revision = this.shared.nextRevision();
         const now = Date.now();
-        for (const { article, topics } of updates) {
+        for (const { rowid, article, topics } of updates) {
           this.stmts.setTopics.run(JSON.stringify(topics), revision, now, article.id);
-          this.writeTopics(article.id, topics, article.published.getTime());
+          this.writeTopics({ id: article.id, rowid }, topics, article.published.getTime());
         }
         this.shared.markRemoval(revision, now);
       });

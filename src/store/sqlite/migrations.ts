@@ -219,6 +219,25 @@ export const migrations: readonly (string | ((db: Db) => void))[] = [
     DELETE FROM story_bands_pending WHERE article = old.rowid;
   END;
   `,
+  // 14: a topic row names its article's rowid too. A topic page with a search walks the topic's rows
+  // newest first and keeps those whose article the full-text match returned: with the rowid in the
+  // row, a walked row is checked against the match without a lookup of its article by id (which read
+  // the id index and the row for every row walked, about 500 for the 50 matches of a two-word `q`);
+  // only the matches are read. A `q` page's read: 5.1–7.2 → 3.6–5.8 ms on the 100,000-article store.
+  `
+  CREATE TABLE article_topics_new (
+    topic         TEXT NOT NULL,
+    published     INTEGER NOT NULL,
+    article_id    TEXT NOT NULL,
+    article_rowid INTEGER NOT NULL,
+    PRIMARY KEY (topic, published, article_id)
+  ) WITHOUT ROWID;
+  INSERT INTO article_topics_new (topic, published, article_id, article_rowid)
+    SELECT t.topic, t.published, t.article_id, a.rowid FROM article_topics t JOIN articles a ON a.id = t.article_id;
+  DROP TABLE article_topics;
+  ALTER TABLE article_topics_new RENAME TO article_topics;
+  CREATE INDEX article_topics_by_article ON article_topics (article_id);
+  `,
 ];
 
 function addStemIndex(db: Db): void {

@@ -79,10 +79,12 @@ function matchingRows(shared: SqliteDb, query: ArticleQuery, limit: number): Pag
     const rows = shared.prepared<PageRow>(sql).all(...params, limit);
     return query.after ? rows.reverse() : rows;
   }
-  const { where, params } = filters(query, 't.published', 't.article_id');
+  // Joined by rowid (migration 14), and a search's match is tested on the topic row's own rowid, so a
+  // walked row whose article did not match costs no lookup of that article.
+  const { where, params } = filters(query, 't.published', 't.article_id', 't.article_rowid');
   const stmt = shared.prepared<PageRow & { published: number }>(
     `SELECT t.article_id AS id, t.published AS published, ${PAGE_VERSION_COLUMNS} FROM article_topics t
-     JOIN articles a ON a.id = t.article_id
+     JOIN articles a ON a.rowid = t.article_rowid
      WHERE t.topic = ? AND ${where} ORDER BY t.published ${dir}, t.article_id ${dir} LIMIT ?`);
   const merged = new Map<string, PageRow & { published: number }>();
   for (const topic of new Set(topics)) {
@@ -93,8 +95,11 @@ function matchingRows(shared: SqliteDb, query: ArticleQuery, limit: number): Pag
   return page.map(({ id, revision, changed_at }) => ({ id, revision, changed_at }));
 }
 
-/** WHERE clause for everything but the topic union; `published`/`id` name the ordered columns. */
-function filters(query: ArticleQuery, published: string, id: string): { where: string; params: Param[] } {
+/**
+ * WHERE clause for everything but the topic union; `published`/`id` name the ordered columns, `rowid`
+ * the article's rowid (the search index's key).
+ */
+function filters(query: ArticleQuery, published: string, id: string, rowid = 'a.rowid'): { where: string; params: Param[] } {
   // A story shows once, as its leading article: the cursor and the page count leaders only.
   const clauses: string[] = [query.stories === 'separate' ? '1' : 'a.story_id IS NULL'];
   const params: Param[] = [];
@@ -126,11 +131,11 @@ function filters(query: ArticleQuery, published: string, id: string): { where: s
     const fts = toFtsQueries(query.terms);
     if (fts === undefined) clauses.push('0');
     if (fts?.stems !== undefined) {
-      clauses.push(`a.rowid IN (SELECT rowid FROM article_stems WHERE article_stems MATCH ?)`);
+      clauses.push(`${rowid} IN (SELECT rowid FROM article_stems WHERE article_stems MATCH ?)`);
       params.push(fts.stems);
     }
     if (fts?.text !== undefined) {
-      clauses.push(`a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)`);
+      clauses.push(`${rowid} IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)`);
       params.push(fts.text);
     }
   }

@@ -9,6 +9,7 @@ import {
   type RegroupDecision, type RegroupOptions, type RegroupResult, type RegroupRow,
 } from '../stories.ts';
 import { sameSet } from '../rows.ts';
+import { TOPIC_COLUMNS } from './article-batch.ts';
 import type { SqliteDb } from './db.ts';
 import { bandHits, insertBandRows, type SignedRow } from './story-bands.ts';
 
@@ -63,8 +64,8 @@ function decide(shared: SqliteDb, id: string, windowMs: number, leadingSource: s
 
 /** `copy` follows `leader`, whose `updated` moves and which takes the copy's topics (as at ingest). */
 function join(shared: SqliteDb, copy: string, leader: string, revision: number, now: number): void {
-  const rows = shared.prepared<{ id: string; topics: string; updated: number; published: number }>(
-    `SELECT id, topics, updated, published FROM articles WHERE id IN (?, ?)`).all(copy, leader);
+  const rows = shared.prepared<{ rowid: number; id: string; topics: string; updated: number; published: number }>(
+    `SELECT rowid, id, topics, updated, published FROM articles WHERE id IN (?, ?)`).all(copy, leader);
   const copyRow = rows.find((r) => r.id === copy);
   const leaderRow = rows.find((r) => r.id === leader);
   if (!copyRow || !leaderRow) return;
@@ -74,8 +75,8 @@ function join(shared: SqliteDb, copy: string, leader: string, revision: number, 
   shared.prepared(`UPDATE articles SET updated = max(updated + 1, ?), topics = ?, revision = ?, changed_at = ? WHERE id = ?`)
     .run(copyRow.updated, JSON.stringify(merged), revision, now, leader);
   if (sameSet(merged, topics)) return;
-  const insert = shared.prepared(`INSERT OR IGNORE INTO article_topics (topic, published, article_id) VALUES (?, ?, ?)`);
-  for (const topic of merged) insert.run(topic, leaderRow.published, leader);
+  const insert = shared.prepared(`INSERT OR IGNORE INTO article_topics (${TOPIC_COLUMNS.join(', ')}) VALUES (?, ?, ?, ?)`);
+  for (const topic of merged) insert.run(topic, leaderRow.published, leader, leaderRow.rowid);
 }
 
 /**
