@@ -12,7 +12,7 @@ import { formatDate } from '../src/render/i18n/messages.ts';
 import { makeArticle } from './store.contract.ts';
 import { startTestApp } from './helpers/app.ts';
 import { browserSkip, listenLater, openContext, screenshotPath, sharedBrowser, WIDTHS, type Width } from './helpers/chromium.ts';
-import { axeFindings, htmlFindings, removeXsltBanner, seriousViolations, trackDocuments } from './helpers/page-checks.ts';
+import { axeFindings, htmlFindings, preloadAxe, removeXsltBanner, seriousViolations, trackDocuments } from './helpers/page-checks.ts';
 
 const skip = browserSkip();
 const browser = sharedBrowser(skip);
@@ -71,6 +71,7 @@ test('a reader clicks through the site: home, topic, older articles, an article,
   const base = await startSite(t);
   await atEveryWidth(t, async (st, width) => {
     const context = await openContext(st, browser.get(), { width, language: 'en-GB' });
+    await preloadAxe(context);
     const page = await context.newPage();
     const v: Visit = { page, width, document: trackDocuments(page) };
 
@@ -159,7 +160,9 @@ for (const format of ['rss', 'atom'] as const) {
     serve(app);
     const url = `${base}/feeds/ukraine.${format}?limit=1`;
     await atEveryWidth(t, async (st, width) => {
-      const english = await (await openContext(st, browser.get(), { width, language: 'en' })).newPage();
+      const englishContext = await openContext(st, browser.get(), { width, language: 'en' });
+      await preloadAxe(englishContext);
+      const english = await englishContext.newPage();
       const v: Visit = { page: english, width, document: trackDocuments(english) };
       await english.goto(url);
       await english.getByRole('heading', { name: 'Tidings: Україна (limit=1)', level: 1 }).waitFor();
