@@ -62,10 +62,21 @@ export async function removeXsltBanner(page: Page): Promise<void> {
   await page.evaluate("document.querySelectorAll('xslt-warning-banner').forEach((banner) => banner.remove())");
 }
 
+/**
+ * Findings by document source: the same bytes get the same findings, and the browser tests fetch most
+ * pages twice (a desktop and a phone width, one language), so each source is validated once.
+ */
+const validated = new Map<string, Promise<string[]>>();
+
 /** html-validate's findings on one document's source. */
-export async function htmlFindings(html: string): Promise<string[]> {
-  const report = await validator.validateString(html);
-  return report.results.flatMap((r) => r.messages.map((m) => `html-validate ${m.ruleId} ${m.line}:${m.column} ${m.message}`));
+export function htmlFindings(html: string): Promise<string[]> {
+  let findings = validated.get(html);
+  if (findings === undefined) {
+    findings = validator.validateString(html).then((report) =>
+      report.results.flatMap((r) => r.messages.map((m) => `html-validate ${m.ruleId} ${m.line}:${m.column} ${m.message}`)));
+    validated.set(html, findings);
+  }
+  return findings;
 }
 
 /**
