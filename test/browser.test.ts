@@ -1,7 +1,7 @@
 // The site in a real headless Chromium, clicked through as a reader would at desktop and phone width:
 // home, a topic, older articles, an article, a feed link (a styled page, not raw XML), /sources, the
 // all page, a search from the box and its feed, the language switch. Every page visited passes axe-core (no serious or critical violation) and
-// html-validate. Screenshots land in test/screenshots/ (git-ignored).
+// html-validate. Screenshots land in test/screenshots/ (git-ignored) with TIDINGS_SCREENSHOTS=1.
 
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,8 +11,8 @@ import type { IndexedArticle } from '../src/model.ts';
 import { formatDate } from '../src/render/i18n/messages.ts';
 import { makeArticle } from './store.contract.ts';
 import { startTestApp } from './helpers/app.ts';
-import { browserSkip, listenLater, openContext, screenshotPath, sharedBrowser, WIDTHS, type Width } from './helpers/chromium.ts';
-import { axeFindings, htmlFindings, removeXsltBanner, seriousViolations, trackDocuments } from './helpers/page-checks.ts';
+import { browserSkip, listenLater, openContext, saveScreenshot, sharedBrowser, WIDTHS, type Width } from './helpers/chromium.ts';
+import { axeFindings, htmlFindings, preloadAxe, removeXsltBanner, seriousViolations, trackDocuments } from './helpers/page-checks.ts';
 
 const skip = browserSkip();
 const browser = sharedBrowser(skip);
@@ -60,7 +60,7 @@ async function checkPage(v: Visit, name: string, source?: string): Promise<void>
   assert.ok(Buffer.byteLength(doc.body) < 100 * 1024, `${doc.url}: ${Buffer.byteLength(doc.body)} bytes, over 100 KB`);
   const findings = [...await axeFindings(v.page), ...await htmlFindings(html)];
   assert.deepEqual(findings, [], `${doc.url} at ${v.width} px`);
-  await v.page.screenshot({ path: screenshotPath(name, v.width), fullPage: true });
+  await saveScreenshot(v.page, name, v.width);
 }
 
 async function clickAndLoad(page: Page, link: ReturnType<Page['getByRole']>): Promise<void> {
@@ -71,6 +71,7 @@ test('a reader clicks through the site: home, topic, older articles, an article,
   const base = await startSite(t);
   await atEveryWidth(t, async (st, width) => {
     const context = await openContext(st, browser.get(), { width, language: 'en-GB' });
+    await preloadAxe(context);
     const page = await context.newPage();
     const v: Visit = { page, width, document: trackDocuments(page) };
 
@@ -159,7 +160,9 @@ for (const format of ['rss', 'atom'] as const) {
     serve(app);
     const url = `${base}/feeds/ukraine.${format}?limit=1`;
     await atEveryWidth(t, async (st, width) => {
-      const english = await (await openContext(st, browser.get(), { width, language: 'en' })).newPage();
+      const englishContext = await openContext(st, browser.get(), { width, language: 'en' });
+      await preloadAxe(englishContext);
+      const english = await englishContext.newPage();
       const v: Visit = { page: english, width, document: trackDocuments(english) };
       await english.goto(url);
       await english.getByRole('heading', { name: 'Tidings: Україна (limit=1)', level: 1 }).waitFor();

@@ -11,7 +11,7 @@ import request from 'supertest';
 import type { IndexedArticle } from '../src/model.ts';
 import { makeArticle } from './store.contract.ts';
 import { BASE_URL, startTestApp, type TestApp } from './helpers/app.ts';
-import { browserSkip, listen, openContext, screenshotPath, sharedBrowser, WIDTHS } from './helpers/chromium.ts';
+import { browserSkip, listen, openContext, saveScreenshot, sharedBrowser, WIDTHS } from './helpers/chromium.ts';
 import { axeFindings, htmlFindings } from './helpers/page-checks.ts';
 
 const TRICKY_TITLE = 'Київ & Париж: <ППО> "сьогодні" — it\'s on';
@@ -323,7 +323,7 @@ test('Chromium: the topic page\'s iframe snippet fits the frame to its list at a
     assert.equal(frame.url(), embedUrl);
     await page.setViewportSize({ width, height: 900 });
     await fitted(page, `back to ${width} px`);
-    await page.screenshot({ path: screenshotPath('embed-host', width), fullPage: true });
+    await saveScreenshot(page, 'embed-host', width);
   })));
 });
 
@@ -333,7 +333,7 @@ test('Chromium: without the listener the iframe snippet\'s own height still show
     const page = await (await openContext(st, browser.get(), { width })).newPage();
     await page.goto(hostUrl);
     assertNothingCut(await frameFit(page), `${width} px`);
-    await page.screenshot({ path: screenshotPath('embed-host-no-listener', width), fullPage: true });
+    await saveScreenshot(page, 'embed-host-no-listener', width);
   })));
 });
 

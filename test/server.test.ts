@@ -2,7 +2,7 @@
 // local articles, pick up new, edited, broken and deleted files while running, and refuse bad config
 // or a port in use; the web and worker roles as the Procfile starts them.
 
-import { test, type TestContext } from 'node:test';
+import { after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -48,9 +48,9 @@ test('npm start and the Procfile run the server with the same node options', () 
   assert.deepEqual(nodeOptionsOf(scripts.start ?? ''), PRODUCTION_NODE_OPTIONS);
 });
 
-const startServer = (t: TestContext, env: Record<string, string>): Promise<ServerProcess> => startServerProcess(t, env, 15_000);
+const startServer = (t: Pick<TestContext, 'after'>, env: Record<string, string>): Promise<ServerProcess> => startServerProcess(t, env, 15_000);
 
-function tempDirs(t: TestContext): { feeds: string; content: string; data: string } {
+function tempDirs(t: Pick<TestContext, 'after'>): { feeds: string; content: string; data: string } {
   const root = mkdtempSync(join(tmpdir(), 'tidings-server-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
   const dirs = { feeds: join(root, 'feeds'), content: join(root, 'content'), data: join(root, 'data') };
@@ -65,15 +65,37 @@ async function titles(url: string): Promise<string[]> {
   return feed.items.map((i) => i.title).sort();
 }
 
-test('serves the configured directories and follows content/ while running', { timeout: 60_000 }, async (t) => {
-  const dirs = tempDirs(t);
-  writeFileSync(join(dirs.content, 'uk', 'ministry.txt'), UK_TEXT);
-  const server = await startServer(t, {
-    FEEDS_DIR: dirs.feeds,
-    CONTENT_DIR: dirs.content,
-    DATABASE_URL: `sqlite:${join(dirs.data, 'tidings.db')}`,
-    BASE_URL: 'https://news.example',
-  });
+/** Stops what the file shares once its last test is done. */
+const fileCleanups: (() => unknown)[] = [];
+after(async () => {
+  for (const cleanup of fileCleanups.reverse()) await cleanup();
+});
+const fileScope: Pick<TestContext, 'after'> = { after: (fn) => void fileCleanups.push(fn as () => unknown) };
+
+let contentServer: Promise<{ server: ServerProcess; dirs: ReturnType<typeof tempDirs> }> | undefined;
+
+/**
+ * One server process, its output piped, on a content directory that starts with one Ukrainian text:
+ * the content test follows that directory through it, and the terminal test reads its output (one
+ * boot less, about 2 s of CPU). Started by whichever of the two runs first.
+ */
+function contentServerOnce(): Promise<{ server: ServerProcess; dirs: ReturnType<typeof tempDirs> }> {
+  contentServer ??= (async () => {
+    const dirs = tempDirs(fileScope);
+    writeFileSync(join(dirs.content, 'uk', 'ministry.txt'), UK_TEXT);
+    const server = await startServer(fileScope, {
+      FEEDS_DIR: dirs.feeds,
+      CONTENT_DIR: dirs.content,
+      DATABASE_URL: `sqlite:${join(dirs.data, 'tidings.db')}`,
+      BASE_URL: 'https://news.example',
+    });
+    return { server, dirs };
+  })();
+  return contentServer;
+}
+
+test('serves the configured directories and follows content/ while running', { timeout: 60_000 }, async () => {
+  const { server, dirs } = await contentServerOnce();
 
   const topics = (await (await fetch(`${server.url}/topics`)).json()) as { id: string; count: number }[];
   assert.deepEqual(topics.map((x) => [x.id, x.count]), [['europe', 1], ['defense', 1]], 'inflected Франції/Парижі match');
@@ -211,7 +233,7 @@ test('on a terminal the server prints one human line with the URL to open; off o
   const human = output.split(/\r?\n/).filter((l) => l.includes('Tidings is ready'));
   assert.deepEqual(human, [`Tidings is ready: open http://localhost:${port}/ (Ctrl-C stops it)`]);
 
-  const piped = await startServer(t, { FEEDS_DIR: dirs.feeds, CONTENT_DIR: dirs.content, DATABASE_URL: 'sqlite::memory:' });
+  const { server: piped } = await contentServerOnce();
   await waitFor(() => piped.output().includes('Tidings listening'), 5_000, () => piped.output());
   assert.doesNotMatch(piped.output(), /Tidings is ready/);
   for (const line of piped.output().split('\n').filter((l) => l.trim() !== '')) assert.doesNotThrow(() => JSON.parse(line), line);

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /**
  * Debian's chromium-headless-shell first: the same Blink and V8 as its chromium (one source package,
@@ -19,6 +19,11 @@ const CANDIDATES = ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'];
 export const CHROMIUM = CANDIDATES.find((path) => existsSync(path)) ?? '/usr/bin/chromium';
 /** Git-ignored: for a human look at what the tests saw. */
 export const SCREENSHOT_DIR = join(import.meta.dirname, '..', 'screenshots');
+/**
+ * Screenshots only when asked for (`TIDINGS_SCREENSHOTS=1`): no test reads them, and each full-page
+ * capture cost Chromium about 0.3 s of CPU — some 8 s of the browser test's 35 s.
+ */
+const SCREENSHOTS = process.env.TIDINGS_SCREENSHOTS === '1';
 /** A desktop and a phone: every browser test runs at both widths. */
 export const WIDTHS = [1280, 390] as const;
 export type Width = (typeof WIDTHS)[number];
@@ -71,10 +76,11 @@ export async function openContext(t: TestContext, browser: Browser, opts: { widt
   return context;
 }
 
-/** Where a screenshot named `name` at `width` goes (the folder is created). */
-export function screenshotPath(name: string, width: number): string {
+/** A full-page screenshot of `page` as `<name>-<width>.png` in SCREENSHOT_DIR, when TIDINGS_SCREENSHOTS=1. */
+export async function saveScreenshot(page: Page, name: string, width: number): Promise<void> {
+  if (!SCREENSHOTS) return;
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  return join(SCREENSHOT_DIR, `${name}-${width}.png`);
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${width}.png`), fullPage: true });
 }
 
 /** The app on a real port; its base URL must be known before the app is built, so the handler comes later. */

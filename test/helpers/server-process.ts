@@ -41,8 +41,11 @@ export interface ServerProcess {
   output: () => string;
 }
 
-/** Starts src/main.ts (see entryArgs) with `env` over this process's environment; resolves once /healthz answers 200. */
-export async function startServerProcess(t: TestContext, env: Record<string, string>, startTimeoutMs = 30_000): Promise<ServerProcess> {
+/**
+ * Starts src/main.ts (see entryArgs) with `env` over this process's environment; resolves once /healthz
+ * answers 200. Stopped when `t` ends: a test, or anything with an `after` (a server a file shares).
+ */
+export async function startServerProcess(t: Pick<TestContext, 'after'>, env: Record<string, string>, startTimeoutMs = 30_000): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [...PRODUCTION_NODE_OPTIONS, ...entryArgs('src/main.ts')], {
     env: { ...process.env, PORT: String(port), LOG_LEVEL: 'info', ...env },
