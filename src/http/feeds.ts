@@ -105,7 +105,7 @@ async function fillEntry(deps: AppDeps, request: FeedRequest, validators: Valida
     ...validators,
     contentType: rendered.contentType,
     ...(rendered.truncated === undefined ? {} : { truncated: rendered.truncated }),
-  }, compressed ? { [compressed.encoding]: compressed.body && asBuffer(compressed.body) } : {});
+  }, compressed ? { [compressed.encoding]: compressed.body } : {});
 }
 
 /**
@@ -118,7 +118,7 @@ export async function renderFeed(
   lastModified: Date,
   maxPageBytes = requestLimits(deps.settings).maxPageBytes,
   encoding?: CompressedEncoding,
-): Promise<Rendered & Pick<RenderedPage, 'compressed'>> {
+): Promise<Rendered & { compressed?: { encoding: CompressedEncoding; body: Buffer | null } }> {
   const catalog = deps.catalog();
   const { baseUrl, siteTitle, hubUrl } = deps.settings;
   const input: FeedPageInput = {
@@ -130,8 +130,12 @@ export async function renderFeed(
     maxPageBytes,
     ...(encoding ? { encoding } : {}),
   };
-  const rendered = await deps.store.renderQuery<FeedPageInput, RenderedPage>(request.query, { module: FEED_PAGE_MODULE, input });
-  return { ...rendered, body: asBuffer(rendered.body) };
+  const { compressed, ...rendered } = await deps.store.renderQuery<FeedPageInput, RenderedPage>(request.query, { module: FEED_PAGE_MODULE, input });
+  return {
+    ...rendered,
+    body: asBuffer(rendered.body),
+    ...(compressed ? { compressed: { encoding: compressed.encoding, body: compressed.body && asBuffer(compressed.body) } } : {}),
+  };
 }
 
 /** feed-page.ts as the running code has it (.ts under tsx, .js in dist/), for the query worker to load. */

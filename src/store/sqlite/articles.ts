@@ -279,9 +279,8 @@ export class SqliteArticles implements ArticleRepository {
   }
 
   async renderQuery<I, O>(query: ArticleQuery, renderer: PageRenderer<I>): Promise<O> {
-    const ids = await this.pageIds(query);
-    if (this.queries) return (await this.queries.render(ids, query.stories, renderer)) as O;
-    return (await renderArticlesWith(readArticles(this.shared, ids, query.stories), renderer)).output as O;
+    if (!this.queries) return (await renderArticlesWith(await this.queryArticles(query), renderer)).output as O;
+    return (await this.queries.render(await this.pageIds(query), query.stories, renderer)) as O;
   }
 
   /** The ids of the page the query object's last queryVersion described (see queryArticles). */
