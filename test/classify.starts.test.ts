@@ -1,4 +1,5 @@
-// classify() tries each topic's alternation only at the words its firstWords table lets through; the
+// classify() tries each topic's alternation only at the words its firstWords table lets through (and
+// that table is asked only for words whose first two code units can begin some first word); the
 // rules themselves say a keyword matches wherever the guarded `keywords` expression does. This checks
 // the two agree on generated text: the same topics as a scan of the whole text with `keywords`, for
 // the bundled configuration and for keywords whose first word ends in a joiner or an apostrophe.
@@ -97,6 +98,18 @@ describe('classify against a scan of the whole text with `keywords`', () => {
     ];
     const compiled = compileTopics(keywords.map((k, i) => topic(`t${i}`, [k])));
     agreesOnGeneratedText(compiled, keywords, 2, 3000);
+  });
+
+  it('lets through every first two letters the alternation accepts case-insensitively', () => {
+    // Kelvin sign K and long s fold to k and s; a title word of one letter, an astral first letter.
+    const keywords = ['Kyiv', 'sanction', 'İstanbul', 'X', '𝐀lpha', 'ЇЖАК'];
+    const compiled = compileTopics(keywords.map((k, i) => topic(`t${i}`, [k])));
+    const titles = ['\u212Ayiv', 'KYIV', 'ſanctions', 'SANCTIONED', 'İstanbul', 'istanbul', 'x', 'X-ray', '𝐀lphabet', 'їжак', 'Їжака'];
+    for (const title of titles) {
+      assert.deepEqual(classify(article(title, ''), compiled, undefined, ''), topicsByScan(compiled, title, ''), title);
+    }
+    assert.deepEqual(classify(article('\u212Ayiv', ''), compiled, undefined, ''), ['t0']);
+    assert.deepEqual(classify(article('ſanctions', ''), compiled, undefined, ''), ['t1']);
   });
 
   it('finds a keyword that the generated text is sure to hold', () => {

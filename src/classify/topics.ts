@@ -55,6 +55,8 @@ export interface CompiledTopic {
   readonly firstWords?: RegExp;
   /** Code points in the longest of those first words. */
   readonly firstWordLength?: number;
+  /** The first (up to) three characters of each first word, as patterns: see TopicIndex.wordBegins. */
+  readonly firstBegins?: readonly string[];
   /** Lowercased categories. */
   readonly categories: ReadonlySet<string>;
   readonly sources: ReadonlySet<string>;
@@ -81,6 +83,15 @@ interface TopicIndex {
    * two), so a cut key is always longer than any first word and a `$` after one still fails on it.
    */
   readonly wordKeyUnits: number;
+  /**
+   * A necessary condition met before byWord is asked: whether a word's first three code units (all
+   * it has, when shorter) can begin some topic's first word, case-insensitively; by the units as one
+   * number, filled as beginnings are met. Most words of any text fail it, and then cost a table read
+   * instead of a cut key made and hashed (a tenth of what the ingest worker allocated).
+   */
+  readonly begins: Map<number, boolean>;
+  /** `^` and every topic's firstBegins, case-insensitive like firstWords: decides a beginning met first. */
+  readonly wordBegins: RegExp;
 }
 const topicIndexes = new WeakMap<CompiledTopics, TopicIndex>();
 /** Distinct words (their first wordKeyUnits code units) remembered per configuration; past it the table starts over. */
@@ -95,10 +106,18 @@ function topicIndex(compiled: CompiledTopics): TopicIndex {
       order: new Map(compiled.topics.map((t, i) => [t.id, i])),
       byWord: new Map(),
       wordKeyUnits: 2 * (Math.max(0, ...compiled.topics.map((t) => t.firstWordLength ?? 0)) + 1),
+      begins: new Map(),
+      wordBegins: wordBeginsOf(compiled),
     };
     topicIndexes.set(compiled, index);
   }
   return index;
+}
+
+/** Matches what can begin a first word of any topic; with no keywords anywhere, nothing. */
+function wordBeginsOf(compiled: CompiledTopics): RegExp {
+  const begins = [...new Set(compiled.topics.flatMap((t) => t.firstBegins ?? []))];
+  return begins.length === 0 ? /(?!)/ : new RegExp(`^(?:${begins.join('|')})`, 'iu');
 }
 
 /** A rule that cannot compile; says which topic and which entry, so config can point at its line. */
@@ -153,6 +172,7 @@ function compileTopic(topic: Topic): CompiledTopic {
     atWordStart: new RegExp(body, 'iuy'),
     firstWords: new RegExp(`^(?:${[...new Set(firstWords.map((w) => w.pattern))].join('|')})`, 'iu'),
     firstWordLength: Math.max(...firstWords.map((w) => w.length)),
+    firstBegins: [...new Set(firstWords.map((w) => w.begin))],
   };
 }
 
@@ -161,12 +181,14 @@ function compileTopic(topic: Topic): CompiledTopic {
  * word characters up to the first joiner or apostrophe. A text word ends at a joiner (- . &) and at '
  * or ’, so after those it must end there; ʼ is a letter, so the text word may go on through it.
  */
-function firstWordPattern(leading: string): { pattern: string; length: number } {
+function firstWordPattern(leading: string): { pattern: string; length: number; begin: string } {
   const chars = [...leading];
   const end = chars.findIndex((ch) => APOSTROPHES.includes(ch) || !IS_WORD_CHAR.test(ch));
-  if (end < 0) return { pattern: literal(leading), length: chars.length };
+  // A text word that passes holds the first word's first BEGIN_UNITS characters, or all of it.
+  const begin = literal(chars.slice(0, Math.min(BEGIN_UNITS, end < 0 ? chars.length : end)).join(''));
+  if (end < 0) return { pattern: literal(leading), length: chars.length, begin };
   const head = literal(chars.slice(0, end).join(''));
-  return { pattern: APOSTROPHES.includes(chars[end]!) ? `${head}(?:ʼ|$)` : `${head}$`, length: end };
+  return { pattern: APOSTROPHES.includes(chars[end]!) ? `${head}(?:ʼ|$)` : `${head}$`, length: end, begin };
 }
 
 export type KeywordPattern = { kind: 'ok'; pattern: string } | { kind: 'invalid'; reason: string };
@@ -292,6 +314,7 @@ function candidateStarts(text: string, compiled: CompiledTopics, index: TopicInd
 
 /** Records the start of the word text[start, end) for each topic whose firstWords it passes. */
 function addWordStart(starts: number[][], text: string, start: number, end: number, index: TopicIndex, compiled: CompiledTopics): void {
+  if (!mayBeginFirstWord(text, start, end, index)) return;
   const key = text.slice(start, Math.min(end, start + index.wordKeyUnits));
   let topics = index.byWord.get(key);
   if (topics === undefined) {
@@ -310,6 +333,32 @@ function addWordStart(starts: number[][], text: string, start: number, end: numb
     if (AFTER_CYRILLIC_APOSTROPHE.test(text)) return;
   }
   for (const i of topics) starts[i]?.push(start);
+}
+
+/** Code units of a word's beginning that index.begins decides on (three fit a number exactly). */
+const BEGIN_UNITS = 3;
+
+/**
+ * Whether the word text[start, end) can begin some topic's first word, by its first BEGIN_UNITS code
+ * units (index.begins). A surrogate among them is a code point the units cannot stand for alone:
+ * such a word is left to byWord.
+ */
+function mayBeginFirstWord(text: string, start: number, end: number, index: TopicIndex): boolean {
+  const units = Math.min(BEGIN_UNITS, end - start);
+  let key = 0;
+  for (let i = 0; i < units; i++) {
+    const unit = text.charCodeAt(start + i);
+    if (unit >= 0xd800 && unit < 0xe000) return true;
+    key = key * 0x10000 + unit;
+  }
+  // Keys of different lengths never meet: a word's first unit is never 0.
+  let may = index.begins.get(key);
+  if (may === undefined) {
+    may = index.wordBegins.test(text.slice(start, start + units));
+    if (index.begins.size >= MAX_WORDS) index.begins.clear();
+    index.begins.set(key, may);
+  }
+  return may;
 }
 
 /** Whether `matcher` matches at one of `starts`. */
