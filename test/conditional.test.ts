@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import express, { type Express } from 'express';
 import request from 'supertest';
-import type { Response as AgentResponse } from 'superagent';
+import { binary } from './helpers/binary-body.ts';
 import { addForm, prepareResponse, type CachedResponse } from '../src/cache/cache.ts';
 import { codedEtag, makeEtag, precheck, sendCached, type CachePolicy } from '../src/http/conditional.ts';
 
@@ -37,15 +37,6 @@ async function buildApp(body: string = xml): Promise<Harness> {
   return { app, entry, etag, renders: () => renders };
 }
 
-/** Collects the body as bytes (after superagent's decompression), whatever the content type. */
-function binary(res: AgentResponse, done: (err: Error | null, body: Buffer) => void): void {
-  // In Node, superagent hands a parser the response stream itself, typed as its Response.
-  const stream = res as unknown as NodeJS.ReadableStream;
-  const chunks: Buffer[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-  stream.on('end', () => done(null, Buffer.concat(chunks)));
-  stream.on('error', (err: Error) => done(err, Buffer.alloc(0)));
-}
 
 describe('makeEtag', () => {
   it('is strong, quoted, stable, and differs when any part differs', () => {

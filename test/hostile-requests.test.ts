@@ -12,6 +12,7 @@ import request from 'supertest';
 import { freePort } from '../scripts/free-port.ts';
 import type { ArticleQuery } from '../src/model.ts';
 import type { PageRenderer } from '../src/store/page-renderer.ts';
+import type { Rendition } from '../src/store/store.ts';
 import { makeArticle } from './store.contract.ts';
 import { startTestApp } from './helpers/app.ts';
 import { entryArgs } from './helpers/server-process.ts';
@@ -160,7 +161,7 @@ test('under overload, misses beyond the bound are shed with 503 + Retry-After wh
   const warm = await request(app.app).get('/feeds/ukraine.json').expect(200);
   // A store that takes 300 ms per page: misses pile up in the bound (4 rendering + 1 queued).
   const renderQuery = app.store.renderQuery.bind(app.store);
-  app.store.renderQuery = async <I, O>(q: ArticleQuery, renderer: PageRenderer<I>): Promise<O> => {
+  app.store.renderQuery = async <I, O>(q: ArticleQuery, renderer: PageRenderer<I>): Promise<Rendition<O>> => {
     await new Promise((r) => setTimeout(r, 300));
     return renderQuery<I, O>(q, renderer);
   };
@@ -174,36 +175,52 @@ test('under overload, misses beyond the bound are shed with 503 + Retry-After wh
   await request(app.app).get('/feeds/ukraine.json').set('If-None-Match', warm.headers.etag!).expect(304);
 });
 
+/**
+ * Counts the full-text reads of searches (`q`) the store makes, each held `delayMs` first: the version
+ * read (queryVersion) of a request that asks for one, or the page renderQuery reads itself (a one-off
+ * query's first request reads, versions and renders its page in one step; its result then carries
+ * the version).
+ */
+function countSearchReads(store: TestStore, delayMs: number): () => number {
+  let reads = 0;
+  const queryVersion = store.queryVersion.bind(store);
+  store.queryVersion = async (q: ArticleQuery) => {
+    await new Promise((r) => setTimeout(r, delayMs));
+    if (q.terms !== undefined) reads++;
+    return queryVersion(q);
+  };
+  const renderQuery = store.renderQuery.bind(store);
+  store.renderQuery = async <I, O>(q: ArticleQuery, renderer: PageRenderer<I>): Promise<Rendition<O>> => {
+    await new Promise((r) => setTimeout(r, delayMs));
+    const rendition = await renderQuery<I, O>(q, renderer);
+    if (q.terms !== undefined && rendition.version !== undefined) reads++;
+    return rendition;
+  };
+  return () => reads;
+}
+
+type TestStore = Awaited<ReturnType<typeof startTestApp>>['store'];
+
 test('a search is charged and bounded BEFORE its full-text read: refused or shed searches never reach the store', async (t) => {
   const app = await startTestApp(t, { limits: { searchesPerMinute: 2, maxPendingMisses: 5 } });
   await app.store.upsertArticles([makeArticle(1, { topics: ['ukraine'] })]);
-  // The version read of a `q` is the full-text match: count the reads, and make each take 300 ms.
-  let searchReads = 0;
-  const queryVersion = app.store.queryVersion.bind(app.store);
-  app.store.queryVersion = async (q: ArticleQuery) => {
-    if (q.terms !== undefined) {
-      searchReads++;
-      await new Promise((r) => setTimeout(r, 300));
-    }
-    return queryVersion(q);
-  };
+  // The read of a `q` is the full-text match: count the reads, and make each take 300 ms.
+  const searchReads = countSearchReads(app.store, 300);
   for (const q of ['metro', 'coffee']) await request(app.app).get(`/feeds/all.json?q=${q}`).expect(200);
   const refused = await request(app.app).get('/feeds/all.json?q=borsch').expect(429);
   assert.match(refused.body.message, /too many searches/);
-  assert.equal(searchReads, 2, 'the search over the limit was refused before its read, and each admitted search was charged once');
+  assert.equal(searchReads(), 2, 'the search over the limit was refused before its read, and each admitted search was charged once');
+  // The same with the two-step path a conditional request takes (its version read first, a 304 possible).
+  const conditional = await request(app.app).get('/feeds/all.json?q=tram').set('If-None-Match', '"elsewhere"').expect(429);
+  assert.match(conditional.body.message, /too many searches/);
+  assert.equal(searchReads(), 2, 'a conditional search over the limit was refused before its version read');
   // The overload bound: 12 distinct searches from 12 clients at once; only 5 (4 running, 1 queued) are read.
   const flood = await startTestApp(t, { limits: { maxPendingMisses: 5, trustProxy: 1 } });
-  let floodReads = 0;
-  const floodVersion = flood.store.queryVersion.bind(flood.store);
-  flood.store.queryVersion = async (q: ArticleQuery) => {
-    if (q.terms !== undefined) floodReads++;
-    await new Promise((r) => setTimeout(r, 300));
-    return floodVersion(q);
-  };
+  const floodReads = countSearchReads(flood.store, 300);
   const answers = await Promise.all(Array.from({ length: 12 }, (_, i) =>
     request(flood.app).get(`/feeds/all.json?q=word${i}`).set('X-Forwarded-For', `203.0.113.${i + 1}`)));
   assert.deepEqual(answers.map((r) => r.status).sort(), [...Array(5).fill(200), ...Array(7).fill(503)]);
-  assert.equal(floodReads, 5, 'shed searches never ran their full-text read');
+  assert.equal(floodReads(), 5, 'shed searches never ran their full-text read');
   // Plain pages are not charged for their (index-range) version read: pollers repeat them after every write.
   await request(flood.app).get('/feeds/ukraine.json').expect(200);
 });

@@ -14,7 +14,8 @@ import { createApp } from '../src/app.ts';
 import { silentLogger } from '../src/log.ts';
 import type { ArticleQuery, IndexedArticle } from '../src/model.ts';
 import type { PageRenderer } from '../src/store/page-renderer.ts';
-import { openStore } from '../src/store/store.ts';
+import { openStore, type Rendition } from '../src/store/store.ts';
+import { binary } from './helpers/binary-body.ts';
 import { makeArticle } from './store.contract.ts';
 import { BASE_URL, startTestApp, topic, type TestApp } from './helpers/app.ts';
 
@@ -290,6 +291,40 @@ test('a feed page rendered and compressed on the query worker is the response re
   }
 });
 
+test("a one-off query's first request (its page read, versioned and rendered in one step) answers what the version-then-render path does", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidings-first-render-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const url = `sqlite:${join(dir, 'tidings.db')}`;
+  const seed = await openStore(url);
+  await seed.upsertArticles(Array.from({ length: 12 }, (_, i) => makeArticle(i, {
+    title: `Kyiv metro line ${i}`,
+    contentHtml: `<p>${'The new metro line opens with three stations and a depot. '.repeat(6)}</p>`,
+    topics: i % 2 === 0 ? ['ukraine'] : ['europe'],
+  })));
+  await seed.close();
+  for (const queryWorkers of [0, 1]) {
+    // Two apps over one database, so that neither has met the URL before.
+    const firstStep = await startTestApp(t, { store: await openStore(url, { queryWorkers }) });
+    const twoSteps = await startTestApp(t, { store: await openStore(url, { queryWorkers }) });
+    for (const path of ['/feeds/all.rss?q=metro', '/feeds/ukraine.atom?since=2020-01-01T00:00:00Z', '/feeds/europe.json?q=depot&limit=3', '/feeds/all.atom?q=nothing-matches']) {
+      for (const coding of ['br', 'identity']) {
+        const what = `${path} in ${coding}, QUERY_WORKERS=${queryWorkers}`;
+        const one = await request(firstStep.app).get(path).set('Accept-Encoding', coding).buffer(true).parse(binary).expect(200);
+        // Validators that match nothing: the version is read first (a 304 was possible), then the page rendered.
+        const two = await request(twoSteps.app).get(path).set('Accept-Encoding', coding).set('If-None-Match', '"elsewhere"')
+          .buffer(true).parse(binary).expect(200);
+        for (const header of ['etag', 'last-modified', 'content-type', 'content-encoding', 'cache-control', 'link']) {
+          assert.equal(one.headers[header], two.headers[header], `${what}: ${header}`);
+        }
+        assert.ok(one.headers.etag, `${what}: an ETag`);
+        assert.deepEqual(one.body, two.body, `${what}: the same bytes`);
+        // The first answer's validators are the page's: asked again with them, it is a 304.
+        await request(firstStep.app).get(path).set('If-None-Match', one.headers.etag!).expect(304);
+      }
+    }
+  }
+});
+
 test('compressed forms decode to the same bytes', async (t) => {
   const { app } = await seeded(t);
   const raw = await rawClient(t, app);
@@ -312,7 +347,7 @@ test('concurrent misses on one feed render it once; each compressed form is made
   // A slow query keeps every request in flight together, as a burst of pollers right after a write is.
   let renders = 0;
   const renderQuery = store.renderQuery.bind(store);
-  store.renderQuery = async <I, O>(query: ArticleQuery, renderer: PageRenderer<I>): Promise<O> => {
+  store.renderQuery = async <I, O>(query: ArticleQuery, renderer: PageRenderer<I>): Promise<Rendition<O>> => {
     renders++;
     await new Promise((resolve) => setTimeout(resolve, 50));
     return renderQuery<I, O>(query, renderer);
@@ -341,7 +376,7 @@ test('a one-off query (q, since, a cursor) is cached on its second request; a pl
   const { app, store, cache } = await seeded(t);
   let renders = 0;
   const renderQuery = store.renderQuery.bind(store);
-  store.renderQuery = async <I, O>(query: ArticleQuery, renderer: PageRenderer<I>): Promise<O> => {
+  store.renderQuery = async <I, O>(query: ArticleQuery, renderer: PageRenderer<I>): Promise<Rendition<O>> => {
     renders++;
     return renderQuery<I, O>(query, renderer);
   };

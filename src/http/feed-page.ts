@@ -6,6 +6,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { compressNow, type CompressedEncoding } from '../cache/cache.ts';
 import type { Source, StoredArticle, Topic } from '../model.ts';
+import type { QueryVersion } from '../store/store.ts';
 import { encodeCursor, pageNeighbours, type FeedFormat, type FeedRequest } from '../query/feed-query.ts';
 import { renderAtom, ATOM_CONTENT_TYPE } from '../render/atom.ts';
 import { renderJsonFeed, JSON_FEED_CONTENT_TYPE } from '../render/jsonfeed.ts';
@@ -25,6 +26,18 @@ const RENDERERS: Record<FeedFormat, { render: (doc: FeedDocument) => string; con
 /** The texts of a topic a feed shows (its rules stay behind). */
 export type FeedTopic = Pick<Topic, 'id' | 'title' | 'description' | 'titles' | 'descriptions'>;
 
+/**
+ * What an empty feed that never lost an article says for `updated` and Last-Modified: the store's
+ * version is then the Unix epoch, which validators call implausible and readers show as 1970. A fixed
+ * instant keeps the ETag and the body in step (the version alone decides both).
+ */
+export const EMPTY_FEED_UPDATED = new Date('2026-01-01T00:00:00Z');
+
+/** A page version's Last-Modified as feeds say it: EMPTY_FEED_UPDATED for the epoch. */
+export function plausible(lastModified: Date): Date {
+  return lastModified.getTime() > 0 ? lastModified : EMPTY_FEED_UPDATED;
+}
+
 /** Everything but the articles that one feed page is made of. */
 export interface FeedPageInput {
   request: FeedRequest;
@@ -33,8 +46,11 @@ export interface FeedPageInput {
   topics: FeedTopic[];
   /** What RSS `<source>` credits, by source id (see feedSources). */
   sources: ReadonlyMap<string, FeedSource>;
-  /** The page's version's Last-Modified: the feed's `updated` when it has no articles. */
-  lastModified: Date;
+  /**
+   * The page's version's Last-Modified (plausible): the feed's `updated` when it has no articles.
+   * Absent when the store reads the page for this render: then its version's (see renderQuery).
+   */
+  lastModified?: Date;
   maxPageBytes: number;
   /** The coding the request that renders the page accepts: made beside the render on a worker thread. */
   encoding?: CompressedEncoding;
@@ -50,12 +66,18 @@ export interface RenderedPage {
   compressed?: { encoding: CompressedEncoding; body: Uint8Array | null };
 }
 
-/** The query worker's entry (see renderQuery): the page's articles, as the store read them, rendered. */
-export function renderArticles(stored: StoredArticle[], input: FeedPageInput): RenderedPage {
+/**
+ * The query worker's entry (see renderQuery): the page's articles, as the store read them, rendered.
+ * `version`: the page's, when the store read it for this render.
+ */
+export function renderArticles(stored: StoredArticle[], input: FeedPageInput, version?: QueryVersion): RenderedPage {
   const { request, site, maxPageBytes } = input;
   const articles = withPublicUrls(site.baseUrl, stored);
   const page = withinBudget(articles, request, maxPageBytes);
-  const doc = feedDocument(site, request, input.topics, page, input.lastModified);
+  const lastModified = input.lastModified ?? (version && plausible(version.lastModified));
+  // A caller's mistake, not the request's: renderFeed hands one or the other.
+  if (!lastModified) throw new Error(`feed page ${request.topicPath}: neither a Last-Modified nor the page's version`);
+  const doc = feedDocument(site, request, input.topics, page, lastModified);
   doc.sources = input.sources;
   const renderer = RENDERERS[request.format];
   const body = Buffer.from(renderer.render(doc), 'utf8');

@@ -3,7 +3,7 @@
 // query or a render; a 200 comes from the cache of rendered, precompressed bodies when it can.
 
 import type { Request, Response } from 'express';
-import { pickEncoding, prepareResponse, type CachedResponse, type CompressedEncoding, type Encoding } from '../cache/cache.ts';
+import { pickEncoding, prepareResponse, type CachedResponse, type CompressedEncoding } from '../cache/cache.ts';
 import { isOneOff, parseFeedRequest, topicContext, type FeedRequest } from '../query/feed-query.ts';
 import type { FeedSource, Rendered } from '../render/types.ts';
 import { RENDERER_VERSION } from '../version.ts';
@@ -12,9 +12,10 @@ import { RepeatAdmission } from '../cache/admission.ts';
 import { knownSources, readVersion, RequestMemo, serveCached, type CachedServing, type Resolved, type Validators } from './cached.ts';
 import { makeEtag } from './conditional.ts';
 import type { AppDeps, Catalog } from './deps.ts';
-import { feedSources, feedTexts, topicsOf, type FeedPageInput, type RenderedPage } from './feed-page.ts';
+import type { QueryVersion } from '../store/store.ts';
+import { feedSources, feedTexts, plausible, topicsOf, type FeedPageInput, type RenderedPage } from './feed-page.ts';
 import { feedUrl } from './links.ts';
-import { requestLimits, type MissGate } from './limits.ts';
+import { requestLimits, runAsMiss, type MissGate } from './limits.ts';
 import { sendBadRequest, sendNotFound } from './problems.ts';
 
 interface FeedResolved extends Resolved {
@@ -22,13 +23,6 @@ interface FeedResolved extends Resolved {
   /** WebSub discovery (§4): the hub and the topic URL to subscribe to; absent when the hub is off. */
   link?: string;
 }
-
-/**
- * What an empty feed that never lost an article says for `updated` and Last-Modified: the store's
- * version is then the Unix epoch, which validators call implausible and readers show as 1970. A fixed
- * instant keeps the ETag and the body in step (the version alone decides both).
- */
-export const EMPTY_FEED_UPDATED = new Date('2026-01-01T00:00:00Z');
 
 /** `gate`: the rate limits and overload bound, shared with the other cached routes (see routes.ts). */
 export function feedHandler(deps: AppDeps, gate: MissGate): (req: Request, res: Response) => Promise<void> {
@@ -58,6 +52,8 @@ export function feedHandler(deps: AppDeps, gate: MissGate): (req: Request, res: 
     const minute = Math.floor(nowMs() / 60_000);
     // Pollers repeat the same URL: between two writes its parsing and version are already known.
     let resolved = memo.get(revision, catalog, req.url, minute);
+    // Set when this request's page was rendered with its version (a one-off query's first request).
+    let first: RenderedFeed | undefined;
     if (!resolved) {
       const parsed = parseFeedRequest(String(req.params.spec ?? ''), req.query as Record<string, unknown>, {
         ...topicContext(catalog.topics),
@@ -68,15 +64,27 @@ export function feedHandler(deps: AppDeps, gate: MissGate): (req: Request, res: 
       if (parsed.kind === 'bad-request') return sendBadRequest(res, parsed.parameter, parsed.message);
       const request = parsed.request;
       const key = `${request.format}|${request.topicPath}?${request.queryString}`;
-      const version = await readVersion(serving, req, res, request.query.terms !== undefined, () => deps.store.queryVersion(request.query));
-      if (version === undefined) return;
+      const search = request.query.terms !== undefined;
+      let version: QueryVersion | undefined;
+      if (isOneOff(request.query) && !isConditional(req)) {
+        // A one-off query's first request must be rendered whatever its version: it is charged as a miss
+        // at once, and its page read, versioned and rendered in one step (one round trip to a query
+        // worker instead of a version read and then a render).
+        first = await runAsMiss(gate, req, res, search, () => renderFeed(deps, request, undefined, limits.maxPageBytes, compressible(req)));
+        if (first === undefined) return;
+        version = first.version;
+        if (version === undefined) throw new Error(`feed ${request.topicPath}: the store rendered a first page without its version`);
+      } else {
+        version = await readVersion(serving, req, res, search, () => deps.store.queryVersion(request.query));
+        if (version === undefined) return;
+      }
       const texts = feedTexts(deps.settings.siteTitle, request, topicsOf(request, catalog.topics));
       const etag = makeEtag([version.tag, key, RENDERER_VERSION, deps.settings.baseUrl, texts.title, texts.description, deps.settings.hubUrl ?? '', String(limits.maxPageBytes)]);
       resolved = {
         request,
         validators: { etag, lastModified: plausible(version.lastModified) },
         cacheKey: `${key}|${etag}`,
-        search: request.query.terms !== undefined,
+        search,
         oneOff: isOneOff(request.query),
         ...(hubUrl ? { link: hubLink(hubUrl, feedUrl(deps.settings.baseUrl, request.topicPath, request.format, request.queryString)) } : {}),
         ...(request.dependsOnNow ? { minute } : {}),
@@ -86,20 +94,30 @@ export function feedHandler(deps: AppDeps, gate: MissGate): (req: Request, res: 
     // Everything a repeated URL needs was worked out once per store revision, above.
     const { request, validators, link } = resolved;
     if (link) res.setHeader('Link', link);
-    await serveCached(serving, req, res, resolved, { revision, catalog }, () => fillEntry(deps, request, validators, limits.maxPageBytes, pickEncoding(req.headers['accept-encoding'])));
+    const rendered = first;
+    const fill = rendered
+      ? () => Promise.resolve(entryOf(rendered, validators))
+      : async () => entryOf(await renderFeed(deps, request, validators.lastModified, limits.maxPageBytes, compressible(req)), validators);
+    await serveCached(serving, req, res, resolved, { revision, catalog }, fill);
   };
 }
 
-function plausible(lastModified: Date): Date {
-  return lastModified.getTime() > 0 ? lastModified : EMPTY_FEED_UPDATED;
+/** A request with validators may be answered 304 before any render: it takes the version read first. */
+function isConditional(req: Request): boolean {
+  return req.headers['if-none-match'] !== undefined || req.headers['if-modified-since'] !== undefined;
+}
+
+/** The coding the render makes beside the page (on a query worker), if the client accepts one. */
+function compressible(req: Request): CompressedEncoding | undefined {
+  const encoding = pickEncoding(req.headers['accept-encoding']);
+  return encoding === 'identity' ? undefined : encoding;
 }
 
 function hubLink(hubUrl: string, selfUrl: string): string {
   return `<${hubUrl}>; rel="hub", <${selfUrl}>; rel="self"`;
 }
 
-async function fillEntry(deps: AppDeps, request: FeedRequest, validators: Validators, maxPageBytes: number, encoding: Encoding): Promise<CachedResponse> {
-  const rendered = await renderFeed(deps, request, validators.lastModified, maxPageBytes, encoding === 'identity' ? undefined : encoding);
+function entryOf(rendered: RenderedFeed, validators: Validators): CachedResponse {
   const { compressed } = rendered;
   return prepareResponse(rendered.body, {
     ...validators,
@@ -108,17 +126,22 @@ async function fillEntry(deps: AppDeps, request: FeedRequest, validators: Valida
   }, compressed ? { [compressed.encoding]: compressed.body } : {});
 }
 
+/** A rendered feed page on this thread; `version` when the render read the page itself (renderQuery). */
+export type RenderedFeed = Rendered & { compressed?: { encoding: CompressedEncoding; body: Buffer | null }; version?: QueryVersion };
+
 /**
  * Queries and renders one feed: the body GET /feeds serves and the WebSub hub distributes. The page is
  * read and rendered by the store's query worker when it has one (renderQuery), else in process.
+ * `lastModified`: of the version the caller read for this query object; undefined when it read none,
+ * and the page read now comes with its version.
  */
 export async function renderFeed(
   deps: Pick<AppDeps, 'store' | 'catalog' | 'settings'>,
   request: FeedRequest,
-  lastModified: Date,
+  lastModified: Date | undefined,
   maxPageBytes = requestLimits(deps.settings).maxPageBytes,
   encoding?: CompressedEncoding,
-): Promise<Rendered & { compressed?: { encoding: CompressedEncoding; body: Buffer | null } }> {
+): Promise<RenderedFeed> {
   const catalog = deps.catalog();
   const { baseUrl, siteTitle, hubUrl } = deps.settings;
   const input: FeedPageInput = {
@@ -126,15 +149,17 @@ export async function renderFeed(
     site: { baseUrl, siteTitle, ...(hubUrl ? { hubUrl } : {}) },
     topics: topicsOf(request, catalog.topics),
     sources: creditsOf(catalog),
-    lastModified: plausible(lastModified),
+    ...(lastModified ? { lastModified: plausible(lastModified) } : {}),
     maxPageBytes,
     ...(encoding ? { encoding } : {}),
   };
-  const { compressed, ...rendered } = await deps.store.renderQuery<FeedPageInput, RenderedPage>(request.query, { module: FEED_PAGE_MODULE, input });
+  const { output, version } = await deps.store.renderQuery<FeedPageInput, RenderedPage>(request.query, { module: FEED_PAGE_MODULE, input });
+  const { compressed, ...rendered } = output;
   return {
     ...rendered,
     body: asBuffer(rendered.body),
     ...(compressed ? { compressed: { encoding: compressed.encoding, body: compressed.body && asBuffer(compressed.body) } } : {}),
+    ...(version ? { version } : {}),
   };
 }
 

@@ -15,6 +15,12 @@ export interface UpsertResult {
 }
 
 /** A version of a query's result, cheap to compute without reading the articles. */
+/** A rendered page; `version` when renderQuery read the page itself (no queryVersion before it). */
+export interface Rendition<O> {
+  output: O;
+  version?: QueryVersion;
+}
+
 export interface QueryVersion {
   /** Changes whenever the result of the query may have changed (edits, additions, deletions). */
   tag: string;
@@ -110,10 +116,13 @@ export interface ArticleRepository {
   queryArticles(query: ArticleQuery): Promise<StoredArticle[]>;
   /**
    * What the renderer's module makes of queryArticles(query), made on the query worker that reads
-   * the page when the backend has one (SQLite's QUERY_WORKERS), else here. Its result comes back
-   * structured-cloned from a worker: a Buffer arrives as a Uint8Array.
+   * the page when the backend has one (SQLite's QUERY_WORKERS), else here. Its output comes back
+   * structured-cloned from a worker: a Buffer arrives as a Uint8Array. After queryVersion(query) it
+   * renders the page that version described; without one it reads the page, and its version comes
+   * with the output (and goes to the renderer): a query asked for the first time then costs one
+   * round trip to the query worker, not two.
    */
-  renderQuery<I, O>(query: ArticleQuery, renderer: PageRenderer<I>): Promise<O>;
+  renderQuery<I, O>(query: ArticleQuery, renderer: PageRenderer<I>): Promise<Rendition<O>>;
   queryVersion(query: ArticleQuery): Promise<QueryVersion>;
   /**
    * Stories per topic id: a story counts once, by its leader (which holds its copies' topics). Topics

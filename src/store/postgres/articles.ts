@@ -4,7 +4,7 @@
 import type { ArticleQuery, IndexedArticle, RelatedArticle, StoredArticle } from '../../model.ts';
 import { newestFirst, pageVersion, PUBLISHED_COLUMNS, sameSet, toArticle, type PageRow, type PublishedRow } from '../rows.ts';
 import { renderArticlesWith, type PageRenderer } from '../page-renderer.ts';
-import type { ArticleRepository, QueryVersion, TopicCountOptions, UpsertResult } from '../store.ts';
+import type { ArticleRepository, QueryVersion, Rendition, TopicCountOptions, UpsertResult } from '../store.ts';
 import { groupRelated, storyCounts, withRelated, type RelatedRow } from '../stories.ts';
 import { BatchWrites, decide, flush, knownOf, lookUp, lookUpStories } from './article-batch.ts';
 import type { RegroupOptions, RegroupResult } from '../stories.ts';
@@ -135,9 +135,14 @@ export class PgArticles implements ArticleRepository {
     });
   }
 
-  /** PostgreSQL reads in its own processes: the page is rendered here. */
-  async renderQuery<I, O>(query: ArticleQuery, renderer: PageRenderer<I>): Promise<O> {
-    return (await renderArticlesWith(await this.queryArticles(query), renderer)).output as O;
+  /**
+   * PostgreSQL reads in its own processes: the page is rendered here. After queryVersion the page it
+   * described (its version is the caller's); else the page read and versioned now.
+   */
+  async renderQuery<I, O>(query: ArticleQuery, renderer: PageRenderer<I>): Promise<Rendition<O>> {
+    const version = this.pages.has(query) ? undefined : await this.queryVersion(query);
+    const output = (await renderArticlesWith(await this.queryArticles(query), renderer, version)).output as O;
+    return version ? { version, output } : { output };
   }
 
   /** The other sources' copies of a page's leading articles, earliest first, in one statement. */

@@ -7,11 +7,11 @@ import {
   contentHash, pageVersion, PUBLISHED_COLUMNS, sameSet, toArticle, toArticleRow, withFirstSeenDates, type PublishedRow,
 } from '../rows.ts';
 import { renderArticlesWith, type PageRenderer } from '../page-renderer.ts';
-import type { ArticleRepository, QueryVersion, TopicCountOptions, UpsertResult } from '../store.ts';
+import type { ArticleRepository, QueryVersion, Rendition, TopicCountOptions, UpsertResult } from '../store.ts';
 import { chooseStory, lookupRange, storyCounts, storyTopics, StoryPool, type CandidateRow } from '../stories.ts';
 import type { RegroupOptions, RegroupResult } from '../stories.ts';
 import type { SqliteDb } from './db.ts';
-import { readArticles, readPage, type PageRead } from './page-query.ts';
+import { readArticles, readPage, readVersionedPage, type PageRead } from './page-query.ts';
 import type { QueryPool } from './query-pool.ts';
 import { addMissingSignaturesSqlite, regroupSqlite } from './regroup.ts';
 import { bandHits } from './story-bands.ts';
@@ -278,9 +278,15 @@ export class SqliteArticles implements ArticleRepository {
     return this.queries ? this.queries.articles(ids, query.stories) : readArticles(this.shared, ids, query.stories);
   }
 
-  async renderQuery<I, O>(query: ArticleQuery, renderer: PageRenderer<I>): Promise<O> {
-    if (!this.queries) return (await renderArticlesWith(await this.queryArticles(query), renderer)).output as O;
-    return (await this.queries.render(await this.pageIds(query), query.stories, renderer)) as O;
+  async renderQuery<I, O>(query: ArticleQuery, renderer: PageRenderer<I>): Promise<Rendition<O>> {
+    if (this.pages.has(query)) {
+      // The page a queryVersion described: the caller holds its version.
+      if (!this.queries) return { output: (await renderArticlesWith(await this.queryArticles(query), renderer)).output as O };
+      return { output: (await this.queries.render(await this.pageIds(query), query.stories, renderer)) as O };
+    }
+    if (this.queries) return (await this.queries.readAndRender(query, renderer)) as Rendition<O>;
+    const { version, articles } = readVersionedPage(this.shared, query);
+    return { version, output: (await renderArticlesWith(articles, renderer, version)).output as O };
   }
 
   /** The ids of the page the query object's last queryVersion described (see queryArticles). */

@@ -3,7 +3,8 @@
 // query workers (query-worker.ts) run the very same SQL.
 
 import type { ArticleQuery, RelatedArticle, StoredArticle } from '../../model.ts';
-import { newestFirst, toArticle, type PageRow, type PublishedRow, PUBLISHED_COLUMNS } from '../rows.ts';
+import { newestFirst, pageVersion, toArticle, type PageRow, type PublishedRow, PUBLISHED_COLUMNS } from '../rows.ts';
+import type { QueryVersion } from '../store.ts';
 import { groupRelated, withRelated, type RelatedRow } from '../stories.ts';
 import { marks, type Param, type SqliteDb } from './db.ts';
 import { toFtsQueries } from './fts.ts';
@@ -23,6 +24,18 @@ export function readPage(shared: SqliteDb, query: ArticleQuery): PageRead {
     deletedRevision: shared.meta('deleted_revision'),
     deletedAt: shared.meta('deleted_at'),
   }))();
+}
+
+/**
+ * A page read to be rendered at once (no queryVersion before it): its version and its articles, in one
+ * transaction, so the two describe one state of the store.
+ */
+export function readVersionedPage(shared: SqliteDb, query: ArticleQuery): { version: QueryVersion; articles: StoredArticle[] } {
+  return shared.db.transaction(() => {
+    const page = readPage(shared, query);
+    const version = pageVersion(page.rows, page.deletedRevision, page.deletedAt);
+    return { version, articles: readArticles(shared, page.rows.map((r) => r.id), query.stories) };
+  })();
 }
 
 /** The articles of a page, in the page's order, with their sources and (unless `separate`) their story's copies. */

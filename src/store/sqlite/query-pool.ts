@@ -5,6 +5,7 @@
 import { Piscina } from 'piscina';
 import type { ArticleQuery, StoredArticle } from '../../model.ts';
 import type { PageRenderer } from '../page-renderer.ts';
+import type { Rendition } from '../store.ts';
 import type { PageRead } from './page-query.ts';
 
 /** V8 old-generation cap per query worker, in MB: a 500-article page of 8 MB bodies fits (MAX_PAGE_MB stops the page before). */
@@ -13,13 +14,16 @@ const WORKER_HEAP_MB = 128;
 export type QueryTask =
   | { kind: 'page'; query: ArticleQuery }
   | { kind: 'articles'; ids: readonly string[]; stories: ArticleQuery['stories'] }
-  | { kind: 'render'; ids: readonly string[]; stories: ArticleQuery['stories']; renderer: PageRenderer<unknown> };
+  | { kind: 'render'; ids: readonly string[]; stories: ArticleQuery['stories']; renderer: PageRenderer<unknown> }
+  | { kind: 'read-render'; query: ArticleQuery; renderer: PageRenderer<unknown> };
 
 export interface QueryPool {
   page(query: ArticleQuery): Promise<PageRead>;
   articles(ids: readonly string[], stories: ArticleQuery['stories']): Promise<StoredArticle[]>;
   /** The articles of `ids` handed to the renderer there: they never cross to this thread. */
   render(ids: readonly string[], stories: ArticleQuery['stories'], renderer: PageRenderer<unknown>): Promise<unknown>;
+  /** The page of `query` read, versioned and rendered there in one task (see readVersionedPage). */
+  readAndRender(query: ArticleQuery, renderer: PageRenderer<unknown>): Promise<Rendition<unknown>>;
   close(): Promise<void>;
 }
 
@@ -43,6 +47,7 @@ export function createQueryPool(path: string, workers: number): QueryPool {
     page: async (query) => (await pool.run({ kind: 'page', query })) as PageRead,
     articles: async (ids, stories) => (await pool.run({ kind: 'articles', ids, stories })) as StoredArticle[],
     render: (ids, stories, renderer) => pool.run({ kind: 'render', ids, stories, renderer }),
+    readAndRender: async (query, renderer) => (await pool.run({ kind: 'read-render', query, renderer })) as Rendition<unknown>,
     close: () => pool.destroy(),
   };
 }

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { Piscina } from 'piscina';
 import { renderArticlesWith, type RendererOutput } from '../page-renderer.ts';
 import { SqliteDb } from './db.ts';
-import { readArticles, readPage } from './page-query.ts';
+import { readArticles, readPage, readVersionedPage } from './page-query.ts';
 import type { QueryTask } from './query-pool.ts';
 
 /** Page cache of this connection, in KiB (SQLite's own default is 2 MB; better-sqlite3 builds with 16 MB). */
@@ -40,5 +40,9 @@ export default function run(task: QueryTask): unknown {
       return readArticles(shared, task.ids, task.stories);
     case 'render':
       return renderArticlesWith(readArticles(shared, task.ids, task.stories), task.renderer).then(moved);
+    case 'read-render': {
+      const { version, articles } = readVersionedPage(shared, task.query);
+      return renderArticlesWith(articles, task.renderer, version).then(({ output, transfer }) => moved({ output: { version, output }, transfer }));
+    }
   }
 }
