@@ -2,12 +2,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate, openDatabase, SqliteDb } from '../src/store/sqlite/db.ts';
 import { migrations } from '../src/store/sqlite/migrations.ts';
+import { openSqliteStore } from '../src/store/sqlite/index.ts';
 import { bandHits, insertBandRows, movePendingBands, type BandLookup, type SignedRow } from '../src/store/sqlite/story-bands.ts';
 import { BAND_SCAN_ROWS, MAX_CANDIDATES_PER_BAND, sourceNumber } from '../src/store/stories.ts';
 import { openStore } from '../src/store/store.ts';
@@ -267,4 +268,30 @@ test('story band rows wait in story_bands_pending, move into story_bands in key 
       assert.deepEqual([...bandHits(shared, lookup)].map(([id, bands]) => [id, [...bands].sort()] as const).sort((a, b) => a[0] - b[0]), want);
     }
   }
+});
+
+test('WAL checkpoints move to a thread of their own once the WAL grows, and every article stays readable', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidings-checkpoints-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'tidings.db');
+  // Small thresholds: the thread starts at a 64 KB WAL and checkpoints from 256 KB, looking every 20 ms.
+  const store = openSqliteStore(path, { checkpoints: { startBytes: 64 * 1024, checkpointBytes: 256 * 1024, intervalMs: 20 } });
+  const body = `<p>${'Kyiv metro extension: three stations, a depot and a bridge over the Dnipro. '.repeat(40)}</p>`;
+  const before = statSync(path).size;
+  for (let batch = 0; batch < 10; batch++) {
+    await store.upsertArticles(Array.from({ length: 30 }, (_, i) => makeArticle(batch * 30 + i, { contentHtml: body })));
+  }
+  // The serving connection checkpoints only past 10,000 pages (40 MB): none of these writes reached it,
+  // so pages reach the database file only if the thread copied them there.
+  const deadline = Date.now() + 5000;
+  while (statSync(path).size <= before + 512 * 1024 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(statSync(path).size > before + 512 * 1024, `the database file grew from ${before} to ${statSync(path).size} bytes by checkpoints`);
+  // Writes go on while it checkpoints, and nothing is lost.
+  await store.upsertArticles([makeArticle(300, { contentHtml: body })]);
+  assert.equal(await store.countArticles(), 301);
+  await store.close();
+  const reopened = new Database(path, { readonly: true });
+  t.after(() => reopened.close());
+  assert.equal(reopened.pragma('integrity_check', { simple: true }), 'ok');
+  assert.equal((reopened.prepare('SELECT count(*) AS n FROM articles').get() as { n: number }).n, 301);
 });

@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { TidingsError, describeError } from '../../errors.ts';
+import { AUTOCHECKPOINT_PAGES, type CheckpointSettings } from './checkpointer.ts';
 import { migrations } from './migrations.ts';
 
 export type Param = string | number | null;
@@ -26,6 +27,8 @@ export interface SqliteOptions {
   writeWaitMs?: number;
   /** Worker threads that run feed page reads on read-only connections (default 0: they run in process). */
   queryWorkers?: number;
+  /** When the WAL checkpoint thread starts and checkpoints (see checkpointer.ts); tests make them small. */
+  checkpoints?: CheckpointSettings;
 }
 
 export function openDatabase(path: string): Db {
@@ -40,7 +43,11 @@ export function openDatabase(path: string): Db {
   db.pragma('synchronous = NORMAL');
   // Checkpoint after ~40 MB of WAL instead of the default ~4 MB: one feed's batch rewrites the same
   // index and full-text pages many times over, and a rarer checkpoint copies each of them back once.
-  db.pragma('wal_autocheckpoint = 10000');
+  db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+  // A checkpointed WAL restarts from its beginning at the next write; its file is then cut to this
+  // size, so the file's size tells the checkpoint thread how much was written since (and a burst's
+  // WAL does not keep its disk space).
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   // A 32 MB page cache instead of the default 2 MB: a batch of new articles inserts at random places
   // in several indexes (16 story bands each, topics, sources, URLs) and reads its story candidates'
   // rows; with 2 MB each of those evicted the pages the next insert needed (−20–25 % CPU per stored
@@ -57,6 +64,9 @@ function isBusy(err: unknown): boolean {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** What a restarted WAL file is cut to (see openDatabase). */
+const WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
+
 /** The shared connection with what more than one aggregate needs of it. */
 export class SqliteDb {
   readonly db: Db;
@@ -64,6 +74,8 @@ export class SqliteDb {
   private readonly writeWaitMs: number;
   private readonly statementCache = new Map<string, Statement<Param[], unknown>>();
   private knownRevision = { value: 0, readAt: Number.NEGATIVE_INFINITY };
+  /** Called after each committed write (the checkpoint thread looks at the WAL then). */
+  onCommit: () => void = () => undefined;
 
   constructor(db: Db, path: string, options: SqliteOptions = {}) {
     this.db = db;
@@ -91,7 +103,9 @@ export class SqliteDb {
     const deadline = Date.now() + waitMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        return this.db.transaction(fn).immediate();
+        const result = this.db.transaction(fn).immediate();
+        this.onCommit();
+        return result;
       } catch (err) {
         if (!isBusy(err)) throw err;
         if (Date.now() >= deadline) {

@@ -5,6 +5,7 @@ import { TidingsError, describeError } from '../../errors.ts';
 import { composeStore, type ArticleStore } from '../store.ts';
 import { DEFAULT_STORY_WINDOW_HOURS, HOUR_MS, STORY_WINDOW_KEY } from '../stories.ts';
 import { SqliteArticles } from './articles.ts';
+import { WalCheckpointer } from './checkpointer.ts';
 import { migrate, openDatabase, SqliteDb, type SqliteOptions } from './db.ts';
 import { createQueryPool } from './query-pool.ts';
 import { createSqliteSources } from './sources.ts';
@@ -14,6 +15,11 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}, story
   const db = openDatabase(path);
   migrate(db, path);
   const shared = new SqliteDb(db, path, options);
+  // A second connection cannot see an in-memory database, and it has no WAL.
+  const checkpointer = path === ':memory:'
+    ? undefined
+    : new WalCheckpointer(path, { setAutocheckpoint: (pages) => db.pragma(`wal_autocheckpoint = ${pages}`) }, options.checkpoints);
+  if (checkpointer) shared.onCommit = () => checkpointer.afterCommit();
   // A second connection cannot see an in-memory database: its reads stay on this one.
   const queries = (options.queryWorkers ?? 0) > 0 && path !== ':memory:' ? createQueryPool(path, options.queryWorkers ?? 0) : undefined;
   return composeStore(new SqliteArticles(shared, storyWindowMs, queries), createSqliteSources(shared), createSqliteSubscriptions(shared), {
@@ -28,6 +34,7 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}, story
     },
     close: async () => {
       await queries?.close();
+      await checkpointer?.close();
       if (db.open) db.close();
     },
   });
