@@ -2,13 +2,14 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate, openDatabase, SqliteDb } from '../src/store/sqlite/db.ts';
 import { migrations } from '../src/store/sqlite/migrations.ts';
 import { openSqliteStore } from '../src/store/sqlite/index.ts';
+import { AUTOCHECKPOINT_PAGES, WalCheckpointer } from '../src/store/sqlite/checkpointer.ts';
 import { bandHits, insertBandRows, movePendingBands, type BandLookup, type SignedRow } from '../src/store/sqlite/story-bands.ts';
 import { BAND_SCAN_ROWS, MAX_CANDIDATES_PER_BAND, sourceNumber } from '../src/store/stories.ts';
 import { openStore } from '../src/store/store.ts';
@@ -294,4 +295,22 @@ test('WAL checkpoints move to a thread of their own once the WAL grows, and ever
   t.after(() => reopened.close());
   assert.equal(reopened.pragma('integrity_check', { simple: true }), 'ok');
   assert.equal((reopened.prepare('SELECT count(*) AS n FROM articles').get() as { n: number }).n, 301);
+});
+
+test('a checkpoint thread that stops hands checkpoints back to the serving connection', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidings-checkpoint-fails-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // A WAL past the start size whose database file is gone: the thread cannot open it and stops.
+  const path = join(dir, 'gone.db');
+  writeFileSync(`${path}-wal`, Buffer.alloc(128 * 1024));
+  const asked: number[] = [];
+  const checkpointer = new WalCheckpointer(path, { setAutocheckpoint: (pages) => asked.push(pages) }, { startBytes: 64 * 1024 });
+  checkpointer.afterCommit();
+  assert.deepEqual(asked, [AUTOCHECKPOINT_PAGES * 10], 'the serving connection keeps only a backstop while the thread runs');
+  const deadline = Date.now() + 5000;
+  while (asked.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(asked, [AUTOCHECKPOINT_PAGES * 10, AUTOCHECKPOINT_PAGES], 'and checkpoints as before once it stopped');
+  checkpointer.afterCommit();
+  assert.equal(asked.length, 2, 'a stopped thread is not started again on every commit');
+  await checkpointer.close();
 });

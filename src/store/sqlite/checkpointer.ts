@@ -2,7 +2,7 @@
 // last one from the WAL back into the database file (0.15–0.35 s for wal_autocheckpoint's 10,000
 // pages, measured here), and SQLite runs it inside the commit that crosses the threshold: on the
 // serving thread, every request of the process waited that long, once per ~1,000 articles ingested,
-// and the checkpoints were 40–45 % of the commits' time. This thread runs them instead. It starts the
+// and the checkpoints were 40–47 % of the commits' time. This thread runs them instead. It starts the
 // first time the WAL outgrows START_BYTES, so a small store (every test's) never starts it; the
 // serving connection then keeps an autocheckpoint BACKSTOP_FACTOR times as far, should it stop.
 
@@ -44,7 +44,7 @@ export class WalCheckpointer {
   readonly #connection: AutocheckpointControl;
   readonly #startBytes: number;
   readonly #data: CheckpointWorkerData;
-  #worker: Worker | undefined;
+  #worker: { thread: Worker; exited: Promise<unknown> } | undefined;
   /** `failed`: the thread stopped on its own; the serving connection checkpoints as before. */
   #state: 'waiting' | 'running' | 'failed' | 'closed' = 'waiting';
 
@@ -53,11 +53,6 @@ export class WalCheckpointer {
     this.#connection = connection;
     this.#startBytes = settings.startBytes ?? START_BYTES;
     this.#data = { path, checkpointBytes: settings.checkpointBytes ?? AUTOCHECKPOINT_PAGES * 4096, intervalMs: settings.intervalMs ?? 200 };
-  }
-
-  /** Whether checkpoints run on the thread now. */
-  get running(): boolean {
-    return this.#state === 'running';
   }
 
   /** After each commit: starts the thread the first time the WAL is large enough. */
@@ -71,9 +66,8 @@ export class WalCheckpointer {
       : new Worker(new URL('./checkpoint-worker.js', import.meta.url), options);
     // It never keeps the process alive: an exit without close() loses nothing (the WAL stays valid).
     worker.unref();
-    worker.once('exit', () => this.stopped());
-    worker.once('error', () => this.stopped());
-    this.#worker = worker;
+    // (events.once rejects on the thread's 'error': that too is the thread gone.)
+    this.#worker = { thread: worker, exited: once(worker, 'exit').catch(() => undefined).finally(() => this.stopped()) };
     this.#state = 'running';
     this.#connection.setAutocheckpoint(AUTOCHECKPOINT_PAGES * BACKSTOP_FACTOR);
   }
@@ -83,10 +77,9 @@ export class WalCheckpointer {
     const worker = this.#worker;
     this.#state = 'closed';
     if (!worker) return;
-    const exited = once(worker, 'exit');
-    worker.postMessage('stop');
-    const timer = setTimeout(() => void worker.terminate(), 5000);
-    await exited;
+    worker.thread.postMessage('stop');
+    const timer = setTimeout(() => void worker.thread.terminate(), 5000);
+    await worker.exited;
     clearTimeout(timer);
   }
 
