@@ -15,7 +15,7 @@ import { silentLogger } from '../src/log.ts';
 import type { ArticleQuery, IndexedArticle } from '../src/model.ts';
 import type { PageRenderer } from '../src/store/page-renderer.ts';
 import { openStore, type Rendition } from '../src/store/store.ts';
-import { binary } from './helpers/binary-body.ts';
+import { assertFirstRequestAnswersAsTwoSteps } from './helpers/first-request.ts';
 import { makeArticle } from './store.contract.ts';
 import { BASE_URL, startTestApp, topic, type TestApp } from './helpers/app.ts';
 
@@ -292,36 +292,11 @@ test('a feed page rendered and compressed on the query worker is the response re
 });
 
 test("a one-off query's first request (its page read, versioned and rendered in one step) answers what the version-then-render path does", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'tidings-first-render-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const url = `sqlite:${join(dir, 'tidings.db')}`;
-  const seed = await openStore(url);
-  await seed.upsertArticles(Array.from({ length: 12 }, (_, i) => makeArticle(i, {
-    title: `Kyiv metro line ${i}`,
-    contentHtml: `<p>${'The new metro line opens with three stations and a depot. '.repeat(6)}</p>`,
-    topics: i % 2 === 0 ? ['ukraine'] : ['europe'],
-  })));
-  await seed.close();
   for (const queryWorkers of [0, 1]) {
-    // Two apps over one database, so that neither has met the URL before.
-    const firstStep = await startTestApp(t, { store: await openStore(url, { queryWorkers }) });
-    const twoSteps = await startTestApp(t, { store: await openStore(url, { queryWorkers }) });
-    for (const path of ['/feeds/all.rss?q=metro', '/feeds/ukraine.atom?since=2020-01-01T00:00:00Z', '/feeds/europe.json?q=depot&limit=3', '/feeds/all.atom?q=nothing-matches']) {
-      for (const coding of ['br', 'identity']) {
-        const what = `${path} in ${coding}, QUERY_WORKERS=${queryWorkers}`;
-        const one = await request(firstStep.app).get(path).set('Accept-Encoding', coding).buffer(true).parse(binary).expect(200);
-        // Validators that match nothing: the version is read first (a 304 was possible), then the page rendered.
-        const two = await request(twoSteps.app).get(path).set('Accept-Encoding', coding).set('If-None-Match', '"elsewhere"')
-          .buffer(true).parse(binary).expect(200);
-        for (const header of ['etag', 'last-modified', 'content-type', 'content-encoding', 'cache-control', 'link']) {
-          assert.equal(one.headers[header], two.headers[header], `${what}: ${header}`);
-        }
-        assert.ok(one.headers.etag, `${what}: an ETag`);
-        assert.deepEqual(one.body, two.body, `${what}: the same bytes`);
-        // The first answer's validators are the page's: asked again with them, it is a 304.
-        await request(firstStep.app).get(path).set('If-None-Match', one.headers.etag!).expect(304);
-      }
-    }
+    const dir = mkdtempSync(join(tmpdir(), 'tidings-first-render-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const url = `sqlite:${join(dir, 'tidings.db')}`;
+    await assertFirstRequestAnswersAsTwoSteps(t, () => openStore(url, { queryWorkers }), `SQLite, QUERY_WORKERS=${queryWorkers}`);
   }
 });
 

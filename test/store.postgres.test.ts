@@ -10,6 +10,7 @@ import { migrations } from '../src/store/postgres/migrations.ts';
 import { openStore } from '../src/store/store.ts';
 import { searchTerms } from '../src/text/search.ts';
 import { clusterPerFile, findPgBin, missingPostgres } from './helpers/postgres.ts';
+import { assertFirstRequestAnswersAsTwoSteps } from './helpers/first-request.ts';
 import { makeArticle, runStoreContract } from './store.contract.ts';
 
 const skip = findPgBin() ? undefined : missingPostgres('PostgreSQL server binaries (initdb, pg_ctl) not found');
@@ -18,6 +19,11 @@ const cluster = clusterPerFile();
 runStoreContract('postgres', async () => openStore(await (await cluster()).migratedDatabase()), skip === undefined ? {} : { skip });
 
 describe('PostgreSQL only', skip === undefined ? {} : { skip }, () => {
+  test("a one-off query's first request answers what the version-then-render path does", async (t) => {
+    const url = await (await cluster()).migratedDatabase();
+    await assertFirstRequestAnswersAsTwoSteps(t, () => openStore(url), 'PostgreSQL');
+  });
+
   test('several processes opening one new database at once migrate it once', async () => {
     const url = await (await cluster()).freshDatabase();
     const stores = await Promise.all([1, 2, 3, 4].map(() => openStore(url)));
