@@ -1,8 +1,8 @@
 // `npm test` runs the suite on the JavaScript scripts/test.ts transpiled into dist/test-build/ (this file,
 // loaded with `node --import ./dist/test-build/test/helpers/compiled-build.js`): test files as the build
 // emitted them (their `import.meta` still their source's, see scripts/test.ts), server and CLI processes
-// as production runs them (`node dist/…/src/main.js`, see entryArgs in server-process.ts). Each process
-// then starts without tsx and its transform cache, and without module hooks.
+// with production's node command line (`node dist/…/src/main.js`, see entryArgs in server-process.ts) on
+// the build's bundles. Each process then starts without tsx and its transform cache, and without module hooks.
 
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
