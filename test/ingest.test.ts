@@ -227,6 +227,18 @@ test('through the worker pool, a source is stored and classified exactly as in p
   assert.deepEqual(await stored(pooled), expected);
 });
 
+test('the pool starts its threads on its first job: one closed before any job never started them, and refuses jobs after', async () => {
+  const ports = (): number => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length;
+  const before = ports();
+  const workers = createIngestPool({ workers: 1, log: silentLogger() });
+  assert.equal(ports(), before, 'no worker thread (nor its message port) at creation');
+  await workers.close();
+  const job = { text: rss([{ guid: 'a1', title: 'Late' }]), url: 'https://upstream.example/feed.xml', source: source('late', 'https://upstream.example/feed.xml'),
+    baseUrl: 'http://tidings.test', now: new Date(), topics: TOPICS, maxItems: 10 };
+  assert.deepEqual(await workers.process(job), { kind: 'failed', error: 'parse: https://upstream.example/feed.xml: the ingest pool is closed' });
+  assert.equal(ports(), before, 'a job after close() starts no thread');
+});
+
 test('a feed over the item cap keeps its newest items, wherever they are in the feed', async (t) => {
   const { up, store, poll } = await rig(t, BIG, { maxItems: 50 });
   // Oldest first: the cap must pick by date, not by position.

@@ -36,44 +36,70 @@ export interface IngestPool {
 export function createIngestPool(options: IngestPoolOptions): IngestPool {
   const timeoutMs = options.timeoutMs ?? DEFAULT_PARSE_TIMEOUT_MS;
   const maxHeapMb = options.maxHeapMb ?? DEFAULT_WORKER_HEAP_MB;
-  const pool = new Piscina<WorkerTask | ExtractJob, FeedOutcome | ExtractOutcome | undefined>({
-    ...workerEntry(),
-    minThreads: options.workers,
-    maxThreads: options.workers,
-    idleTimeout: Number.POSITIVE_INFINITY,
-    resourceLimits: { maxOldGenerationSizeMb: maxHeapMb, maxYoungGenerationSizeMb: Math.min(32, maxHeapMb) },
-  });
-  // A worker that dies (out of memory, a crash) is replaced by piscina; its task already failed.
-  pool.on('error', (err: unknown) => options.log.warn({ err }, `ingest worker replaced: ${describeError(err)}`));
+  // Started by the first job, not at boot: a process with no remote source to poll (a content-only
+  // site, or any boot that is stopped before its first poll) never pays for the threads (about 0.25 s
+  // of CPU and 25 MB a process). In production the first poll pays it instead, before its budget starts.
+  let started: { pool: IngestThreads; warm: Promise<unknown> } | undefined;
+  let closed = false;
+  const threads = (): { pool: IngestThreads; warm: Promise<unknown> } => {
+    if (started) return started;
+    const pool = startThreads(options.workers, maxHeapMb);
+    // A worker that dies (out of memory, a crash) is replaced by piscina; its task already failed.
+    pool.on('error', (err: unknown) => options.log.warn({ err }, `ingest worker replaced: ${describeError(err)}`));
+    started = { pool, warm: warmUp(pool, options.workers, options.log) };
+    return started;
+  };
   // A job is handed over only when a worker is free, so its budget counts running time, not queueing.
   const limiter = createLimiter(options.workers);
-  // Nor loading: a new worker first loads the whole parse → classify graph (seconds under tsx on a busy
-  // machine), so every worker is warmed up before a budget starts, and a replacement before the next job.
-  const warmUp = (count: number): Promise<unknown> =>
-    Promise.all(Array.from({ length: count }, () => pool.run(WARM_UP))).catch((err: unknown) => {
-      options.log.warn({ err }, `ingest worker did not warm up: ${describeError(err)}`);
-    });
-  let warm = warmUp(options.workers);
   /** Runs one task under the budget; a failure replaces the worker, which is warmed up again. */
-  const budgeted = <T>(url: string, task: (signal: AbortSignal) => Promise<T>): Promise<T | { kind: 'failed'; error: string }> =>
+  const budgeted = <T>(url: string, task: (pool: IngestThreads, signal: AbortSignal) => Promise<T>): Promise<T | { kind: 'failed'; error: string }> =>
     limiter.run(async () => {
-      await warm;
+      // Never started after close(): its threads would outlive the process's shutdown.
+      if (closed) return { kind: 'failed' as const, error: describeError(new TidingsError('parse', url, 'the ingest pool is closed')) };
+      const current = threads();
+      await current.warm;
       try {
-        return await task(AbortSignal.timeout(timeoutMs));
+        return await task(current.pool, AbortSignal.timeout(timeoutMs));
       } catch (err) {
-        warm = warmUp(1);
+        current.warm = warmUp(current.pool, 1, options.log);
         return { kind: 'failed' as const, error: describeError(workerFailure(err, url, timeoutMs, maxHeapMb)) };
       }
     });
   const extractEntry = workerFile('extract-worker');
   return {
     process: async (job) => {
-      const outcome = await budgeted(job.url, async (signal) => (await pool.run(job, { signal })) as FeedOutcome | undefined);
+      const outcome = await budgeted(job.url, async (pool, signal) => (await pool.run(job, { signal })) as FeedOutcome | undefined);
       return outcome ?? { kind: 'failed', error: `parse: ${job.url}: worker returned nothing` };
     },
-    extract: (job) => budgeted(job.url, async (signal) => (await pool.run(job, { filename: extractEntry, signal })) as ExtractOutcome),
-    close: () => pool.destroy(),
+    extract: (job) => budgeted(job.url, async (pool, signal) => (await pool.run(job, { filename: extractEntry, signal })) as ExtractOutcome),
+    close: async () => {
+      closed = true;
+      await started?.pool.destroy();
+    },
   };
+}
+
+type IngestThreads = Piscina<WorkerTask | ExtractJob, FeedOutcome | ExtractOutcome | undefined>;
+
+function startThreads(workers: number, maxHeapMb: number): IngestThreads {
+  return new Piscina<WorkerTask | ExtractJob, FeedOutcome | ExtractOutcome | undefined>({
+    ...workerEntry(),
+    minThreads: workers,
+    maxThreads: workers,
+    idleTimeout: Number.POSITIVE_INFINITY,
+    resourceLimits: { maxOldGenerationSizeMb: maxHeapMb, maxYoungGenerationSizeMb: Math.min(32, maxHeapMb) },
+  });
+}
+
+/**
+ * A budget counts no loading either: a new worker first loads the whole parse → classify graph (seconds
+ * under tsx on a busy machine), so every worker is warmed up before a budget starts, and a replacement
+ * before the next job.
+ */
+function warmUp(pool: IngestThreads, count: number, log: Logger): Promise<unknown> {
+  return Promise.all(Array.from({ length: count }, () => pool.run(WARM_UP))).catch((err: unknown) => {
+    log.warn({ err }, `ingest worker did not warm up: ${describeError(err)}`);
+  });
 }
 
 /** What a worker is sent: a feed, or the warm-up that makes it load its modules before any budget runs. */

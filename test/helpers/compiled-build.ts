@@ -1,10 +1,10 @@
 // `npm test` runs the suite on the JavaScript scripts/test.ts transpiled into dist/test-build/ (this file,
 // loaded with `node --import ./dist/test-build/test/helpers/compiled-build.js`): test files as the build
 // emitted them (their `import.meta` still their source's, see scripts/test.ts), server and CLI processes
-// as production runs them (`node dist/…/src/main.js`, see entryArgs in server-process.ts). Each process
-// then starts without tsx and its transform cache, and without module hooks.
+// with production's node command line (`node dist/…/src/main.js`, see entryArgs in server-process.ts) on
+// the build's bundles. Each process then starts without tsx and its transform cache, and without module hooks.
 
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 /** This file's source is <root>/test/helpers/compiled-build.ts (the build keeps test files' import.meta). */
@@ -14,6 +14,18 @@ const build = join(root, 'dist', 'test-build');
 // Test files (child processes of `node --test`) inherit it: entryArgs reads it.
 process.env.TIDINGS_TEST_BUILD = build;
 
+/**
+ * CPU of the processes this one started and has reaped (servers, CLIs, browsers, their own children):
+ * Linux's cutime + cstime in /proc/self/stat, in clock ticks of 10 ms; not known elsewhere.
+ */
+function childCpuMs(): number | undefined {
+  if (process.platform !== 'linux') return undefined;
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  // The fields after the command name (which is in parentheses and may hold spaces): cutime and cstime are the 14th and 15th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
 // scripts/test.ts asks each test file's process for its wall time and CPU, to print the slowest files.
 const timesFile = process.env.TIDINGS_TEST_TIMES;
 const testFile = process.argv[1];
@@ -21,7 +33,7 @@ if (timesFile !== undefined && testFile?.endsWith('.test.js')) {
   process.on('exit', () => {
     const usage = process.resourceUsage();
     const file = relative(build, testFile).replace(/\.js$/, '.ts');
-    const line = { file, wallMs: Math.round(performance.now()), cpuMs: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000) };
+    const line = { file, wallMs: Math.round(performance.now()), cpuMs: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000), childCpuMs: childCpuMs() };
     appendFileSync(timesFile, `${JSON.stringify(line)}\n`);
   });
 }
