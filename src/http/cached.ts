@@ -111,10 +111,13 @@ export interface Stamp {
 
 /**
  * Answers from the cache (or 304) when it can; a miss is admitted by the client's rate limits, rendered
- * once per key inside the overload bound (`fill` renders, it does not store), cached — a one-off query
- * on its second request — and sent. Hits and 304s never touch the limits.
+ * once per key inside the overload bound (`fill` renders, it does not store; a `CachedResponse` instead
+ * is a render this request already made inside the bound), cached — a one-off query on its second
+ * request — and sent. Hits and 304s never touch the limits.
  */
-export async function serveCached(serving: CachedServing, req: Request, res: Response, resolved: Resolved, stamp: Stamp, fill: () => Promise<CachedResponse>): Promise<void> {
+export async function serveCached(
+  serving: CachedServing, req: Request, res: Response, resolved: Resolved, stamp: Stamp, fill: (() => Promise<CachedResponse>) | CachedResponse,
+): Promise<void> {
   const { deps, gate, fills, policy } = serving;
   const { validators, cacheKey } = resolved;
   // What the middleware and the route set so far: the front door repeats it before the same precheck.
@@ -134,7 +137,7 @@ export async function serveCached(serving: CachedServing, req: Request, res: Res
     const site = serving.page?.(req);
     if (!(await gate.admit(req, res, resolved.search, site))) return;
     try {
-      entry = await fills.run(cacheKey, () => gate.render(fill));
+      entry = typeof fill === 'function' ? await fills.run(cacheKey, () => gate.render(fill)) : fill;
     } catch (err) {
       if (isBusy(err)) return sendBusy(res, site && { req, site });
       throw err;

@@ -94,9 +94,9 @@ export function feedHandler(deps: AppDeps, gate: MissGate): (req: Request, res: 
     // Everything a repeated URL needs was worked out once per store revision, above.
     const { request, validators, link } = resolved;
     if (link) res.setHeader('Link', link);
-    const rendered = first;
-    const fill = rendered
-      ? () => Promise.resolve(entryOf(rendered, validators))
+    // A first request's page was rendered inside the overload bound already; it does not queue again.
+    const fill = first
+      ? entryOf(first, validators)
       : async () => entryOf(await renderFeed(deps, request, validators.lastModified, limits.maxPageBytes, compressible(req)), validators);
     await serveCached(serving, req, res, resolved, { revision, catalog }, fill);
   };
