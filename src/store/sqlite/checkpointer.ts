@@ -2,7 +2,7 @@
 // last one from the WAL back into the database file (0.15–0.35 s for wal_autocheckpoint's 10,000
 // pages, measured here), and SQLite runs it inside the commit that crosses the threshold: on the
 // serving thread, every request of the process waited that long, once per ~1,000 articles ingested,
-// and the checkpoints were 40–47 % of the commits' time. This thread runs them instead. It starts the
+// and those commits took 36–47 % of the commits' time. This thread runs them instead. It starts the
 // first time the WAL outgrows START_BYTES, so a small store (every test's) never starts it; the
 // serving connection then keeps an autocheckpoint BACKSTOP_FACTOR times as far, should it stop.
 
