@@ -12,6 +12,15 @@ export type StoredRow = ArticleRow & { rowid: number };
 /** A topic row: the topic, the article's date, id and rowid (see migration 14). */
 export const TOPIC_COLUMNS = ['topic', 'published', 'article_id', 'article_rowid'] as const;
 
+/**
+ * One article's topic rows written at once, outside a batch (a rewrite of its topics, a regroup's
+ * join): a statement per row, since the few rows of one article do not pay for a padded multi-row one.
+ */
+export function insertTopicRows(shared: SqliteDb, article: { id: string; rowid: number }, topics: readonly string[], published: number): void {
+  const insert = shared.prepared(`INSERT OR IGNORE INTO article_topics (${TOPIC_COLUMNS.join(', ')}) VALUES (?, ?, ?, ?)`);
+  for (const topic of topics) insert.run(topic, published, article.id, article.rowid);
+}
+
 export class ArticleBatch {
   private readonly shared: SqliteDb;
   /** New signed articles: their band rows are read only by the next batch's lookup. */

@@ -15,7 +15,7 @@ import { readArticles, readPage, readVersionedPage, type PageRead } from './page
 import type { QueryPool } from './query-pool.ts';
 import { addMissingSignaturesSqlite, regroupSqlite } from './regroup.ts';
 import { bandHits } from './story-bands.ts';
-import { ArticleBatch, TOPIC_COLUMNS, type StoredRow } from './article-batch.ts';
+import { ArticleBatch, insertTopicRows, type StoredRow } from './article-batch.ts';
 import { searchableText } from '../../text/search.ts';
 
 export class SqliteArticles implements ArticleRepository {
@@ -58,7 +58,6 @@ export class SqliteArticles implements ArticleRepository {
       unindexStems: db.prepare<[number]>(`DELETE FROM article_stems WHERE rowid = ?`),
       setTopics: db.prepare(`UPDATE articles SET topics = ?, revision = ?, changed_at = ? WHERE id = ?`),
       deleteTopics: db.prepare(`DELETE FROM article_topics WHERE article_id = ?`),
-      insertTopic: db.prepare(`INSERT OR IGNORE INTO article_topics (${TOPIC_COLUMNS.join(', ')}) VALUES (?, ?, ?, ?)`),
       sourcesOf: db.prepare<[string], { source_id: string }>(`SELECT source_id FROM article_sources WHERE article_id = ? ORDER BY source_id`),
       idsOfSource: db.prepare<[string], { article_id: string }>(`SELECT article_id FROM article_sources WHERE source_id = ?`),
       dropSource: db.prepare(`DELETE FROM article_sources WHERE article_id = ? AND source_id = ?`),
@@ -206,7 +205,7 @@ export class SqliteArticles implements ArticleRepository {
   private writeTopics(article: { id: string; rowid: number }, topics: string[], published: number, batch?: ArticleBatch): void {
     batch?.flushTopics();
     this.stmts.deleteTopics.run(article.id);
-    for (const topic of topics) this.stmts.insertTopic.run(topic, published, article.id, article.rowid);
+    insertTopicRows(this.shared, article, topics, published);
   }
 
   async removeArticlesNotIn(sourceId: string, keepIds: string[]): Promise<number> {

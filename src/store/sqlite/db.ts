@@ -74,13 +74,15 @@ export class SqliteDb {
   private readonly writeWaitMs: number;
   private readonly statementCache = new Map<string, Statement<Param[], unknown>>();
   private knownRevision = { value: 0, readAt: Number.NEGATIVE_INFINITY };
-  /** Called after each committed write (the checkpoint thread looks at the WAL then). */
-  onCommit: () => void = () => undefined;
 
-  constructor(db: Db, path: string, options: SqliteOptions = {}) {
+  /** Called after each committed write (the checkpoint thread looks at the WAL then). */
+  private readonly onCommit: () => void;
+
+  constructor(db: Db, path: string, options: SqliteOptions = {}, onCommit: () => void = () => undefined) {
     this.db = db;
     this.path = path;
     this.writeWaitMs = options.writeWaitMs ?? DEFAULT_WRITE_WAIT_MS;
+    this.onCommit = onCommit;
   }
 
   /** Filters make many distinct SQL texts; preparing each once keeps a cache miss cheap. */

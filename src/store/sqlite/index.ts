@@ -14,12 +14,11 @@ import { createSqliteSubscriptions } from './subscriptions.ts';
 export function openSqliteStore(path: string, options: SqliteOptions = {}, storyWindowMs = DEFAULT_STORY_WINDOW_HOURS * HOUR_MS): ArticleStore {
   const db = openDatabase(path);
   migrate(db, path);
-  const shared = new SqliteDb(db, path, options);
   // A second connection cannot see an in-memory database, and it has no WAL.
   const checkpointer = path === ':memory:'
     ? undefined
     : new WalCheckpointer(path, { setAutocheckpoint: (pages) => db.pragma(`wal_autocheckpoint = ${pages}`) }, options.checkpoints);
-  if (checkpointer) shared.onCommit = () => checkpointer.afterCommit();
+  const shared = new SqliteDb(db, path, options, checkpointer && (() => checkpointer.afterCommit()));
   // A second connection cannot see an in-memory database: its reads stay on this one.
   const queries = (options.queryWorkers ?? 0) > 0 && path !== ':memory:' ? createQueryPool(path, options.queryWorkers ?? 0) : undefined;
   return composeStore(new SqliteArticles(shared, storyWindowMs, queries), createSqliteSources(shared), createSqliteSubscriptions(shared), {

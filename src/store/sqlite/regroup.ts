@@ -9,7 +9,7 @@ import {
   type RegroupDecision, type RegroupOptions, type RegroupResult, type RegroupRow,
 } from '../stories.ts';
 import { sameSet } from '../rows.ts';
-import { TOPIC_COLUMNS } from './article-batch.ts';
+import { insertTopicRows } from './article-batch.ts';
 import type { SqliteDb } from './db.ts';
 import { bandHits, insertBandRows, type SignedRow } from './story-bands.ts';
 
@@ -75,8 +75,7 @@ function join(shared: SqliteDb, copy: string, leader: string, revision: number, 
   shared.prepared(`UPDATE articles SET updated = max(updated + 1, ?), topics = ?, revision = ?, changed_at = ? WHERE id = ?`)
     .run(copyRow.updated, JSON.stringify(merged), revision, now, leader);
   if (sameSet(merged, topics)) return;
-  const insert = shared.prepared(`INSERT OR IGNORE INTO article_topics (${TOPIC_COLUMNS.join(', ')}) VALUES (?, ?, ?, ?)`);
-  for (const topic of merged) insert.run(topic, leaderRow.published, leader, leaderRow.rowid);
+  insertTopicRows(shared, { id: leader, rowid: leaderRow.rowid }, merged, leaderRow.published);
 }
 
 /**
