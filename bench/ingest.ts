@@ -27,6 +27,7 @@ import { upsertInBatches } from '../src/ingest/batches.ts';
 import { digest } from '../src/ingest/hashes.ts';
 import { processFeed, type FeedJob } from '../src/ingest/process-feed.ts';
 import { VERSION } from '../src/version.ts';
+import { cpuSeconds } from './cpu.ts';
 import { benchDatabase, type BenchDatabase } from './database.ts';
 import { RUN_TOKEN, generateFeed, runTag, type FeedSpec, type GenFormat, type GenLang } from './feeds-gen.ts';
 
@@ -168,6 +169,10 @@ interface Run {
   iterations: number;
   items: number;
   ms: number;
+  /** CPU time of the whole process (every thread: the ingest workers too) over the measured iterations. */
+  cpuMs: number;
+  /** The main thread's part of cpuMs: where the server's writes run, beside its readers. */
+  mainCpuMs: number;
 }
 
 interface CaseResult {
@@ -199,7 +204,7 @@ const ROUNDS = 4;
 
 /** One side of a case: `once` runs on variant 0, 1, 2… of the text; only the time inside it counts. */
 class Side<T = string> {
-  readonly run: Run = { iterations: 0, items: 0, ms: 0 };
+  readonly run: Run = { iterations: 0, items: 0, ms: 0, cpuMs: 0, mainCpuMs: 0 };
   private n = 0;
 
   constructor(
@@ -218,9 +223,12 @@ class Side<T = string> {
     const until = this.run.ms + ms;
     do {
       const text = this.variant(this.n++);
+      const [cpu, main] = [await cpuSeconds(process.pid), await cpuSeconds(process.pid, 'main')];
       const t = performance.now();
       this.run.items += await this.once(text);
       this.run.ms += performance.now() - t;
+      this.run.cpuMs += ((await cpuSeconds(process.pid)) - cpu) * 1000;
+      this.run.mainCpuMs += ((await cpuSeconds(process.pid, 'main')) - main) * 1000;
       this.run.iterations++;
     } while (this.run.ms < until);
   }
@@ -374,6 +382,34 @@ function printRepolls(repolls: RepollResult[]): void {
   console.log(`\n${table(rows)}`);
   console.log('(items/s counts every item of the feed, as bare rss-parser must read them all; written: articles inserted or updated; ' +
     'store: share of Tidings time in the store write, the rest is processFeed)');
+}
+
+/** CPU per item of a run, in µs (every thread of the process). */
+function cpuPerItem(r: Run): number {
+  return r.items === 0 ? 0 : (r.cpuMs * 1000) / r.items;
+}
+
+/**
+ * The pooled ratio no scheduling can beat on this machine: every core busy with nothing but this
+ * work, at the CPU per item each side measured. Below the target, only less CPU per item can reach it.
+ */
+function pooledCeiling(r: CaseResult): number {
+  const pooled = cpuPerItem(r.pooled);
+  return pooled === 0 ? 0 : (cpus().length * cpuPerItem(r.bare)) / pooled;
+}
+
+/** Where the pooled run's CPU goes, and the ceiling it puts on the pooled ratio (see pooledCeiling). */
+function printCpuPerItem(results: readonly CaseResult[]): void {
+  const rows = [['case', 'bare µs/item', 'pooled µs/item', 'serving thread', 'ingest worker & other threads', `ceiling on ${cpus().length} cores`,
+    `target ${TARGETS.pooledRatio}× needs ≤ µs/item`]];
+  for (const r of results) {
+    const pooled = cpuPerItem(r.pooled);
+    const main = r.pooled.items === 0 ? 0 : (r.pooled.mainCpuMs * 1000) / r.pooled.items;
+    rows.push([r.c.name, fmt(cpuPerItem(r.bare)), fmt(pooled), fmt(main), fmt(pooled - main), `${fmt(pooledCeiling(r), 2)}×`,
+      fmt((cpus().length * cpuPerItem(r.bare)) / TARGETS.pooledRatio)]);
+  }
+  console.log(`\nCPU per new item (every thread of this process, from /proc):\n${table(rows)}`);
+  console.log('(ceiling: the pooled ratio if every core did only this work at this CPU per item; a target above it needs less CPU per item, not better scheduling)');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -544,6 +580,7 @@ async function main(): Promise<void> {
     `(${POOL_WORKERS} worker${POOL_WORKERS === 1 ? '' : 's'}), writes here, ${POOLED_IN_FLIGHT} feeds in flight, as the server runs it; serving busy: ` +
     'share of that time the serving thread was busy; parse…store: share of in-thread Tidings time per step; inserted: new rows per ' +
     'parsed item; in topics: stored articles with ≥1 topic)');
+  if (results.length > 0) printCpuPerItem(results);
   for (const r of results.filter((x) => x.errors.length > 0)) {
     console.log(`  ${r.c.name}: ${r.errors.length} item errors, first: ${r.errors[0]}`);
   }
@@ -580,6 +617,8 @@ async function main(): Promise<void> {
     `  ${verdict(pooledPassing === results.length).padEnd(6)}  new items through the worker pool ≥ ${TARGETS.pooledRatio}× bare rss-parser: ` +
       `${pooledPassing}/${results.length} cases; ${fmt(Math.min(...pooledRatios), 2)}–${fmt(Math.max(...pooledRatios), 2)}×`,
   );
+  const ceilings = results.map(pooledCeiling);
+  console.log(`          at this CPU per item, ${cpus().length} cores allow at most ${fmt(Math.min(...ceilings), 2)}–${fmt(Math.max(...ceilings), 2)}× (see the CPU table)`);
   for (const r of repolls) {
     const ratio = itemsPerSecond(r.tidings) / itemsPerSecond(r.bare);
     console.log(`  ${verdict(ratio >= TARGETS.repollRatio).padEnd(6)}  re-poll ${r.name} ≥ ${TARGETS.repollRatio}× bare rss-parser: ${fmt(ratio, 2)}×`);

@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { VOCABULARY, generateDataset, topicId } from './dataset.ts';
 import { freePort } from '../scripts/free-port.ts';
+import { cpuSeconds } from './cpu.ts';
 import { benchDatabase } from './database.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -204,20 +205,6 @@ interface Case {
   expectedStatus: number;
   /** The serving process, whose CPU time is read around each slice. */
   pid: number;
-}
-
-const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux ABI Node supports
-
-/**
- * CPU time a process has used so far, from /proc/<pid>/stat (utime + stime). Unlike requests per
- * second on a shared host, CPU per request does not depend on what else the machine is doing.
- */
-async function cpuSeconds(pid: number, thread?: 'main'): Promise<number> {
-  // A process's main thread has the process's id as its thread id.
-  const stat = await readFile(thread === 'main' ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesised command name, which may itself contain spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
 interface WrkResult {
