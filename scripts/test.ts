@@ -6,7 +6,7 @@
 // file paid before); each file makes its own databases in it.
 
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,22 +18,6 @@ const ROOT = join(import.meta.dirname, '..');
 const OUT = join(ROOT, 'dist', 'test-build');
 /** What the last type check learnt (outside OUT, which each run empties); a fresh clone starts without it. */
 const TYPECHECK_STATE = join(ROOT, 'dist', 'typecheck.tsbuildinfo');
-/** The last whole run's time per test file (outside OUT, which each run empties), which orders the next run. */
-const LAST_TIMES = join(ROOT, 'dist', 'test-file-times.jsonl');
-/**
- * The files that took longest (9–45 s of wall time each, four at a time on the 2-core machine, 2026-12-06),
- * longest first: the order of a run with no LAST_TIMES yet, as on a fresh clone. Started in alphabetical
- * order, the store.* and websub-* files began in the last quarter of the run and ended it with three slots of
- * four running low-CPU files; started first, the run's end is left to files of a few seconds. A stale or
- * wrong entry costs only ordering: every test file runs whatever this list says.
- */
-const LONG_FILES_HINT = [
-  'browser', 'server', 'multiprocess', 'embed', 'cli-ingest', 'store.copy', 'store.postgres', 'store.sqlite-locks', 'ingest',
-  'fulltext', 'hostile-requests', 'store.sqlite', 'hostile-ingest', 'archive-reclassify', 'classify.starts', 'websub-processes',
-  'front-door', 'search-pages', 'story-window', 'store.postgres-plans', 'html.verbatim', 'http', 'fetch', 'websub-limits',
-].map((name) => `test/${name}.test.ts`);
-/** Test files running at once. */
-const TEST_CONCURRENCY = Number(process.env.TIDINGS_TEST_CONCURRENCY ?? '4');
 /** tsconfig.json's "include": what tsc would emit. */
 const INCLUDE = ['src', 'test', 'bench', 'scripts'];
 
@@ -143,29 +127,6 @@ interface FileTime {
   childCpuMs?: number;
 }
 
-function readTimes(timesFile: string): FileTime[] {
-  if (!existsSync(timesFile)) return [];
-  return readFileSync(timesFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as FileTime);
-}
-
-/**
- * `files` longest first (longest-processing-time-first: `node --test` starts files in the order given as
- * slots free up, so a long file started late becomes the run's tail). By the last whole run's wall times
- * when there are some; a file they lack (new) counts as their median. Without them, LONG_FILES_HINT's
- * files first, then the rest alphabetically.
- */
-function longestFirst(files: string[], last: FileTime[]): string[] {
-  if (last.length === 0) {
-    const hinted = LONG_FILES_HINT.filter((f) => files.includes(f));
-    return [...hinted, ...files.filter((f) => !hinted.includes(f))];
-  }
-  const wall = new Map(last.map((t) => [t.file, t.wallMs]));
-  const sorted = [...wall.values()].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
-  const took = (f: string): number => wall.get(f) ?? median;
-  return [...files].sort((a, b) => took(b) - took(a) || a.localeCompare(b));
-}
-
 const seconds = (ms: number): string => (ms / 1000).toFixed(1).padStart(6);
 
 /**
@@ -173,8 +134,8 @@ const seconds = (ms: number): string => (ms / 1000).toFixed(1).padStart(6);
  * the suite is CPU-bound, so the CPU columns say where a second of the run can be won.
  */
 function slowestFiles(timesFile: string, count: number): string {
-  const times = readTimes(timesFile);
-  if (times.length === 0) return '';
+  if (!existsSync(timesFile)) return '';
+  const times = readFileSync(timesFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as FileTime);
   const sum = (pick: (t: FileTime) => number): string => seconds(times.reduce((s, t) => s + pick(t), 0)).trim();
   const rows = times.sort((a, b) => b.wallMs - a.wallMs).slice(0, count)
     .map((t) => `  ${seconds(t.wallMs)} s wall ${seconds(t.cpuMs)} s CPU ${seconds(t.childCpuMs ?? 0)} s children's CPU  ${t.file}`);
@@ -191,12 +152,10 @@ async function main(): Promise<number> {
       process.once(signal, () => void cluster.stop().finally(() => process.exit(130)));
     }
   }
-  const wholeRun = process.argv.length <= 2;
-  const files = !wholeRun
+  const files = process.argv.length > 2
     ? process.argv.slice(2)
-    : longestFirst(readdirSync(join(ROOT, 'test')).filter((f) => f.endsWith('.test.ts') && statSync(join(ROOT, 'test', f)).isFile()).sort().map((f) => `test/${f}`), readTimes(LAST_TIMES));
+    : readdirSync(join(ROOT, 'test')).filter((f) => f.endsWith('.test.ts') && statSync(join(ROOT, 'test', f)).isFile()).sort().map((f) => `test/${f}`);
   process.stderr.write(`tidings: transpiled into dist/test-build/ in ${((Date.now() - started) / 1000).toFixed(1)} s; type check running beside the tests\n`);
-  if (wholeRun) process.stderr.write(`tidings: test files longest first, ${existsSync(LAST_TIMES) ? 'by the last whole run\'s times' : 'the known long ones (no earlier run here)'}, ${TEST_CONCURRENCY} at a time\n`);
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const timesFile = join(OUT, 'file-times.jsonl');
   // niced: the tests that probe "readers wait < 1 s" keep the CPU they had when tsc ran first.
@@ -213,11 +172,12 @@ async function main(): Promise<number> {
     }),
     run(process.execPath, [
       '--import', './dist/test-build/test/helpers/compiled-build.js', '--enable-source-maps',
-      join(OUT, 'scripts', 'test-files.js'), `--concurrency=${TEST_CONCURRENCY}`, ...files.map(compiledTestFile),
+      // Whatever order the files are given in, Node 20's `node --test` sorts them by name. Longest first
+      // (through node:test's run(), which keeps the order) measured no better: see README, Developer loop.
+      '--test', '--test-concurrency=4', '--test-reporter=spec', ...files.map(compiledTestFile),
     ], false, { ...process.env, ...clusterEnv, TIDINGS_TEST_TIMES: timesFile }),
   ]);
   if (cluster.kind === 'ok') await cluster.stop();
-  if (wholeRun && tests.code === 0 && existsSync(timesFile)) copyFileSync(timesFile, LAST_TIMES);
   process.stderr.write(slowestFiles(timesFile, 15));
   // When it ended says whether the niced type check, starved by the tests, was the run's tail.
   const typecheckEnded = `${((typecheckDoneAt - started) / 1000).toFixed(1)} s into the run`;
