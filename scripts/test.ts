@@ -145,18 +145,6 @@ function slowestFiles(timesFile: string, count: number): string {
 
 async function main(): Promise<number> {
   const started = Date.now();
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  // niced: the tests that probe "readers wait < 1 s" keep the CPU they had when tsc ran first.
-  // Incremental: a rerun checks again only what changed since the last one (6 s of CPU instead of 13).
-  const typecheckArgs = ['--noEmit', '--incremental', '--tsBuildInfoFile', TYPECHECK_STATE, '-p', 'tsconfig.json'];
-  let typecheckDoneAt = 0;
-  // Started with the build, which it does not read: the tests keep both cores busy once they run, and the
-  // niced type check, starved by them, can end after them (a 16 s tail of one core).
-  const typechecked = run('nice', ['-n', '10', process.execPath, tsc, ...typecheckArgs], true).then((exit) => {
-    if (exit.code !== 0) process.stderr.write('tidings: type check FAILED (its errors follow the tests)\n');
-    typecheckDoneAt = Date.now();
-    return exit;
-  });
   // A cluster that cannot start here is left to the PostgreSQL test files, which then each try and say why.
   const [cluster] = await Promise.all([startRunCluster().catch((err: unknown) => ({ kind: 'missing' as const, reason: String(err) })), transpile()]);
   if (cluster.kind === 'ok') {
@@ -167,12 +155,21 @@ async function main(): Promise<number> {
   const files = process.argv.length > 2
     ? process.argv.slice(2)
     : readdirSync(join(ROOT, 'test')).filter((f) => f.endsWith('.test.ts') && statSync(join(ROOT, 'test', f)).isFile()).sort().map((f) => `test/${f}`);
-  process.stderr.write(`tidings: transpiled into dist/test-build/ in ${((Date.now() - started) / 1000).toFixed(1)} s; type check running beside\n`);
+  process.stderr.write(`tidings: transpiled into dist/test-build/ in ${((Date.now() - started) / 1000).toFixed(1)} s; type check running beside the tests\n`);
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const timesFile = join(OUT, 'file-times.jsonl');
+  // niced: the tests that probe "readers wait < 1 s" keep the CPU they had when tsc ran first.
+  // Incremental: a rerun checks again only what changed since the last one (6 s of CPU instead of 13).
+  const typecheckArgs = ['--noEmit', '--incremental', '--tsBuildInfoFile', TYPECHECK_STATE, '-p', 'tsconfig.json'];
   // Without PostgreSQL binaries no cluster starts, and each PostgreSQL test file says why it skips (or fails under CI=true).
   const clusterEnv = cluster.kind === 'ok' ? cluster.env : {};
+  let typecheckDoneAt = 0;
   const [typecheck, tests] = await Promise.all([
-    typechecked,
+    run('nice', ['-n', '10', process.execPath, tsc, ...typecheckArgs], true).then((exit) => {
+      if (exit.code !== 0) process.stderr.write('tidings: type check FAILED (its errors follow the tests)\n');
+      typecheckDoneAt = Date.now();
+      return exit;
+    }),
     run(process.execPath, [
       '--import', './dist/test-build/test/helpers/compiled-build.js', '--enable-source-maps',
       // Whatever order the files are given in, Node 20's `node --test` sorts them by name. Longest first
