@@ -12,6 +12,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { startRunCluster } from '../test/helpers/postgres.ts';
+import { stripVendorMappings } from './vendor-maps.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const OUT = join(ROOT, 'dist', 'test-build');
@@ -90,6 +91,9 @@ async function transpile(): Promise<void> {
     tsconfig: join(ROOT, 'tsconfig.json'),
     logLevel: 'warning',
   });
+  // The packages' mappings made four fifths of the maps: a test process decoded them whenever it formatted
+  // a stack through a chunk, 30-100 ms of CPU each (http.test.ts 166 -> 66 ms in the source-map code).
+  stripVendorMappings(OUT);
 }
 
 /** `test/foo.test.ts` → what the build emitted for it, which the test process runs. */
@@ -115,6 +119,8 @@ function run(command: string, args: string[], capture: boolean, env: NodeJS.Proc
 
 interface FileTime {
   file: string;
+  /** When the file's process exited (ms since the epoch): with wallMs, the run's timeline. */
+  endedAt?: number;
   wallMs: number;
   cpuMs: number;
   /** The CPU of the processes the file started (servers, CLIs, browsers); absent where it is not known. */
@@ -137,6 +143,18 @@ function slowestFiles(timesFile: string, count: number): string {
     `${sum((t) => t.childCpuMs ?? 0)} s children's CPU):\n${rows.join('\n')}\n`;
 }
 
+/**
+ * The environment of the test processes and of every process they start: this one's with `extra`, less
+ * NODE_EXTRA_CA_CERTS. Where it is set (machine-wide on the 2-core machine, to the system's 140-odd
+ * certificates) each Node process parses the file as it starts, about 70 ms of CPU (`node -e 0` 80-98 ms
+ * without, 158-167 ms with), and a run starts some 100; the tests make no TLS connection.
+ */
+function testEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+}
+
 async function main(): Promise<number> {
   const started = Date.now();
   // A cluster that cannot start here is left to the PostgreSQL test files, which then each try and say why.
@@ -157,19 +175,25 @@ async function main(): Promise<number> {
   const typecheckArgs = ['--noEmit', '--incremental', '--tsBuildInfoFile', TYPECHECK_STATE, '-p', 'tsconfig.json'];
   // Without PostgreSQL binaries no cluster starts, and each PostgreSQL test file says why it skips (or fails under CI=true).
   const clusterEnv = cluster.kind === 'ok' ? cluster.env : {};
+  let typecheckDoneAt = 0;
   const [typecheck, tests] = await Promise.all([
     run('nice', ['-n', '10', process.execPath, tsc, ...typecheckArgs], true).then((exit) => {
       if (exit.code !== 0) process.stderr.write('tidings: type check FAILED (its errors follow the tests)\n');
+      typecheckDoneAt = Date.now();
       return exit;
     }),
     run(process.execPath, [
       '--import', './dist/test-build/test/helpers/compiled-build.js', '--enable-source-maps',
+      // Whatever order the files are given in, Node 20's `node --test` sorts them by name. Longest first
+      // (through node:test's run(), which keeps the order) measured no better: see README, Developer loop.
       '--test', '--test-concurrency=4', '--test-reporter=spec', ...files.map(compiledTestFile),
-    ], false, { ...process.env, ...clusterEnv, TIDINGS_TEST_TIMES: timesFile }),
+    ], false, testEnvironment({ ...clusterEnv, TIDINGS_TEST_TIMES: timesFile })),
   ]);
   if (cluster.kind === 'ok') await cluster.stop();
   process.stderr.write(slowestFiles(timesFile, 15));
-  process.stderr.write(typecheck.code === 0 ? 'tidings: type check passed\n' : `tidings: type check FAILED\n${typecheck.output}`);
+  // When it ended says whether the niced type check, starved by the tests, was the run's tail.
+  const typecheckEnded = `${((typecheckDoneAt - started) / 1000).toFixed(1)} s into the run`;
+  process.stderr.write(typecheck.code === 0 ? `tidings: type check passed, ${typecheckEnded}\n` : `tidings: type check FAILED, ${typecheckEnded}\n${typecheck.output}`);
   process.stderr.write(`tidings: npm test took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   return typecheck.code !== 0 ? typecheck.code : tests.code;
 }
