@@ -43,6 +43,22 @@ test('an in-memory database asked for query workers reads in process: a second c
   }
 });
 
+test('a backlog of page reads on the query worker is answered in the order it was asked', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidings-store-'));
+  const store = await openStore(`sqlite:${join(dir, 'tidings.db')}`, { queryWorkers: 1 });
+  try {
+    await store.upsertArticles(Array.from({ length: 40 }, (_, i) => makeArticle(i + 1, { topics: ['a'] })));
+    // Distinct queries, all asked at once: one runs, the rest wait in the pool's queue.
+    const answered: number[] = [];
+    await Promise.all(Array.from({ length: 12 }, (_, i) =>
+      store.queryVersion({ topics: ['a'], limit: i + 1 }).then(() => answered.push(i))));
+    assert.deepEqual(answered, Array.from({ length: 12 }, (_, i) => i), 'first asked, first answered');
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a SQLite file keeps its articles across reopen, and migrations run once', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tidings-store-'));
   try {
