@@ -412,7 +412,7 @@ function printCpuPerItem(results: readonly CaseResult[]): void {
     rows.push([r.c.name, fmt(cpuPerItem(r.bare)), fmt(pooled), fmt(main), fmt(pooled - main), `${fmt(pooledCeiling(r), 2)}×`,
       fmt((cpus().length * cpuPerItem(r.bare)) / TARGETS.pooledRatio)]);
   }
-  console.log(`\nCPU per new item (every thread of this process, from /proc):\n${table(rows)}`);
+  console.log(`\nCPU per new item (every thread of this process; the serving thread's from /proc):\n${table(rows)}`);
   console.log('(ceiling: the pooled ratio if every core did only this work at this CPU per item; a target above it needs less CPU per item, not better scheduling)');
 }
 
