@@ -1,5 +1,5 @@
-// The query workers of the SQLite backend: a feed page's reads (the full-text match above all, about
-// 10 ms for a two-word `q` on a 100,000-article archive) run on worker threads with read-only
+// The query workers of the SQLite backend: a feed page's reads (the full-text match above all, 3–4 ms
+// for a two-word `q` of common words on a 100,000-article archive) run on worker threads with read-only
 // connections, never on the thread that serves readers. Results are the same as in process.
 
 import { Piscina } from 'piscina';
