@@ -119,8 +119,6 @@ function run(command: string, args: string[], capture: boolean, env: NodeJS.Proc
 
 interface FileTime {
   file: string;
-  /** When the file's process exited (ms since the epoch): with wallMs, the run's timeline. */
-  endedAt?: number;
   wallMs: number;
   cpuMs: number;
   /** The CPU of the processes the file started (servers, CLIs, browsers); absent where it is not known. */

@@ -1,5 +1,5 @@
 // classify() tries each topic's alternation only at the words its firstWords table lets through (and
-// that table is asked only for words whose first two code units can begin some first word); the
+// that table is asked only for words whose first three code units can begin some first word); the
 // rules themselves say a keyword matches wherever the guarded `keywords` expression does. This checks
 // the two agree on generated text: the same topics as a scan of the whole text with `keywords`, for
 // the bundled configuration and for keywords whose first word ends in a joiner or an apostrophe.
@@ -100,7 +100,7 @@ describe('classify against a scan of the whole text with `keywords`', () => {
     agreesOnGeneratedText(compiled, keywords, 2, 3000);
   });
 
-  it('lets through every first two letters the alternation accepts case-insensitively', () => {
+  it('lets through every beginning the alternation accepts case-insensitively', () => {
     // Kelvin sign K and long s fold to k and s; a title word of one letter, an astral first letter.
     const keywords = ['Kyiv', 'sanction', 'İstanbul', 'X', '𝐀lpha', 'ЇЖАК'];
     const compiled = compileTopics(keywords.map((k, i) => topic(`t${i}`, [k])));

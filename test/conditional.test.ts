@@ -37,7 +37,6 @@ async function buildApp(body: string = xml): Promise<Harness> {
   return { app, entry, etag, renders: () => renders };
 }
 
-
 describe('makeEtag', () => {
   it('is strong, quoted, stable, and differs when any part differs', () => {
     const a = makeEtag(['v1', 'q', 'r1']);

@@ -65,8 +65,9 @@ export function feedHandler(deps: AppDeps, gate: MissGate): (req: Request, res: 
       const request = parsed.request;
       const key = `${request.format}|${request.topicPath}?${request.queryString}`;
       const search = request.query.terms !== undefined;
+      const oneOff = isOneOff(request.query);
       let version: QueryVersion | undefined;
-      if (isOneOff(request.query) && !isConditional(req)) {
+      if (oneOff && !isConditional(req)) {
         // A one-off query's first request must be rendered whatever its version: it is charged as a miss
         // at once, and its page read, versioned and rendered in one step (one round trip to a query
         // worker instead of a version read and then a render).
@@ -85,7 +86,7 @@ export function feedHandler(deps: AppDeps, gate: MissGate): (req: Request, res: 
         validators: { etag, lastModified: plausible(version.lastModified) },
         cacheKey: `${key}|${etag}`,
         search,
-        oneOff: isOneOff(request.query),
+        oneOff,
         ...(hubUrl ? { link: hubLink(hubUrl, feedUrl(deps.settings.baseUrl, request.topicPath, request.format, request.queryString)) } : {}),
         ...(request.dependsOnNow ? { minute } : {}),
       };

@@ -14,13 +14,13 @@ export interface UpsertResult {
   unchanged: number;
 }
 
-/** A version of a query's result, cheap to compute without reading the articles. */
 /** A rendered page; `version` when renderQuery read the page itself (no queryVersion before it). */
 export interface Rendition<O> {
   output: O;
   version?: QueryVersion;
 }
 
+/** A version of a query's result, cheap to compute without reading the articles. */
 export interface QueryVersion {
   /** Changes whenever the result of the query may have changed (edits, additions, deletions). */
   tag: string;

@@ -67,7 +67,7 @@ export class WalCheckpointer {
     // It never keeps the process alive: an exit without close() loses nothing (the WAL stays valid).
     worker.unref();
     // (events.once rejects on the thread's 'error': that too is the thread gone.)
-    this.#worker = { thread: worker, exited: once(worker, 'exit').catch(() => undefined).finally(() => this.stopped()) };
+    this.#worker = { thread: worker, exited: once(worker, 'exit').catch(() => undefined).finally(() => this.#stopped()) };
     this.#state = 'running';
     this.#connection.setAutocheckpoint(AUTOCHECKPOINT_PAGES * BACKSTOP_FACTOR);
   }
@@ -83,7 +83,7 @@ export class WalCheckpointer {
     clearTimeout(timer);
   }
 
-  private stopped(): void {
+  #stopped(): void {
     if (this.#state !== 'running') return;
     this.#state = 'failed';
     this.#connection.setAutocheckpoint(AUTOCHECKPOINT_PAGES);
