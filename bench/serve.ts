@@ -36,6 +36,14 @@ const TARGETS = {
 const WRK_THREADS = 2;
 /** The steady miss rate whose p99 is the target (issue 11). */
 const MISS_RATE = 100;
+/** Cached hits a second probed during the overload, and alone before it for their baseline. */
+const PROBE_RATE = 20;
+/**
+ * Connections for the overload's misses: more than the server's bound on misses pending at once
+ * (MAX_PENDING_MISSES, 64 by default), so the server decides what waits and what is shed, not the
+ * client's socket pool, which would queue the excess where the server never sees it.
+ */
+const OVERLOAD_SOCKETS = 256;
 
 /**
  * Options (after `npm run bench:serve --`):
@@ -47,6 +55,7 @@ const MISS_RATE = 100;
  * --miss-seconds S  seconds the steady miss rate is measured (10);
  * --connections N   concurrent connections (50); --articles N (100000);
  * --capacity-rates R,…  steady miss rates tried in turn for the capacity (25,50,…,400);
+ * --overload-rate R  misses a second offered for the overload case, well past the capacity (600);
  * --cpu-prof DIR    write the server's V8 CPU profile (--cpu-prof) there when it stops;
  * --strict          exit 1 when any target is missed.
  */
@@ -61,6 +70,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '50' },
     articles: { type: 'string', default: '100000' },
     'capacity-rates': { type: 'string', default: '25,50,75,100,150,200,250,300,400' },
+    'overload-rate': { type: 'string', default: '600' },
     rounds: { type: 'string', default: '3' },
     strict: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
@@ -73,6 +83,7 @@ const connections = Number(args.connections);
 const articleCount = Number(args.articles);
 const capacityRates = String(args['capacity-rates']).split(',').map(Number).filter((r) => r > 0);
 const rounds = Math.max(1, Number(args.rounds));
+const overloadRate = Number(args['overload-rate']);
 
 const children = new Set<ChildProcess>();
 // Whatever happens to this process, the servers it started must not outlive it.
@@ -255,29 +266,33 @@ function measure(c: Case, seconds: number): Promise<WrkResult> {
   });
 }
 
+/** One request of an open-loop load: its status, its latency from when it was due, and its Retry-After. */
+interface Outcome {
+  status: number | 'error';
+  ms: number;
+  retryAfter?: string;
+}
+
 /**
  * An open-loop load at a steady rate: request i is due at i / rate seconds, and its latency is counted
  * from that instant, so a server that falls behind is charged for the wait (no coordinated omission).
  * Not autocannon's overallRate: that lets each connection send its share at the start of every second,
  * so 50 connections at 50 req/s are a burst of 50 at once, once a second — a saturated load in pulses.
  */
-async function pacedLoad(baseUrl: string, path: () => string, headers: Record<string, string>, rate: number, seconds: number, expectedStatus: number, pid: number): Promise<Sample> {
-  const agent = new Agent({ keepAlive: true, maxSockets: connections });
-  const latencies: number[] = [];
-  const statuses = new Map<string, number>();
-  let errors = 0;
+async function pacedRequests(
+  baseUrl: string, path: () => string, headers: Record<string, string>, rate: number, seconds: number, sockets = connections,
+): Promise<{ outcomes: Outcome[]; seconds: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: sockets });
+  const outcomes: Outcome[] = [];
   const one = async (due: number): Promise<void> => {
     try {
       const res = await rawGet(baseUrl + path(), headers, agent);
-      const status = res.status === expectedStatus ? 'ok' : `status ${res.status}`;
-      statuses.set(status, (statuses.get(status) ?? 0) + 1);
-      latencies.push(performance.now() - due);
+      const retryAfter = res.headers['retry-after'];
+      outcomes.push({ status: res.status, ms: performance.now() - due, ...(retryAfter === undefined ? {} : { retryAfter }) });
     } catch {
-      errors++;
+      outcomes.push({ status: 'error', ms: performance.now() - due });
     }
   };
-  const cpuBefore = await cpuSeconds(pid);
-  const servingBefore = await cpuSeconds(pid, 'main');
   const start = performance.now();
   const inFlight: Promise<void>[] = [];
   for (let i = 0; i < Math.round(rate * seconds); i++) {
@@ -287,15 +302,57 @@ async function pacedLoad(baseUrl: string, path: () => string, headers: Record<st
     inFlight.push(one(due));
   }
   await Promise.all(inFlight);
-  const elapsed = (performance.now() - start) / 1000;
+  agent.destroy();
+  return { outcomes, seconds: (performance.now() - start) / 1000 };
+}
+
+/** pacedRequests summarized, with the server's CPU around it: any status but `expectedStatus` is a fault. */
+async function pacedLoad(baseUrl: string, path: () => string, headers: Record<string, string>, rate: number, seconds: number, expectedStatus: number, pid: number): Promise<Sample> {
+  const cpuBefore = await cpuSeconds(pid);
+  const servingBefore = await cpuSeconds(pid, 'main');
+  const run = await pacedRequests(baseUrl, path, headers, rate, seconds);
   const cpu = (await cpuSeconds(pid)) - cpuBefore;
   const servingCpu = (await cpuSeconds(pid, 'main')) - servingBefore;
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
-  const faultList = [...statuses].filter(([k]) => k !== 'ok').map(([k, n]) => `${n}× ${k}`);
-  if (errors > 0) faultList.push(`${errors} errors`);
-  return { requests: latencies.length, seconds: elapsed, cpuSeconds: cpu, servingCpuSeconds: servingCpu, p50: at(0.5), p99: at(0.99), faults: faultList };
+  const answered = run.outcomes.filter((o) => o.status !== 'error');
+  const statuses = new Map<string, number>();
+  for (const { status } of run.outcomes) {
+    const key = status === expectedStatus ? 'ok' : status === 'error' ? 'errors' : `status ${status}`;
+    statuses.set(key, (statuses.get(key) ?? 0) + 1);
+  }
+  const latencies = answered.map((o) => o.ms);
+  const faults = [...statuses].filter(([k]) => k !== 'ok').map(([k, n]) => `${n}× ${k}`);
+  return { requests: answered.length, seconds: run.seconds, cpuSeconds: cpu, servingCpuSeconds: servingCpu, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), faults };
+}
+
+/**
+ * What an overload's misses came to: the share shed (503), the latency of shed and of answered ones,
+ * and any answer that was neither (a 503 without Retry-After counts as one: a client needs to know
+ * when to come back).
+ */
+function overloadFigures(outcomes: readonly Outcome[]): {
+  shedPercent: number; shedP99: number; answeredP99: number; answeredPerSecond: (seconds: number) => number; faults: string[];
+} {
+  const shed = outcomes.filter((o) => o.status === 503);
+  const answered = outcomes.filter((o) => o.status === 200);
+  const faults = new Map<string, number>();
+  for (const o of outcomes) {
+    const fault = o.status === 503 ? (o.retryAfter === undefined ? '503 without Retry-After' : undefined)
+      : o.status === 200 ? undefined : o.status === 'error' ? 'connection errors' : `status ${o.status}`;
+    if (fault) faults.set(fault, (faults.get(fault) ?? 0) + 1);
+  }
+  return {
+    shedPercent: (100 * shed.length) / Math.max(1, outcomes.length),
+    shedP99: quantile(shed.map((o) => o.ms), 0.99),
+    answeredP99: quantile(answered.map((o) => o.ms), 0.99),
+    answeredPerSecond: (seconds) => answered.length / seconds,
+    faults: [...faults].map(([fault, n]) => `${n}× ${fault}`),
+  };
+}
+
+/** The q-quantile of some latencies (NaN for none). */
+function quantile(latencies: readonly number[], q: number): number {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
 /**
@@ -520,6 +577,22 @@ async function main(): Promise<void> {
       capacity = rate;
     }
 
+    // Overload (issue 8's shedding, measured here as issue 11 asks): misses offered far past the
+    // capacity, with a cached-hit probe beside them, and the same probe alone first for its baseline.
+    // Every miss must be answered 200 or shed with 503 + Retry-After; the figures say how many were
+    // shed, how fast a shed answer came, and what the overload did to cached readers.
+    log(`tidings cached hits alone: ${duration}s at ${PROBE_RATE} req/s`);
+    const feedPath = (): string => FEED_PATH;
+    const probeAlone = await pacedLoad(tidingsUrl, feedPath, encoded, PROBE_RATE, duration, 200, tidingsPid);
+    await settleTidings();
+    log(`tidings overload: misses at ${overloadRate} req/s for ${duration}s over ${OVERLOAD_SOCKETS} connections, cached hits at ${PROBE_RATE} req/s beside them`);
+    const [flood, probeBeside] = await Promise.all([
+      pacedRequests(tidingsUrl, missPath, encoded, overloadRate, duration, OVERLOAD_SOCKETS),
+      pacedLoad(tidingsUrl, feedPath, encoded, PROBE_RATE, duration, 200, tidingsPid),
+    ]);
+    const overload = overloadFigures(flood.outcomes);
+    await settleTidings();
+
     const rssMb = await peakRssMb(tidingsPid);
     for (const child of [...children]) await stopChild(child);
 
@@ -560,6 +633,24 @@ async function main(): Promise<void> {
         target: '',
         pass: true,
         notes: [],
+      },
+      {
+        name: `overload: misses offered at ${overloadRate}/s`,
+        figure: `${overload.shedPercent.toFixed(0)} % shed`,
+        baseline: `200 p99 ${overload.answeredP99.toFixed(0)} ms`,
+        ratio: `503 p99 ${overload.shedP99.toFixed(1)} ms; ${overload.answeredPerSecond(flood.seconds).toFixed(0)} answered/s`,
+        target: '200 or 503',
+        pass: overload.faults.length === 0,
+        notes: overload.faults,
+      },
+      {
+        name: `  cached hits beside it, ${PROBE_RATE}/s`,
+        figure: `p99 ${probeBeside.p99.toFixed(1)} ms`,
+        baseline: `alone ${probeAlone.p99.toFixed(1)} ms`,
+        ratio: `${(probeBeside.p99 / probeAlone.p99).toFixed(1)}×`,
+        target: '',
+        pass: true,
+        notes: [...probeBeside.faults, ...probeAlone.faults.map((f) => `alone: ${f}`)],
       },
       {
         name: 'server peak RSS (VmHWM)',

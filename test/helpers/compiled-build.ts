@@ -6,6 +6,7 @@
 
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { CLOCK_TICKS_PER_SECOND, statFields } from '../../bench/cpu.ts';
 
 /** This file's source is <root>/test/helpers/compiled-build.ts (the build keeps test files' import.meta). */
 const root = join(import.meta.dirname, '..', '..');
@@ -16,14 +17,12 @@ process.env.TIDINGS_TEST_BUILD = build;
 
 /**
  * CPU of the processes this one started and has reaped (servers, CLIs, browsers, their own children):
- * Linux's cutime + cstime in /proc/self/stat, in clock ticks of 10 ms; not known elsewhere.
+ * Linux's cutime + cstime in /proc/self/stat; not known elsewhere.
  */
 function childCpuMs(): number | undefined {
   if (process.platform !== 'linux') return undefined;
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  // The fields after the command name (which is in parentheses and may hold spaces): cutime and cstime are the 14th and 15th.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[13]) + Number(fields[14])) * 10;
+  const fields = statFields(readFileSync('/proc/self/stat', 'utf8'));
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
 // scripts/test.ts asks each test file's process for its wall time and CPU, to print the slowest files.
