@@ -3,8 +3,11 @@
 
 import { describeError } from '../errors.ts';
 import { openStore } from '../store/store.ts';
+import { lowerThisThreadPriority } from '../thread-priority.ts';
 import type { RegroupJob, RegroupReply } from './regroup-thread.ts';
 import { DEFAULT_REGROUP_DAYS, regroupAndRecord } from './story-window.ts';
+
+lowerThisThreadPriority();
 
 export default async function regroupTask(job: RegroupJob): Promise<RegroupReply> {
   try {

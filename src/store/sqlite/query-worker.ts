@@ -6,6 +6,7 @@ import { workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { Piscina } from 'piscina';
 import { renderArticlesWith, type RendererOutput } from '../page-renderer.ts';
+import { lowerThisThreadPriority } from '../../thread-priority.ts';
 import { SqliteDb } from './db.ts';
 import { readArticles, readPage, readVersionedPage } from './page-query.ts';
 import type { QueryTask } from './query-pool.ts';
@@ -19,6 +20,8 @@ const db = new Database(String(workerData.path), { readonly: true, fileMustExist
 // would only raise the process's resident memory, while the OS keeps the file's pages cached anyway.
 db.pragma(`cache_size = -${CACHE_KIB}`);
 const shared = new SqliteDb(db, String(workerData.path));
+// Under a CPU shortage the serving thread answers cached hits first; a miss waits a little longer.
+lowerThisThreadPriority();
 
 /**
  * The output, its buffers moved rather than copied: a copy of a 70 KB page made the serving thread

@@ -1,0 +1,29 @@
+// Background threads yield the CPU to the thread that serves readers. On Linux each thread is a task
+// with its own nice value, which setpriority(2) sets by thread id; /proc/thread-self names the calling
+// thread's id. Elsewhere (and where /proc is not mounted) the thread keeps the process's priority.
+
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
+
+/**
+ * The nice value of threads that do heavy work for one request or one feed (query workers, ingest
+ * workers): under a CPU shortage the serving thread — cached hits, 304s, /healthz — runs first, and
+ * when it is idle they have the cores to themselves (a nice value weighs, it does not reserve).
+ */
+export const BACKGROUND_NICE = 10;
+
+/**
+ * Lowers the calling thread's priority to `nice`, never raises it (a process started under a higher
+ * nice value keeps it, and raising needs privileges); false where the platform cannot.
+ */
+export function lowerThisThreadPriority(nice: number = BACKGROUND_NICE): boolean {
+  if (process.platform !== 'linux') return false;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (!Number.isInteger(tid) || tid <= 0) return false;
+    if (getPriority(tid) < nice) setPriority(tid, nice);
+    return true;
+  } catch {
+    return false;
+  }
+}
