@@ -3,10 +3,6 @@
 // never load linkedom and Readability (a replacement worker's start counts against its job's budget).
 
 import { extractArticle, type ExtractJob, type ExtractOutcome } from '../normalize/extract.ts';
-import { lowerThisThreadPriority } from '../thread-priority.ts';
-
-// The same thread may have lowered itself already, for a feed: setting the value again is harmless.
-lowerThisThreadPriority();
 
 export default function run(job: ExtractJob): ExtractOutcome {
   return extractArticle(job);

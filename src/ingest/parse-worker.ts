@@ -2,14 +2,11 @@
 // sends, with the topic rules compiled once per distinct configuration rather than once per feed.
 
 import { compileTopics, type CompiledTopics } from '../classify/topics.ts';
-import { lowerThisThreadPriority } from '../thread-priority.ts';
 import { processFeed, type FeedOutcome } from './process-feed.ts';
 import type { WorkerTask } from './worker-pool.ts';
 
 // The worker's own state, one per thread: the configuration last compiled here.
 let compiledFor: { key: string; compiled: CompiledTopics } | undefined;
-
-lowerThisThreadPriority();
 
 export default async function run(job: WorkerTask): Promise<FeedOutcome | undefined> {
   // Loading this module (and everything it imports) was the point of a warm-up task.
