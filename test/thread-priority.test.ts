@@ -8,14 +8,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { statFields } from '../bench/cpu.ts';
+import { statFields } from '../scripts/proc-stat.ts';
 import { createIngestPool } from '../src/ingest/worker-pool.ts';
 import { silentLogger } from '../src/log.ts';
 import { openStore } from '../src/store/store.ts';
 import { BACKGROUND_NICE } from '../src/thread-priority.ts';
 import { makeArticle } from './store.contract.ts';
 
-/** Thread id → nice value, for every thread of this process (field 19 of stat, [16] after the name). */
+/** Thread id → nice value, for every thread of this process (statFields [16]). */
 function niceByThread(): Map<number, number> {
   const nice = new Map<number, number>();
   for (const tid of readdirSync('/proc/self/task')) {

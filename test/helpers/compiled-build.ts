@@ -6,7 +6,7 @@
 
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { CLOCK_TICKS_PER_SECOND, statFields } from '../../bench/cpu.ts';
+import { CLOCK_TICKS_PER_SECOND, statFields } from '../../scripts/proc-stat.ts';
 
 /** This file's source is <root>/test/helpers/compiled-build.ts (the build keeps test files' import.meta). */
 const root = join(import.meta.dirname, '..', '..');
