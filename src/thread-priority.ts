@@ -9,9 +9,9 @@ import { getPriority, setPriority } from 'node:os';
  * The nice value of threads that do heavy work for one request or one job (query workers, the regroup
  * thread): under a CPU shortage the serving thread — cached hits, 304s, /healthz — runs first, and
  * when it is idle they have the cores to themselves (a nice value weighs, it does not reserve). Not
- * the ingest workers: a feed's parse runs under a wall-clock budget, and on a machine busy with other
- * processes a lowered thread spent it waiting for a core (a 1-item feed "exceeded 0.25 s" in a loaded
- * test run), failing sources that were only unlucky.
+ * the ingest workers: a feed's parse runs under a wall-clock budget, which a lowered thread spends
+ * waiting for a core on a machine busy with other processes (in a loaded test run, a one-item feed
+ * under a 0.25 s budget failed that way), failing sources that were only unlucky.
  */
 export const BACKGROUND_NICE = 10;
 
