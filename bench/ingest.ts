@@ -399,7 +399,12 @@ function cpuPerItem(r: Run): number {
  */
 function pooledCeiling(r: CaseResult): number {
   const pooled = cpuPerItem(r.pooled);
-  return pooled === 0 ? 0 : (cpus().length * cpuPerItem(r.bare)) / pooled;
+  return pooled === 0 ? 0 : allCoresBareMicros(r) / pooled;
+}
+
+/** Bare rss-parser's CPU per item times the cores: a pooled ratio is this over the pooled CPU per item at best. */
+function allCoresBareMicros(r: CaseResult): number {
+  return cpus().length * cpuPerItem(r.bare);
 }
 
 /** Where the pooled run's CPU goes, and the ceiling it puts on the pooled ratio (see pooledCeiling). */
@@ -410,7 +415,7 @@ function printCpuPerItem(results: readonly CaseResult[]): void {
     const pooled = cpuPerItem(r.pooled);
     const main = r.pooled.items === 0 ? 0 : (r.pooled.mainCpuMs * 1000) / r.pooled.items;
     rows.push([r.c.name, fmt(cpuPerItem(r.bare)), fmt(pooled), fmt(main), fmt(pooled - main), `${fmt(pooledCeiling(r), 2)}×`,
-      fmt((cpus().length * cpuPerItem(r.bare)) / TARGETS.pooledRatio)]);
+      fmt(allCoresBareMicros(r) / TARGETS.pooledRatio)]);
   }
   console.log(`\nCPU per new item (every thread of this process; the serving thread's from /proc):\n${table(rows)}`);
   console.log('(ceiling: the pooled ratio if every core did only this work at this CPU per item; a target above it needs less CPU per item, not better scheduling)');

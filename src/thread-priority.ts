@@ -10,23 +10,21 @@ import { getPriority, setPriority } from 'node:os';
  * thread): under a CPU shortage the serving thread — cached hits, 304s, /healthz — runs first, and
  * when it is idle they have the cores to themselves (a nice value weighs, it does not reserve). Not
  * the ingest workers: a feed's parse runs under a wall-clock budget, which a lowered thread spends
- * waiting for a core on a machine busy with other processes (in a loaded test run, a one-item feed
- * under a 0.25 s budget failed that way), failing sources that were only unlucky.
+ * waiting for a core on a machine busy with other processes (in one test run with them lowered, a
+ * one-item feed under a 0.25 s budget failed, most likely so), failing sources that were only unlucky.
  */
 export const BACKGROUND_NICE = 10;
 
 /**
- * Lowers the calling thread's priority to `nice`, never raises it (a process started under a higher
- * nice value keeps it, and raising needs privileges); false where the platform cannot.
+ * Lowers the calling thread's priority to BACKGROUND_NICE, never raises it (a process started under a
+ * higher nice value keeps it, and raising needs privileges). Where the platform cannot, nothing changes.
  */
-export function lowerThisThreadPriority(nice: number = BACKGROUND_NICE): boolean {
-  if (process.platform !== 'linux') return false;
+export function lowerThisThreadPriority(): void {
+  if (process.platform !== 'linux') return;
   try {
     const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (!Number.isInteger(tid) || tid <= 0) return false;
-    if (getPriority(tid) < nice) setPriority(tid, nice);
-    return true;
+    if (Number.isInteger(tid) && tid > 0 && getPriority(tid) < BACKGROUND_NICE) setPriority(tid, BACKGROUND_NICE);
   } catch {
-    return false;
+    // No /proc, or a kernel that refuses: the thread keeps the process's priority.
   }
 }

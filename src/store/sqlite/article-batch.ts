@@ -12,12 +12,14 @@ export type StoredRow = ArticleRow & { rowid: number };
 /** A topic row: the topic, the article's date, id and rowid (see migration 14). */
 export const TOPIC_COLUMNS = ['topic', 'published', 'article_id', 'article_rowid'] as const;
 
+const INSERT_TOPIC_ROW = `INSERT OR IGNORE INTO article_topics (${TOPIC_COLUMNS.join(', ')}) VALUES (?, ?, ?, ?)`;
+
 /**
  * One article's topic rows written at once, outside a batch (a rewrite of its topics, a regroup's
  * join): a statement per row, since the few rows of one article do not pay for a padded multi-row one.
  */
 export function insertTopicRows(shared: SqliteDb, article: { id: string; rowid: number }, topics: readonly string[], published: number): void {
-  const insert = shared.prepared(`INSERT OR IGNORE INTO article_topics (${TOPIC_COLUMNS.join(', ')}) VALUES (?, ?, ?, ?)`);
+  const insert = shared.prepared(INSERT_TOPIC_ROW);
   for (const topic of topics) insert.run(topic, published, article.id, article.rowid);
 }
 
