@@ -28,6 +28,7 @@ import { digest } from '../src/ingest/hashes.ts';
 import { processFeed, type FeedJob } from '../src/ingest/process-feed.ts';
 import { VERSION } from '../src/version.ts';
 import { cpuSeconds } from './cpu.ts';
+import { floorTotal, measurePartsFloor, type PartsFloor } from './ingest-floor.ts';
 import { benchDatabase, type BenchDatabase } from './database.ts';
 import { RUN_TOKEN, generateFeed, runTag, type FeedSpec, type GenFormat, type GenLang } from './feeds-gen.ts';
 
@@ -421,6 +422,27 @@ function printCpuPerItem(results: readonly CaseResult[]): void {
   console.log('(ceiling: the pooled ratio if every core did only this work at this CPU per item; a target above it needs less CPU per item, not better scheduling)');
 }
 
+/**
+ * The parts any pipeline must run, each alone (bench/ingest-floor.ts), against the budget the pooled
+ * target leaves on this machine and the pipeline's own CPU per item: which of the two misses it.
+ */
+function printPartsFloor(floors: readonly PartsFloor[], results: readonly CaseResult[]): void {
+  const rows = [['case', 'rss-parser', 'sanitize & text', 'classify', 'MinHash 64', 'SQLite row, topics, FTS', 'the parts', 'budget',
+    'parts / budget', 'Tidings pooled']];
+  for (const f of floors) {
+    const budget = (cpus().length * f.parse) / TARGETS.pooledRatio;
+    const pooled = results.find((r) => r.c.name === f.name);
+    rows.push([f.name, fmt(f.parse), fmt(f.sanitize), fmt(f.classify), fmt(f.sketch), fmt(f.store), fmt(floorTotal(f)), fmt(budget),
+      `${fmt((100 * floorTotal(f)) / budget)}%`, pooled ? fmt(cpuPerItem(pooled.pooled)) : '–']);
+  }
+  console.log(`
+The parts alone, CPU µs per new item (each timed by itself on the same generated feeds):
+${table(rows)}`);
+  console.log(`(budget: ${cpus().length} cores × rss-parser's µs / ${TARGETS.pooledRatio}, the most CPU per item the pooled target allows; ` +
+    'the parts: a 64-hash MinHash of the words, and a minimal SQLite schema that still serves topic feeds and search; ' +
+    'Tidings pooled: the CPU table above, measured earlier in this run)');
+}
+
 // ---------------------------------------------------------------------------------------------
 // Scale run (in a child process, so its peak RSS is the scale run's alone)
 
@@ -551,6 +573,7 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'tidings-bench-ingest-'));
   const results: CaseResult[] = [];
   let repolls: RepollResult[] = [];
+  let floors: PartsFloor[] = [];
   try {
     const db = await benchDatabase(dir);
     const ing = await openIngest(db);
@@ -565,6 +588,9 @@ async function main(): Promise<void> {
     }
     if ('re-poll'.includes(args.only)) repolls = await runRepolls(ing, 900);
     await pool.close();
+    // The parts alone, after the pool has closed: nothing else runs in this process meanwhile.
+    const fifty = results.filter((r) => r.c.items === 50 && !r.c.reprints).map((r) => r.c);
+    if (fifty.length > 0) floors = await measurePartsFloor(fifty, ing.compiled);
     await ing.store.close();
     await db.drop();
   } finally {
@@ -590,6 +616,7 @@ async function main(): Promise<void> {
     'share of that time the serving thread was busy; parse…store: share of in-thread Tidings time per step; inserted: new rows per ' +
     'parsed item; in topics: stored articles with ≥1 topic)');
   if (results.length > 0) printCpuPerItem(results);
+  if (floors.length > 0) printPartsFloor(floors, results);
   for (const r of results.filter((x) => x.errors.length > 0)) {
     console.log(`  ${r.c.name}: ${r.errors.length} item errors, first: ${r.errors[0]}`);
   }
