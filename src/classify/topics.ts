@@ -23,11 +23,15 @@ import type { Article, Source, Topic } from '../model.ts';
 import { htmlToText } from '../normalize/html.ts';
 import { isLowSurrogate } from '../text/search.ts';
 import { stem } from '../text/stem.ts';
+import { groupedAlternation } from './alternation.ts';
 
 /** Letters a stemmed keyword may be followed by within the same word (inflection endings). */
 const MAX_ENDING = 4;
 
 const WORD_CHAR = String.raw`\p{L}\p{M}\p{N}`;
+/** What follows a stemmed keyword's stem, and a prefix keyword's letters (see wordPattern). */
+const STEM_ENDING = `\\p{L}{0,${MAX_ENDING}}`;
+const PREFIX_ENDING = `[${WORD_CHAR}]*`;
 /** Apostrophes Ukrainian text uses interchangeably inside words (м'ята, м’ята, мʼята). */
 const APOSTROPHES = `'’ʼ`;
 const VALID_WORD = new RegExp(`^[${WORD_CHAR}]+(?:[-.&${APOSTROPHES}][${WORD_CHAR}]+)*$`, 'u');
@@ -162,7 +166,8 @@ function compileTopic(topic: Topic): CompiledTopic {
   if (alternatives.length === 0) return compiled;
   // Longest first so a phrase wins over its own first word when both are listed.
   alternatives.sort((a, b) => b.length - a.length);
-  const body = `(?:${alternatives.join('|')})${WORD_END}`;
+  // Grouped under shared endings: the same matches, a tenth of the compile time (see alternation.ts).
+  const body = `${groupedAlternation(alternatives, [STEM_ENDING, PREFIX_ENDING])}${WORD_END}`;
   // Every alternative begins with the literal text of its keyword's first word (or that word's stem):
   // the part of it a text word holds is a necessary condition for a match at a word start.
   const firstWords = topic.rules.keywords.map((k) => firstWordPattern(leadingLiteral(k)));
@@ -223,9 +228,9 @@ function wordPattern(raw: string): KeywordPattern {
   if (!VALID_WORD.test(word)) {
     return { kind: 'invalid', reason: "only letters and digits, joined by - . & ' (with = first or * last)" };
   }
-  if (prefix) return { kind: 'ok', pattern: `${literal(word)}[${WORD_CHAR}]*` };
+  if (prefix) return { kind: 'ok', pattern: `${literal(word)}${PREFIX_ENDING}` };
   if (exact || isExactByShape(word)) return { kind: 'ok', pattern: literal(word) };
-  return { kind: 'ok', pattern: `${literal(stem(word))}\\p{L}{0,${MAX_ENDING}}` };
+  return { kind: 'ok', pattern: `${literal(stem(word))}${STEM_ENDING}` };
 }
 
 /** The text wordPattern's pattern for a valid keyword's first word begins with: the word, or its stem. */
