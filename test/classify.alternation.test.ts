@@ -52,21 +52,30 @@ function text(keywords: readonly string[], words: number, next: () => number): s
   return out;
 }
 
-function matches(source: string, input: string): string[] {
-  return [...input.matchAll(new RegExp(source, 'giu'))].map((m) => `${m.index}:${m[0]}`);
+/** Every match of `pattern` in `input` as `index:text`, by exec on the one object (a copy is compiled anew). */
+function matches(pattern: string | RegExp, input: string): string[] {
+  const regex = typeof pattern === 'string' ? new RegExp(pattern, 'giu') : pattern;
+  const found: string[] = [];
+  regex.lastIndex = 0;
+  for (let m = regex.exec(input); m !== null; m = regex.exec(input)) found.push(`${m.index}:${m[0]}`);
+  return found;
 }
 
-function sameMatches(keywords: readonly string[], seed: number, cases: number): void {
+function sameMatches(keywords: readonly string[], seed: number, cases: number, rests = RESTS): void {
   const patterns = patternsOf(keywords);
-  const grouped = groupedAlternation(patterns, ENDINGS);
-  const plain = plainAlternation(patterns);
+  // Compiled once each: a plain alternation takes tens of milliseconds (what the grouping saves).
+  const pairs = rests.map((rest) => ({
+    rest,
+    grouped: new RegExp(groupedAlternation(patterns, ENDINGS) + rest, 'giu'),
+    plain: new RegExp(plainAlternation(patterns) + rest, 'giu'),
+  }));
   const next = random(seed);
   let found = 0;
   for (let i = 0; i < cases; i++) {
     const input = text(keywords, 1 + Math.floor(next() * 30), next);
-    for (const rest of RESTS) {
-      const want = matches(plain + rest, input);
-      assert.deepEqual(matches(grouped + rest, input), want, `text ${JSON.stringify(input)}, rest ${JSON.stringify(rest)}`);
+    for (const { rest, grouped, plain } of pairs) {
+      const want = matches(plain, input);
+      assert.deepEqual(matches(grouped, input), want, `text ${JSON.stringify(input)}, rest ${JSON.stringify(rest)}`);
       found += want.length;
     }
   }
@@ -83,7 +92,8 @@ describe('the grouped alternation', () => {
   it('finds exactly what the plain alternation finds, for every bundled topic', () => {
     const { topics } = loadFeedsConfig(join(root, 'feeds'));
     for (const [i, t] of topics.entries()) {
-      if (t.rules.keywords.length > 0) sameMatches(t.rules.keywords, 100 + i, 300);
+      // Followed by the word end only, as classify has them (the crafted set below tries both rests).
+      if (t.rules.keywords.length > 0) sameMatches(t.rules.keywords, 100 + i, 60, RESTS.slice(1));
     }
   });
 
@@ -93,7 +103,7 @@ describe('the grouped alternation', () => {
       'prime minister', 'prime*', '=prime', 'ЄС', 'Європ*', 'Європа', 'європейськ*', "прем'єр-міністр", "прем'єр*", 'дрон*', 'дрони',
       'air defence', 'air*', 'Zelensky', 'Зеленський', 'F-16', 'G7',
     ];
-    sameMatches(keywords, 7, 2000);
+    sameMatches(keywords, 7, 600);
   });
 
   it('a phrase still wins over its own first word, as the longest-first order says', () => {
