@@ -53,6 +53,18 @@ test('what is not plainly well-nested XML of a known root is not split', () => {
   assert.equal(splitItems('<rss><channel><item><p>unclosed</item></channel></rss>'), undefined, 'a mismatched tag');
   assert.equal(splitItems('<rss><channel><item>truncated'), undefined, 'a truncated body');
   assert.equal(splitItems('<html><body>a page</body></html>'), undefined, 'an unknown root');
+  for (const root of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+    assert.equal(splitItems(`<${root}><item>x</item><channel><item>y</item></channel></${root}>`), undefined, `a root named ${root}`);
+  }
+});
+
+test('an element named like an item, or a parent, but longer or shorter is not one', () => {
+  const rss = '<rss><channel><items><item>in items</item></items><itemx>x</itemx><item>real</item></channel><channelx><item>no</item></channelx></rss>';
+  const split = splitItems(rss);
+  assert.ok(split);
+  assert.deepEqual(split.items.map((_, i) => itemText(split, i)), ['<item>real</item>']);
+  assert.equal(splitItems('<rss><channel><item>a</itemz></channel></rss>'), undefined, 'an end tag one letter longer');
+  assert.equal(splitItems('<rss><channel><item>a</ite></channel></rss>'), undefined, 'an end tag one letter shorter');
 });
 
 test('every fixture feed: an item parsed alone in its frame is the item parsed in the whole document', async () => {

@@ -2,7 +2,7 @@
 // parsing: a re-poll hashes each item's own bytes and parses only the document's frame plus the items
 // it has not seen, instead of the whole feed (see src/ingest/process-feed.ts).
 
-import { scanXml } from './xml-scan.ts';
+import { scanSpans, type XmlSpan } from './xml-scan.ts';
 
 /** One item element's text: `text.slice(start, end)`, start tag to end tag. */
 export interface ItemSpan {
@@ -26,46 +26,49 @@ const ITEM_PLACES: Readonly<Record<string, { parents: readonly string[]; item: s
 /**
  * The items of an RSS or Atom document, or undefined when the text is anything else or anything less
  * than plainly well-nested (JSON, a doctype, an unknown root, a mismatched or unclosed tag): such a
- * document is parsed whole, as before, where recovery and its messages live.
+ * document is parsed whole, as before, where recovery and its messages live. Every re-poll scans its
+ * whole body here, so the scan makes no string per tag: names are compared where they lie in the text.
  */
 export function splitItems(text: string): ItemSplit | undefined {
-  const path: string[] = [];
+  // The open elements' names, as [start, end) offsets into text: root first.
+  const path: number[] = [];
   const items: ItemSpan[] = [];
   let place: (typeof ITEM_PLACES)[string] | undefined;
-  let pos = 0;
   let itemStart = -1;
   let sound = true;
-  scanXml(text, (token) => {
-    const start = pos;
-    pos += token.text.length;
-    if (token.kind === 'text') return undefined;
-    if (token.kind === 'markup') {
+  scanSpans(text, (span) => {
+    if (span.kind === 'markup') {
       // A doctype can declare entities that change how items read: such a feed is parsed whole.
-      if (/^<!DOCTYPE/i.test(token.text)) sound = false;
+      if (/^<!DOCTYPE/i.test(text.slice(span.start, span.start + 9))) sound = false;
       return sound ? undefined : 'stop';
     }
-    if (token.kind === 'open') {
+    if (span.kind === 'open') {
       if (path.length === 0) {
-        place = ITEM_PLACES[token.name];
-        if (place === undefined || token.selfClose) sound = false;
-      } else if (itemStart < 0 && place && token.name === place.item && sameNames(path, place.parents)) {
-        if (token.selfClose) items.push({ start, end: pos });
-        else itemStart = start;
+        const root = text.slice(span.nameStart, span.nameEnd);
+        // Own keys only: a root named `constructor` is no feed, not Object's.
+        place = Object.hasOwn(ITEM_PLACES, root) ? ITEM_PLACES[root] : undefined;
+        if (place === undefined || span.selfClose) sound = false;
+      } else if (itemStart < 0 && place && nameIs(text, span, place.item) && pathIs(text, path, place.parents)) {
+        if (span.selfClose) items.push({ start: span.start, end: span.end });
+        else itemStart = span.start;
       }
-      if (!token.selfClose) path.push(token.name);
+      if (!span.selfClose) path.push(span.nameStart, span.nameEnd);
       return sound ? undefined : 'stop';
     }
-    if (path.pop() !== token.name) {
+    const openEnd = path.pop();
+    const openStart = path.pop();
+    if (openStart === undefined || openEnd === undefined || !sameText(text, openStart, openEnd, span.nameStart, span.nameEnd)) {
       sound = false;
       return 'stop';
     }
-    if (itemStart >= 0 && place && path.length === place.parents.length) {
-      items.push({ start: itemStart, end: pos });
+    if (itemStart >= 0 && place && path.length === 2 * place.parents.length) {
+      items.push({ start: itemStart, end: span.end });
       itemStart = -1;
     }
     return undefined;
   });
-  if (!sound || place === undefined || path.length > 0 || itemStart >= 0 || pos !== text.length) return undefined;
+  // (The scan stops early only where the text is unsound; what follows the last tag is text.)
+  if (!sound || place === undefined || path.length > 0 || itemStart >= 0) return undefined;
   return { text, items };
 }
 
@@ -89,6 +92,20 @@ export function itemText(split: ItemSplit, index: number): string {
   return span === undefined ? '' : split.text.slice(span.start, span.end);
 }
 
-function sameNames(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((name, i) => name === b[i]);
+/** Whether the tag's name is `name`. */
+function nameIs(text: string, span: Readonly<XmlSpan>, name: string): boolean {
+  return span.nameEnd - span.nameStart === name.length && text.startsWith(name, span.nameStart);
+}
+
+/** Whether the open elements (offset pairs, root first) are exactly `names`. */
+function pathIs(text: string, path: readonly number[], names: readonly string[]): boolean {
+  if (path.length !== 2 * names.length) return false;
+  return names.every((name, i) => path[2 * i + 1]! - path[2 * i]! === name.length && text.startsWith(name, path[2 * i]!));
+}
+
+/** Whether text.slice(a, aEnd) equals text.slice(b, bEnd), without making either. */
+function sameText(text: string, a: number, aEnd: number, b: number, bEnd: number): boolean {
+  if (aEnd - a !== bEnd - b) return false;
+  for (let i = 0; i < aEnd - a; i++) if (text.charCodeAt(a + i) !== text.charCodeAt(b + i)) return false;
+  return true;
 }
