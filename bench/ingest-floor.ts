@@ -17,7 +17,7 @@ import { classify, type CompiledTopics } from '../src/classify/topics.ts';
 import type { Article } from '../src/model.ts';
 import { sanitizedHtmlToText, sanitizeHtmlAll } from '../src/normalize/html.ts';
 import { stem } from '../src/text/stem.ts';
-import { RUN_TOKEN, generateFeed, runTag, type GenFormat, type GenLang } from './feeds-gen.ts';
+import { RUN_TOKEN, asFetched, generateFeed, runTag, type GenFormat, type GenLang } from './feeds-gen.ts';
 
 export interface PartsCase {
   name: string;
@@ -139,7 +139,7 @@ async function measureCase(c: PartsCase, compiled: CompiledTopics, dir: string, 
   const sums = { parse: 0, sanitize: 0, classify: 0, sketch: 0, store: 0, stems: 0, featuredStore: 0 };
   let count = 0;
   const feeds = Array.from({ length: FEEDS + WARM_UP }, (_, n) =>
-    generateFeed({ format: c.format, lang: c.lang, items: ITEMS, seed: seed * 1_000_003 + n, idPrefix: `floor-${c.name}` }).replaceAll(RUN_TOKEN, runTag(n)));
+    asFetched(generateFeed({ format: c.format, lang: c.lang, items: ITEMS, seed: seed * 1_000_003 + n, idPrefix: `floor-${c.name}` }).replaceAll(RUN_TOKEN, runTag(n))));
   const parser = new Parser();
   // Each part timed in its own slice of one feed's turn, so a load swing hits every part alike.
   for (const [n, text] of feeds.entries()) {
