@@ -28,9 +28,9 @@ import { digest } from '../src/ingest/hashes.ts';
 import { processFeed, type FeedJob } from '../src/ingest/process-feed.ts';
 import { VERSION } from '../src/version.ts';
 import { cpuSeconds } from './cpu.ts';
-import { featuredFloorTotal, floorTotal, measurePartsFloor, type PartsFloor } from './ingest-floor.ts';
 import { benchDatabase, type BenchDatabase } from './database.ts';
 import { RUN_TOKEN, asFetched, generateFeed, runTag, type FeedSpec, type GenFormat, type GenLang } from './feeds-gen.ts';
+import { featuredFloorTotal, floorTotal, measurePartsFloor, type PartsFloor } from './ingest-floor.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BASE_URL = 'https://tidings.example';

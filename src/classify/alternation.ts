@@ -24,7 +24,7 @@ interface Branch {
   firstCharClass: number;
 }
 
-/** The plain alternation of `patterns`, in their order (the reference grouped() must match exactly). */
+/** The plain alternation of `patterns`, in their order: what groupedAlternation must match exactly. */
 export function plainAlternation(patterns: readonly string[]): string {
   return `(?:${patterns.join('|')})`;
 }
