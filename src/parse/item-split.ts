@@ -2,7 +2,7 @@
 // parsing: a re-poll hashes each item's own bytes and parses only the document's frame plus the items
 // it has not seen, instead of the whole feed (see src/ingest/process-feed.ts).
 
-import { scanSpans, type XmlSpan } from './xml-scan.ts';
+import { isDoctypeAt, scanSpans, type XmlSpan } from './xml-scan.ts';
 
 /** One item element's text: `text.slice(start, end)`, start tag to end tag. */
 export interface ItemSpan {
@@ -39,7 +39,7 @@ export function splitItems(text: string): ItemSplit | undefined {
   scanSpans(text, (span) => {
     if (span.kind === 'markup') {
       // A doctype can declare entities that change how items read: such a feed is parsed whole.
-      if (/^<!DOCTYPE/i.test(text.slice(span.start, span.start + 9))) sound = false;
+      if (isDoctypeAt(text, span.start)) sound = false;
       return sound ? undefined : 'stop';
     }
     if (span.kind === 'open') {

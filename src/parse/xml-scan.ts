@@ -47,9 +47,14 @@ export function markupEnd(xml: string, at: number): number {
       return end < 0 ? -1 : end + close.length;
     }
   }
-  DOCTYPE.lastIndex = at;
-  if (DOCTYPE.test(xml)) return doctypeEnd(xml, at + '<!DOCTYPE'.length);
+  if (isDoctypeAt(xml, at)) return doctypeEnd(xml, at + '<!DOCTYPE'.length);
   return 0;
+}
+
+/** Whether a doctype declaration (`<!DOCTYPE`, any case) starts at `at`. */
+export function isDoctypeAt(xml: string, at: number): boolean {
+  DOCTYPE.lastIndex = at;
+  return DOCTYPE.test(xml);
 }
 
 const BANG = 0x21;
