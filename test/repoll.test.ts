@@ -88,7 +88,7 @@ test('the same bytes without validators again cost a hash: no parse, no write, a
   const state = await store.getSourceState('wire');
   assert.equal(state?.status, 'not-modified');
   assert.equal(state?.ttlMinutes, 120);
-  assert.equal(state?.itemHashes?.length, 50);
+  assert.equal(state?.itemHashes?.length, 51, "50 items' hashes and the frame's");
 });
 
 test('the same bytes under a changed source configuration are processed again', async (t) => {
@@ -132,7 +132,7 @@ test('of 50 items, one edited and one new: only those two are normalized and wri
     if (!old) continue;
     assert.equal(article.updated.getTime(), old.updated.getTime(), `${article.title}: updated unchanged`);
   }
-  assert.equal((await store.getSourceState('wire'))?.itemHashes?.length, 51);
+  assert.equal((await store.getSourceState('wire'))?.itemHashes?.length, 52, "51 items' hashes and the frame's");
 
   up.route('/feed.xml', { body: rss(fifty) });
   const reverted = await poll(src);
@@ -148,8 +148,9 @@ test('a re-poll skips items by their bytes: a new lastBuildDate and title reach 
   const src = source(up.url('/feed.xml'));
   await poll(src);
   const hashes = (await store.getSourceState('wire'))?.itemHashes ?? [];
-  assert.equal(hashes.length, 50);
-  assert.ok(hashes.every((h) => /^[\w-]+\.[\w-]+$/.test(h)), 'each entry pairs the bytes\' hash with the parsed item\'s');
+  assert.equal(hashes.length, 51);
+  assert.equal(hashes.filter((h) => /^[\w-]+\.[\w-]+$/.test(h)).length, 50, 'an entry per item pairs the bytes\' hash with the parsed item\'s');
+  assert.equal(hashes.filter((h) => /^~[\w-]+$/.test(h)).length, 1, 'one entry is the hash of the frame they were taken under');
 
   up.route('/feed.xml', { body: withDate(rss([{ guid: 'new', title: 'Brand new' }, ...fifty]), 'Wed, 07 Jan 2026 10:00:00 GMT', 'Upstream, renamed') });
   const result = await poll(src);
@@ -163,7 +164,7 @@ test('a re-poll skips items by their bytes: a new lastBuildDate and title reach 
   assert.equal(second.title, 'Upstream, renamed', 'the frame is still read');
   assert.deepEqual(written[1]?.map((a) => a.title), ['Brand new']);
   assert.equal((await store.getSourceState('wire'))?.feedTitle, 'Upstream, renamed');
-  assert.equal((await store.getSourceState('wire'))?.itemHashes?.length, 51);
+  assert.equal((await store.getSourceState('wire'))?.itemHashes?.length, 52);
 });
 
 test('an item whose bytes moved but which reads the same is not written again', async (t) => {
@@ -218,4 +219,28 @@ test('a malformed re-poll is parsed whole, recovered, and its items still writte
   assert.equal(result.newItems, 1);
   assert.equal(result.updatedItems, 0, 'the other items are still known by their parsed hashes');
   assert.match((await store.getSourceState('wire'))?.malformed ?? '', /recovered leniently/);
+});
+
+test('a re-poll parses only the new items when the frame is unchanged, and every item when the frame changed', async () => {
+  const compiled = compileTopics(TOPICS);
+  const job = (text: string, knownItems?: string[]): FeedJob => ({
+    text, url: 'https://upstream.example/feed.xml', source: source('https://upstream.example/feed.xml'), baseUrl: 'http://tidings.test',
+    now: new Date(Date.UTC(2026, 0, 10)), topics: TOPICS, maxItems: 100, ...(knownItems ? { knownItems } : {}),
+  });
+  const first = await processFeed(job(rss(fifty)), compiled);
+  assert.ok(first.kind === 'ok');
+  // Each entry's parsed half replaced by one no item has: an item that is parsed again now reads as
+  // changed, and one skipped by its bytes does not. That tells which items were parsed.
+  const bytesOnly = first.itemHashes.map((entry) => entry.replace(/\.[\w-]+$/, '.not-a-parsed-hash'));
+  const withNew = rss([{ guid: 'new', title: 'Brand new' }, ...fifty]);
+
+  const sameFrame = await processFeed(job(withNew, bytesOnly), compiled);
+  assert.ok(sameFrame.kind === 'ok');
+  assert.deepEqual(sameFrame.articles.map((a) => a.title), ['Brand new'], 'the 50 known items were not parsed');
+  assert.equal(sameFrame.unchangedItems, 50);
+
+  const renamed = await processFeed(job(withNew.replace('<title>Upstream</title>', '<title>Upstream, renamed</title>'), bytesOnly), compiled);
+  assert.ok(renamed.kind === 'ok');
+  assert.equal(renamed.title, 'Upstream, renamed');
+  assert.equal(renamed.articles.length, 51, 'a new frame: every item was parsed again (and here, read as changed)');
 });

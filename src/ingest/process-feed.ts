@@ -12,7 +12,7 @@ import { itemText, splitItems, withItems, type ItemSplit } from '../parse/item-s
 import { foldAndSign, StemHashes } from '../stories/signature.ts';
 import { WordStems } from '../text/search.ts';
 import { VERSION } from '../version.ts';
-import { digest } from './hashes.ts';
+import { digest, textDigest } from './hashes.ts';
 
 /** Everything the work needs, structured-clone safe (it crosses to a worker thread). */
 export interface FeedJob {
@@ -29,7 +29,7 @@ export interface FeedJob {
   topics: readonly Topic[];
   /** Items kept per feed, newest first. */
   maxItems: number;
-  /** Item hashes (itemHashes of the last stored body): an item with one of them is skipped as unchanged. */
+  /** itemHashes of the last stored body: an item with one of its hashes is skipped as unchanged. */
   knownItems?: readonly string[];
 }
 
@@ -45,7 +45,10 @@ export type FeedOutcome =
       articles: IndexedArticle[];
       /** Items skipped because their hash was known: nothing to normalize, classify or write. */
       unchangedItems: number;
-      /** Hashes of the kept items that are stored once `articles` are (the next poll's knownItems). */
+      /**
+       * Hashes of the kept items that are stored once `articles` are, and of the frame they were taken
+       * under when the body was split into items (the next poll's knownItems).
+       */
       itemHashes: string[];
       /** Set when the body was malformed XML read leniently: the strict error and what was repaired. */
       recovered?: string;
@@ -59,8 +62,8 @@ export async function processFeed(job: FeedJob, compiled: CompiledTopics): Promi
   const known = new KnownItems(job.knownItems);
   // A re-poll of a feed whose items were last told apart by their bytes parses only those it has not
   // seen. (Without such hashes — a first poll, an item error last time — that would only add a parse.)
-  if (split && known.byRaw.size > 0 && split.items.length <= job.maxItems) {
-    const outcome = await processChangedItems(split, job, compiled, known);
+  if (split && known.frame !== undefined && split.items.length <= job.maxItems) {
+    const outcome = await processChangedItems(split, job, compiled, known, known.frame);
     if (outcome) return outcome;
   }
   let feed: ParsedFeed;
@@ -76,41 +79,45 @@ export async function processFeed(job: FeedJob, compiled: CompiledTopics): Promi
   }
   // Raw hashes pair with parsed items only when every item the scan found was parsed, in order.
   const whole = split && !feed.recovered && feed.itemErrors.length === 0 && items.length === split.items.length;
-  const rawHashes = whole ? itemRawHashes(split, feed, job) : [];
+  const frame = whole ? frameContext(feed, job) : undefined;
+  const rawHashes = split && frame !== undefined ? itemRawHashes(split, frame) : [];
   const candidates = items.map((item, index) => ({ item, index, raw: rawHashes[index] }));
-  return finish(feed, job, compiled, candidates, known, warnings, { itemCount: feed.items.length, kept: items.length });
+  const outcome = finish(feed, job, compiled, candidates, known, warnings, { itemCount: feed.items.length, kept: items.length });
+  if (frame !== undefined) outcome.itemHashes.push(`${FRAME_MARK}${frame}`);
+  return outcome;
 }
 
 /**
- * The re-poll path: hashes each item's bytes, parses the frame (the document without its items) plus
- * only the items whose bytes are new, and hands the rest on as unchanged. Undefined when that parse
- * does not read exactly the items sent to it (malformed, an item error): the caller parses the whole.
+ * The re-poll path, in one parse: hashes each item's bytes under the frame the last poll read, parses
+ * the frame (the document without its items) with only the items whose bytes are new, and hands the
+ * rest on as unchanged. Undefined when that parse does not read exactly the items sent to it
+ * (malformed, an item error), or when the frame itself now parses differently, so that the hashes
+ * were taken under the wrong context: the caller then parses the whole.
  */
-async function processChangedItems(split: ItemSplit, job: FeedJob, compiled: CompiledTopics, known: KnownItems): Promise<FeedOutcome | undefined> {
-  let frame: ParsedFeed;
+async function processChangedItems(
+  split: ItemSplit,
+  job: FeedJob,
+  compiled: CompiledTopics,
+  known: KnownItems,
+  frame: string,
+): Promise<FeedOutcome | undefined> {
+  const rawHashes = itemRawHashes(split, frame);
+  const fresh = rawHashes.flatMap((raw, index) => (known.byRaw.has(raw) ? [] : [index]));
+  let feed: ParsedFeed;
   try {
-    frame = await parseFeed(withItems(split, []), parseOptions(job));
+    feed = await parseFeed(withItems(split, fresh), parseOptions(job));
   } catch {
     return undefined;
   }
-  if (frame.recovered || frame.items.length > 0 || frame.itemErrors.length > 0) return undefined;
-  const rawHashes = itemRawHashes(split, frame, job);
-  const fresh = rawHashes.flatMap((raw, index) => (known.byRaw.has(raw) ? [] : [index]));
-  let feed = frame;
-  if (fresh.length > 0) {
-    try {
-      feed = await parseFeed(withItems(split, fresh), parseOptions(job));
-    } catch {
-      return undefined;
-    }
-    if (feed.recovered || feed.itemErrors.length > 0 || feed.items.length !== fresh.length || feed.format !== frame.format) return undefined;
-  }
-  const candidates = feed.items.map((item, i) => ({ item, index: fresh[i] ?? i, raw: rawHashes[fresh[i] ?? i] }));
+  if (feed.recovered || feed.itemErrors.length > 0 || feed.items.length !== fresh.length) return undefined;
+  if (frameContext(feed, job) !== frame) return undefined;
+  const candidates = feed.items.map((item, i) => ({ item, index: fresh[i]!, raw: rawHashes[fresh[i]!] }));
   const outcome = finish(feed, job, compiled, candidates, known, [], { itemCount: split.items.length, kept: split.items.length });
   for (const raw of rawHashes) {
     const entry = known.byRaw.get(raw);
     if (entry !== undefined) outcome.itemHashes.push(entry);
   }
+  outcome.itemHashes.push(`${FRAME_MARK}${frame}`);
   return outcome;
 }
 
@@ -175,14 +182,28 @@ interface Candidate {
  */
 const PAIR = '.';
 
-/** The last poll's itemHashes, read both ways. Entries of a bare parsed hash (older polls) still count. */
+/**
+ * Marks the itemHashes entry that holds the frame's context (frameContext), under which the raw hashes
+ * beside it were taken: a re-poll hashes the items under it before parsing anything. Not base64url.
+ */
+const FRAME_MARK = '~';
+
+/**
+ * The last poll's itemHashes, read both ways, and the frame they were taken under. Entries of a bare
+ * parsed hash (older polls) still count; raw hashes without a frame entry (older polls) do not.
+ */
 class KnownItems {
   /** Raw hash → the whole entry to carry over. */
   readonly byRaw = new Map<string, string>();
   readonly parsed = new Set<string>();
+  frame: string | undefined;
 
   constructor(entries: readonly string[] | undefined) {
     for (const entry of entries ?? []) {
+      if (entry.startsWith(FRAME_MARK)) {
+        this.frame = entry.slice(FRAME_MARK.length);
+        continue;
+      }
       const at = entry.indexOf(PAIR);
       if (at < 0) {
         this.parsed.add(entry);
@@ -195,14 +216,18 @@ class KnownItems {
 }
 
 /**
- * The hash of each item's own bytes, with what else shapes how it parses and normalizes: the job's
- * context and everything the frame parses to (format, base, language, authors items inherit…). What
- * the frame holds beyond that (lastBuildDate, generator) reaches no item, so it may change freely.
+ * What else shapes how an item parses and normalizes, hashed: the job's context and everything the
+ * frame parses to (format, base, language, authors items inherit…). What the frame holds beyond that
+ * (lastBuildDate, generator) reaches no item, so it may change freely.
  */
-function itemRawHashes(split: ItemSplit, feed: ParsedFeed, job: FeedJob): string[] {
+function frameContext(feed: ParsedFeed, job: FeedJob): string {
   const { items: _items, itemErrors: _errors, recovered: _recovered, ...frame } = feed;
-  const context = digest(itemContext(feed, job), JSON.stringify(frame));
-  return split.items.map((_, index) => digest(context, itemText(split, index)));
+  return digest(itemContext(feed, job), JSON.stringify(frame));
+}
+
+/** The hash of each item's own bytes under the frame's context. */
+function itemRawHashes(split: ItemSplit, frame: string): string[] {
+  return split.items.map((_, index) => textDigest(frame, itemText(split, index)));
 }
 
 function parseOptions(job: FeedJob): { url: string; contentType?: string } {
