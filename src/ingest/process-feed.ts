@@ -196,14 +196,12 @@ class KnownItems {
   /** Raw hash → the whole entry to carry over. */
   readonly byRaw = new Map<string, string>();
   readonly parsed = new Set<string>();
-  frame: string | undefined;
+  readonly frame: string | undefined;
 
   constructor(entries: readonly string[] | undefined) {
+    this.frame = entries?.find((entry) => entry.startsWith(FRAME_MARK))?.slice(FRAME_MARK.length);
     for (const entry of entries ?? []) {
-      if (entry.startsWith(FRAME_MARK)) {
-        this.frame = entry.slice(FRAME_MARK.length);
-        continue;
-      }
+      if (entry.startsWith(FRAME_MARK)) continue;
       const at = entry.indexOf(PAIR);
       if (at < 0) {
         this.parsed.add(entry);
