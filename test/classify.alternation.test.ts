@@ -10,13 +10,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { groupedAlternation, plainAlternation } from '../src/classify/alternation.ts';
-import { keywordPattern } from '../src/classify/topics.ts';
+import { KEYWORD_ENDINGS, keywordPattern } from '../src/classify/topics.ts';
 import { loadFeedsConfig } from '../src/config.ts';
 import { random } from './helpers/random.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-/** The endings topics.ts groups by: a stemmed keyword's and a prefix keyword's. */
-const ENDINGS = [String.raw`\p{L}{0,4}`, String.raw`[\p{L}\p{M}\p{N}]*`];
 /** Rests the alternation is followed by: nothing, and a word end as classify has it. */
 const RESTS = ['', String.raw`(?![\p{L}\p{M}\p{N}]|['’ʼ]\p{Script=Cyrillic})`];
 const SEPARATORS = [' ', ' ', ' ', '\n', ', ', '. ', '-', "'", '’', 'ʼ', '&', ' (', '\u00a0'];
@@ -66,7 +64,7 @@ function sameMatches(keywords: readonly string[], seed: number, cases: number, r
   // Compiled once each: a plain alternation takes tens of milliseconds (what the grouping saves).
   const pairs = rests.map((rest) => ({
     rest,
-    grouped: new RegExp(groupedAlternation(patterns, ENDINGS) + rest, 'giu'),
+    grouped: new RegExp(groupedAlternation(patterns, KEYWORD_ENDINGS) + rest, 'giu'),
     plain: new RegExp(plainAlternation(patterns) + rest, 'giu'),
   }));
   const next = random(seed);
@@ -83,9 +81,9 @@ function sameMatches(keywords: readonly string[], seed: number, cases: number, r
   assert.ok(found > cases, `${found} matches in ${cases} texts`);
 }
 
-/** How often a topic's patterns end in each of ENDINGS, as written. */
+/** How often a topic's patterns end in each of KEYWORD_ENDINGS, as written. */
 function endingCount(source: string): number {
-  return ENDINGS.reduce((n, ending) => n + source.split(ending).length - 1, 0);
+  return KEYWORD_ENDINGS.reduce((n, ending) => n + source.split(ending).length - 1, 0);
 }
 
 describe('the grouped alternation', () => {
@@ -108,7 +106,7 @@ describe('the grouped alternation', () => {
 
   it('a phrase still wins over its own first word, as the longest-first order says', () => {
     const patterns = patternsOf(['prime', 'prime minister', 'minister']);
-    const grouped = groupedAlternation(patterns, ENDINGS);
+    const grouped = groupedAlternation(patterns, KEYWORD_ENDINGS);
     assert.deepEqual(matches(grouped, 'the Prime Minister said'), ['4:Prime Minister']);
   });
 
@@ -119,13 +117,13 @@ describe('the grouped alternation', () => {
     for (const t of topics) {
       const patterns = patternsOf(t.rules.keywords);
       plain += endingCount(plainAlternation(patterns));
-      grouped += endingCount(groupedAlternation(patterns, ENDINGS));
+      grouped += endingCount(groupedAlternation(patterns, KEYWORD_ENDINGS));
     }
     assert.ok(grouped * 3 <= plain, `${grouped} endings grouped against ${plain} plain`);
   });
 
   it('stays plain when a branch does not begin with a letter, mark or digit', () => {
     const patterns = ['[ab]c\\p{L}{0,4}', 'abc\\p{L}{0,4}'];
-    assert.equal(groupedAlternation(patterns, ENDINGS), plainAlternation(patterns));
+    assert.equal(groupedAlternation(patterns, KEYWORD_ENDINGS), plainAlternation(patterns));
   });
 });

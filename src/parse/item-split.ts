@@ -94,13 +94,17 @@ export function itemText(split: ItemSplit, index: number): string {
 
 /** Whether the tag's name is `name`. */
 function nameIs(text: string, span: Readonly<XmlSpan>, name: string): boolean {
-  return span.nameEnd - span.nameStart === name.length && text.startsWith(name, span.nameStart);
+  return textIs(text, span.nameStart, span.nameEnd, name);
 }
 
 /** Whether the open elements (offset pairs, root first) are exactly `names`. */
 function pathIs(text: string, path: readonly number[], names: readonly string[]): boolean {
-  if (path.length !== 2 * names.length) return false;
-  return names.every((name, i) => path[2 * i + 1]! - path[2 * i]! === name.length && text.startsWith(name, path[2 * i]!));
+  return path.length === 2 * names.length && names.every((name, i) => textIs(text, path[2 * i]!, path[2 * i + 1]!, name));
+}
+
+/** Whether text.slice(start, end) is `name`, without making it. */
+function textIs(text: string, start: number, end: number, name: string): boolean {
+  return end - start === name.length && text.startsWith(name, start);
 }
 
 /** Whether text.slice(a, aEnd) equals text.slice(b, bEnd), without making either. */
