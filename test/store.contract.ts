@@ -126,6 +126,21 @@ export function runStoreContract(name: string, open: OpenFreshStore, options: { 
       assert.equal(counts.get('c'), 1);
     }));
 
+    test('counts follow every write: asked between writes, they are what the last write left', () => withStore(open, async (store) => {
+      const counts = async () => ({ topics: Object.fromEntries(await store.countByTopic()), sources: Object.fromEntries(await store.countBySource()) });
+      await store.upsertArticles([makeArticle(1, { topics: ['a'], sourceId: 's1' })]);
+      assert.deepEqual(await counts(), { topics: { a: 1 }, sources: { s1: 1 } });
+      await store.upsertArticles([makeArticle(2, { topics: ['a', 'b'], sourceId: 's2' })]);
+      // Asked together, they agree, and both see the write.
+      const [first, second] = await Promise.all([counts(), counts()]);
+      assert.deepEqual(first, { topics: { a: 2, b: 1 }, sources: { s1: 1, s2: 1 } });
+      assert.deepEqual(second, first);
+      assert.equal(await store.reclassify((article) => article.id === makeArticle(1).id, () => ['c']), 1);
+      assert.deepEqual((await counts()).topics, { a: 1, b: 1, c: 1 });
+      assert.equal(await store.removeArticlesNotIn('s2', []), 1);
+      assert.deepEqual(await counts(), { topics: { c: 1 }, sources: { s1: 1 } });
+    }));
+
     test('without stories, counts per topic are articles whatever the options, and regrouping finds nothing', () => withStore(open, async (store) => {
       // Unsigned articles (no language, as local articles were before they were signed) never join a story.
       await store.upsertArticles([1, 2, 3].map((n) => makeArticle(n, { topics: ['a'], title: 'Same words', contentHtml: '<p>Same words</p>', sourceId: `s${n}` })));

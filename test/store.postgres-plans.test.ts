@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import type { ArticleQuery } from '../src/model.ts';
-import { pageQuery } from '../src/store/postgres/articles.ts';
+import { COPIES_BY_TOPIC, pageQuery } from '../src/store/postgres/articles.ts';
 import { openStore } from '../src/store/store.ts';
 import { findPgBin, missingPostgres, startPostgres, type PostgresCluster } from './helpers/postgres.ts';
 import { makeArticle } from './store.contract.ts';
@@ -87,4 +87,12 @@ describe('PostgreSQL page queries use index scans on a 10,000-article store', sk
       assert.ok(got.length > 0 && got.length <= 50);
     });
   }
+
+  test('the copies per topic (every page shows the counts) are counted from the copies, not from every topic row', async () => {
+    const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) ${COPIES_BY_TOPIC}`);
+    const all = nodes(rows[0]!['QUERY PLAN'][0].Plan);
+    const seqScans = all.filter((n) => n['Node Type'] === 'Seq Scan' && ['articles', 'article_topics'].includes(n['Relation Name'] ?? ''));
+    assert.deepEqual(seqScans, [], 'no sequential scan of articles or article_topics');
+    assert.ok(all.some((n) => n['Index Name'] === 'articles_by_story'), 'the copies come from the partial index on story_id');
+  });
 });

@@ -10,6 +10,7 @@ import { migrate, openDatabase, SqliteDb } from '../src/store/sqlite/db.ts';
 import { migrations } from '../src/store/sqlite/migrations.ts';
 import { openSqliteStore } from '../src/store/sqlite/index.ts';
 import { AUTOCHECKPOINT_PAGES, WalCheckpointer } from '../src/store/sqlite/checkpointer.ts';
+import { COPIES_BY_TOPIC } from '../src/store/sqlite/counts.ts';
 import { bandHits, insertBandRows, movePendingBands, type BandLookup, type SignedRow } from '../src/store/sqlite/story-bands.ts';
 import { BAND_SCAN_ROWS, MAX_CANDIDATES_PER_BAND, sourceNumber } from '../src/store/stories.ts';
 import { openStore } from '../src/store/store.ts';
@@ -332,4 +333,19 @@ test('a checkpoint thread that stops hands checkpoints back to the serving conne
   checkpointer.afterCommit();
   assert.equal(asked.length, 2, 'a stopped thread is not started again on every commit');
   await checkpointer.close();
+});
+
+test('the copies per topic are counted from the copies: no scan of the topic rows, no article read but a copy', () => {
+  const db = openDatabase(':memory:');
+  try {
+    migrate(db, ':memory:');
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${COPIES_BY_TOPIC}`).all() as { detail: string }[];
+    const steps = plan.map((row) => row.detail);
+    // Before, a join: SCAN t (every topic row), then each one's article read to test its story_id.
+    assert.ok(steps.some((step) => /^SEARCH articles USING (COVERING )?INDEX articles_by_story\b/.test(step)), steps.join(' | '));
+    assert.ok(steps.some((step) => /^SEARCH article_topics USING (COVERING )?INDEX article_topics_by_article\b/.test(step)), steps.join(' | '));
+    assert.ok(!steps.some((step) => step.startsWith('SCAN')), steps.join(' | '));
+  } finally {
+    db.close();
+  }
 });

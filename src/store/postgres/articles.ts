@@ -14,6 +14,13 @@ import { toTsquery } from './fts.ts';
 
 const PAGE_SIZE = 500;
 
+/**
+ * Topic rows of story copies. PostgreSQL plans this join from the copies (the partial index on
+ * story_id); SQLite needed it rewritten (sqlite/counts.ts).
+ */
+export const COPIES_BY_TOPIC = `SELECT t.topic, count(*) AS n
+  FROM articles a JOIN article_topics t ON t.article_id = a.id WHERE a.story_id IS NOT NULL GROUP BY t.topic`;
+
 export class PgArticles implements ArticleRepository {
   private readonly shared: PgDb;
   /**
@@ -191,8 +198,7 @@ export class PgArticles implements ArticleRepository {
 
   async countByTopic(options: TopicCountOptions = {}): Promise<Map<string, number>> {
     const rows = await this.shared.query<{ topic: string; n: number }>(`SELECT topic, count(*) AS n FROM article_topics GROUP BY topic`);
-    const copies = options.separate === 'all' ? [] : await this.shared.query<{ topic: string; n: string }>(`SELECT t.topic, count(*) AS n
-      FROM articles a JOIN article_topics t ON t.article_id = a.id WHERE a.story_id IS NOT NULL GROUP BY t.topic`);
+    const copies = options.separate === 'all' ? [] : await this.shared.query<{ topic: string; n: string }>(COPIES_BY_TOPIC);
     return storyCounts(rows, copies, options.separate);
   }
 

@@ -15,6 +15,7 @@ import { readArticles, readPage, readVersionedPage, type PageRead } from './page
 import type { QueryPool } from './query-pool.ts';
 import { addMissingSignaturesSqlite, regroupSqlite } from './regroup.ts';
 import { bandHits } from './story-bands.ts';
+import { PerRevision, sourceCountRows, topicCountRows, type TopicCountRows } from './counts.ts';
 import { ArticleBatch, insertTopicRows, type StoredRow } from './article-batch.ts';
 import { searchableText } from '../../text/search.ts';
 
@@ -33,11 +34,16 @@ export class SqliteArticles implements ArticleRepository {
 
   /** STORY_WINDOW_HOURS in milliseconds. */
   private readonly storyWindowMs: number;
+  /** The counts pages show, read on a query worker when there is one, once per revision. */
+  private readonly topicCounts: PerRevision<TopicCountRows>;
+  private readonly sourceCounts: PerRevision<{ source_id: string; n: number }[]>;
 
   constructor(shared: SqliteDb, storyWindowMs: number, queries?: QueryPool) {
     this.shared = shared;
     this.queries = queries;
     this.storyWindowMs = storyWindowMs;
+    this.topicCounts = new PerRevision(() => queries?.topicCounts() ?? Promise.resolve().then(() => topicCountRows(shared)));
+    this.sourceCounts = new PerRevision(() => queries?.sourceCounts() ?? Promise.resolve().then(() => sourceCountRows(shared)));
     const { db } = shared;
     this.stmts = {
       publishedById: db.prepare<[string], PublishedRow>(`SELECT ${PUBLISHED_COLUMNS} FROM articles WHERE id = ?`),
@@ -63,10 +69,6 @@ export class SqliteArticles implements ArticleRepository {
       dropSource: db.prepare(`DELETE FROM article_sources WHERE article_id = ? AND source_id = ?`),
       sourceCount: db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM article_sources WHERE article_id = ?`),
       deleteArticle: db.prepare(`DELETE FROM articles WHERE id = ?`),
-      countByTopic: db.prepare<[], { topic: string; n: number }>(`SELECT topic, count(*) AS n FROM article_topics GROUP BY topic`),
-      countCopiesByTopic: db.prepare<[], { topic: string; n: number }>(`SELECT t.topic AS topic, count(*) AS n FROM articles a
-        JOIN article_topics t ON t.article_id = a.id WHERE a.story_id IS NOT NULL GROUP BY t.topic`),
-      countBySource: db.prepare<[], { source_id: string; n: number }>(`SELECT source_id, count(*) AS n FROM article_sources GROUP BY source_id`),
       countAll: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM articles`),
       storyCandidates: db.prepare<[string, string], Omit<CandidateRow, 'bands'> & { rowid: number }>(`SELECT rowid, id, story_id,
         source_id, published, story_signature FROM articles WHERE rowid IN (SELECT value FROM json_each(?))
@@ -332,12 +334,13 @@ export class SqliteArticles implements ArticleRepository {
   }
 
   async countByTopic(options: TopicCountOptions = {}): Promise<Map<string, number>> {
-    const copies = options.separate === 'all' ? [] : this.stmts.countCopiesByTopic.all();
-    return storyCounts(this.stmts.countByTopic.all(), copies, options.separate);
+    const { articles, copies } = await this.topicCounts.get(this.shared.currentRevision());
+    return storyCounts(articles, copies, options.separate);
   }
 
   async countBySource(): Promise<Map<string, number>> {
-    return new Map(this.stmts.countBySource.all().map((r) => [r.source_id, r.n]));
+    const rows = await this.sourceCounts.get(this.shared.currentRevision());
+    return new Map(rows.map((r) => [r.source_id, r.n]));
   }
 
   async countArticles(): Promise<number> {

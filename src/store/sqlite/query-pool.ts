@@ -6,6 +6,7 @@ import { Piscina } from 'piscina';
 import type { ArticleQuery, StoredArticle } from '../../model.ts';
 import type { PageRenderer } from '../page-renderer.ts';
 import type { Rendition } from '../store.ts';
+import type { TopicCountRows } from './counts.ts';
 import type { PageRead } from './page-query.ts';
 
 /** V8 old-generation cap per query worker, in MB: a 500-article page of 8 MB bodies fits (MAX_PAGE_MB stops the page before). */
@@ -15,7 +16,9 @@ export type QueryTask =
   | { kind: 'page'; query: ArticleQuery }
   | { kind: 'articles'; ids: readonly string[]; stories: ArticleQuery['stories'] }
   | { kind: 'render'; ids: readonly string[]; stories: ArticleQuery['stories']; renderer: PageRenderer<unknown> }
-  | { kind: 'read-render'; query: ArticleQuery; renderer: PageRenderer<unknown> };
+  | { kind: 'read-render'; query: ArticleQuery; renderer: PageRenderer<unknown> }
+  | { kind: 'topic-counts' }
+  | { kind: 'source-counts' };
 
 export interface QueryPool {
   page(query: ArticleQuery): Promise<PageRead>;
@@ -24,6 +27,9 @@ export interface QueryPool {
   render(ids: readonly string[], stories: ArticleQuery['stories'], renderer: PageRenderer<unknown>): Promise<unknown>;
   /** The page of `query` read, versioned and rendered there in one task (see readVersionedPage). */
   readAndRender(query: ArticleQuery, renderer: PageRenderer<unknown>): Promise<Rendition<unknown>>;
+  /** The counts pages show (see counts.ts): index scans too long for the serving thread. */
+  topicCounts(): Promise<TopicCountRows>;
+  sourceCounts(): Promise<{ source_id: string; n: number }[]>;
   close(): Promise<void>;
 }
 
@@ -52,6 +58,8 @@ export function createQueryPool(path: string, workers: number): QueryPool {
     articles: async (ids, stories) => (await pool.run({ kind: 'articles', ids, stories })) as StoredArticle[],
     render: (ids, stories, renderer) => pool.run({ kind: 'render', ids, stories, renderer }),
     readAndRender: async (query, renderer) => (await pool.run({ kind: 'read-render', query, renderer })) as Rendition<unknown>,
+    topicCounts: async () => (await pool.run({ kind: 'topic-counts' })) as TopicCountRows,
+    sourceCounts: async () => (await pool.run({ kind: 'source-counts' })) as { source_id: string; n: number }[],
     close: () => pool.destroy(),
   };
 }

@@ -8,6 +8,7 @@ import { Piscina } from 'piscina';
 import { renderArticlesWith, type RendererOutput } from '../page-renderer.ts';
 import { lowerThisThreadPriority } from '../../thread-priority.ts';
 import { SqliteDb } from './db.ts';
+import { sourceCountRows, topicCountRows } from './counts.ts';
 import { readArticles, readPage, readVersionedPage } from './page-query.ts';
 import type { QueryTask } from './query-pool.ts';
 
@@ -47,5 +48,9 @@ export default function run(task: QueryTask): unknown {
       const { version, articles } = readVersionedPage(shared, task.query);
       return renderArticlesWith(articles, task.renderer, version).then(({ output, transfer }) => moved({ output: { version, output }, transfer }));
     }
+    case 'topic-counts':
+      return topicCountRows(shared);
+    case 'source-counts':
+      return sourceCountRows(shared);
   }
 }
