@@ -40,6 +40,9 @@ const MISS_RATE = 100;
 const FIRST_MISS_SECONDS = 10;
 /** Cached hits a second probed during the overload, and alone before it for their baseline. */
 const PROBE_RATE = 20;
+/** Page views a second, and the pages they cycle through (each shows every topic's count). */
+const PAGE_RATE = 5;
+const PAGE_PATHS = ['/', `/topics/${topicId(3)}`, '/topics', '/opml'];
 /**
  * Connections for the overload's misses: more than the server's bound on misses pending at once
  * (MAX_PENDING_MISSES, 64 by default), so the server decides what waits and what is shed, not the
@@ -612,6 +615,16 @@ async function main(): Promise<void> {
     ]);
     const overload = overloadFigures(flood.outcomes, flood.seconds);
     await settleTidings();
+    // Pages at a visitors' pace beside the same probe: each shows per-topic counts, which once took the
+    // serving thread 0.5 s a view on this store (five views a second froze it: probe p99 8-9 s).
+    log(`tidings pages: ${PAGE_RATE} req/s for ${duration}s (${PAGE_PATHS.join(', ')}), cached hits at ${PROBE_RATE} req/s beside them`);
+    let pageCount = 0;
+    const pagePath = (): string => PAGE_PATHS[pageCount++ % PAGE_PATHS.length]!;
+    const [pageViews, probeByPages] = await Promise.all([
+      pacedLoad(tidingsUrl, pagePath, encoded, PAGE_RATE, duration, 200, tidingsPid),
+      pacedLoad(tidingsUrl, feedPath, encoded, PROBE_RATE, duration, 200, tidingsPid),
+    ]);
+    await settleTidings();
 
     const rssMb = await peakRssMb(tidingsPid);
     for (const child of [...children]) await stopChild(child);
@@ -663,6 +676,15 @@ async function main(): Promise<void> {
         target: '',
         pass: true,
         notes: [...probeBeside.faults, ...probeAlone.faults.map((f) => `alone: ${f}`)],
+      },
+      {
+        name: `pages (home, topic, /topics, /opml), ${PAGE_RATE}/s`,
+        figure: `p99 ${pageViews.p99.toFixed(1)} ms`,
+        baseline: `p50 ${pageViews.p50.toFixed(1)} ms`,
+        ratio: `cached hits beside them p99 ${probeByPages.p99.toFixed(1)} ms (alone ${probeAlone.p99.toFixed(1)})`,
+        target: '',
+        pass: true,
+        notes: [...pageViews.faults, ...probeByPages.faults.map((f) => `probe: ${f}`)],
       },
       {
         name: 'server peak RSS (VmHWM)',
