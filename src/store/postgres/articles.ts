@@ -11,6 +11,7 @@ import type { RegroupOptions, RegroupResult } from '../stories.ts';
 import type { PgDb } from './db.ts';
 import { addMissingSignaturesPostgres, regroupPostgres } from './regroup.ts';
 import { toTsquery } from './fts.ts';
+import { PerRevision } from '../per-revision.ts';
 
 const PAGE_SIZE = 500;
 
@@ -31,10 +32,22 @@ export class PgArticles implements ArticleRepository {
 
   /** STORY_WINDOW_HOURS in milliseconds. */
   private readonly storyWindowMs: number;
+  /** The counts pages show: scans of whole indexes, read once per revision for every view until a write. */
+  private readonly topicCounts: PerRevision<{ articles: { topic: string; n: number }[]; copies: { topic: string; n: string }[] }>;
+  private readonly sourceCounts: PerRevision<{ source_id: string; n: number }[]>;
 
   constructor(shared: PgDb, storyWindowMs: number) {
     this.shared = shared;
     this.storyWindowMs = storyWindowMs;
+    this.topicCounts = new PerRevision(async () => {
+      const [articles, copies] = await Promise.all([
+        shared.query<{ topic: string; n: number }>(`SELECT topic, count(*) AS n FROM article_topics GROUP BY topic`),
+        shared.query<{ topic: string; n: string }>(COPIES_BY_TOPIC),
+      ]);
+      return { articles, copies };
+    });
+    this.sourceCounts = new PerRevision(() =>
+      shared.query<{ source_id: string; n: number }>(`SELECT source_id, count(*) AS n FROM article_sources GROUP BY source_id`));
   }
 
   async upsertArticles(articles: IndexedArticle[]): Promise<UpsertResult> {
@@ -197,13 +210,12 @@ export class PgArticles implements ArticleRepository {
   }
 
   async countByTopic(options: TopicCountOptions = {}): Promise<Map<string, number>> {
-    const rows = await this.shared.query<{ topic: string; n: number }>(`SELECT topic, count(*) AS n FROM article_topics GROUP BY topic`);
-    const copies = options.separate === 'all' ? [] : await this.shared.query<{ topic: string; n: string }>(COPIES_BY_TOPIC);
-    return storyCounts(rows, copies, options.separate);
+    const { articles, copies } = await this.topicCounts.get(await this.shared.currentRevision());
+    return storyCounts(articles, copies, options.separate);
   }
 
   async countBySource(): Promise<Map<string, number>> {
-    const rows = await this.shared.query<{ source_id: string; n: number }>(`SELECT source_id, count(*) AS n FROM article_sources GROUP BY source_id`);
+    const rows = await this.sourceCounts.get(await this.shared.currentRevision());
     return new Map(rows.map((r) => [r.source_id, r.n]));
   }
 

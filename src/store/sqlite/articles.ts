@@ -15,7 +15,8 @@ import { readArticles, readPage, readVersionedPage, type PageRead } from './page
 import type { QueryPool } from './query-pool.ts';
 import { addMissingSignaturesSqlite, regroupSqlite } from './regroup.ts';
 import { bandHits } from './story-bands.ts';
-import { PerRevision, sourceCountRows, topicCountRows, type TopicCountRows } from './counts.ts';
+import { sourceCountRows, topicCountRows, type TopicCountRows } from './counts.ts';
+import { PerRevision } from '../per-revision.ts';
 import { ArticleBatch, insertTopicRows, type StoredRow } from './article-batch.ts';
 import { searchableText } from '../../text/search.ts';
 

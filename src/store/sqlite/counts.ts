@@ -30,25 +30,3 @@ export function sourceCountRows(shared: SqliteDb): { source_id: string; n: numbe
   return shared.prepared<{ source_id: string; n: number }>(`SELECT source_id, count(*) AS n FROM article_sources GROUP BY source_id`).all();
 }
 
-/**
- * A value read once per store revision: every page view between two writes shows the same counts, so
- * callers share one read (in flight or done) until the revision moves. A failed read is not kept.
- */
-export class PerRevision<T> {
-  private held: { revision: number; value: Promise<T> } | undefined;
-  private readonly read: () => Promise<T>;
-
-  constructor(read: () => Promise<T>) {
-    this.read = read;
-  }
-
-  get(revision: number): Promise<T> {
-    if (this.held?.revision === revision) return this.held.value;
-    const value = this.read();
-    this.held = { revision, value };
-    value.catch(() => {
-      if (this.held?.value === value) this.held = undefined;
-    });
-    return value;
-  }
-}
