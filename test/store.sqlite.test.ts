@@ -108,6 +108,10 @@ test('a database from schema 3 migrates: unused indexes go, the search index kee
     // Both full-text indexes merge 16 segments at a time (migration 15): a small write's commit merges less.
     const automerge = (table: string): unknown => (db.prepare(`SELECT v FROM ${table}_config WHERE k = 'automerge'`).get() as { v: unknown } | undefined)?.v;
     assert.deepEqual(['articles_fts', 'article_stems'].map(automerge), [16, 16]);
+    // A feed of every topic tests its story and language filters on the date index's own columns
+    // (migration 16), not on each walked article's whole record.
+    const dateIndex = db.prepare<[], { name: string }>(`SELECT name FROM pragma_index_info('articles_by_date') ORDER BY seqno`).all();
+    assert.deepEqual(dateIndex.map((c) => c.name), ['published', 'id', 'story_id', 'language']);
     db.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -249,6 +249,15 @@ export const migrations: readonly (string | ((db: Db) => void))[] = [
   INSERT INTO articles_fts (articles_fts, rank) VALUES ('automerge', 16);
   INSERT INTO article_stems (article_stems, rank) VALUES ('automerge', 16);
   `,
+  // 16: the date index carries story_id and language, the two filters a feed of every topic tests on
+  // each row it walks (a story's copies are left out; `lang`). Tested on the table row, they cost a
+  // read of the whole record, overflow pages and all, since both columns lie past the body; a filter
+  // that matches little walks the archive: `/feeds/all.rss?lang=fr` on the 100,000-article bench store
+  // read for 156 ms, from the index's own columns 21 ms. Only matching rows reach the table.
+  `
+  DROP INDEX articles_by_date;
+  CREATE INDEX articles_by_date ON articles (published DESC, id DESC, story_id, language);
+  `,
 ];
 
 function addStemIndex(db: Db): void {
