@@ -249,3 +249,40 @@ test('a search shed under overload (503) is a page in the visitor\'s language fo
   assert.ok(shed.some((r) => r.headers['content-type']?.startsWith('text/html')), 'some browser was shed');
   assert.ok(shed.some((r) => r.headers['content-type']?.startsWith('application/json')), 'some program was shed');
 });
+
+test('a topic page is a store read: it counts against the client\'s miss limit (and search limit with a q), refused with a page', async (t) => {
+  const { app, store } = await startTestApp(t, { limits: { missesPerMinute: 2, searchesPerMinute: 1, trustProxy: 1 } });
+  await store.upsertArticles([makeArticle(1, { title: 'Kyiv', topics: ['ukraine'] })]);
+  const client = (n: number) => ({ ...HTML_ACCEPT, 'X-Forwarded-For': `203.0.113.${n}` });
+  await request(app).get('/topics/ukraine').set(client(1)).expect(200);
+  await request(app).get('/topics/all').set(client(1)).expect(200);
+  const refused = await request(app).get('/topics/ukraine?limit=5').set(client(1)).expect(429);
+  assert.match(refused.headers['content-type'] ?? '', /^text\/html; charset=utf-8/);
+  // No Accept-Language: the site's language.
+  assert.match(refused.text, /<h1>Забагато запитів<\/h1>/);
+  assert.ok(refused.headers['retry-after']);
+  await validate(refused.text, '429 /topics/ukraine?limit=5');
+  // Another client is not touched; its `q` on a topic page is a search, and its second one is over that limit.
+  await request(app).get('/topics/ukraine?q=kyiv').set(client(2)).expect(200);
+  const search = await request(app).get('/topics/ukraine?q=lviv').set({ ...client(2), Accept: 'application/json' }).expect(429);
+  assert.match(search.body.message, /too many searches from this address/);
+});
+
+test('topic pages wait inside the overload bound: beyond it they are shed with 503 + Retry-After, a page for a browser', async (t) => {
+  const { app, store } = await startTestApp(t, { limits: { maxPendingMisses: 5 } });
+  await store.upsertArticles([makeArticle(1, { title: 'Kyiv', topics: ['ukraine'] })]);
+  // A store that takes 300 ms per page read: topic pages pile up in the bound (4 running + 1 queued).
+  const queryArticles = store.queryArticles.bind(store);
+  store.queryArticles = async (q: ArticleQuery) => {
+    await new Promise((r) => setTimeout(r, 300));
+    return queryArticles(q);
+  };
+  const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => request(app).get(`/topics/ukraine?limit=${i + 1}`).set(HTML_ACCEPT)));
+  assert.equal(answers.filter((r) => r.status === 200).length, 5);
+  const shed = answers.filter((r) => r.status === 503);
+  assert.equal(shed.length, 3);
+  for (const res of shed) {
+    assert.equal(res.headers['retry-after'], '5');
+    assert.match(res.text, /<h1>Сервер зайнятий<\/h1>/);
+  }
+});

@@ -11,6 +11,7 @@ import { inLanguage, t, type Language } from '../render/i18n/messages.ts';
 import { renderOpml, OPML_CONTENT_TYPE } from '../render/opml.ts';
 import { knownSources } from './cached.ts';
 import type { AppDeps } from './deps.ts';
+import { runAsMiss, type MissGate } from './limits.ts';
 import { sendBadRequest } from './problems.ts';
 import { interfaceLanguage } from './language.ts';
 import { feedLinks, topicPageUrl, withPublicUrl, withPublicUrls } from './links.ts';
@@ -78,14 +79,20 @@ export const PAGE_LIMIT = 30;
  * `after`, `limit`, and the filters); `lang` is left out, as it picks the interface language here.
  * `/topics/all` is every topic's articles (`all` is never a topic id, as in /feeds/all.rss).
  */
-export function topicPageHandler(deps: AppDeps) {
+export function topicPageHandler(deps: AppDeps, gate: MissGate) {
   return async (req: Request, res: Response): Promise<void> => {
     const site = siteFor(deps, req);
     const id = String(req.params.id);
     const links = id === 'all' ? allLinks(deps, site.lang) : (await topicLinks(deps, site.lang)).find((l) => l.topic.id === id);
     if (!links) return sendHtml(res, 404, renderErrorPage(site, 'error.notFound', [t(site.lang, 'error.noTopic', { id })]));
     const { lang: _interface, ...params } = req.query as Record<string, unknown>;
-    const listed = await listArticles(deps, `${links.topic.id}.json`, params, { url: topicPageUrl(deps.settings.baseUrl, links.topic.id), lang: site.lang });
+    // A topic page is a store read that no cache answers (up to 500 articles): it counts against the
+    // client's miss limit (and its search limit with a `q`) and waits inside the overload bound, like
+    // a feed's miss; otherwise a flood of pages queued on the query workers without end.
+    const search = typeof params.q === 'string' && params.q.trim() !== '';
+    const listed = await runAsMiss(gate, req, res, search,
+      () => listArticles(deps, `${links.topic.id}.json`, params, { url: topicPageUrl(deps.settings.baseUrl, links.topic.id), lang: site.lang }), site);
+    if (listed === undefined) return;
     if (listed.kind !== 'ok') return sendBadRequest(res, listed.parameter, listed.message, req, site);
     shortCache(res, deps);
     sendHtml(res, 200, renderTopicPage(site, links, listed.articles, listed.paging, sourceTitles(deps.catalog().sources)));

@@ -56,7 +56,7 @@ export function mountRoutes(app: Express, deps: AppDeps): void {
   app.route('/feeds/:spec').options(shared).get(shared, browserFeedType, route(feedHandler(deps, gate)));
   app.get(FEED_STYLESHEET_PATH, feedStylesheetHandler(deps.settings.siteLanguage ?? 'uk', deps.settings.maxAgeSeconds));
   app.route('/topics').options(shared).get(shared, route(topicsJsonHandler(deps)));
-  app.get('/topics/:id', page, route(topicPageHandler(deps)));
+  app.get('/topics/:id', page, route(topicPageHandler(deps, gate)));
   app.get('/articles/:slug', page, route(articlePageHandler(deps)));
   app.get('/search', page, route(searchPageHandler(deps, gate)));
   const icon = iconHandler(deps.settings.siteIcon ?? loadSiteIcon(), deps.settings.maxAgeSeconds);
