@@ -353,3 +353,56 @@ test('the copies per topic are counted from the copies: no scan of the topic row
     db.close();
   }
 });
+
+test('small writes hold their full-text rows until 16 are held, a search asks or the store closes; every search sees every article', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidings-store-'));
+  const path = join(dir, 'tidings.db');
+  const held = (): number => {
+    const db = new Database(path, { readonly: true });
+    try {
+      return (db.prepare(`SELECT count(*) AS n FROM search_held`).get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  };
+  const titles = async (store: Awaited<ReturnType<typeof openStore>>, q: string) =>
+    (await store.queryArticles({ limit: 50, terms: searchTerms(q) })).map((a) => a.title);
+  const store = await openStore(`sqlite:${path}`, { queryWorkers: 1 });
+  const other = await openStore(`sqlite:${path}`);
+  try {
+    await store.upsertArticles([makeArticle(1, { title: 'Ferry timetable for Odesa' })]);
+    assert.equal(held(), 1, 'a one-article write holds its rows');
+    // A search, in this process or another, moves them into the index first.
+    assert.deepEqual(await titles(other, 'ferry'), ['Ferry timetable for Odesa']);
+    assert.equal(held(), 0);
+    for (let n = 2; n <= 16; n++) await store.upsertArticles([makeArticle(n, { title: `Harbour notice ${n}` })]);
+    assert.equal(held(), 15);
+    await store.upsertArticles([makeArticle(17, { title: 'Harbour notice 17' })]);
+    assert.equal(held(), 0, 'the write that fills the table indexes it all');
+    assert.equal((await titles(store, 'harbour')).length, 16);
+    // A held article edited, then another removed, before any search.
+    await store.upsertArticles([makeArticle(1, { title: 'Ferry schedule changed', contentHtml: '<p>New times.</p>' })]);
+    await store.upsertArticles([makeArticle(18, { title: 'Lighthouse repairs', sourceId: 'gone' })]);
+    assert.equal(held(), 2);
+    assert.equal(await store.removeArticlesNotIn('gone', []), 1);
+    assert.equal(held(), 1, 'a removed article takes its held rows with it');
+    assert.deepEqual(await titles(store, 'timetable'), []);
+    assert.deepEqual(await titles(store, 'schedule'), ['Ferry schedule changed']);
+    assert.deepEqual(await titles(store, 'lighthouse'), []);
+    // Held rows left at close are indexed by it.
+    await store.upsertArticles([makeArticle(19, { title: 'Grain corridor reopens' })]);
+    assert.equal(held(), 1);
+  } finally {
+    await other.close();
+    await store.close();
+  }
+  assert.equal(held(), 0, 'closing indexed what was held');
+  const db = new Database(path, { readonly: true });
+  try {
+    const match = db.prepare(`SELECT count(*) AS n FROM articles_fts WHERE articles_fts MATCH 'grain'`).get() as { n: number };
+    assert.equal(match.n, 1);
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -17,6 +17,7 @@ import { addMissingSignaturesSqlite, regroupSqlite } from './regroup.ts';
 import { bandHits } from './story-bands.ts';
 import { sourceCountRows, topicCountRows, type TopicCountRows } from './counts.ts';
 import { PerRevision } from '../per-revision.ts';
+import { dropHeldIndexRows, HELD_INDEX_ROWS, heldIndexRows, holdIndexRows, indexHeldRows } from './held-index.ts';
 import { ArticleBatch, insertTopicRows, type StoredRow } from './article-batch.ts';
 import { searchableText } from '../../text/search.ts';
 
@@ -25,6 +26,8 @@ export class SqliteArticles implements ArticleRepository {
   private readonly stmts;
   /** Set when a write may have taken an article out of some topic (see upsertArticles). */
   private topicsRewritten = false;
+  /** Set for a write small enough to hold its full-text rows back (see held-index.ts). */
+  private holdIndex = false;
   /**
    * Pages read per query object, until its articles are read: queryVersion and queryArticles of one
    * request (and of concurrent ones) share one read.
@@ -95,6 +98,7 @@ export class SqliteArticles implements ArticleRepository {
       const revision = this.shared.nextRevision();
       const now = Date.now();
       this.topicsRewritten = false;
+      this.holdIndex = articles.length < HELD_INDEX_ROWS;
       const stories = this.storyPool(articles);
       const batch = new ArticleBatch(this.shared, articles);
       for (const article of articles) {
@@ -102,6 +106,9 @@ export class SqliteArticles implements ArticleRepository {
         result[outcome]++;
       }
       batch.finish();
+      // A large write indexes what earlier small ones held along with its own; a small one, once enough are held.
+      const held = heldIndexRows(this.shared);
+      if (held >= HELD_INDEX_ROWS || (!this.holdIndex && held > 0)) indexHeldRows(this.shared);
       // Rewriting an existing article's topics can take it out of a topic query, which no remaining
       // row of that query would show: it counts like a deletion. A new article's first topics do not.
       if (this.topicsRewritten) this.shared.markRemoval(revision, now);
@@ -169,6 +176,7 @@ export class SqliteArticles implements ArticleRepository {
     batch.wrote(existing.id, existing.url, article.url);
     this.stmts.unindexText.run(existing.rowid);
     this.stmts.unindexStems.run(existing.rowid);
+    dropHeldIndexRows(this.shared, existing.rowid);
     this.indexText(existing.rowid, article);
     this.writeTopics(existing, topics, article.published.getTime(), batch);
     return 'updated';
@@ -200,6 +208,7 @@ export class SqliteArticles implements ArticleRepository {
   /** What `q` searches: the title, the summary and the plain text of the body, and their words' stems. */
   private indexText(rowid: number | bigint, a: IndexedArticle): void {
     const s = a.searchable ?? searchableText(a);
+    if (this.holdIndex) return holdIndexRows(this.shared, rowid, s);
     this.stmts.indexText.run(rowid, s.title, s.summary, s.text);
     if (s.stems !== '') this.stmts.indexStems.run(rowid, s.stems);
   }
@@ -281,6 +290,7 @@ export class SqliteArticles implements ArticleRepository {
   }
 
   async renderQuery<I, O>(query: ArticleQuery, renderer: PageRenderer<I>): Promise<Rendition<O>> {
+    await this.indexHeldFor(query);
     if (this.pages.has(query)) {
       // The page a queryVersion described: the caller holds its version.
       if (!this.queries) return { output: (await renderArticlesWith(await this.queryArticles(query), renderer)).output as O };
@@ -330,8 +340,15 @@ export class SqliteArticles implements ArticleRepository {
   }
 
   /** With query workers the read runs there, else here. */
-  private readPage(query: ArticleQuery): Promise<PageRead> {
-    return this.queries ? this.queries.page(query) : Promise.resolve().then(() => readPage(this.shared, query));
+  private async readPage(query: ArticleQuery): Promise<PageRead> {
+    await this.indexHeldFor(query);
+    return this.queries ? this.queries.page(query) : readPage(this.shared, query);
+  }
+
+  /** Before a search reads the full-text index, the rows small writes held back join it (see held-index.ts). */
+  private async indexHeldFor(query: ArticleQuery): Promise<void> {
+    if (!query.terms || heldIndexRows(this.shared) === 0) return;
+    await this.shared.write(() => indexHeldRows(this.shared));
   }
 
   async countByTopic(options: TopicCountOptions = {}): Promise<Map<string, number>> {

@@ -7,6 +7,7 @@ import { DEFAULT_STORY_WINDOW_HOURS, HOUR_MS, STORY_WINDOW_KEY } from '../storie
 import { SqliteArticles } from './articles.ts';
 import { WalCheckpointer } from './checkpointer.ts';
 import { migrate, openDatabase, SqliteDb, type SqliteOptions } from './db.ts';
+import { heldIndexRows, indexHeldRows } from './held-index.ts';
 import { createQueryPool } from './query-pool.ts';
 import { createSqliteSources } from './sources.ts';
 import { createSqliteSubscriptions } from './subscriptions.ts';
@@ -34,9 +35,25 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}, story
     close: async () => {
       await queries?.close();
       await checkpointer?.close();
-      if (db.open) db.close();
+      if (db.open) {
+        indexHeldOnClose(shared);
+        db.close();
+      }
     },
   });
+}
+
+/**
+ * A closing store indexes the full-text rows small writes held back, so a file left behind is
+ * searchable as it is. If another process holds the write lock, they stay held: the next search or
+ * write, of any process, moves them.
+ */
+function indexHeldOnClose(shared: SqliteDb): void {
+  try {
+    if (heldIndexRows(shared) > 0) shared.db.transaction(() => indexHeldRows(shared))();
+  } catch {
+    // Left held, not lost (see above).
+  }
 }
 
 /** How long a health probe's write may wait for another process's lock: "writable right now". */

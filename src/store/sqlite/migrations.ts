@@ -258,6 +258,14 @@ export const migrations: readonly (string | ((db: Db) => void))[] = [
   DROP INDEX articles_by_date;
   CREATE INDEX articles_by_date ON articles (published DESC, id DESC, story_id, language);
   `,
+  // 17: small writes hold their full-text rows back (src/store/sqlite/held-index.ts): a re-poll's one
+  // new article no longer pays for a segment of each full-text table in its commit.
+  `
+  CREATE TABLE IF NOT EXISTS search_held (rowid INTEGER PRIMARY KEY, title TEXT NOT NULL, summary TEXT NOT NULL, body_text TEXT NOT NULL, stems TEXT NOT NULL);
+  CREATE TRIGGER IF NOT EXISTS search_held_delete AFTER DELETE ON articles BEGIN
+    DELETE FROM search_held WHERE rowid = old.rowid;
+  END;
+  `,
 ];
 
 function addStemIndex(db: Db): void {
