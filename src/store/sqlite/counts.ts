@@ -30,4 +30,3 @@ export function topicCountRows(shared: SqliteDb): TopicCountRows {
 export function sourceCountRows(shared: SqliteDb): { source_id: string; n: number }[] {
   return shared.prepared<{ source_id: string; n: number }>(`SELECT source_id, count(*) AS n FROM article_sources GROUP BY source_id`).all();
 }
-

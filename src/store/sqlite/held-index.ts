@@ -3,7 +3,7 @@
 // re-poll typically writes, the two full-text tables were about half the write. A write of fewer than
 // HELD_INDEX_ROWS articles puts its articles' folded text in search_held (a plain table, so a row
 // costs what a row costs); once the table holds that many, the write that filled it moves them all
-// into the index in its own transaction. A search moves them first (see SqliteArticles), so every
+// into the index before it commits. A search moves them first (see SqliteArticles), so every
 // search sees every stored article, as before; so does a store's close. Crash-safe: held rows are
 // committed with their articles, and the next search or write moves them.
 
