@@ -47,3 +47,12 @@ test('the query step hands the store terms, and refuses a q with no word in it',
   const bad = parseFeedRequest('europe.rss', { q: 'ʼʼ' }, ctx);
   assert.deepEqual(bad, { kind: 'bad-request', parameter: 'q', message: 'q: needs at least one letter or digit' });
 });
+
+test('an explicit prefix needs three letters before its *: a shorter one would read much of the index', () => {
+  const ctx = { knownTopics: new Set(['europe']), now: new Date(Date.UTC(2026, 0, 1)) };
+  for (const [q, word] of [['k*', 'k*'], ['Київ ук*', 'ук*'], ["м'*", "м'*"], ['G7*', 'G7*'], ['дрон* ab**', 'ab**']]) {
+    assert.deepEqual(parseFeedRequest('europe.rss', { q }, ctx),
+      { kind: 'bad-request', parameter: 'q', message: `q: a prefix needs at least 3 letters before its *: "${word}"` }, q);
+  }
+  for (const q of ['укр*', 'Київ дро*', 'G7s*', 'kyiv *']) assert.equal(parseFeedRequest('europe.rss', { q }, ctx).kind, 'ok', q);
+});

@@ -3,7 +3,7 @@
 // are made of, so two spellings of one query share them and two different queries never do.
 
 import type { ArticleQuery, Cursor, Topic } from '../model.ts';
-import { searchTerms } from '../text/search.ts';
+import { MIN_PREFIX_LETTERS, searchTerms, shortPrefix } from '../text/search.ts';
 
 export type FeedFormat = 'rss' | 'atom' | 'json';
 export const FEED_FORMATS: readonly FeedFormat[] = ['rss', 'atom', 'json'];
@@ -193,6 +193,8 @@ function applyQ(raw: string, query: ArticleQuery): string | { error: string } {
   const q = raw.trim().replace(/\s+/g, ' ');
   if (q.length > MAX_Q_LENGTH) return { error: `at most ${MAX_Q_LENGTH} characters` };
   if (!/[\p{L}\p{N}]/u.test(q)) return { error: 'needs at least one letter or digit' };
+  const short = shortPrefix(q);
+  if (short !== undefined) return { error: `a prefix needs at least ${MIN_PREFIX_LETTERS} letters before its *: "${short}"` };
   const terms = searchTerms(q);
   if (terms.length === 0) return { error: 'needs at least one letter or digit' };
   query.terms = terms;
