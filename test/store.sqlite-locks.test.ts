@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../src/store/store.ts';
+import { searchTerms } from '../src/text/search.ts';
 import { makeArticle } from './store.contract.ts';
 
 const HOLD_MS = 10_500;
@@ -108,6 +109,28 @@ test('a write that cannot get the lock within its bound fails with a clear error
     assert.equal(await store.countArticles(), 1);
     await store.upsertArticles([makeArticle(2)]);
     assert.equal(await store.countArticles(), 2, 'writes work again once the lock is free');
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a search does not wait on another process\'s write lock to index held rows: it reads without them, then with them', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidings-lock-'));
+  const path = join(dir, 'db.sqlite');
+  const store = await openStore(`sqlite:${path}`);
+  const titles = async (q: string) => (await store.queryArticles({ limit: 10, terms: searchTerms(q) })).map((a) => a.title);
+  try {
+    await store.upsertArticles([makeArticle(1, { title: 'Ferry timetable' })]);
+    await store.upsertArticles([makeArticle(2, { title: 'Ferry repairs' })]); // one-article writes: held rows
+    const holder = await holdWriteLock(path, 10_000);
+    const { ms, value } = await timed(() => titles('ferry'));
+    assert.deepEqual(value, [], 'the held rows are not in the index yet');
+    assert.ok(ms < 1000, `answered without waiting for the lock (${ms.toFixed(0)} ms)`);
+    const released = new Promise((r) => holder.once('exit', r));
+    holder.stdin?.end('release\n');
+    await released;
+    assert.deepEqual((await titles('ferry')).sort(), ['Ferry repairs', 'Ferry timetable']);
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });

@@ -17,7 +17,8 @@ import { addMissingSignaturesSqlite, regroupSqlite } from './regroup.ts';
 import { bandHits } from './story-bands.ts';
 import { sourceCountRows, topicCountRows, type TopicCountRows } from './counts.ts';
 import { PerRevision } from '../per-revision.ts';
-import { dropHeldIndexRows, HELD_INDEX_ROWS, heldIndexRows, holdIndexRows, indexHeldRows } from './held-index.ts';
+import { dropHeldIndexRows, HELD_INDEX_ROWS, HELD_INDEX_WAIT_MS, heldIndexRows, holdIndexRows, indexHeldRows } from './held-index.ts';
+import { TidingsError } from '../../errors.ts';
 import { ArticleBatch, insertTopicRows, type StoredRow } from './article-batch.ts';
 import { searchableText } from '../../text/search.ts';
 
@@ -345,10 +346,20 @@ export class SqliteArticles implements ArticleRepository {
     return this.queries ? this.queries.page(query) : readPage(this.shared, query);
   }
 
-  /** Before a search reads the full-text index, the rows small writes held back join it (see held-index.ts). */
+  /**
+   * Before a search reads the full-text index, the rows small writes held back join it (see
+   * held-index.ts). A reader never waits long for that: while another process keeps the write lock
+   * past HELD_INDEX_WAIT_MS, the search reads without them (the words of fewer than 16 articles),
+   * rather than failing.
+   */
   private async indexHeldFor(query: ArticleQuery): Promise<void> {
     if (!query.terms || heldIndexRows(this.shared) === 0) return;
-    await this.shared.write(() => indexHeldRows(this.shared));
+    try {
+      await this.shared.write(() => indexHeldRows(this.shared), HELD_INDEX_WAIT_MS);
+    } catch (err) {
+      // write() throws a TidingsError only when the lock stayed taken.
+      if (!(err instanceof TidingsError)) throw err;
+    }
   }
 
   async countByTopic(options: TopicCountOptions = {}): Promise<Map<string, number>> {

@@ -3,15 +3,18 @@
 // re-poll typically writes, the two full-text tables were about half the write. A write of fewer than
 // HELD_INDEX_ROWS articles puts its articles' folded text in search_held (a plain table, so a row
 // costs what a row costs); once the table holds that many, the write that filled it moves them all
-// into the index before it commits. A search moves them first (see SqliteArticles), so every
-// search sees every stored article, as before; so does a store's close. Crash-safe: held rows are
-// committed with their articles, and the next search or write moves them.
+// into the index before it commits. A search moves them first (see SqliteArticles), and so does a
+// store's close, so every search sees every stored article as before — unless another process keeps
+// the write lock past HELD_INDEX_WAIT_MS: the search then reads without them rather than wait.
+// Crash-safe: held rows are committed with their articles, and the next search or write moves them.
 
 import type { SearchableText } from '../../text/search.ts';
 import type { SqliteDb } from './db.ts';
 
 /** Held rows that make a write index them all; a write of at least this many articles indexes its own at once. */
 export const HELD_INDEX_ROWS = 16;
+/** How long a search waits for another process's write lock to index the held rows before it reads without them. */
+export const HELD_INDEX_WAIT_MS = 250;
 
 export function holdIndexRows(shared: SqliteDb, rowid: number | bigint, s: SearchableText): void {
   shared.prepared(`INSERT OR REPLACE INTO search_held (rowid, title, summary, body_text, stems) VALUES (?, ?, ?, ?, ?)`)
