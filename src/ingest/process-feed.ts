@@ -62,8 +62,8 @@ export async function processFeed(job: FeedJob, compiled: CompiledTopics): Promi
   const known = new KnownItems(job.knownItems);
   // A re-poll of a feed whose items were last told apart by their bytes parses only those it has not
   // seen. (Without such hashes — a first poll, an item error last time — that would only add a parse.)
-  if (split && known.frame !== undefined && split.items.length <= job.maxItems) {
-    const outcome = await processChangedItems(split, job, compiled, known, known.frame);
+  if (split && split.items.length <= job.maxItems) {
+    const outcome = await processChangedItems(split, job, compiled, known);
     if (outcome) return outcome;
   }
   let feed: ParsedFeed;
@@ -90,17 +90,14 @@ export async function processFeed(job: FeedJob, compiled: CompiledTopics): Promi
 /**
  * The re-poll path, in one parse: hashes each item's bytes under the frame the last poll read, parses
  * the frame (the document without its items) with only the items whose bytes are new, and hands the
- * rest on as unchanged. Undefined when that parse does not read exactly the items sent to it
- * (malformed, an item error), or when the frame itself now parses differently, so that the hashes
- * were taken under the wrong context: the caller then parses the whole.
+ * rest on as unchanged. Undefined when the last poll kept no frame (a first poll, an item error last
+ * time), when that parse does not read exactly the items sent to it (malformed, an item error), or
+ * when the frame itself now parses differently, so that the hashes were taken under the wrong
+ * context: the caller then parses the whole.
  */
-async function processChangedItems(
-  split: ItemSplit,
-  job: FeedJob,
-  compiled: CompiledTopics,
-  known: KnownItems,
-  frame: string,
-): Promise<FeedOutcome | undefined> {
+async function processChangedItems(split: ItemSplit, job: FeedJob, compiled: CompiledTopics, known: KnownItems): Promise<FeedOutcome | undefined> {
+  const { frame } = known;
+  if (frame === undefined) return undefined;
   const rawHashes = itemRawHashes(split, frame);
   const fresh = rawHashes.flatMap((raw, index) => (known.byRaw.has(raw) ? [] : [index]));
   let feed: ParsedFeed;
@@ -199,9 +196,12 @@ class KnownItems {
   readonly frame: string | undefined;
 
   constructor(entries: readonly string[] | undefined) {
-    this.frame = entries?.find((entry) => entry.startsWith(FRAME_MARK))?.slice(FRAME_MARK.length);
+    let frame: string | undefined;
     for (const entry of entries ?? []) {
-      if (entry.startsWith(FRAME_MARK)) continue;
+      if (entry.startsWith(FRAME_MARK)) {
+        frame = entry.slice(FRAME_MARK.length);
+        continue;
+      }
       const at = entry.indexOf(PAIR);
       if (at < 0) {
         this.parsed.add(entry);
@@ -210,6 +210,7 @@ class KnownItems {
       this.byRaw.set(entry.slice(0, at), entry);
       this.parsed.add(entry.slice(at + 1));
     }
+    this.frame = frame;
   }
 }
 

@@ -210,17 +210,21 @@ export function searchTerms(q: string): SearchTerm[] {
 /** The first word of `q` that asks for a prefix shorter than MIN_PREFIX_LETTERS (`k*`, `м'*`), if any. */
 export function shortPrefix(q: string): string | undefined {
   return q.split(/\s+/u).find((raw) => {
-    if (!raw.endsWith('*')) return false;
-    const letters = raw.replace(/\*+$/u, '').normalize('NFC').match(WORD)?.join('') ?? '';
+    const { explicitPrefix, letters } = queryWord(raw);
     // A word without letters is no term at all (searchTerms skips it), whatever its stars.
-    return letters !== '' && [...letters].length < MIN_PREFIX_LETTERS;
+    return explicitPrefix && letters !== '' && [...letters].length < MIN_PREFIX_LETTERS;
   });
 }
 
-function searchTerm(raw: string): SearchTerm | undefined {
+/** A word of `q` as searchTerm and shortPrefix read it: its stars, its text, and the letters in it. */
+function queryWord(raw: string): { explicitPrefix: boolean; word: string; letters: string } {
   const explicitPrefix = raw.endsWith('*');
   const word = (explicitPrefix ? raw.replace(/\*+$/u, '') : raw).normalize('NFC').toLowerCase();
-  const letters = word.match(WORD)?.join('') ?? '';
+  return { explicitPrefix, word, letters: word.match(WORD)?.join('') ?? '' };
+}
+
+function searchTerm(raw: string): SearchTerm | undefined {
+  const { explicitPrefix, word, letters } = queryWord(raw);
   if (letters === '') return undefined;
   if (explicitPrefix) return { words: searchWords(word), match: 'prefix' };
   if (!inflects(letters)) return { words: searchWords(word), match: 'word' };

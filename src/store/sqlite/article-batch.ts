@@ -1,10 +1,12 @@
 // SQLite: what one batch of article writes reads at its start and defers to its end. The batch's
 // stored articles are read by id and by URL in two statements instead of two per article; the rows
-// nothing in the batch reads back (story bands, sources, topics) are written in multi-row statements.
+// nothing in the batch reads back (story bands, sources, topics) are written in multi-row statements,
+// and the full-text rows small batches held back move into the index once enough are held.
 
 import type { IndexedArticle } from '../../model.ts';
 import { matchedByUrl, type ArticleRow } from '../rows.ts';
 import type { Param, SqliteDb } from './db.ts';
+import { HELD_INDEX_ROWS, heldIndexRows, indexHeldRows } from './held-index.ts';
 import { insertBandRows, type SignedRow } from './story-bands.ts';
 
 export type StoredRow = ArticleRow & { rowid: number };
@@ -25,6 +27,8 @@ export function insertTopicRows(shared: SqliteDb, article: { id: string; rowid: 
 
 export class ArticleBatch {
   private readonly shared: SqliteDb;
+  /** A write this small holds its full-text rows back (see held-index.ts). */
+  readonly holdsIndex: boolean;
   /** New signed articles: their band rows are read only by the next batch's lookup. */
   readonly signed: SignedRow[] = [];
   private readonly sourceRows: Param[][] = [];
@@ -37,6 +41,7 @@ export class ArticleBatch {
 
   constructor(shared: SqliteDb, articles: readonly IndexedArticle[]) {
     this.shared = shared;
+    this.holdsIndex = articles.length < HELD_INDEX_ROWS;
     const ids = JSON.stringify(articles.map((a) => a.id));
     for (const row of shared.prepared<StoredRow>(`SELECT rowid, * FROM articles WHERE id IN (SELECT value FROM json_each(?))`).all(ids)) {
       this.byId.set(row.id, row);
@@ -88,5 +93,8 @@ export class ArticleBatch {
     this.flushTopics();
     this.shared.insertOrIgnore('article_sources', ['article_id', 'source_id'], this.sourceRows);
     insertBandRows(this.shared, this.signed);
+    // A large write indexes what earlier small ones held along with its own; a small one, once enough are held.
+    const held = heldIndexRows(this.shared);
+    if (held >= HELD_INDEX_ROWS || (!this.holdsIndex && held > 0)) indexHeldRows(this.shared);
   }
 }

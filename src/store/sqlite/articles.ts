@@ -17,7 +17,7 @@ import { addMissingSignaturesSqlite, regroupSqlite } from './regroup.ts';
 import { bandHits } from './story-bands.ts';
 import { sourceCountRows, topicCountRows, type TopicCountRows } from './counts.ts';
 import { PerRevision } from '../per-revision.ts';
-import { dropHeldIndexRows, HELD_INDEX_ROWS, HELD_INDEX_WAIT_MS, heldIndexRows, holdIndexRows, indexHeldRows } from './held-index.ts';
+import { dropHeldIndexRows, HELD_INDEX_WAIT_MS, heldIndexRows, holdIndexRows, indexHeldRows } from './held-index.ts';
 import { TidingsError } from '../../errors.ts';
 import { ArticleBatch, insertTopicRows, type StoredRow } from './article-batch.ts';
 import { searchableText } from '../../text/search.ts';
@@ -27,8 +27,6 @@ export class SqliteArticles implements ArticleRepository {
   private readonly stmts;
   /** Set when a write may have taken an article out of some topic (see upsertArticles). */
   private topicsRewritten = false;
-  /** Set for a write small enough to hold its full-text rows back (see held-index.ts). */
-  private holdIndex = false;
   /**
    * Pages read per query object, until its articles are read: queryVersion and queryArticles of one
    * request (and of concurrent ones) share one read.
@@ -99,7 +97,6 @@ export class SqliteArticles implements ArticleRepository {
       const revision = this.shared.nextRevision();
       const now = Date.now();
       this.topicsRewritten = false;
-      this.holdIndex = articles.length < HELD_INDEX_ROWS;
       const stories = this.storyPool(articles);
       const batch = new ArticleBatch(this.shared, articles);
       for (const article of articles) {
@@ -107,9 +104,6 @@ export class SqliteArticles implements ArticleRepository {
         result[outcome]++;
       }
       batch.finish();
-      // A large write indexes what earlier small ones held along with its own; a small one, once enough are held.
-      const held = heldIndexRows(this.shared);
-      if (held >= HELD_INDEX_ROWS || (!this.holdIndex && held > 0)) indexHeldRows(this.shared);
       // Rewriting an existing article's topics can take it out of a topic query, which no remaining
       // row of that query would show: it counts like a deletion. A new article's first topics do not.
       if (this.topicsRewritten) this.shared.markRemoval(revision, now);
@@ -136,7 +130,7 @@ export class SqliteArticles implements ArticleRepository {
       const storyId = chooseStory(article, stories.candidatesOf(article), this.storyWindowMs);
       const { lastInsertRowid } = this.stmts.insert.run(toArticleRow(article, hash, article.updated.getTime(), revision, now, storyId));
       batch.wrote(article.id, article.url);
-      this.indexText(lastInsertRowid, article);
+      this.indexText(lastInsertRowid, article, batch);
       // A new id has no topic rows yet (deleting an article deletes its topics first): nothing to clear.
       batch.addTopics({ id: article.id, rowid: lastInsertRowid }, article.topics, article.published.getTime());
       batch.addSource(article.id, article.sourceId);
@@ -178,7 +172,7 @@ export class SqliteArticles implements ArticleRepository {
     this.stmts.unindexText.run(existing.rowid);
     this.stmts.unindexStems.run(existing.rowid);
     dropHeldIndexRows(this.shared, existing.rowid);
-    this.indexText(existing.rowid, article);
+    this.indexText(existing.rowid, article, batch);
     this.writeTopics(existing, topics, article.published.getTime(), batch);
     return 'updated';
   }
@@ -207,9 +201,9 @@ export class SqliteArticles implements ArticleRepository {
   }
 
   /** What `q` searches: the title, the summary and the plain text of the body, and their words' stems. */
-  private indexText(rowid: number | bigint, a: IndexedArticle): void {
+  private indexText(rowid: number | bigint, a: IndexedArticle, batch: ArticleBatch): void {
     const s = a.searchable ?? searchableText(a);
-    if (this.holdIndex) return holdIndexRows(this.shared, rowid, s);
+    if (batch.holdsIndex) return holdIndexRows(this.shared, rowid, s);
     this.stmts.indexText.run(rowid, s.title, s.summary, s.text);
     if (s.stems !== '') this.stmts.indexStems.run(rowid, s.stems);
   }
@@ -291,12 +285,13 @@ export class SqliteArticles implements ArticleRepository {
   }
 
   async renderQuery<I, O>(query: ArticleQuery, renderer: PageRenderer<I>): Promise<Rendition<O>> {
-    await this.indexHeldFor(query);
     if (this.pages.has(query)) {
       // The page a queryVersion described: the caller holds its version.
       if (!this.queries) return { output: (await renderArticlesWith(await this.queryArticles(query), renderer)).output as O };
       return { output: (await this.queries.render(await this.pageIds(query), query.stories, renderer)) as O };
     }
+    // The page is read here or on the worker below, not through readPage.
+    await this.indexHeldFor(query);
     if (this.queries) return (await this.queries.readAndRender(query, renderer)) as Rendition<O>;
     const { version, articles } = readVersionedPage(this.shared, query);
     return { version, output: (await renderArticlesWith(articles, renderer, version)).output as O };
